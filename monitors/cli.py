@@ -1,0 +1,170 @@
+"""``spikesim info`` and ``spikesim plot``: the recording subcommands of the CLI.
+
+The ``spikesim`` entry point (``simcore.cli``) adds them with::
+
+    from monitors.cli import register
+    register(subparsers)          # subparsers = parser.add_subparsers(...)
+    args = parser.parse_args(argv)
+    return args.func(args)        # an exit code
+
+Each subcommand's ``func`` takes the parsed arguments and returns an exit
+code: 0 on success, 1 when the file cannot be read or matplotlib is missing,
+2 for bad arguments (argparse's own code).  ``python -m monitors.cli`` runs
+them without the rest of the CLI.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["register", "cmd_info", "cmd_plot", "format_info", "main"]
+
+
+def _fmt(x, unit=""):
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:g}{unit}"
+    return f"{x}{unit}"
+
+
+def _network_lines(net) -> list[str]:
+    if not net:
+        return ["network: (not stored)"]
+    if not isinstance(net, dict) or "raw" in net:
+        return [f"network: {str(net)[:200]}"]
+    lines = ["network:"]
+    for p in net.get("populations", []) or []:
+        if isinstance(p, dict):
+            name = p.get("name", "?")
+            model = p.get("model", "?")
+            size = p.get("n", p.get("size", "?"))
+            params = p.get("params", p.get("parameters"))
+            ptxt = ""
+            if isinstance(params, dict) and params:
+                items = [f"{k}={v}" for k, v in list(params.items())[:6]]
+                ptxt = "  " + ", ".join(items) + (", ..." if len(params) > 6 else "")
+            lines.append(f"  population {name}: {model} x {size}{ptxt}")
+    for q in net.get("projections", []) or []:
+        if isinstance(q, dict):
+            src, tgt = q.get("source", q.get("pre", "?")), q.get("target", q.get("post", "?"))
+            conn = q.get("connector", "?")
+            size = q.get("n_synapses", q.get("size", "?"))
+            delay = q.get("delay_steps", q.get("delays", q.get("delay", "?")))
+            lines.append(f"  projection {src} -> {tgt}: {conn}, {size} synapses, delay {delay}")
+    others = [k for k in net if k not in ("populations", "projections")]
+    if others:
+        lines.append("  also: " + ", ".join(others))
+    return lines
+
+
+def format_info(info: dict) -> str:
+    """The text ``spikesim info`` prints for ``info = file_info(path)``."""
+    status = "completed" if info["completed"] else (
+        "INCOMPLETE" + (f" (stopped by {info['stop_reason']})" if info.get("stop_reason") else "")
+        if info["completed"] is not None else "unknown (not a spikesim file)")
+    out = [
+        f"file: {info['path']}",
+        f"format: {info['format'] or 'SONATA'} v{_fmt(info['format_version'])}, "
+        f"spikesim {_fmt(info['spikesim_version'])}, created {_fmt(info['created_utc'])}",
+        f"run: {status}; dt = {_fmt(info['dt'], ' ms')}, duration = {_fmt(info['duration'], ' ms')}, "
+        f"batch = {_fmt(info['batch_size'])}, seed = {_fmt(info['seed'])}",
+    ]
+    if info["spikes"]:
+        out.append("spikes:")
+        for pop, e in info["spikes"].items():
+            rate = "-" if e["rate_hz"] is None else f"{e['rate_hz']:.3g} Hz"
+            span = "" if e["t_first"] is None else f", t in [{e['t_first']:g}, {e['t_last']:g}] ms"
+            pol = f", {e['n_negative']} negative" if e["bipolar"] else ""
+            out.append(f"  {pop}: {e['n_spikes']} spikes, {_fmt(e['n_nodes'])} neurons x "
+                       f"{e['batch_size']} samples, rate {rate}{span}{pol}, sorting {e['sorting']}")
+    else:
+        out.append("spikes: none")
+    if info["reports"]:
+        out.append("reports:")
+        for pop, variables in info["reports"].items():
+            for var, e in variables.items():
+                t0, t1, dt = e["time"]
+                unit = f" [{e['unit']}]" if e["unit"] else ""
+                out.append(f"  {pop}.{var}{unit}: {e['rows']} rows x {e['n_nodes']} neurons x "
+                           f"{e['batch_size']} samples ({e['dtype']}), t in [{t0:g}, {t1:g}) ms "
+                           f"step {dt:g} ms")
+    else:
+        out.append("reports: none")
+    out.extend(_network_lines(info["network"]))
+    return "\n".join(out)
+
+
+def cmd_info(args) -> int:
+    """``spikesim info FILE [--json]``: summarise a recording on stdout."""
+    from .reader import file_info
+    try:
+        info = file_info(args.file)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"spikesim info: error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+    else:
+        print(format_info(info))
+    return 0
+
+
+def cmd_plot(args) -> int:
+    """``spikesim plot FILE -o OUT``: raster, population rate and traces to an image."""
+    from .plotting import plot_recording, require_matplotlib
+    try:
+        require_matplotlib()
+    except ImportError as exc:
+        print(f"spikesim plot: error: {exc}", file=sys.stderr)
+        return 1
+    sample = None if args.sample == "all" else args.sample
+    if sample is not None:
+        try:
+            sample = int(sample)
+        except ValueError:
+            print(f"spikesim plot: error: --sample must be an int or 'all'; got {args.sample!r}",
+                  file=sys.stderr)
+            return 2
+    try:
+        plot_recording(args.file, out=args.output, population=args.population, sample=sample,
+                       dpi=args.dpi)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"spikesim plot: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``info`` and ``plot`` subcommands to an argparse ``subparsers`` object."""
+    p = subparsers.add_parser("info", help="summarise a recording file",
+                              description="Print populations, spike counts and rates, reports, "
+                                          "dt, duration, batch size, completion and the network.")
+    p.add_argument("file", help="HDF5 recording")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_info)
+
+    p = subparsers.add_parser("plot", help="plot a recording (needs matplotlib: the 'plot' extra)",
+                              description="Raster and population rate of one population, plus its "
+                                          "recorded traces, saved to an image.")
+    p.add_argument("file", help="HDF5 recording")
+    p.add_argument("-o", "--output", required=True, help="image to write (png, pdf, svg, ...)")
+    p.add_argument("-p", "--population", default=None, help="population (default: the first with spikes)")
+    p.add_argument("-s", "--sample", default="0", help="sample to draw, or 'all' (default 0)")
+    p.add_argument("--dpi", type=int, default=100)
+    p.set_defaults(func=cmd_plot)
+
+
+def main(argv=None) -> int:
+    """Run ``info``/``plot`` alone: ``python -m monitors.cli info FILE``."""
+    parser = argparse.ArgumentParser(prog="spikesim")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

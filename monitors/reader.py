@@ -1,0 +1,441 @@
+"""Reading back spikesim recordings (the layout is described in :mod:`monitors.sonata`).
+
+The readers take a path, open the file read-only, copy what was asked for into
+numpy arrays and close the file again, so they also work on the file of a run
+that is still writing (each append is flushed) or that was interrupted.  They
+read plain SONATA files from other simulators too (no ``sample_ids``: every
+spike is sample 0; a soma report: one element per node).
+
+Functions
+---------
+``list_populations(path)``
+    Names of the populations with spikes or reports.
+``load_spikes(path, population=None, sample=None) -> SpikeData``
+``load_report(path, population=None, variable=None, sample=None) -> Trace``
+``file_info(path) -> dict``
+    Everything ``spikesim info`` prints.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+import h5py
+import numpy as np
+
+__all__ = ["SpikeData", "Trace", "list_populations", "list_variables", "load_spikes", "load_report",
+           "file_info", "read_network"]
+
+_SORTING_NAMES = {0: "none", 1: "by_id", 2: "by_time"}
+
+
+def _open(path) -> h5py.File:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike; got {path!r} ({type(path).__name__})")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"recording file {str(path)!r} does not exist")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise OSError(f"cannot open {str(path)!r} as an HDF5 recording: {exc}") from exc
+
+
+def _attr(obj, key, default=None):
+    if key not in obj.attrs:
+        return default
+    value = obj.attrs[key]
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _names(f, group: str) -> list[str]:
+    return sorted(f[group].keys()) if group in f else []
+
+
+def _pick(names: list[str], wanted, what: str, path) -> str:
+    if wanted is None:
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise ValueError(f"{str(path)!r} holds no {what}")
+        raise ValueError(f"{str(path)!r} holds {what} of several populations {tuple(names)}; "
+                         "pass population=<name>")
+    if not isinstance(wanted, str):
+        raise TypeError(f"population must be a str; got {wanted!r}")
+    if wanted not in names:
+        raise ValueError(f"population must be one of {tuple(names)} for the {what} in {str(path)!r}; "
+                         f"got {wanted!r}")
+    return wanted
+
+
+def _check_sample(sample, batch_size: int):
+    if sample is None:
+        return None
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
+        raise TypeError(f"sample must be an int or None; got {sample!r}")
+    if not 0 <= int(sample) < batch_size:
+        raise ValueError(f"sample must lie in [0, {batch_size}) (the file's batch_size); got {sample}")
+    return int(sample)
+
+
+@dataclass(frozen=True)
+class SpikeData:
+    """Spikes of one population, one entry per spike, in file order.
+
+    Attributes
+    ----------
+    timestamps : ndarray of float64, shape (k,)
+        Spike times in ms.
+    node_ids : ndarray of uint64, shape (k,)
+    sample_ids : ndarray of uint32, shape (k,)
+        Sample of each spike (all 0 in a batch-1 or plain SONATA file).
+    polarity : ndarray of int8, shape (k,)
+        +1 or -1 (all +1 for unipolar models).
+    population : str
+    n_nodes : int or None
+        Neurons in the population (None for a foreign file that does not say).
+    batch_size : int
+    samples : tuple of int
+        The samples this object covers (all of them, or the one asked for).
+    dt : float or None
+        The run's step in ms (root ``dt``), if the file has it.
+    duration : float or None
+        The run's duration in ms (root ``duration``), if the file has it.
+    sorting : str
+        The file's ``sorting`` attribute.
+    """
+
+    timestamps: np.ndarray
+    node_ids: np.ndarray
+    sample_ids: np.ndarray
+    polarity: np.ndarray
+    population: str = ""
+    n_nodes: int | None = None
+    batch_size: int = 1
+    samples: tuple = field(default=(0,))
+    dt: float | None = None
+    duration: float | None = None
+    sorting: str = "none"
+
+    def __len__(self) -> int:
+        return int(self.timestamps.shape[0])
+
+    def steps(self, dt: float | None = None) -> np.ndarray:
+        """Step index of every spike, ``round(timestamp / dt)`` (int64)."""
+        dt = self._dt(dt)
+        return np.rint(self.timestamps / dt).astype(np.int64)
+
+    def _dt(self, dt):
+        dt = self.dt if dt is None else dt
+        if dt is None:
+            raise ValueError("dt is not stored in the file; pass dt=<ms>")
+        if not (isinstance(dt, (int, float, np.integer, np.floating)) and not isinstance(dt, bool)
+                and math.isfinite(dt) and dt > 0):
+            raise ValueError(f"dt must be a finite number > 0 (ms); got {dt!r}")
+        return float(dt)
+
+    def raster(self, dt: float | None = None, n_steps: int | None = None, n_nodes: int | None = None,
+               dtype=np.int8) -> np.ndarray:
+        """Dense spike array of shape ``(n_steps, len(samples), n_nodes)``.
+
+        Entry ``[t, j, i]`` is the polarity (+1, or -1 for a negative LIB
+        spike) of neuron ``i`` at step ``t = round(timestamp / dt)`` in sample
+        ``samples[j]``, and 0 where it did not spike.
+
+        Parameters
+        ----------
+        dt : float, optional
+            Step in ms; the file's ``dt`` by default.
+        n_steps : int, optional
+            Steps to cover; by default ``round(duration / dt)`` when the file
+            has a duration, else one past the last spike.
+        n_nodes : int, optional
+            The population's size by default.
+        """
+        dt = self._dt(dt)
+        steps = self.steps(dt)
+        if n_steps is None:
+            if self.duration is not None:
+                n_steps = int(round(self.duration / dt))
+            else:
+                n_steps = int(steps.max()) + 1 if steps.size else 0
+            if steps.size:
+                n_steps = max(n_steps, int(steps.max()) + 1)
+        if n_nodes is None:
+            if self.n_nodes is None:
+                n_nodes = int(self.node_ids.max()) + 1 if self.node_ids.size else 0
+            else:
+                n_nodes = int(self.n_nodes)
+        out = np.zeros((n_steps, len(self.samples), n_nodes), dtype=dtype)
+        if steps.size:
+            if steps.min() < 0 or steps.max() >= n_steps:
+                raise ValueError(f"spikes fall at steps [{int(steps.min())}, {int(steps.max())}], "
+                                 f"outside [0, {n_steps}) (n_steps = {n_steps})")
+            if int(self.node_ids.max()) >= n_nodes:
+                raise ValueError(f"node id {int(self.node_ids.max())} does not fit n_nodes = {n_nodes}")
+            col = np.searchsorted(np.asarray(self.samples), self.sample_ids)
+            out[steps, col, self.node_ids.astype(np.int64)] = self.polarity
+        return out
+
+    def counts(self) -> np.ndarray:
+        """Spikes per neuron summed over the covered samples, shape ``(n_nodes,)``."""
+        n = self.n_nodes if self.n_nodes is not None else (int(self.node_ids.max()) + 1 if len(self) else 0)
+        return np.bincount(self.node_ids.astype(np.int64), minlength=n)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Recorded values of one variable of one population.
+
+    Attributes
+    ----------
+    data : ndarray, shape (rows, batch_size, n) or (rows, n)
+        ``(rows, batch_size, n)`` when all samples were loaded, ``(rows, n)``
+        when one ``sample`` was asked for (like indexing ``[:, sample]``).
+    times : ndarray of float64, shape (rows,)
+        Time in ms of every row (``start + row * step``).
+    node_ids : ndarray of uint64, shape (n,)
+    variable, unit, population : str
+    samples : tuple of int
+    """
+
+    data: np.ndarray
+    times: np.ndarray
+    node_ids: np.ndarray
+    variable: str = ""
+    unit: str = ""
+    population: str = ""
+    samples: tuple = field(default=(0,))
+
+
+def list_populations(path) -> list[str]:
+    """Sorted names of every population with spikes or a report in ``path``."""
+    with _open(path) as f:
+        return sorted(set(_names(f, "spikes")) | set(_names(f, "report")))
+
+
+def list_variables(path, population: str) -> list[str]:
+    """Recorded variables of ``population``, the one at ``/report/<population>/data`` first."""
+    with _open(path) as f:
+        pop = _pick(_names(f, "report"), population, "reports", path)
+        return _variables(f["report"][pop])
+
+
+def _variables(grp) -> list[str]:
+    first = _attr(grp["data"], "variable") if "data" in grp else None
+    rest = sorted(grp["variables"].keys()) if "variables" in grp else []
+    if first is None and "data" in grp:
+        first = "data"  # a foreign SONATA report: its only variable
+    out = [first] if first is not None else []
+    return out + [v for v in rest if v != first]
+
+
+def load_spikes(path, population: str | None = None, sample: int | None = None) -> SpikeData:
+    """Spikes of one population (and one sample, or all).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    population : str, optional
+        Needed when the file has spikes of several populations.
+    sample : int, optional
+        Keep only this sample's spikes.
+
+    Returns
+    -------
+    SpikeData
+    """
+    with _open(path) as f:
+        pop = _pick(_names(f, "spikes"), population, "spikes", path)
+        g = f["spikes"][pop]
+        batch = int(_attr(g, "batch_size", _attr(f, "batch_size", 1)))
+        sample = _check_sample(sample, batch)
+        ts = g["timestamps"][()].astype(np.float64, copy=False)
+        ids = g["node_ids"][()].astype(np.uint64, copy=False)
+        k = ts.shape[0]
+        if ids.shape[0] != k:
+            raise ValueError(f"/spikes/{pop}: node_ids has {ids.shape[0]} entries but timestamps {k}")
+        samples = g["sample_ids"][()].astype(np.uint32, copy=False) if "sample_ids" in g \
+            else np.zeros(k, dtype=np.uint32)
+        pol = g["polarity"][()].astype(np.int8, copy=False) if "polarity" in g else np.ones(k, dtype=np.int8)
+        if samples.shape[0] != k or pol.shape[0] != k:
+            raise ValueError(f"/spikes/{pop}: sample_ids/polarity lengths differ from timestamps ({k})")
+        if sample is not None:
+            keep = samples == sample
+            ts, ids, samples, pol = ts[keep], ids[keep], samples[keep], pol[keep]
+        n_nodes = _attr(g, "n_nodes")
+        sorting = _attr(g, "sorting", 0)
+        return SpikeData(
+            timestamps=ts, node_ids=ids, sample_ids=samples, polarity=pol, population=pop,
+            n_nodes=None if n_nodes is None else int(n_nodes), batch_size=batch,
+            samples=tuple(range(batch)) if sample is None else (sample,),
+            dt=_attr(f, "dt"), duration=_attr(f, "duration"),
+            sorting=_SORTING_NAMES.get(int(sorting), str(sorting)) if not isinstance(sorting, str) else sorting,
+        )
+
+
+def _report_group(f, pop: str, variable: str | None, path):
+    grp = f["report"][pop]
+    names = _variables(grp)
+    if variable is None:
+        variable = names[0]
+    elif variable not in names:
+        raise ValueError(f"variable must be one of {tuple(names)} for population {pop!r} in "
+                         f"{str(path)!r}; got {variable!r}")
+    if "variables" in grp and variable in grp["variables"]:
+        return grp["variables"][variable], variable
+    return grp, variable
+
+
+def load_report(path, population: str | None = None, variable: str | None = None,
+                sample: int | None = None) -> Trace:
+    """Recorded trace of one variable of one population.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    population : str, optional
+        Needed when several populations have reports.
+    variable : str, optional
+        The population's first recorded variable by default.
+    sample : int, optional
+        Load only this sample; ``data`` is then ``(rows, n)``.
+
+    Returns
+    -------
+    Trace
+    """
+    with _open(path) as f:
+        pop = _pick(_names(f, "report"), population, "reports", path)
+        g, variable = _report_group(f, pop, variable, path)
+        data = g["data"]
+        mapping = g["mapping"]
+        node_ids = mapping["node_ids"][()].astype(np.uint64, copy=False)
+        ptr = mapping["index_pointers"][()].astype(np.int64)
+        n = node_ids.shape[0]
+        if ptr.shape[0] != n + 1:
+            raise ValueError(f"{g.name}/mapping/index_pointers must have {n + 1} entries; got {ptr.shape[0]}")
+        per_node = np.diff(ptr)
+        batch = int(per_node[0]) if n else 1
+        if n and (np.any(per_node != batch) or ptr[0] != 0):
+            raise ValueError(f"{g.name}: nodes have different element counts {np.unique(per_node)}; "
+                             "only one element per node and sample is supported")
+        stored_batch = _attr(data, "batch_size")
+        if stored_batch is not None and int(stored_batch) != batch:
+            raise ValueError(f"{g.name}: data says batch_size {stored_batch}, mapping says {batch}")
+        sample = _check_sample(sample, batch)
+        start, stop, step = (float(x) for x in mapping["time"][()])
+        rows = data.shape[0]
+        times = start + step * np.arange(rows, dtype=np.float64)
+        if sample is None:
+            values = data[()].reshape(rows, n, batch).transpose(0, 2, 1).copy()
+        else:
+            values = data[:, sample::batch] if rows else np.zeros((0, n), dtype=data.dtype)
+        return Trace(data=values, times=times, node_ids=node_ids, variable=variable,
+                     unit=str(_attr(data, "units", "")), population=pop,
+                     samples=tuple(range(batch)) if sample is None else (sample,))
+
+
+def read_network(path) -> dict | None:
+    """The network description (decoded JSON) stored in ``path``, or None."""
+    with _open(path) as f:
+        return _network(f)
+
+
+def _network(f):
+    text = _attr(f, "network")
+    if text is None:
+        return None
+    if isinstance(text, str) and text.startswith("@/"):
+        text = f[text[1:]][()]
+        text = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return {"raw": str(text)}
+
+
+def file_info(path) -> dict:
+    """Summary of a recording: run metadata, spikes and reports per population.
+
+    Returns
+    -------
+    dict
+        ``path``, ``format``, ``format_version``, ``spikesim_version``,
+        ``completed``, ``stop_reason``, ``dt``, ``seed``, ``batch_size``,
+        ``duration`` (ms), ``network`` (decoded JSON or None), ``spikes``
+        (population -> ``n_spikes``, ``n_nodes``, ``batch_size``,
+        ``rate_hz`` (spikes per neuron per second per sample, over
+        ``duration``), ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
+        ``n_negative``) and ``reports`` (population -> variable -> ``rows``,
+        ``n_nodes``, ``batch_size``, ``unit``, ``dtype``, ``time`` [start,
+        stop, step] ms).
+    """
+    with _open(path) as f:
+        info = {
+            "path": str(path),
+            "format": _attr(f, "format"),
+            "format_version": _attr(f, "format_version"),
+            "spikesim_version": _attr(f, "spikesim_version"),
+            "created_utc": _attr(f, "created_utc"),
+            "completed": None if "completed" not in f.attrs else bool(_attr(f, "completed")),
+            "stop_reason": _attr(f, "stop_reason"),
+            "dt": _attr(f, "dt"),
+            "seed": _attr(f, "seed"),
+            "batch_size": _attr(f, "batch_size"),
+            "duration": _attr(f, "duration"),
+            "network": _network(f),
+            "spikes": {},
+            "reports": {},
+        }
+        duration = info["duration"]
+        for pop in _names(f, "spikes"):
+            g = f["spikes"][pop]
+            ts = g["timestamps"]
+            k = int(ts.shape[0])
+            n_nodes = _attr(g, "n_nodes")
+            batch = int(_attr(g, "batch_size", info["batch_size"] or 1))
+            sorting = _attr(g, "sorting", 0)
+            entry = {
+                "n_spikes": k,
+                "n_nodes": None if n_nodes is None else int(n_nodes),
+                "batch_size": batch,
+                "sorting": _SORTING_NAMES.get(int(sorting), str(sorting)),
+                "bipolar": bool(_attr(g, "bipolar", "polarity" in g)),
+                "t_first": None, "t_last": None, "rate_hz": None, "n_negative": 0,
+            }
+            if k:
+                if entry["sorting"] == "by_time":
+                    entry["t_first"], entry["t_last"] = float(ts[0]), float(ts[k - 1])
+                else:
+                    t = ts[()]
+                    entry["t_first"], entry["t_last"] = float(t.min()), float(t.max())
+            if "polarity" in g and k:
+                entry["n_negative"] = int(np.count_nonzero(g["polarity"][()] < 0))
+            if duration and n_nodes:
+                entry["rate_hz"] = k / (int(n_nodes) * batch * (duration / 1000.0))
+            info["spikes"][pop] = entry
+        for pop in _names(f, "report"):
+            grp = f["report"][pop]
+            info["reports"][pop] = {}
+            for var in _variables(grp):
+                g, _ = _report_group(f, pop, var, path)
+                d = g["data"]
+                ptr = g["mapping"]["index_pointers"]
+                n = int(g["mapping"]["node_ids"].shape[0])
+                info["reports"][pop][var] = {
+                    "rows": int(d.shape[0]),
+                    "n_nodes": n,
+                    "batch_size": int(ptr[1] - ptr[0]) if n else 1,
+                    "unit": str(_attr(d, "units", "")),
+                    "dtype": str(d.dtype),
+                    "time": [float(x) for x in g["mapping"]["time"][()]],
+                }
+        return info

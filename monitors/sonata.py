@@ -1,0 +1,739 @@
+"""Streaming HDF5 recording in the SONATA layout.
+
+One :class:`RecordingFile` holds everything a run records: spikes and state
+traces of any number of populations, and the metadata that explains the run.
+Writers append blocks to chunked, resizable datasets and flush the file after
+every block, so memory stays flat however long the run is, and an exception,
+a ``KeyboardInterrupt`` or even a ``SIGKILL`` between two appends leaves a file
+that opens cleanly and holds every block appended so far.
+
+File layout
+-----------
+Everything SONATA asks for is there, so that SONATA readers (libsonata, bmtk)
+read a batch-1 file as a plain SONATA spike + report file::
+
+    /                               attributes: magic = 0x0A7A (uint32),
+                                    version = [0, 1] (uint32[2]), and the
+                                    spikesim metadata below
+    /spikes/<population>/           attributes: sorting (enum {none=0,
+                                    by_id=1, by_time=2}), n_nodes, batch_size,
+                                    bipolar
+        timestamps   float64 (n_spikes,)   attribute units = "ms"
+        node_ids     uint64  (n_spikes,)
+        sample_ids   uint32  (n_spikes,)   only when batch_size > 1
+        polarity     int8    (n_spikes,)   only for bipolar (LIB) populations
+    /report/<population>/           the population's *first* recorded variable
+        data         (n_rows, n_nodes * batch_size)   attributes units,
+                                    variable, batch_size, layout
+        mapping/node_ids        uint64 (n_nodes,)     attribute sorted (uint8)
+        mapping/index_pointers  uint64 (n_nodes + 1,)
+        mapping/element_ids     uint32 (n_nodes * batch_size,)
+        mapping/time            float64 [start, stop, step]  attribute units = "ms"
+    /report/<population>/variables/<variable>/{data, mapping}
+                                    every variable, each a complete SONATA
+                                    report group; for the first variable these
+                                    are HDF5 hard links to the datasets above
+                                    (no copy)
+
+Batches (how the sample index is stored)
+    * Spikes: a ``sample_ids`` dataset beside ``node_ids`` (the SONATA way of
+      adding a column).  A batch-1 file has no ``sample_ids`` and is plain
+      SONATA; a reader finding none takes every spike to be of sample 0.  A
+      SONATA reader given a batch-B file sees the spikes of all samples
+      together (nothing is lost: ``sample_ids`` tells them apart).
+    * Reports: each recorded node has ``batch_size`` *elements*, one per
+      sample, and ``element_ids`` holds the sample index.  Columns of ``data``
+      are node-major: column ``i * batch_size + b`` is node ``node_ids[i]`` in
+      sample ``b``, and ``index_pointers = [0, B, 2B, ..., n*B]``.  With B = 1
+      this is exactly a SONATA soma report (one element, id 0, per node); with
+      B > 1 libsonata's ``ElementReportReader`` returns ``(node_id, sample)``
+      pairs.
+
+Several variables of one population
+    SONATA has one ``data`` per report population.  The first variable
+    recorded for a population sits at ``/report/<population>/data`` (plain
+    SONATA); every variable, the first included, also has its own complete
+    report group ``/report/<population>/variables/<variable>/`` (libsonata
+    opens it as population ``"<population>/variables/<variable>"``).  The
+    ``variable`` attribute of each ``data`` names it.
+
+Sorting
+    Each appended spike block is put in time order (a stable sort on the
+    timestamps, so equal times keep the order they came in: by sample, then
+    node, for blocks built from a ``(T, B, N)`` raster).  ``sorting`` stays
+    ``by_time`` while every block starts no earlier than the previous block
+    ended, and drops for good to ``none`` as soon as one does not; it never
+    claims an order the data do not have.
+
+Metadata (root attributes)
+    ``dt`` (ms), ``seed`` (absent when the run had none), ``batch_size``,
+    ``duration`` (ms), ``spikesim_version``, ``network`` (JSON: populations
+    with model and parameters, projections with connector, size and delays),
+    ``format`` = ``"spikesim-sonata"``, ``format_version``, ``created_utc``,
+    ``completed`` (False from the moment the file is opened until
+    ``close(completed=True)``) and, when a run stops on an exception,
+    ``stop_reason``.  Other keys given in ``metadata`` are stored as
+    attributes too (JSON text for lists and dicts).
+
+Report data type
+    libsonata reads ``data`` only as float32 (``report_reader.cpp`` raises
+    "DataType of dataset 'data' should be Float32" otherwise), so float32 is
+    the default; float64 is allowed and read back exactly by
+    :mod:`monitors.reader`, at the cost of libsonata compatibility.
+
+Crash safety
+    The file is written with HDF5's default (earliest) format bounds and
+    *without* SWMR: a file created with ``libver="latest"`` (which SWMR
+    requires) keeps "file open for write" consistency flags in its superblock
+    that a killed writer leaves set, after which the file refuses to open
+    ("may use <h5clear file> to clear file consistency flags").  With the
+    default bounds and ``File.flush()`` after every append, a writer killed
+    with SIGKILL between two appends leaves a file that opens and holds all
+    flushed blocks (tested).  A kill landing *inside* an HDF5 write call is
+    not covered by any HDF5 guarantee short of SWMR.  Python exceptions
+    raised inside an append (including ``KeyboardInterrupt``) roll the
+    datasets back to their length before that append, so all datasets of a
+    population always have the same length.
+
+Sources relied on
+    * SONATA developer guide, "Output file formats" (AllenInstitute/sonata,
+      ``docs/SONATA_DEVELOPER_GUIDE.md``): spike file and frame-oriented
+      report layout, root ``magic``/``version``, ``mapping/time`` open on the
+      right.
+    * libsonata ``src/report_reader.cpp`` (BlueBrain / openbraininstitute
+      libsonata), which wins where it differs from the guide: ``timestamps``
+      must carry a ``units`` attribute; ``sorting`` is read as an HDF5 enum
+      {none, by_id, by_time}; ``index_pointers`` must have ``len(node_ids) +
+      1`` entries (the guide says ``N_nodes``); ``element_ids`` is uint32;
+      ``data`` must be float32; ``mapping/time`` and ``data`` need ``units``;
+      ``mapping/node_ids`` may carry a ``sorted`` uint8 attribute.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import math
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+__all__ = [
+    "RecordingFile",
+    "SpikeWriter",
+    "ReportWriter",
+    "SORTING_DTYPE",
+    "SORTING",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "package_version",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMAT_NAME = "spikesim-sonata"
+FORMAT_VERSION = 1
+SONATA_MAGIC = 0x0A7A
+SONATA_VERSION = (0, 1)
+
+#: Values of the SONATA ``sorting`` enum (libsonata ``Sorting``).
+SORTING = {"none": 0, "by_id": 1, "by_time": 2}
+#: The HDF5 enum type of the ``sorting`` attribute.
+SORTING_DTYPE = h5py.enum_dtype(SORTING, basetype=np.uint8)
+
+COMPRESSIONS = (None, "gzip", "lzf")
+_TARGET_CHUNK_BYTES = 256 * 1024
+_SPIKE_CHUNK = 16384  # elements per chunk of the 1-D spike datasets
+_RESERVED_ROOT = {
+    "magic", "version", "format", "format_version", "created_utc",
+    "completed", "stop_reason", "spikesim_version",
+}
+
+
+def package_version() -> str:
+    """spikesim's version: installed metadata, else the source tree's pyproject."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            return version("spikesim")
+        except PackageNotFoundError:
+            pass
+    except ImportError:  # pragma: no cover
+        pass
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        import tomllib
+        with open(pyproject, "rb") as fh:
+            return str(tomllib.load(fh)["project"]["version"])
+    except Exception:  # noqa: BLE001 - any failure means "unknown"
+        return "unknown"
+
+
+def _json_default(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot encode {type(obj).__name__} in the network JSON: {obj!r}")
+
+
+def _check_name(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str; got {value!r} ({type(value).__name__})")
+    if not value or "/" in value or value in (".", ".."):
+        raise ValueError(f"{name} must be a non-empty name without '/'; got {value!r}")
+    return value
+
+
+def _check_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def _check_positive_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value}")
+    return value
+
+
+def _int_array(values, name: str, k: int | None = None) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got shape {arr.shape}")
+    if k is not None and arr.shape[0] != k:
+        raise ValueError(f"{name} must have shape ({k},) like timestamps_ms; got {arr.shape}")
+    if arr.size and arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers; got dtype {arr.dtype}")
+    return arr
+
+
+class RecordingFile:
+    """An HDF5 file, in the SONATA layout, that a run records into.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to create.
+    overwrite : bool, default False
+        Replace an existing file.  Without it an existing ``path`` raises
+        ``FileExistsError``.
+    compression : {None, "gzip", "lzf"}
+        Filter for every dataset the writers create (``gzip`` at level 4,
+        with the byte shuffle filter).
+    metadata : dict, optional
+        Root attributes.  Known keys: ``dt`` (ms), ``seed`` (int or None),
+        ``batch_size`` (int >= 1, default 1), ``duration`` (ms), ``network``
+        (dict, JSON-encoded; or a JSON string).  Other keys are stored as
+        attributes (lists and dicts as JSON text).
+
+    Notes
+    -----
+    Use as a context manager: leaving the block normally closes the file with
+    ``completed=True``; leaving it on an exception closes it with
+    ``completed=False`` and the exception's type in ``stop_reason``.
+
+    Examples
+    --------
+    >>> with RecordingFile("run.h5", metadata={"dt": 1.0, "batch_size": 2}) as rf:  # doctest: +SKIP
+    ...     sw = rf.spike_writer("rec", n_nodes=100)
+    ...     sw.append(t_ms, node_ids, sample_ids)
+    """
+
+    def __init__(self, path, overwrite: bool = False, compression=None, metadata: dict | None = None):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike; got {path!r} ({type(path).__name__})")
+        if not isinstance(overwrite, bool):
+            raise TypeError(f"overwrite must be a bool; got {overwrite!r}")
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"compression must be one of {COMPRESSIONS}; got {compression!r}")
+        if metadata is None:
+            metadata = {}
+        if not isinstance(metadata, dict):
+            raise TypeError(f"metadata must be a dict; got {type(metadata).__name__}")
+        self.path = Path(path)
+        if self.path.exists() and not overwrite:
+            raise FileExistsError(
+                f"recording file {str(self.path)!r} already exists; pass overwrite=True to replace it"
+            )
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"directory {str(self.path.parent)!r} of recording file does not exist")
+        self.compression = compression
+        self.batch_size = _check_int(metadata.get("batch_size", 1), "metadata['batch_size']", 1)
+        dt = metadata.get("dt")
+        self.dt = None if dt is None else _check_positive_float(dt, "metadata['dt']")
+        attrs = self._root_attrs(metadata)  # validate everything before touching the disk
+        self._spike_writers: dict[str, SpikeWriter] = {}
+        self._report_writers: dict[tuple[str, str], ReportWriter] = {}
+        self._file = h5py.File(self.path, "w")  # default (earliest) libver: see "Crash safety"
+        try:
+            f = self._file
+            f.attrs["magic"] = np.uint32(SONATA_MAGIC)
+            f.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
+            f.attrs["format"] = FORMAT_NAME
+            f.attrs["format_version"] = np.int64(FORMAT_VERSION)
+            f.attrs["spikesim_version"] = str(metadata.get("spikesim_version", package_version()))
+            f.attrs["created_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+            f.attrs["completed"] = False
+            for key, value in attrs.items():
+                self._set_attr(key, value)
+            f.require_group("spikes")
+            f.require_group("report")
+            f.flush()
+        except BaseException:
+            self._file.close()
+            raise
+
+    # ------------------------------------------------------------------ metadata
+    @staticmethod
+    def _root_attrs(metadata: dict) -> dict:
+        out = {}
+        for key, value in metadata.items():
+            if not isinstance(key, str) or not key:
+                raise TypeError(f"metadata keys must be non-empty str; got {key!r}")
+            if key in _RESERVED_ROOT and key != "spikesim_version":
+                raise ValueError(f"metadata key {key!r} is reserved by the file format")
+            if key == "spikesim_version":
+                continue
+            if key == "seed":
+                if value is None:
+                    continue
+                out[key] = np.int64(_check_int(value, "metadata['seed']", 0))
+            elif key == "batch_size":
+                out[key] = np.int64(_check_int(value, "metadata['batch_size']", 1))
+            elif key == "dt":
+                if value is not None:
+                    out[key] = np.float64(_check_positive_float(value, "metadata['dt']"))
+            elif key == "duration":
+                if value is None:
+                    continue
+                if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                    raise TypeError(f"metadata['duration'] must be a number (ms); got {value!r}")
+                if not (math.isfinite(float(value)) and float(value) >= 0):
+                    raise ValueError(f"metadata['duration'] must be a finite number >= 0 (ms); got {value!r}")
+                out[key] = np.float64(value)
+            elif key == "network":
+                out[key] = value if isinstance(value, str) else json.dumps(value, default=_json_default)
+            else:
+                out[key] = RecordingFile._plain(key, value)
+        return out
+
+    @staticmethod
+    def _plain(key, value):
+        if value is None:
+            return "null"
+        if isinstance(value, (str, bool, int, float, np.generic)):
+            return value
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            return value
+        try:
+            return json.dumps(value, default=_json_default)
+        except TypeError as exc:
+            raise TypeError(f"metadata[{key!r}] cannot be stored: {exc}") from None
+
+    def _set_attr(self, key, value):
+        # Attributes are written with the default (earliest) format bounds, so
+        # one holds at most 64 KiB; a longer text (a big network description)
+        # goes to a dataset under /metadata and the attribute names it.
+        if isinstance(value, str) and len(value.encode("utf-8")) > 60000:
+            grp = self._file.require_group("metadata")
+            if key in grp:
+                del grp[key]
+            grp.create_dataset(key, data=value, dtype=h5py.string_dtype())
+            self._file.attrs[key] = f"@/metadata/{key}"
+        else:
+            self._file.attrs[key] = value
+
+    def update_metadata(self, **attrs) -> None:
+        """Set or replace root attributes (same rules as ``metadata``), then flush."""
+        self._check_open()
+        for key, value in self._root_attrs(attrs).items():
+            self._set_attr(key, value)
+        self._file.flush()
+
+    # ------------------------------------------------------------------ writers
+    def spike_writer(self, population: str, n_nodes: int, batch_size: int | None = None,
+                     bipolar: bool = False) -> "SpikeWriter":
+        """Create the spike datasets of ``population`` and return their writer.
+
+        Parameters
+        ----------
+        population : str
+            Population name (group ``/spikes/<population>``).
+        n_nodes : int
+            Neurons in the population; node ids are ``0 .. n_nodes-1``.
+        batch_size : int, optional
+            Samples per run; the file's ``batch_size`` by default.
+        bipolar : bool, default False
+            The population emits signed spikes (LIB): a ``polarity`` int8
+            dataset is written beside ``node_ids``.
+        """
+        self._check_open()
+        population = _check_name(population, "population")
+        if population in self._spike_writers or population in self._file["spikes"]:
+            raise ValueError(f"population {population!r} already has a spike writer in {str(self.path)!r}")
+        n_nodes = _check_int(n_nodes, "n_nodes", 1)
+        batch_size = self.batch_size if batch_size is None else _check_int(batch_size, "batch_size", 1)
+        if not isinstance(bipolar, (bool, np.bool_)):
+            raise TypeError(f"bipolar must be a bool; got {bipolar!r}")
+        w = SpikeWriter(self, population, n_nodes, batch_size, bool(bipolar))
+        self._spike_writers[population] = w
+        self._file.flush()
+        return w
+
+    def report_writer(self, population: str, variable: str, node_ids, dt_ms: float,
+                      start_step: int = 0, every: int = 1, batch_size: int | None = None,
+                      unit: str = "", dtype=np.float32) -> "ReportWriter":
+        """Create a state-trace report of ``population.variable`` and return its writer.
+
+        Parameters
+        ----------
+        population, variable : str
+            Names; the first variable of a population is also the plain
+            SONATA ``/report/<population>/data``.
+        node_ids : array_like of int, shape (n,)
+            Recorded neurons (distinct, >= 0), in the column order of the
+            blocks that will be appended.
+        dt_ms : float
+            Simulation step in ms.
+        start_step : int, default 0
+            Step of the first recorded row.
+        every : int, default 1
+            Record every ``every``-th step; the report's time step is
+            ``every * dt_ms``.
+        batch_size : int, optional
+            Samples; the file's ``batch_size`` by default.
+        unit : str
+            Unit of the variable (``"mV"``, ``""`` for dimensionless ML-form
+            state); stored in the ``units`` attribute of ``data``.
+        dtype : {numpy.float32, numpy.float64}
+            Storage type (float32 is what libsonata reads).
+        """
+        self._check_open()
+        population = _check_name(population, "population")
+        variable = _check_name(variable, "variable")
+        if (population, variable) in self._report_writers:
+            raise ValueError(f"variable {variable!r} of population {population!r} is already recorded "
+                             f"in {str(self.path)!r}")
+        ids = _int_array(node_ids, "node_ids")
+        if ids.size == 0:
+            raise ValueError("node_ids must name at least one neuron; got an empty array")
+        if ids.min() < 0:
+            raise ValueError(f"node_ids must be >= 0; got {int(ids.min())}")
+        if np.unique(ids).size != ids.size:
+            raise ValueError("node_ids must be distinct; got repeated ids")
+        dt_ms = _check_positive_float(dt_ms, "dt_ms")
+        start_step = _check_int(start_step, "start_step", 0)
+        every = _check_int(every, "every", 1)
+        batch_size = self.batch_size if batch_size is None else _check_int(batch_size, "batch_size", 1)
+        if not isinstance(unit, str):
+            raise TypeError(f"unit must be a str; got {unit!r}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be one of (float32, float64); got {dtype}")
+        w = ReportWriter(self, population, variable, ids.astype(np.uint64), dt_ms, start_step,
+                         every, batch_size, unit, dtype)
+        self._report_writers[(population, variable)] = w
+        self._file.flush()
+        return w
+
+    # ------------------------------------------------------------------ file
+    @property
+    def h5(self) -> h5py.File:
+        """The open ``h5py.File`` (for reading; write through the writers)."""
+        self._check_open()
+        return self._file
+
+    @property
+    def closed(self) -> bool:
+        return not bool(self._file.id.valid)
+
+    def _check_open(self):
+        if not self._file.id.valid:
+            raise ValueError(f"recording file {str(self.path)!r} is closed")
+
+    def _dataset_kwargs(self) -> dict:
+        if self.compression == "gzip":
+            return {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+        if self.compression == "lzf":
+            return {"compression": "lzf", "shuffle": True}
+        return {}
+
+    def flush(self) -> None:
+        """Write everything buffered by HDF5 to disk."""
+        self._check_open()
+        self._file.flush()
+
+    def close(self, completed: bool, stop_reason: str | None = None, **attrs) -> None:
+        """Set ``completed`` (and optional root attributes), flush and close.
+
+        Closing twice is a no-op.  ``stop_reason`` (e.g. ``"KeyboardInterrupt"``)
+        is stored when given.
+        """
+        if not self._file.id.valid:
+            return
+        try:
+            if attrs:
+                for key, value in self._root_attrs(attrs).items():
+                    self._set_attr(key, value)
+            if stop_reason is not None:
+                self._file.attrs["stop_reason"] = str(stop_reason)
+            self._file.attrs["completed"] = bool(completed)
+            self._file.flush()
+        finally:
+            self._file.close()
+
+    def __enter__(self) -> "RecordingFile":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close(completed=True)
+        else:
+            self.close(completed=False, stop_reason=exc_type.__name__)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"RecordingFile({str(self.path)!r}, {state})"
+
+
+def _append_rows(datasets_and_values, n_old: int) -> None:
+    """Grow each 1-D or row-major dataset to ``n_old + rows`` and write its block.
+
+    On any exception (``KeyboardInterrupt`` included) every dataset is shrunk
+    back to ``n_old`` before re-raising, so the datasets of one group always
+    have equal lengths.
+    """
+    try:
+        for dset, values in datasets_and_values:
+            k = values.shape[0]
+            dset.resize(n_old + k, axis=0)
+            dset[n_old:n_old + k] = values
+    except BaseException:
+        for dset, _ in datasets_and_values:
+            try:
+                if dset.shape[0] != n_old:
+                    dset.resize(n_old, axis=0)
+            except Exception:  # noqa: BLE001 - best effort while re-raising
+                logger.exception("could not roll back %s", dset.name)
+        raise
+
+
+class SpikeWriter:
+    """Appends spikes of one population to ``/spikes/<population>``.
+
+    Created by :meth:`RecordingFile.spike_writer`.  Attributes ``n_spikes``
+    (written so far) and ``sorting`` (``"by_time"`` or ``"none"``).
+    """
+
+    def __init__(self, rf: RecordingFile, population: str, n_nodes: int, batch_size: int, bipolar: bool):
+        self._rf = rf
+        self.population = population
+        self.n_nodes = n_nodes
+        self.batch_size = batch_size
+        self.bipolar = bipolar
+        grp = rf._file["spikes"].create_group(population)
+        self._group = grp
+        kw = rf._dataset_kwargs()
+        kw.update(shape=(0,), maxshape=(None,), chunks=(_SPIKE_CHUNK,))
+        self._ts = grp.create_dataset("timestamps", dtype=np.float64, **kw)
+        self._ts.attrs["units"] = "ms"
+        self._ids = grp.create_dataset("node_ids", dtype=np.uint64, **kw)
+        self._samples = grp.create_dataset("sample_ids", dtype=np.uint32, **kw) if batch_size > 1 else None
+        self._pol = grp.create_dataset("polarity", dtype=np.int8, **kw) if bipolar else None
+        grp.attrs["n_nodes"] = np.uint64(n_nodes)
+        grp.attrs["batch_size"] = np.int64(batch_size)
+        grp.attrs["bipolar"] = bool(bipolar)
+        self.sorting = "by_time"
+        grp.attrs.create("sorting", SORTING["by_time"], dtype=SORTING_DTYPE)
+        self._last_t = -math.inf
+        self.n_spikes = 0
+
+    def append(self, timestamps_ms, node_ids, sample_ids=None, polarity=None) -> None:
+        """Append one block of spikes and flush the file.
+
+        Parameters
+        ----------
+        timestamps_ms : array_like of float, shape (k,)
+            Spike times in ms (``step * dt``).
+        node_ids : array_like of int, shape (k,)
+            Neuron indices in ``[0, n_nodes)``.
+        sample_ids : array_like of int, shape (k,), optional
+            Sample indices in ``[0, batch_size)``; may be omitted only when
+            ``batch_size == 1``.
+        polarity : array_like of int, shape (k,), optional
+            +1 or -1 per spike; required for a bipolar writer, and for a
+            unipolar one it may only be None or all +1.
+
+        Notes
+        -----
+        The block is stored in time order (stable sort on time).  ``sorting``
+        turns to ``none`` for good if the block starts before the end of the
+        previous one.
+        """
+        self._rf._check_open()
+        t = np.asarray(timestamps_ms, dtype=np.float64)
+        if t.ndim != 1:
+            raise ValueError(f"timestamps_ms must be 1-D; got shape {t.shape}")
+        k = t.shape[0]
+        if k and not np.all(np.isfinite(t)):
+            raise ValueError("timestamps_ms must be finite")
+        ids = _int_array(node_ids, "node_ids", k)
+        if k and (ids.min() < 0 or ids.max() >= self.n_nodes):
+            bad = ids[(ids < 0) | (ids >= self.n_nodes)][0]
+            raise ValueError(f"node_ids must lie in [0, {self.n_nodes}) for population "
+                             f"{self.population!r}; got {int(bad)}")
+        if sample_ids is None:
+            if self.batch_size != 1:
+                raise ValueError(f"sample_ids is required for population {self.population!r} "
+                                 f"(batch_size = {self.batch_size})")
+            samples = None
+        else:
+            samples = _int_array(sample_ids, "sample_ids", k)
+            if k and (samples.min() < 0 or samples.max() >= self.batch_size):
+                bad = samples[(samples < 0) | (samples >= self.batch_size)][0]
+                raise ValueError(f"sample_ids must lie in [0, {self.batch_size}); got {int(bad)}")
+        if polarity is None:
+            if self.bipolar:
+                raise ValueError(f"polarity is required for the bipolar population {self.population!r}")
+            pol = None
+        else:
+            pol = _int_array(polarity, "polarity", k)
+            if k and not np.all((pol == 1) | (pol == -1)):
+                raise ValueError("polarity must hold only +1 and -1")
+            if not self.bipolar and k and np.any(pol != 1):
+                raise ValueError(f"population {self.population!r} was declared unipolar "
+                                 "(bipolar=False) but polarity holds -1")
+        if k == 0:
+            return
+        if k > 1 and np.any(t[1:] < t[:-1]):
+            order = np.argsort(t, kind="stable")
+            t = t[order]
+            ids = ids[order]
+            samples = None if samples is None else samples[order]
+            pol = None if pol is None else pol[order]
+        blocks = [(self._ts, t), (self._ids, ids.astype(np.uint64, copy=False))]
+        if self._samples is not None:
+            blocks.append((self._samples, samples.astype(np.uint32, copy=False)))
+        if self._pol is not None:
+            blocks.append((self._pol, pol.astype(np.int8, copy=False)))
+        if self.sorting == "by_time" and t[0] < self._last_t:
+            self.sorting = "none"
+            self._group.attrs.create("sorting", SORTING["none"], dtype=SORTING_DTYPE)
+        _append_rows(blocks, self.n_spikes)
+        self.n_spikes += k
+        self._last_t = max(self._last_t, float(t[-1]))
+        self._rf._file.flush()
+
+    def __repr__(self) -> str:
+        return (f"SpikeWriter({self.population!r}, n_nodes={self.n_nodes}, batch_size={self.batch_size}, "
+                f"bipolar={self.bipolar}, n_spikes={self.n_spikes})")
+
+
+class ReportWriter:
+    """Appends rows of one state variable to a SONATA report group.
+
+    Created by :meth:`RecordingFile.report_writer`.  ``n_rows`` counts the
+    rows written so far; ``times`` is ``mapping/time`` = [start, stop, step]
+    in ms, stop exclusive.
+    """
+
+    def __init__(self, rf: RecordingFile, population, variable, node_ids, dt_ms, start_step, every,
+                 batch_size, unit, dtype):
+        self._rf = rf
+        self.population = population
+        self.variable = variable
+        self.node_ids = node_ids
+        self.dt_ms = dt_ms
+        self.start_step = start_step
+        self.every = every
+        self.batch_size = batch_size
+        self.unit = unit
+        self.dtype = dtype
+        n = node_ids.shape[0]
+        self.n_elements = n
+        ncol = n * batch_size
+        pop_grp = rf._file["report"].require_group(population)
+        first = "data" not in pop_grp
+        var_grp = pop_grp.require_group("variables").create_group(variable)
+        # chunk: about _TARGET_CHUNK_BYTES, whole rows when they fit
+        col_chunk = min(ncol, max(1, _TARGET_CHUNK_BYTES // dtype.itemsize))
+        row_chunk = max(1, _TARGET_CHUNK_BYTES // (col_chunk * dtype.itemsize))
+        kw = rf._dataset_kwargs()
+        data = var_grp.create_dataset("data", shape=(0, ncol), maxshape=(None, ncol), dtype=dtype,
+                                      chunks=(row_chunk, col_chunk), **kw)
+        data.attrs["units"] = unit
+        data.attrs["variable"] = variable
+        data.attrs["batch_size"] = np.int64(batch_size)
+        data.attrs["layout"] = "node-major: column i*batch_size + b is node_ids[i] in sample b"
+        mapping = var_grp.create_group("mapping")
+        ds = mapping.create_dataset("node_ids", data=node_ids, dtype=np.uint64)
+        ds.attrs["sorted"] = np.uint8(bool(np.all(node_ids[1:] > node_ids[:-1])))
+        mapping.create_dataset("index_pointers", data=np.arange(0, ncol + 1, batch_size, dtype=np.uint64))
+        mapping.create_dataset("element_ids", data=np.tile(np.arange(batch_size, dtype=np.uint32), n))
+        tm = mapping.create_dataset("time", data=self._time_triplet(0), dtype=np.float64)
+        tm.attrs["units"] = "ms"
+        if first:  # hard links: /report/<pop>/{data,mapping} is the first variable, no copy
+            pop_grp["data"] = data
+            pop_grp["mapping"] = mapping
+        self._data = data
+        self._time = tm
+        self.n_rows = 0
+
+    def _time_triplet(self, n_rows: int) -> np.ndarray:
+        start = self.start_step * self.dt_ms
+        stop = (self.start_step + n_rows * self.every) * self.dt_ms
+        return np.array([start, stop, self.every * self.dt_ms], dtype=np.float64)
+
+    @property
+    def times(self) -> np.ndarray:
+        """``[start, stop, step]`` in ms of the rows written so far."""
+        return self._time_triplet(self.n_rows)
+
+    def append(self, block) -> None:
+        """Append recorded rows and flush the file.
+
+        Parameters
+        ----------
+        block : array_like of float, shape (rows, batch_size, n_elements)
+            Values of consecutive recorded steps (time-major, as recordings
+            are everywhere in spikesim).
+        """
+        self._rf._check_open()
+        a = np.asarray(block)
+        expect = (self.batch_size, self.n_elements)
+        if a.ndim != 3 or a.shape[1:] != expect:
+            raise ValueError(f"block for {self.population}.{self.variable} must have shape "
+                             f"(rows, {expect[0]}, {expect[1]}) = (rows, batch_size, n_elements); "
+                             f"got {a.shape}")
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"block must hold numbers; got dtype {a.dtype}")
+        rows = a.shape[0]
+        if rows == 0:
+            return
+        flat = np.ascontiguousarray(a.transpose(0, 2, 1), dtype=self.dtype).reshape(rows, -1)
+        _append_rows([(self._data, flat)], self.n_rows)
+        try:
+            self._time[...] = self._time_triplet(self.n_rows + rows)
+        except BaseException:
+            self._data.resize(self.n_rows, axis=0)
+            self._time[...] = self._time_triplet(self.n_rows)
+            raise
+        self.n_rows += rows
+        self._rf._file.flush()
+
+    def __repr__(self) -> str:
+        return (f"ReportWriter({self.population!r}, {self.variable!r}, n_elements={self.n_elements}, "
+                f"batch_size={self.batch_size}, n_rows={self.n_rows})")
