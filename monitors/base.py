@@ -1,0 +1,64 @@
+"""What every monitor shares: selection of neurons and samples, sinks, the chunk protocol.
+
+The network calls, per run: ``build(ctx, chunk_steps)`` once, ``emit(kb)`` when
+generating the kernel; then per chunk of steps ``collect()`` after every kernel
+call (drain buffers that could fill up) and ``flush(base, upto)`` when every
+sample has finished the steps before ``upto``. Flushed blocks go to the
+monitor's sinks: its in-memory store and, during a run with ``out=...``, the
+HDF5 file.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simcore.errors import check_int
+
+
+def select_indices(selection, n: int, name: str) -> np.ndarray:
+    """``None`` (all), a slice, an int count-free list or a boolean mask, as sorted int64 indices."""
+    if selection is None:
+        return np.arange(n, dtype=np.int64)
+    if isinstance(selection, slice):
+        return np.arange(n, dtype=np.int64)[selection]
+    arr = np.asarray(selection)
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise ValueError(f"{name} mask must have shape ({n},); got {arr.shape}")
+        return np.flatnonzero(arr).astype(np.int64)
+    if arr.ndim == 0:
+        arr = arr[None]
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be indices (ints), a boolean mask or a slice; got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
+        raise ValueError(f"{name} must lie in [0, {n}); got values in [{arr.min()}, {arr.max()}]")
+    if np.unique(arr).size != arr.size:
+        raise ValueError(f"{name} must not repeat an index")
+    return np.sort(arr.astype(np.int64))
+
+
+class Monitor:
+    """Base class of monitors; subclasses implement build/emit/collect/flush."""
+
+    def __init__(self, population, *, samples=None, name=None, keep_in_memory: bool = True):
+        self.population = population
+        self.name = name
+        self.samples_arg = samples
+        self.keep_in_memory = bool(keep_in_memory)
+        self.sinks: list = []
+        self.ctx = None
+
+    def _samples(self, batch_size: int) -> np.ndarray:
+        return select_indices(self.samples_arg, batch_size, "samples")
+
+    def collect(self) -> None:
+        """Drain buffers after a kernel call (default: nothing to drain)."""
+
+    def close(self) -> None:
+        self.sinks = []
+
+    def describe(self) -> dict:
+        return {"name": self.name, "monitor": type(self).__name__, "population": self.population.name}
+
+
+def check_every(every) -> int:
+    return check_int(every, "every", minimum=1)

@@ -1,0 +1,40 @@
+"""Recording kernels: called after phase 5, they read the state of the finished step."""
+from numba import njit
+
+
+@njit(cache=True)
+def spike_room(b, count, n_record, capacity):
+    """True when one more step of spikes (at most ``n_record``) fits in sample ``b``'s buffer."""
+    return count[b] + n_record <= capacity
+
+
+@njit(cache=True)
+def spike_record(b, t, spike_idx, spike_code, spike_cnt, neuron_mask, sample_mask, out_t, out_i, out_c, count):
+    """Append the recorded spikes of step ``t`` of sample ``b``: step, neuron, polarity."""
+    if not sample_mask[b]:
+        return
+    n = count[b]
+    for k in range(spike_cnt[b]):
+        i = spike_idx[b, k]
+        if neuron_mask[i]:
+            out_t[b, n] = t
+            out_i[b, n] = i
+            out_c[b, n] = spike_code[b, k]
+            n += 1
+    count[b] = n
+
+
+@njit(cache=True)
+def state_record(b, t, base, every, var, neuron_ids, out):
+    """Row ``t // every - first_row(base)`` of ``out (rows, B, n)`` = ``var[b, neuron_ids]`` when ``t % every == 0``."""
+    if t % every != 0:
+        return
+    row = t // every - (base + every - 1) // every
+    for k in range(neuron_ids.shape[0]):
+        out[row, b, k] = var[b, neuron_ids[k]]
+
+
+@njit(cache=True)
+def rate_record(b, t, base, spike_cnt, out):
+    """``out[t - base, b]`` = number of spikes of the population at step ``t``."""
+    out[t - base, b] = spike_cnt[b]

@@ -1,0 +1,142 @@
+"""StateMonitor: chosen state variables of chosen neurons, every ``every``-th step.
+
+A variable is recorded at the end of each step ``t`` with ``t % every == 0``
+(after phase 5). Results: ``steps``, ``times`` (ms) and ``mon[var]`` of shape
+``(rows, B, n_recorded)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Monitor, check_every, select_indices
+from .kernels import rate_record, state_record
+
+
+class StateMonitor(Monitor):
+    """Record ``variables`` of ``neurons`` of ``population``."""
+
+    def __init__(self, population, variables, neurons=None, *, every: int = 1, samples=None, name=None,
+                 keep_in_memory=True):
+        super().__init__(population, samples=samples, name=name, keep_in_memory=keep_in_memory)
+        if isinstance(variables, str):
+            variables = (variables,)
+        variables = tuple(variables)
+        known = tuple(population.state_defaults())
+        for var in variables:
+            if var not in known:
+                raise ValueError(f"unknown state variable {var!r} of {population.model}; choose from {known}")
+        if not variables:
+            raise ValueError("variables must name at least one state variable")
+        self.variables = variables
+        self.neuron_ids = select_indices(neurons, population.n, "neurons")
+        self.every = check_every(every)
+        self._rows: dict[str, list] = {v: [] for v in variables}
+        self._steps: list = []
+
+    def build(self, ctx, chunk_steps: int) -> None:
+        self.ctx = ctx
+        self.sample_ids = self._samples(ctx.batch_size)
+        rows = chunk_steps // self.every + 2
+        self.buffers = {v: np.zeros((rows, ctx.batch_size, self.neuron_ids.size), dtype=ctx.dtype)
+                        for v in self.variables}
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"mon_{self.name}")
+        every = kb.arg(self.every, f"{p}_every")
+        ids = kb.arg(self.neuron_ids, f"{p}_ids")
+        fn = kb.func(state_record, "state_record")
+        for v in self.variables:
+            var = kb.arg(self.population.arrays[v], f"{p}_{v}_src")
+            kb.add("record", f"{fn}(b, t, base, {every}, {var}, {ids}, {kb.arg(self.buffers[v], f'{p}_{v}_out')})")
+
+    def flush(self, base: int, upto: int) -> None:
+        """Publish the rows of steps ``base <= t < upto``."""
+        first = -(-base // self.every)
+        last = -(-upto // self.every)
+        if last <= first:
+            return
+        steps = np.arange(first, last, dtype=np.int64) * self.every
+        block = {v: self.buffers[v][:last - first][:, self.sample_ids].copy() for v in self.variables}
+        if self.keep_in_memory:
+            self._steps.append(steps)
+            for v in self.variables:
+                self._rows[v].append(block[v])
+        for sink in self.sinks:
+            sink.write_states(self, steps, block)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
+
+    @property
+    def times(self) -> np.ndarray:
+        return self.steps * self.ctx.dt
+
+    def __getitem__(self, var: str) -> np.ndarray:
+        if var not in self._rows:
+            raise KeyError(f"{var!r} is not recorded; recorded: {self.variables}")
+        rows = self._rows[var]
+        if len(rows) > 1:
+            self._rows[var] = [np.concatenate(rows)]
+        if not self._rows[var]:
+            return np.zeros((0, len(self.sample_ids) if self.ctx else 0, self.neuron_ids.size))
+        return self._rows[var][0]
+
+    def reset(self) -> None:
+        self._rows = {v: [] for v in self.variables}
+        self._steps = []
+
+    def describe(self):
+        return {**super().describe(), "variables": list(self.variables), "every": self.every,
+                "n_neurons": int(self.neuron_ids.size)}
+
+
+class PopulationRateMonitor(Monitor):
+    """Spike count of the whole population at every step; ``rate`` in Hz."""
+
+    def __init__(self, population, *, samples=None, name=None, keep_in_memory=True):
+        super().__init__(population, samples=samples, name=name, keep_in_memory=keep_in_memory)
+        if not population.spiking:
+            raise ValueError(f"{population.model} {population.name!r} does not spike")
+        self._counts: list = []
+        self._steps: list = []
+
+    def build(self, ctx, chunk_steps: int) -> None:
+        self.ctx = ctx
+        self.sample_ids = self._samples(ctx.batch_size)
+        self.buffer = np.zeros((chunk_steps, ctx.batch_size), dtype=np.int64)
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"mon_{self.name}")
+        kb.add("record", f"{kb.func(rate_record, 'rate_record')}(b, t, base, "
+                         f"{kb.arg(self.population.spike_cnt, p + '_cnt')}, {kb.arg(self.buffer, p + '_out')})")
+
+    def flush(self, base: int, upto: int) -> None:
+        if upto <= base:
+            return
+        counts = self.buffer[:upto - base][:, self.sample_ids].copy()
+        steps = np.arange(base, upto, dtype=np.int64)
+        if self.keep_in_memory:
+            self._counts.append(counts)
+            self._steps.append(steps)
+        for sink in self.sinks:
+            sink.write_rates(self, steps, counts)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Spikes per step, ``(T, B_recorded)``."""
+        return np.concatenate(self._counts) if self._counts else np.zeros((0, 0), np.int64)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
+
+    @property
+    def rate(self) -> np.ndarray:
+        """Population rate in Hz, ``(T, B_recorded)``: count / (N * dt)."""
+        return self.counts / (self.population.n * self.ctx.dt / 1000.0)
+
+    def reset(self) -> None:
+        self._counts, self._steps = [], []
+
+

@@ -1,0 +1,7 @@
+"""Neuron models: the model API (:mod:`neurons.base`) and the built-in models."""
+from .base import NeuronModel, updates
+from .lif import LIF
+from .lif_bio import LIFBio
+from .sources import PoissonGroup, SpikeArraySource
+
+__all__ = ["NeuronModel", "updates", "LIF", "LIFBio", "PoissonGroup", "SpikeArraySource"]

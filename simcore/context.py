@@ -1,0 +1,19 @@
+"""Simulation settings shared by every component while a network is built."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Settings of a built network: they live apart from model parameters (STYLE.md)."""
+
+    batch_size: int
+    dt: float
+    seed: int
+    dtype: np.dtype
+
+    def describe(self) -> dict:
+        return {"batch_size": self.batch_size, "dt": self.dt, "seed": self.seed, "dtype": np.dtype(self.dtype).name}

@@ -1,0 +1,53 @@
+"""Validation helpers shared by the API layer, and spikesim's warning class.
+
+Every check raises before any work starts and names the parameter, the value
+and what was expected (STYLE.md, Errors).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class SpikesimWarning(UserWarning):
+    """Base class of spikesim's warnings."""
+
+
+def check_finite(arr, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity."""
+    a = np.asarray(arr)
+    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+        bad = a.flat[int(np.argmax(~np.isfinite(a.ravel())))]
+        raise ValueError(f"{name} must be finite; got {bad}")
+
+
+def check_choice(value, choices: tuple, name: str) -> str:
+    """Raise unless ``value`` is one of ``choices``; the message lists them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
+def check_int(value, name: str, minimum: int | None = None) -> int:
+    """An int (not a bool), optionally ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def as_vector(value, n: int, name: str) -> np.ndarray:
+    """A scalar or ``(n,)`` array as a float64 ``(n,)`` array; never broadcasts other shapes."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number or an array; got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of shape ({n},); got {value!r}") from None
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    elif arr.shape != (n,):
+        raise ValueError(f"{name} must be a scalar or have shape ({n},); got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr

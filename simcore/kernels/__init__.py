@@ -1,0 +1,1 @@
+"""Pure Numba kernels of the engine core (no user-facing API here)."""

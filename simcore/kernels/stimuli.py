@@ -1,0 +1,33 @@
+"""Stimulus kernels: external input added in phase 2 of the step it is given for (d = 0)."""
+from numba import njit
+
+from .rng import poisson
+
+
+@njit(cache=True)
+def current_array(b, t, values, start, buf):
+    """``buf[b] += values[t - start, b or 0]`` while the array lasts (values ``(T, B or 1, N)``)."""
+    k = t - start
+    if k < 0 or k >= values.shape[0]:
+        return
+    bb = b if values.shape[1] > 1 else 0
+    for i in range(buf.shape[1]):
+        buf[b, i] += values[k, bb, i]
+
+
+@njit(cache=True)
+def step_current(b, t, amplitude, start, stop, buf):
+    """``buf[b] += amplitude`` for ``start <= t < stop`` (``stop < 0``: no end)."""
+    if t < start or (stop >= 0 and t >= stop):
+        return
+    for i in range(buf.shape[1]):
+        buf[b, i] += amplitude[i]
+
+
+@njit(cache=True)
+def poisson_input(b, t, lam, exp_neg_lam, weight, state, buf):
+    """``buf[b, i] += weight * Poisson(lam[i])``: many independent Poisson inputs in one draw."""
+    for i in range(buf.shape[1]):
+        k = poisson(state, b, lam[i], exp_neg_lam[i])
+        if k > 0:
+            buf[b, i] += weight[i] * k

@@ -1,0 +1,127 @@
+"""External stimuli, delivered in phase 2 of the step they are given for (d = 0, MODELS.md 2).
+
+=============== ==========================================================================
+stimulus        adds into the target receptor at step ``t``
+=============== ==========================================================================
+CurrentInput    ``values[t - start_step]``; values ``(T, B, N)`` (per sample) or ``(T, N)`` (shared)
+StepCurrent     ``amplitude`` (scalar or ``(N,)``) for ``start <= t*dt < stop`` (ms); no stop: constant
+PoissonInput    ``weight * k``, ``k ~ Poisson(n_inputs * rate * dt)``: ``n_inputs`` independent
+                Poisson trains at ``rate`` Hz per target neuron (Brian2 PoissonInput, NEST
+                poisson_generator), drawn from the sample's own stream
+=============== ==========================================================================
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import random as rnd
+from .clock import ms_to_steps
+from .context import BuildContext
+from .errors import as_vector, check_finite, check_int
+from .kernels.stimuli import current_array, poisson_input, step_current
+
+
+def _receptor(target, receptor):
+    from synapses.projection import resolve_receptor
+
+    return resolve_receptor(target, receptor)
+
+
+class Stimulus:
+    """Base class: ``build(ctx)`` then ``emit(kb)`` into the deliver section."""
+
+    name: str | None = None
+
+    def describe(self) -> dict:
+        return {"name": self.name, "stimulus": type(self).__name__, "target": self.target.name,
+                "receptor": self.receptor}
+
+
+class CurrentInput(Stimulus):
+    """An input array: ``(T, B, N)`` per sample or ``(T, N)`` shared by the batch."""
+
+    def __init__(self, target, values, *, receptor=None, start_step: int = 0, name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), name
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"values must be numeric; got dtype {arr.dtype}")
+        if arr.ndim == 2:
+            arr = arr[:, None, :]
+        if arr.ndim != 3 or arr.shape[2] != target.n:
+            raise ValueError(f"values must have shape (T, {target.n}) or (T, B, {target.n}) for {target.name!r}; "
+                             f"got {np.shape(values)}")
+        check_finite(arr, "values")
+        self.values = arr
+        self.start_step = check_int(start_step, "start_step", minimum=0)
+
+    def build(self, ctx: BuildContext) -> None:
+        if self.values.shape[1] not in (1, ctx.batch_size):
+            raise ValueError(f"values of {self.name!r} have batch size {self.values.shape[1]}; "
+                             f"expected {ctx.batch_size} (batch_size) or shape (T, N)")
+        self.kernel_values = np.ascontiguousarray(self.values, dtype=ctx.dtype)
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        kb.add("deliver", f"{kb.func(current_array, 'current_array')}(b, t, {kb.arg(self.kernel_values, p + '_values')}, "
+                          f"{kb.arg(self.start_step, p + '_start')}, {buf})")
+
+
+class StepCurrent(Stimulus):
+    """A constant ``amplitude`` from ``start`` to ``stop`` ms (``stop=None``: to the end)."""
+
+    def __init__(self, target, amplitude, *, start: float = 0.0, stop: float | None = None, receptor=None, name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), name
+        self.amplitude = as_vector(amplitude, target.n, "amplitude")
+        check_finite([start], "start")
+        if start < 0:
+            raise ValueError(f"start must be >= 0 ms; got {start}")
+        if stop is not None:
+            check_finite([stop], "stop")
+            if stop < start:
+                raise ValueError(f"stop must be >= start; got start={start}, stop={stop}")
+        self.start, self.stop = float(start), stop
+
+    def build(self, ctx: BuildContext) -> None:
+        self.kernel_amplitude = self.amplitude.astype(ctx.dtype)
+        self.start_step = int(ms_to_steps(self.start, ctx.dt, "start"))
+        self.stop_step = -1 if self.stop is None else int(ms_to_steps(self.stop, ctx.dt, "stop"))
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        kb.add("deliver", f"{kb.func(step_current, 'step_current')}(b, t, {kb.arg(self.kernel_amplitude, p + '_amp')}, "
+                          f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.stop_step, p + '_stop')}, {buf})")
+
+
+class PoissonInput(Stimulus):
+    """``n_inputs`` Poisson trains at ``rate`` Hz with weight ``weight`` into every target neuron."""
+
+    def __init__(self, target, n_inputs: int, rate, weight, *, receptor=None, name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), name
+        self.n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
+        self.rate = as_vector(rate, target.n, "rate")
+        if np.any(self.rate < 0):
+            raise ValueError(f"rate must be >= 0 Hz; got {self.rate[self.rate < 0][0]}")
+        self.weight = as_vector(weight, target.n, "weight")
+
+    def build(self, ctx: BuildContext) -> None:
+        lam = self.n_inputs * self.rate * ctx.dt / 1000.0
+        self.lam = lam.astype(np.float64)
+        self.exp_neg_lam = np.exp(-lam)
+        self.kernel_weight = self.weight.astype(ctx.dtype)
+        self.rng_state = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+
+    def reset(self, ctx: BuildContext) -> None:
+        self.rng_state[...] = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        kb.add("deliver", f"{kb.func(poisson_input, 'poisson_input')}(b, t, {kb.arg(self.lam, p + '_lam')}, "
+                          f"{kb.arg(self.exp_neg_lam, p + '_expm')}, {kb.arg(self.kernel_weight, p + '_w')}, "
+                          f"{kb.arg(self.rng_state, p + '_rng')}, {buf})")
+
+    def describe(self):
+        return {**super().describe(), "n_inputs": self.n_inputs, "rate_hz": float(self.rate.mean()),
+                "weight": float(self.weight.mean())}

@@ -1,0 +1,1 @@
+"""Pure Numba kernels of synapses: delay queues and connectivity builders."""

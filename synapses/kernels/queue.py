@@ -1,0 +1,40 @@
+"""Per-neuron delay queues (MODELS.md 2): emit (phase 5) and deliver (phase 2).
+
+The queue of a projection is a ring of ``D = max(d) + 1`` slots; slot
+``t % D`` lists, per sample, the sources whose spikes arrive at step ``t``
+(``q_src``: source index, ``q_val``: the value the spike carries,
+``q_cnt``: entries used). A source has one delay, so it appears at most
+once per slot and a slot never holds more than ``N_pre`` entries: the memory
+is ``D * B * N_pre`` and does not grow with the run. Only spiking sources are
+touched: emit writes one entry per spike, deliver walks the CSR row of each
+due entry and adds ``w * value`` into the target's receptor buffer.
+
+Order of summation (the dense mode reproduces it): sources by the step they
+spiked (earliest first), then by ascending index; synapses in CSR order.
+"""
+from numba import njit
+
+
+@njit(cache=True)
+def queue_emit(b, t, spike_idx, spike_val, spike_cnt, delay, q_src, q_val, q_cnt):
+    """Enter the spikes of step ``t`` of sample ``b`` into slot ``(t + d_i) % D``."""
+    D = q_cnt.shape[0]
+    for k in range(spike_cnt[b]):
+        i = spike_idx[b, k]
+        slot = (t + delay[i]) % D
+        e = q_cnt[slot, b]
+        q_src[slot, b, e] = i
+        q_val[slot, b, e] = spike_val[b, k]
+        q_cnt[slot, b] = e + 1
+
+
+@njit(cache=True)
+def queue_deliver(b, t, q_src, q_val, q_cnt, indptr, indices, weights, buf):
+    """Add ``w_ij * value_i`` of every spike due at step ``t`` into ``buf[b, j]``; empty the slot."""
+    slot = t % q_cnt.shape[0]
+    for e in range(q_cnt[slot, b]):
+        i = q_src[slot, b, e]
+        value = q_val[slot, b, e]
+        for k in range(indptr[i], indptr[i + 1]):
+            buf[b, indices[k]] += weights[k] * value
+    q_cnt[slot, b] = 0

@@ -1,0 +1,166 @@
+"""Projections: sparse CSR synapses from one population to a receptor of another.
+
+Weights are stored over sources (``indptr`` int64, ``indices`` int32 while
+targets fit, ``weights`` in the run dtype): 8 bytes per synapse in float32.
+Each source has one delay for all its synapses of the projection; spikes wait
+in the projection's :class:`~simcore.delays.DelayQueue`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from simcore import random as rnd
+from simcore.context import BuildContext
+from simcore.delays import DelayQueue, delays_to_steps
+from simcore.distributions import Distribution
+from simcore.errors import check_finite
+from .connectors import Connector
+from .kernels.build import transpose_csr
+from .kernels.queue import queue_deliver, queue_emit
+
+
+def resolve_receptor(post, receptor) -> str:
+    """The receptor name a projection or stimulus targets on ``post``."""
+    names = post.receptor_names()
+    if receptor is None:
+        if len(names) == 1:
+            return names[0]
+        raise ValueError(f"{post.model} {post.name!r} has receptors {names}; name one with receptor=...")
+    if receptor not in names:
+        raise ValueError(f"unknown receptor {receptor!r} of {post.model} {post.name!r}; choose from {names}")
+    return receptor
+
+
+class Projection:
+    """Synapses ``pre -> post`` made by ``connector``; built when the network is built."""
+
+    def __init__(self, pre, post, connector: Connector, *, weight=None, delay=None, delay_steps=None,
+                 receptor=None, name=None):
+        if not isinstance(connector, Connector):
+            raise TypeError(f"connector must be a Connector (e.g. Bernoulli(0.1)); got {connector!r}")
+        if not pre.spiking:
+            raise ValueError(f"{pre.model} {pre.name!r} does not spike and cannot be a projection's source")
+        if connector.has_weights and weight is not None:
+            raise ValueError(f"{type(connector).__name__} carries its own weights; do not also pass weight")
+        if weight is None and not connector.has_weights:
+            weight = 1.0
+        if weight is not None and not isinstance(weight, Distribution):
+            check_finite(np.asarray(weight, dtype=np.float64), "weight")
+        self.pre, self.post, self.connector = pre, post, connector
+        self.receptor = resolve_receptor(post, receptor)
+        self.weight, self.delay, self.delay_steps_arg = weight, delay, delay_steps
+        if delay_steps is not None and not isinstance(delay_steps, Distribution):
+            delays_to_steps(None, delay_steps, pre.n, 1.0, None)  # validate now, before any work
+        if delay is not None and not isinstance(delay, Distribution):
+            arr = np.asarray(delay, dtype=np.float64)
+            check_finite(arr, "delay")
+            if np.any(arr < 0):
+                raise ValueError(f"delay must be >= 0 ms; got {arr[arr < 0].flat[0]}")
+        self.name = name
+        self.built = False
+
+    # ----- build
+    def build(self, ctx: BuildContext) -> None:
+        """Draw synapses, weights and delays; allocate the delay queue."""
+        pre, post = self.pre, self.post
+        state = rnd.stream_states(ctx.seed, self.name, rnd.CONNECT, 1)
+        rng = rnd.network_generator(ctx.seed, self.name, rnd.CONNECT)
+        indptr, indices, w = self.connector.build(pre.n, post.n, pre is post, rng, state)
+        nnz = int(indices.shape[0])
+        if w is None:
+            w = self._weights(indptr, indices, nnz, rnd.network_generator(ctx.seed, self.name, rnd.WEIGHTS))
+        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        idx_dtype = np.int32 if post.n < 2**31 else np.int64
+        self.indices = np.ascontiguousarray(indices, dtype=idx_dtype)
+        self.weights = np.ascontiguousarray(w, dtype=ctx.dtype)
+        steps = delays_to_steps(self.delay, self.delay_steps_arg, pre.n, ctx.dt,
+                                rnd.network_generator(ctx.seed, self.name, rnd.DELAYS))
+        self.queue = DelayQueue(steps, ctx.batch_size, ctx.dtype)
+        self.built = True
+
+    def _weights(self, indptr, indices, nnz, rng) -> np.ndarray:
+        weight = self.weight
+        if isinstance(weight, Distribution):
+            return weight.sample(rng, nnz)
+        arr = np.asarray(weight, dtype=np.float64)
+        if arr.ndim == 0:
+            return np.full(nnz, float(arr))
+        if arr.shape == (self.pre.n, self.post.n):
+            rows = np.repeat(np.arange(self.pre.n), np.diff(indptr))
+            return arr[rows, indices]
+        if arr.shape == (nnz,):
+            return arr
+        raise ValueError(f"weight must be a scalar, a Distribution, a ({self.pre.n}, {self.post.n}) matrix "
+                         f"or one value per synapse ({nnz},); got shape {arr.shape}")
+
+    # ----- kernel
+    def emit_deliver(self, kb) -> None:
+        """Phase 2: spikes due at ``t`` -> the target's receptor buffer."""
+        q = self.queue
+        p = kb.unique(f"proj_{self.name}")
+        args = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt"),
+                          kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"),
+                          kb.arg(self.weights, f"{p}_weights"),
+                          kb.arg(self.post.buffers[self.receptor], f"{p}_target")])
+        kb.add("deliver", f"{kb.func(queue_deliver, 'queue_deliver')}(b, t, {args})")
+
+    def emit_emit(self, kb) -> None:
+        """Phase 5: the source's spikes of step ``t`` enter the queue."""
+        q, pre = self.queue, self.pre
+        p = kb.unique(f"proj_{self.name}")
+        args = ", ".join([kb.arg(pre.spike_idx, f"{p}_src_idx"), kb.arg(pre.spike_val, f"{p}_src_val"),
+                          kb.arg(pre.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
+                          kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
+        kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
+
+    # ----- inspection
+    @property
+    def n_synapses(self) -> int:
+        self._require_built()
+        return int(self.indices.shape[0])
+
+    @property
+    def delays(self) -> np.ndarray:
+        """Per-source delays in steps, ``(N_pre,)``."""
+        self._require_built()
+        return self.queue.delays
+
+    def to_scipy(self) -> sp.csr_matrix:
+        """The weights as a ``(N_pre, N_post)`` scipy CSR matrix."""
+        self._require_built()
+        return sp.csr_matrix((self.weights, self.indices, self.indptr), shape=(self.pre.n, self.post.n))
+
+    def targets_of(self, i: int) -> np.ndarray:
+        self._require_built()
+        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+
+    def sources_per_target(self) -> np.ndarray:
+        """In-degree of every target neuron."""
+        self._require_built()
+        return np.bincount(self.indices, minlength=self.post.n)
+
+    def in_csr(self):
+        """CSR over targets (``indptr``, source ``indices``, weights), e.g. for a dense conversion."""
+        self._require_built()
+        ptr, idx, order = transpose_csr(self.indptr, self.indices, self.post.n)
+        return ptr, idx, self.weights[order]
+
+    def describe(self) -> dict:
+        d = {"name": self.name, "pre": self.pre.name, "post": self.post.name, "receptor": self.receptor,
+             **self.connector.describe()}
+        if isinstance(self.weight, Distribution):
+            d["weight"] = self.weight.describe()
+        elif self.weight is not None and np.ndim(self.weight) == 0:
+            d["weight"] = float(self.weight)
+        if self.built:
+            d["n_synapses"] = self.n_synapses
+            d["delay_steps"] = {"min": int(self.delays.min()), "max": int(self.delays.max())}
+        return d
+
+    def _require_built(self):
+        if not self.built:
+            raise RuntimeError(f"projection {self.name!r} is not built yet: run or build the network first")
+
+    def __repr__(self):
+        return f"Projection({self.pre.name!r} -> {self.post.name!r}:{self.receptor}, {type(self.connector).__name__})"
