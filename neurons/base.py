@@ -15,7 +15,10 @@ A model is a subclass of :class:`NeuronModel` that declares
   ``threshold``  phase 3: return the spike code ``s``: ``0.0`` (none), ``1.0``,
                  or ``-1.0`` (a negative spike, for bipolar models);
   ``reset``      phase 4: called only when ``s != 0``;
-  ``output``     the value the spike carries to synapses (default ``s``).
+  ``output``     the value the spike carries to synapses (default ``s``);
+  ``post``       every step after threshold and reset, with ``s`` (``0.0``
+                 when no spike): traces driven by the neuron's own spikes
+                 (ALIF's adaptation ``a``, LIB's ``rec``).
 
 A function names what it reads by its argument names: a state variable, a
 receptor, a (derived) parameter, or one of ``t`` (the step), ``dt`` (ms),
@@ -61,7 +64,7 @@ from numba import njit
 from simcore.distributions import Distribution, realize
 from simcore.errors import check_finite, check_int
 
-PHASES = ("integrate", "deliver", "threshold", "reset", "output")
+PHASES = ("integrate", "deliver", "threshold", "reset", "output", "post")
 SPECIAL_ARGS = ("t", "dt", "s", "uniform", "normal")
 
 
@@ -215,7 +218,7 @@ def compile_phase(model: str, phase: str, fn):
     """Compile one per-neuron phase function and record its argument names."""
     args = list(inspect.signature(fn).parameters)
     out = getattr(fn, "updates", ())
-    if phase in ("integrate", "deliver", "reset") and not out:
+    if phase in ("integrate", "deliver", "reset", "post") and not out:
         raise TypeError(f"{model}.{phase} must declare the state it returns with @updates(...)")
     jitted = njit(fn)
     jitted.arg_names = args

@@ -57,6 +57,8 @@ class DelayQueue:
         self.q_src = np.zeros((self.length, batch_size, n_pre), dtype=np.int32)
         self.q_val = np.zeros((self.length, batch_size, n_pre), dtype=dtype)
         self.q_cnt = np.zeros((self.length, batch_size), dtype=np.int64)
+        #: synaptic events delivered so far, per sample
+        self.delivered = np.zeros(batch_size, dtype=np.int64)
 
     def clear(self) -> None:
         self.q_cnt[...] = 0

@@ -203,9 +203,9 @@ class Network:
             self._generate()
         try:
             self._run_steps(n, progress)
-        except BaseException:
+        except BaseException as exc:
             if recorder is not None:
-                recorder.close(completed=False)
+                recorder.close(completed=False, stop_reason=type(exc).__name__)
             raise
         if recorder is not None:
             recorder.close(completed=True)

@@ -54,8 +54,8 @@ def _check_phase_arguments(pop: NeuronModel) -> None:
                 raise TypeError(
                     f"{pop.model}.{phase} reads {arg!r}, which is not a state variable, receptor, "
                     f"parameter or one of {SPECIAL_ARGS}; known names: {sorted(known)}")
-            if arg == "s" and phase not in ("reset", "output"):
-                raise TypeError(f"{pop.model}.{phase} reads 's', which exists only in reset and output")
+            if arg == "s" and phase not in ("reset", "output", "post"):
+                raise TypeError(f"{pop.model}.{phase} reads 's', which exists only in reset, output and post")
         for var in fn.updates:
             if var not in pop.state_defaults():
                 raise TypeError(f"{pop.model}.{phase} updates {var!r}, which is not a state variable")
@@ -124,6 +124,8 @@ def emit_population(pop: NeuronModel, kb, dt_arg: str) -> None:
         spike += [f"k = {cnt}[b]", f"{idx}[b, k] = i", f"{code}[b, k] = np.int8({s})",
                   f"{val}[b, k] = {value}", f"{cnt}[b] = k + 1"]
         body += ["    " + line for line in spike]
+        if "post" in fns:
+            body.append(call("post", fns["post"]))
     body += [f"{state_arg[v]}[b, i] = {local[v]}" for v in pop.arrays]
     lines += ["    " + line for line in body]
     kb.add("neurons", f"# population {pop.name!r} ({pop.model})\n" + "\n".join(lines))

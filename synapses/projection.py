@@ -102,7 +102,8 @@ class Projection:
         args = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt"),
                           kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"),
                           kb.arg(self.weights, f"{p}_weights"),
-                          kb.arg(self.post.buffers[self.receptor], f"{p}_target")])
+                          kb.arg(self.post.buffers[self.receptor], f"{p}_target"),
+                          kb.arg(q.delivered, f"{p}_delivered")])
         kb.add("deliver", f"{kb.func(queue_deliver, 'queue_deliver')}(b, t, {args})")
 
     def emit_emit(self, kb) -> None:
@@ -119,6 +120,12 @@ class Projection:
     def n_synapses(self) -> int:
         self._require_built()
         return int(self.indices.shape[0])
+
+    @property
+    def events_delivered(self) -> int:
+        """Synaptic events delivered so far, summed over the batch."""
+        self._require_built()
+        return int(self.queue.delivered.sum())
 
     @property
     def delays(self) -> np.ndarray:

@@ -29,12 +29,20 @@ def queue_emit(b, t, spike_idx, spike_val, spike_cnt, delay, q_src, q_val, q_cnt
 
 
 @njit(cache=True)
-def queue_deliver(b, t, q_src, q_val, q_cnt, indptr, indices, weights, buf):
-    """Add ``w_ij * value_i`` of every spike due at step ``t`` into ``buf[b, j]``; empty the slot."""
+def queue_deliver(b, t, q_src, q_val, q_cnt, indptr, indices, weights, buf, delivered):
+    """Add ``w_ij * value_i`` of every spike due at step ``t`` into ``buf[b, j]``; empty the slot.
+
+    ``delivered[b]`` counts synaptic events (one per synapse of each due spike).
+    """
     slot = t % q_cnt.shape[0]
+    n_events = 0
     for e in range(q_cnt[slot, b]):
         i = q_src[slot, b, e]
         value = q_val[slot, b, e]
-        for k in range(indptr[i], indptr[i + 1]):
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
             buf[b, indices[k]] += weights[k] * value
+        n_events += hi - lo
+    delivered[b] += n_events
     q_cnt[slot, b] = 0

@@ -1,0 +1,92 @@
+"""Built-in benchmark networks: Vogels-Abbott CUBA and Brunel (2000) model A.
+
+``cuba()`` follows Brian2's ``examples/CUBA.py`` (Vogels & Abbott 2005):
+4000 LIF neurons (3200 excitatory, 800 inhibitory), ``dv/dt = (ge + gi -
+(v - El))/taum``, taum = 20 ms, taue = 5 ms, taui = 10 ms, Vt = -50 mV,
+Vr = -60 mV, El = -49 mV, refractory 5 ms, we = 60*0.27/10 mV,
+wi = -20*4.5/10 mV, pairwise Bernoulli p = 0.02 (self-connections allowed, as
+Brian2's ``connect(p=...)``), ``v0 ~ U(Vr, Vt)``. Brian2's example has no
+delay; here every synapse has the contract's minimum of one step (0.1 ms at
+dt = 0.1 ms), as in NEST.
+
+``brunel()`` follows NEST's ``brunel_delta_nest.py``: ``NE = 4*order``,
+``NI = order`` (order 2500 at scale 1), ``iaf_psc_delta`` neurons (tau_m = 20 ms,
+V_th = 20 mV, V_reset = 10 mV, E_L = 0, t_ref = 2 ms, V_m(0) = 0), fixed
+in-degree ``CE = 0.1*NE`` from the excitatory and ``CI = 0.1*NI`` from the
+inhibitory population (autapses and multapses allowed, NEST's defaults),
+J = 0.1 mV, g = 5, delay 1.5 ms, and external Poisson drive of ``CE`` inputs
+at ``eta * nu_th`` per neuron (``nu_th = V_th/(J*CE*tau_m)``).
+"""
+from __future__ import annotations
+
+from neurons import LIFBio
+from monitors import PopulationRateMonitor, SpikeMonitor
+from synapses import Bernoulli, FixedInDegree
+from .distributions import Uniform
+from .network import Network
+from .stimuli import PoissonInput
+
+CUBA = {"n": 4000, "n_exc": 3200, "tau_m": 20.0, "tau_exc": 5.0, "tau_inh": 10.0, "V_th": -50.0, "V_reset": -60.0,
+        "E_L": -49.0, "t_ref": 5.0, "w_exc": 60 * 0.27 / 10, "w_inh": -20 * 4.5 / 10, "p": 0.02, "delay": 0.1}
+
+
+def cuba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
+         keep_in_memory: bool = True) -> Network:
+    """The CUBA network (module docstring); ``n`` scales it (80/20, ``p`` kept unless given).
+
+    With ``record``, a SpikeMonitor and a PopulationRateMonitor watch each population.
+    """
+    c = CUBA
+    p = c["p"] * 4000 / n if p is None and n != 4000 else (c["p"] if p is None else p)
+    n_exc = int(round(n * 0.8))
+    net = Network("cuba")
+    common = dict(E_L=c["E_L"], V_th=c["V_th"], V_reset=c["V_reset"], tau_m=c["tau_m"], t_ref=c["t_ref"],
+                  tau_syn={"exc": c["tau_exc"], "inh": c["tau_inh"]},
+                  init={"v": Uniform(c["V_reset"], c["V_th"])})
+    exc = net.add(LIFBio(n_exc, name="exc", **common))
+    inh = net.add(LIFBio(n - n_exc, name="inh", **common))
+    for pre, w, receptor in ((exc, c["w_exc"], "exc"), (inh, c["w_inh"], "inh")):
+        for post in (exc, inh):
+            net.connect(pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor,
+                        name=f"{pre.name}_{post.name}")
+    if record:
+        for pop in (exc, inh):
+            net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
+            net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+    return net
+
+
+def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0.1, delay: float = 1.5,
+           record: bool = True, keep_in_memory: bool = True) -> Network:
+    """Brunel (2000) model A as in NEST's brunel_delta example (module docstring)."""
+    order = int(round(2500 * scale))
+    if order < 1:
+        raise ValueError(f"scale {scale} gives no neuron; use scale >= {1 / 2500}")
+    n_exc, n_inh = 4 * order, order
+    c_exc, c_inh = int(0.1 * n_exc), int(0.1 * n_inh)
+    tau_m, V_th = 20.0, 20.0
+    nu_th = V_th / (J * c_exc * tau_m)  # per ms
+    nu_ext_hz = eta * nu_th * 1000.0
+    net = Network("brunel")
+    params = dict(E_L=0.0, V_th=V_th, V_reset=10.0, tau_m=tau_m, t_ref=2.0, delta=("syn",), init={"v": 0.0})
+    exc = net.add(LIFBio(n_exc, name="exc", **params))
+    inh = net.add(LIFBio(n_inh, name="inh", **params))
+    for pop in (exc, inh):
+        net.add(PoissonInput(pop, n_inputs=c_exc, rate=nu_ext_hz, weight=J, name=f"drive_{pop.name}"))
+    for pre, k, w in ((exc, c_exc, J), (inh, c_inh, -g * J)):
+        for post in (exc, inh):
+            net.connect(pre, post, FixedInDegree(k, allow_self=True, allow_multiple=True), weight=w,
+                        delay=delay, name=f"{pre.name}_{post.name}")
+    if record:
+        for pop in (exc, inh):
+            net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
+            net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+    return net
+
+
+NETWORKS = {"cuba": cuba, "brunel": brunel}
+
+
+def synaptic_events(net: Network) -> int:
+    """Synaptic events delivered so far by every projection, summed over the batch."""
+    return sum(proj.events_delivered for proj in net.projections)
