@@ -54,16 +54,14 @@ def _receptor_source(exp: tuple, delta: tuple) -> str:
     state_out = ", ".join(["v", "ref", *g])
     deliver_args = ", ".join(["v", "ref", *g, *exp, *delta])
     adds = "".join(f"\n    g_{r} = g_{r} + {r}" for r in exp)
-    jumps = "".join(f"\n        v = v + {r}" for r in delta)
-    delta_block = f"\n    if ref <= 0.0:{jumps}" if delta else ""
+    jump = "".join(f" + {r}" for r in delta)
+    delta_block = f"\n    v = v{jump} if ref <= 0.0 else v" if delta else ""
     return f'''"""LIF-bio phase functions for exp receptors {exp} and delta receptors {delta}."""
 
 
 def integrate({integrate_args}):
-    if ref > 0.0:
-        ref = ref - 1.0
-    if ref <= 0.0:
-        v = E_L + (v - E_L) * P_m{current}{decays}
+    ref = ref - 1.0 if ref > 0.0 else ref
+    v = E_L + (v - E_L) * P_m{current} if ref <= 0.0 else v{decays}
     return {state_out}
 
 

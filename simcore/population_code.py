@@ -29,6 +29,7 @@ def build_population(pop: NeuronModel, ctx: BuildContext) -> None:
     pop.spike_code = np.zeros((B, N), dtype=np.int8)
     pop.spike_val = np.zeros((B, N), dtype=dtype)
     pop.spike_cnt = np.zeros(B, dtype=np.int64)
+    pop.spike_flag = np.zeros((B, N), dtype=dtype)  # s of the last step, every neuron
     pop.rng_state = rnd.stream_states(ctx.seed, pop.name, rnd.NOISE, B)
     _check_phase_arguments(pop)
 
@@ -65,31 +66,48 @@ def _check_phase_arguments(pop: NeuronModel) -> None:
         raise TypeError(f"{pop.model} is spiking but has no threshold function")
 
 
+def _kernel_param(kb, arr: np.ndarray, hint: str) -> str:
+    """A parameter as the kernel reads it: a scalar when uniform (hoisted, fewer loads), else ``name[i]``."""
+    if arr.size and np.all(arr == arr[0]):
+        return kb.arg(arr.dtype.type(arr[0]), hint)
+    return f"{kb.arg(arr, hint)}[i]"
+
+
 def emit_population(pop: NeuronModel, kb, dt_arg: str) -> None:
-    """Generate phases 1-4 of ``pop`` for sample ``b`` at step ``t``."""
+    """Generate phases 1-4 of ``pop`` for sample ``b`` at step ``t``.
+
+    Two passes over the neurons. The first runs integrate, deliver,
+    threshold, reset and post; it has no data-dependent stores, so LLVM can
+    vectorise it: ``reset`` is computed for every neuron and kept where
+    ``s != 0`` (phase functions are pure; a reset that draws random numbers
+    is called only on spikes, to keep the streams of non-spiking neurons
+    untouched). The second pass lists the spiking neurons (index, polarity,
+    the value ``output`` gives) for the delay queues and monitors.
+    """
     p = kb.unique(f"p_{pop.name}")
     local = {var: f"{p}_{var}" for var in pop.state_defaults()}
     local.update({r: f"{p}_in_{r}" for r in pop.receptor_names()})
     state_arg = {var: kb.arg(arr, f"{p}_{var}_arr") for var, arr in pop.arrays.items()}
     buf_arg = {r: kb.arg(buf, f"{p}_{r}_buf") for r, buf in pop.buffers.items()}
-    par_arg = {k: kb.arg(arr, f"{p}_{k}") for k, arr in pop.kernel_params.items()}
+    par_expr = {k: _kernel_param(kb, arr, f"{p}_{k}") for k, arr in pop.kernel_params.items()}
     rng = kb.arg(pop.rng_state, f"{p}_rng")
     idx = kb.arg(pop.spike_idx, f"{p}_spike_idx")
     code = kb.arg(pop.spike_code, f"{p}_spike_code")
     val = kb.arg(pop.spike_val, f"{p}_spike_val")
     cnt = kb.arg(pop.spike_cnt, f"{p}_spike_cnt")
+    flag = kb.arg(pop.spike_flag, f"{p}_spike_flag")
     f_uniform = kb.func(rng_uniform, "rng_uniform")
     f_normal = kb.func(rng_normal, "rng_normal")
     s = f"{p}_s"
 
-    def call(phase, fn):
+    def call(phase, fn, prefix=""):
         name = kb.func(fn, f"{pop.model}_{phase}")
         args = []
         for a in fn.arg_names:
             if a in local:
                 args.append(local[a])
-            elif a in par_arg:
-                args.append(f"{par_arg[a]}[i]")
+            elif a in par_expr:
+                args.append(par_expr[a])
             elif a == "t":
                 args.append("t")
             elif a == "dt":
@@ -100,32 +118,42 @@ def emit_population(pop: NeuronModel, kb, dt_arg: str) -> None:
                 args.append(f"{f_uniform}({rng}, b)")
             elif a == "normal":
                 args.append(f"{f_normal}({rng}, b)")
-        expr = f"{name}({', '.join(args)})"
-        if phase in ("threshold", "output"):
-            return expr
-        targets = ", ".join(local[v] for v in fn.updates)
-        return f"{targets} = {expr}"
+        return f"{name}({', '.join(args)})"
+
+    def assign(phase, fn):
+        return f"{', '.join(local[v] for v in fn.updates)} = {call(phase, fn)}"
 
     fns = pop.phase_functions()
-    lines = [f"{cnt}[b] = 0", f"for i in range({idx}.shape[1]):"]
     body = [f"{local[v]} = {state_arg[v]}[b, i]" for v in pop.arrays]
     for r in pop.receptor_names():
         body += [f"{local[r]} = {buf_arg[r]}[b, i]", f"{buf_arg[r]}[b, i] = 0"]
     for phase in ("integrate", "deliver"):
         if phase in fns:
-            body.append(call(phase, fns[phase]))
-    if "threshold" in fns:
-        body.append(f"{s} = {call('threshold', fns['threshold'])}")
-        body.append(f"if {s} != 0.0:")
-        spike = []
-        if "reset" in fns:
-            spike.append(call("reset", fns["reset"]))
-        value = call("output", fns["output"]) if "output" in fns else s
-        spike += [f"k = {cnt}[b]", f"{idx}[b, k] = i", f"{code}[b, k] = np.int8({s})",
-                  f"{val}[b, k] = {value}", f"{cnt}[b] = k + 1"]
-        body += ["    " + line for line in spike]
-        if "post" in fns:
-            body.append(call("post", fns["post"]))
+            body.append(assign(phase, fns[phase]))
+    body.append(f"{s} = {call('threshold', fns['threshold'])}" if "threshold" in fns else f"{s} = 0.0")
+    if "reset" in fns:
+        reset = fns["reset"]
+        if {"uniform", "normal"} & set(reset.arg_names):
+            body += [f"if {s} != 0.0:", "    " + assign("reset", reset)]
+        else:
+            tmp = [f"{p}_reset_{v}" for v in reset.updates]
+            body.append(f"{', '.join(tmp)} = {call('reset', reset)}")
+            body += [f"{local[v]} = {t_} if {s} != 0.0 else {local[v]}" for v, t_ in zip(reset.updates, tmp)]
+    if "post" in fns:
+        body.append(assign("post", fns["post"]))
+    body.append(f"{flag}[b, i] = {s}")
     body += [f"{state_arg[v]}[b, i] = {local[v]}" for v in pop.arrays]
-    lines += ["    " + line for line in body]
+
+    lines = [f"for i in range({idx}.shape[1]):"] + ["    " + line for line in body]
+    lines += [f"{cnt}[b] = 0", f"for i in range({idx}.shape[1]):", f"    {s} = {flag}[b, i]", f"    if {s} != 0.0:"]
+    spike = []
+    if "output" in fns:
+        out_fn = fns["output"]
+        spike += [f"{local[v]} = {state_arg[v]}[b, i]" for v in out_fn.arg_names if v in state_arg]
+        value = call("output", out_fn)
+    else:
+        value = s
+    spike += [f"k = {cnt}[b]", f"{idx}[b, k] = i", f"{code}[b, k] = np.int8({s})",
+              f"{val}[b, k] = {value}", f"{cnt}[b] = k + 1"]
+    lines += ["        " + line for line in spike]
     kb.add("neurons", f"# population {pop.name!r} ({pop.model})\n" + "\n".join(lines))
