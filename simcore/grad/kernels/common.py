@@ -1,0 +1,164 @@
+"""Spike functions, surrogate derivatives and the projection kernels shared by
+all dense-mode layers (MODELS.md section 4).
+
+Spike-function codes (``SpikeSpec.mode``): 0 Heaviside ``H(x) = x >= 0``;
+1 smooth sigmoid ``sigmoid(k*x)`` in the forward pass with its exact
+derivative in the backward pass (used by the finite-difference checks).
+
+Surrogate codes (``SpikeSpec.surrogate``), with parameter ``p``:
+0 ``fast_sigmoid``: ``1 / (1 + p|x|)^2``; 1 ``triangle``: ``p*max(0, 1-|x|)``;
+2 ``arctan``: ``(p/2) / (1 + (pi*p*x/2)^2)``; 3 ``clamp_ramp``:
+``min(max(x + 1, 0), 1)``.
+"""
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+
+class SpikeSpec(NamedTuple):
+    """Spike function and surrogate, as plain numbers for the kernels."""
+    mode: int          # 0 heaviside, 1 sigmoid
+    k: float           # sigmoid steepness (mode 1)
+    surrogate: int     # 0 fast_sigmoid, 1 triangle, 2 arctan, 3 clamp_ramp
+    p: float           # surrogate parameter (k, g or a)
+
+
+class RecPlan(NamedTuple):
+    """Recurrent connectivity of one layer with per-source delays.
+
+    ``W`` is ``(N, N)`` (source, target).  ``order`` lists the sources by
+    delay descending, then index ascending (the event engine's summation
+    order: earliest spike step first).  For the backward pass the sources are
+    grouped by delay: group ``g`` has delay ``gdelay[g]``, sources
+    ``gcols[gstart[g]:gstart[g+1]]`` and the transposed block
+    ``W[cols, :].T`` stored contiguously in ``wt_flat[woff[g]:...]``.
+    """
+    active: bool
+    W: np.ndarray
+    delays: np.ndarray
+    order: np.ndarray
+    gdelay: np.ndarray
+    gstart: np.ndarray
+    gcols: np.ndarray
+    woff: np.ndarray
+    wt_flat: np.ndarray
+
+
+@njit(cache=True, inline="always")
+def spike_value(x, spec):
+    """Forward spike function ``H(x)`` or ``sigmoid(k*x)`` (float64)."""
+    if spec.mode == 0:
+        return 1.0 if x >= 0 else 0.0
+    z = spec.k * x
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(cache=True, inline="always")
+def spike_grad(x, spec):
+    """Derivative used in the backward pass: the surrogate, or the exact
+    sigmoid derivative ``k*sig*(1-sig)`` in mode 1."""
+    if spec.mode == 1:
+        z = spec.k * x
+        if z >= 0:
+            sg = 1.0 / (1.0 + math.exp(-z))
+        else:
+            e = math.exp(z)
+            sg = e / (1.0 + e)
+        return spec.k * sg * (1.0 - sg)
+    s = spec.surrogate
+    p = spec.p
+    if s == 0:
+        d = 1.0 + p * abs(x)
+        return 1.0 / (d * d)
+    if s == 1:
+        return p * max(0.0, 1.0 - abs(x))
+    if s == 2:
+        z = math.pi * p * x / 2.0
+        return (p / 2.0) / (1.0 + z * z)
+    return min(max(x + 1.0, 0.0), 1.0)
+
+
+@njit(cache=True, inline="always")
+def add_recurrent(cur, vals, t, b, rec):
+    """``cur[i] += W[j, i] * vals[t - d_j, b, j]`` over nonzero sources in the
+    event engine's order (spike step ascending, then source index)."""
+    W = rec.W
+    N = W.shape[1]
+    order = rec.order
+    delays = rec.delays
+    for jj in range(order.shape[0]):
+        j = order[jj]
+        tt = t - delays[j]
+        if tt >= 0:
+            v = vals[tt, b, j]
+            if v != 0:
+                for i in range(N):
+                    cur[i] += W[j, i] * v
+
+
+@njit(cache=True)
+def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat):
+    """``gsrec[b, j] = sum_i W[j, i] * gI[t + d_j, b, i]`` (zero when
+    ``t + d_j >= T``), one BLAS product per delay group."""
+    T = gI.shape[0]
+    B = gI.shape[1]
+    N = gI.shape[2]
+    G = rec.gdelay.shape[0]
+    for g in range(G):
+        c0 = rec.gstart[g]
+        c1 = rec.gstart[g + 1]
+        ng = c1 - c0
+        tt = t + rec.gdelay[g]
+        if tt < T:
+            wt = rec.wt_flat[rec.woff[g]:rec.woff[g] + N * ng].reshape(N, ng)
+            out = tmp_flat[:B * ng].reshape(B, ng)
+            np.dot(gI[tt], wt, out)
+            for b in range(B):
+                for c in range(ng):
+                    gsrec[b, rec.gcols[c0 + c]] = out[b, c]
+        else:
+            for b in range(B):
+                for c in range(ng):
+                    gsrec[b, rec.gcols[c0 + c]] = 0
+
+
+@njit(cache=True, parallel=True)
+def sparse_project(vals, W, delay, I):
+    """``I[t, b, i] = sum_j vals[t - delay, b, j] * W[j, i]``, summed from zero
+    over nonzero sources in ascending index (the event engine's order for
+    one projection with a single delay)."""
+    T, B, n_in = vals.shape
+    N = W.shape[1]
+    for b in prange(B):
+        for t in range(T):
+            for i in range(N):
+                I[t, b, i] = 0
+            tt = t - delay
+            if tt >= 0:
+                for j in range(n_in):
+                    v = vals[tt, b, j]
+                    if v != 0:
+                        for i in range(N):
+                            I[t, b, i] += W[j, i] * v
+
+
+@njit(cache=True, parallel=True)
+def delayed_outer_grad(vals, gI, delays, dW):
+    """``dW[j, i] += sum_{t, b} vals[t - d_j, b, j] * gI[t, b, i]``, skipping
+    zero sources; parallel over source rows (no races, thread-count
+    independent)."""
+    T, B, n_in = vals.shape
+    N = gI.shape[2]
+    for j in prange(n_in):
+        d = delays[j]
+        for t in range(T - d):
+            for b in range(B):
+                v = vals[t, b, j]
+                if v != 0:
+                    for i in range(N):
+                        dW[j, i] += v * gI[t + d, b, i]

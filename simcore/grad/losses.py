@@ -1,0 +1,166 @@
+r"""Losses and regularisers of the dense-gradient mode (MODELS.md section 4).
+
+Every function returns ``(value, grad)`` where ``grad`` has the shape of the
+array it differentiates (``y`` for the losses, the spike events ``n`` for
+the regularisers), ready for ``SNN.backward(tape, g_y, g_events)``.
+
+* ``cross_entropy(y, labels, mask)``: ``ybar_b = mean_{t in mask} y[t, b]``,
+  ``L = mean_b [logsumexp(ybar_b) - ybar_b[label_b]]``; with
+  ``average="per_step"`` the per-step cross-entropies are averaged instead.
+* ``mse(y, target, mask)``: ``mean_b sum_c mean_{t in mask} (y - target)^2 / C``,
+  i.e. the mean over masked steps, outputs and samples.
+* ``firing_rate_l2(n, r_target)``: ``sum_i (r_i - r_target)^2`` with ``r_i``
+  the mean of ``n_i`` over steps and samples (spikes per step).
+* ``branching_factor(n)``: ``mean_b sum_{t=1}^{T-1} (S[t] - S[t-1])^2``,
+  ``S[t] = sum_i n_i[t]`` (DelayNet).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["cross_entropy", "mse", "firing_rate_l2", "branching_factor", "accuracy"]
+
+AVERAGES = ("mean_then_ce", "per_step")
+
+
+def _check_y(y):
+    y = np.asarray(y)
+    if y.ndim != 3:
+        raise ValueError(f"y must have shape (T, B, C); got {y.shape}")
+    return y
+
+
+def _check_mask(mask, T):
+    if mask is None:
+        return np.ones(T, dtype=bool)
+    m = np.asarray(mask)
+    if m.dtype != bool:
+        raise TypeError(f"mask must be a boolean array of shape ({T},); got dtype {m.dtype}")
+    if m.shape != (T,):
+        raise ValueError(f"mask must have shape ({T},) (one entry per step of y); got {m.shape}")
+    if not m.any():
+        raise ValueError("mask selects no step; the loss window must hold at least one step")
+    return m
+
+
+def _check_labels(labels, B, C):
+    lab = np.asarray(labels)
+    if lab.shape != (B,):
+        raise ValueError(f"labels must have shape ({B},); got {lab.shape}")
+    if not np.issubdtype(lab.dtype, np.integer):
+        raise TypeError(f"labels must be integers; got dtype {lab.dtype}")
+    if lab.size and (lab.min() < 0 or lab.max() >= C):
+        raise ValueError(f"labels must lie in [0, {C}) for a readout of {C} units; "
+                         f"got values in [{lab.min()}, {lab.max()}]")
+    return lab.astype(np.int64)
+
+
+def _log_softmax(z):
+    zmax = z.max(axis=-1, keepdims=True)
+    e = np.exp(z - zmax)
+    lse = np.log(e.sum(axis=-1, keepdims=True)) + zmax
+    return z - lse
+
+
+def cross_entropy(y, labels, mask=None, average="mean_then_ce"):
+    """Cross-entropy of the readout over a window of steps.
+
+    Parameters
+    ----------
+    y : (T, B, C) array
+    labels : (B,) ints in ``[0, C)``
+    mask : (T,) bool, optional (all steps)
+    average : {'mean_then_ce', 'per_step'}
+
+    Returns
+    -------
+    loss : float; grad : (T, B, C) array dL/dy (dtype of ``y``).
+    """
+    y = _check_y(y)
+    T, B, C = y.shape
+    m = _check_mask(mask, T)
+    lab = _check_labels(labels, B, C)
+    if average not in AVERAGES:
+        raise ValueError(f"average must be one of {AVERAGES}; got {average!r}")
+    nm = int(m.sum())
+    yw = y[m].astype(np.float64)                         # (nm, B, C)
+    onehot = np.zeros((B, C))
+    onehot[np.arange(B), lab] = 1.0
+    g = np.zeros((T, B, C), dtype=y.dtype)
+    if average == "mean_then_ce":
+        ybar = yw.mean(axis=0)
+        ls = _log_softmax(ybar)
+        loss = -np.mean(ls[np.arange(B), lab])
+        gbar = (np.exp(ls) - onehot) / B
+        g[m] = (gbar / nm)[None]
+    else:
+        ls = _log_softmax(yw)
+        loss = -np.mean(ls[:, np.arange(B), lab])
+        g[m] = (np.exp(ls) - onehot[None]) / (B * nm)
+    return float(loss), g
+
+
+def accuracy(y, labels, mask=None):
+    """Fraction of samples whose window-mean readout is largest at the label."""
+    y = _check_y(y)
+    T, B, C = y.shape
+    m = _check_mask(mask, T)
+    lab = _check_labels(labels, B, C)
+    return float(np.mean(y[m].mean(axis=0).argmax(axis=-1) == lab))
+
+
+def mse(y, target, mask=None):
+    """Masked mean squared error to ``target`` (same shape as ``y``).
+
+    Returns ``(loss, dL/dy)``; the loss is the mean over masked steps,
+    outputs and samples."""
+    y = _check_y(y)
+    T, B, C = y.shape
+    m = _check_mask(mask, T)
+    target = np.asarray(target)
+    if target.shape != y.shape:
+        raise ValueError(f"target must have the shape of y {y.shape}; got {target.shape}")
+    nm = int(m.sum())
+    diff = y[m].astype(np.float64) - target[m]
+    loss = np.sum(diff * diff) / (nm * B * C)
+    g = np.zeros_like(y)
+    g[m] = 2.0 * diff / (nm * B * C)
+    return float(loss), g
+
+
+def _check_n(n):
+    n = np.asarray(n)
+    if n.ndim != 3:
+        raise ValueError(f"spike events must have shape (T, B, N); got {n.shape}")
+    return n
+
+
+def firing_rate_l2(n, r_target):
+    """``sum_i (r_i - r_target)^2``, ``r_i = mean_{t, b} n[t, b, i]``.
+
+    ``r_target`` is a scalar or ``(N,)`` in spikes per step.  Returns
+    ``(value, dL/dn)``."""
+    n = _check_n(n)
+    T, B, N = n.shape
+    rt = np.asarray(r_target, dtype=np.float64)
+    if rt.ndim not in (0, 1) or (rt.ndim == 1 and rt.shape != (N,)):
+        raise ValueError(f"r_target must be a scalar or have shape ({N},); got {rt.shape}")
+    r = n.astype(np.float64).mean(axis=(0, 1))
+    diff = r - rt
+    g = np.broadcast_to((2.0 * diff / (T * B)).astype(n.dtype), n.shape).copy()
+    return float(np.sum(diff * diff)), g
+
+
+def branching_factor(n):
+    """DelayNet branching-factor loss ``mean_b sum_{t>=1} (S[t] - S[t-1])^2``
+    with ``S[t] = sum_i n[t, b, i]``.  Returns ``(value, dL/dn)``."""
+    n = _check_n(n)
+    T, B, N = n.shape
+    S = n.astype(np.float64).sum(axis=2)               # (T, B)
+    D = S[1:] - S[:-1]                                 # (T-1, B)
+    val = np.sum(D * D) / B
+    gS = np.zeros((T, B))
+    gS[1:] += 2.0 * D / B
+    gS[:-1] -= 2.0 * D / B
+    g = np.broadcast_to(gS[:, :, None].astype(n.dtype), n.shape).copy()
+    return float(val), g
