@@ -237,6 +237,30 @@ def _variables(grp) -> list[str]:
     return out + [v for v in rest if v != first]
 
 
+def _committed_spikes(g) -> int:
+    """Spikes to trust in group ``g``: the ``n_spikes`` commit count when present.
+
+    Without one (a foreign SONATA file) the datasets must have equal lengths.
+    """
+    lengths = {name: g[name].shape[0] for name in ("timestamps", "node_ids", "sample_ids", "polarity")
+               if name in g}
+    if "n_spikes" in g.attrs:
+        k = int(_attr(g, "n_spikes"))
+        short = {n: m for n, m in lengths.items() if m < k}
+        if short:
+            raise ValueError(f"{g.name}: n_spikes = {k} but datasets are shorter: {short}")
+        return k
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{g.name}: datasets have different lengths {lengths}")
+    return lengths["timestamps"]
+
+
+def _committed_rows(data, time) -> int:
+    """Rows of a report to trust: those that ``mapping/time`` covers (at most the extent)."""
+    start, stop, step = (float(x) for x in time)
+    return min(data.shape[0], max(0, int(round((stop - start) / step))))
+
+
 def load_spikes(path, population: str | None = None, sample: int | None = None) -> SpikeData:
     """Spikes of one population (and one sample, or all).
 
@@ -257,16 +281,12 @@ def load_spikes(path, population: str | None = None, sample: int | None = None) 
         g = f["spikes"][pop]
         batch = int(_attr(g, "batch_size", _attr(f, "batch_size", 1)))
         sample = _check_sample(sample, batch)
-        ts = g["timestamps"][()].astype(np.float64, copy=False)
-        ids = g["node_ids"][()].astype(np.uint64, copy=False)
-        k = ts.shape[0]
-        if ids.shape[0] != k:
-            raise ValueError(f"/spikes/{pop}: node_ids has {ids.shape[0]} entries but timestamps {k}")
-        samples = g["sample_ids"][()].astype(np.uint32, copy=False) if "sample_ids" in g \
+        k = _committed_spikes(g)
+        ts = g["timestamps"][:k].astype(np.float64, copy=False)
+        ids = g["node_ids"][:k].astype(np.uint64, copy=False)
+        samples = g["sample_ids"][:k].astype(np.uint32, copy=False) if "sample_ids" in g \
             else np.zeros(k, dtype=np.uint32)
-        pol = g["polarity"][()].astype(np.int8, copy=False) if "polarity" in g else np.ones(k, dtype=np.int8)
-        if samples.shape[0] != k or pol.shape[0] != k:
-            raise ValueError(f"/spikes/{pop}: sample_ids/polarity lengths differ from timestamps ({k})")
+        pol = g["polarity"][:k].astype(np.int8, copy=False) if "polarity" in g else np.ones(k, dtype=np.int8)
         if sample is not None:
             keep = samples == sample
             ts, ids, samples, pol = ts[keep], ids[keep], samples[keep], pol[keep]
@@ -331,13 +351,14 @@ def load_report(path, population: str | None = None, variable: str | None = None
         if stored_batch is not None and int(stored_batch) != batch:
             raise ValueError(f"{g.name}: data says batch_size {stored_batch}, mapping says {batch}")
         sample = _check_sample(sample, batch)
-        start, stop, step = (float(x) for x in mapping["time"][()])
-        rows = data.shape[0]
+        time = mapping["time"][()]
+        start, step = float(time[0]), float(time[2])
+        rows = _committed_rows(data, time)
         times = start + step * np.arange(rows, dtype=np.float64)
         if sample is None:
-            values = data[()].reshape(rows, n, batch).transpose(0, 2, 1).copy()
+            values = data[:rows].reshape(rows, n, batch).transpose(0, 2, 1).copy()
         else:
-            values = data[:, sample::batch] if rows else np.zeros((0, n), dtype=data.dtype)
+            values = data[:rows, sample::batch] if rows else np.zeros((0, n), dtype=data.dtype)
         return Trace(data=values, times=times, node_ids=node_ids, variable=variable,
                      unit=str(_attr(data, "units", "")), population=pop,
                      samples=tuple(range(batch)) if sample is None else (sample,))
@@ -399,7 +420,7 @@ def file_info(path) -> dict:
         for pop in _names(f, "spikes"):
             g = f["spikes"][pop]
             ts = g["timestamps"]
-            k = int(ts.shape[0])
+            k = _committed_spikes(g)
             n_nodes = _attr(g, "n_nodes")
             batch = int(_attr(g, "batch_size", info["batch_size"] or 1))
             sorting = _attr(g, "sorting", 0)
@@ -415,10 +436,10 @@ def file_info(path) -> dict:
                 if entry["sorting"] == "by_time":
                     entry["t_first"], entry["t_last"] = float(ts[0]), float(ts[k - 1])
                 else:
-                    t = ts[()]
+                    t = ts[:k]
                     entry["t_first"], entry["t_last"] = float(t.min()), float(t.max())
             if "polarity" in g and k:
-                entry["n_negative"] = int(np.count_nonzero(g["polarity"][()] < 0))
+                entry["n_negative"] = int(np.count_nonzero(g["polarity"][:k] < 0))
             if duration and n_nodes:
                 entry["rate_hz"] = k / (int(n_nodes) * batch * (duration / 1000.0))
             info["spikes"][pop] = entry
@@ -431,7 +452,7 @@ def file_info(path) -> dict:
                 ptr = g["mapping"]["index_pointers"]
                 n = int(g["mapping"]["node_ids"].shape[0])
                 info["reports"][pop][var] = {
-                    "rows": int(d.shape[0]),
+                    "rows": _committed_rows(d, g["mapping"]["time"][()]),
                     "n_nodes": n,
                     "batch_size": int(ptr[1] - ptr[0]) if n else 1,
                     "unit": str(_attr(d, "units", "")),
