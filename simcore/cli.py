@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -30,6 +31,8 @@ def cmd_run(args) -> int:
     from .builtin import NETWORKS, synaptic_events
 
     out = None if args.no_record else (args.out or f"{args.network}.h5")
+    if out is not None and not args.overwrite and os.path.exists(out):
+        raise FileExistsError(f"recording file {out!r} already exists; pass --overwrite to replace it")
     kwargs = {"scale": args.scale} if args.network == "brunel" else {}
     net = NETWORKS[args.network](record=not args.no_record, keep_in_memory=False, **kwargs)
     t0 = time.perf_counter()
@@ -78,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, FileExistsError, FileNotFoundError) as exc:
+        print(f"spikesim: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -102,7 +102,8 @@ def realize(value, rng: np.random.Generator, size, name: str) -> np.ndarray:
             raise TypeError(f"{name} must be a number, an array or a Distribution; got {value!r}") from None
         if arr.ndim == 0:
             arr = np.full(size, float(arr))
-        elif arr.shape != tuple(np.atleast_1d(size)):
-            raise ValueError(f"{name} must be a scalar or have shape {tuple(np.atleast_1d(size))}; got shape {arr.shape}")
+        elif arr.shape != tuple(int(x) for x in np.atleast_1d(size)):
+            shape = tuple(int(x) for x in np.atleast_1d(size))
+            raise ValueError(f"{name} must be a scalar or have shape {shape}; got shape {arr.shape}")
     check_finite(arr, name)
     return arr

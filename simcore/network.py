@@ -180,20 +180,26 @@ class Network:
     # ----- running
     def run(self, duration: float | None = None, *, steps: int | None = None, batch_size: int | None = None,
             dt: float | None = None, seed: int | None = None, dtype=None, chunk_steps: int | None = None,
-            progress: bool = False, out=None, overwrite: bool = False, compression=None) -> "Network":
+            progress: bool = False, out=None, overwrite: bool = False, compression=None,
+            callback=None) -> "Network":
         """Run for ``duration`` ms or ``steps`` steps; the first run builds the network.
 
         ``batch_size``, ``dt``, ``seed`` and ``dtype`` are fixed by the first
         run (or :meth:`build`); a later run may repeat them but not change them.
         With ``out`` (a path), every monitor streams to that HDF5 file.
+        ``callback(network)`` is called after every chunk (monitors flushed);
+        an exception it raises stops the run, keeping everything recorded.
         """
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable; got {callback!r}")
+        step_dt = self.ctx.dt if self.ctx is not None else check_dt(0.1 if dt is None else dt)
+        n = duration_to_steps(duration, steps, step_dt)  # validated before anything is built
         if self.ctx is None:
             self.build(batch_size=1 if batch_size is None else batch_size, dt=0.1 if dt is None else dt,
                        seed=seed, dtype="float64" if dtype is None else dtype,
                        chunk_steps=chunk_steps or DEFAULT_CHUNK_STEPS)
         else:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
-        n = duration_to_steps(duration, steps, self.ctx.dt)
         recorder = None
         if out is not None:
             from monitors.recording import Recorder
@@ -202,7 +208,7 @@ class Network:
         if self._kernel is None:
             self._generate()
         try:
-            self._run_steps(n, progress)
+            self._run_steps(n, progress, callback)
         except BaseException as exc:
             if recorder is not None:
                 recorder.close(completed=False, stop_reason=type(exc).__name__)
@@ -211,7 +217,7 @@ class Network:
             recorder.close(completed=True)
         return self
 
-    def _run_steps(self, n: int, progress: bool) -> None:
+    def _run_steps(self, n: int, progress: bool, callback=None) -> None:
         end = self.t + n
         B = self.ctx.batch_size
         bar = _progress_bar(n, progress)
@@ -232,6 +238,8 @@ class Network:
                     mon.flush(base, stop)
                 if bar is not None:
                     bar.update(stop - base)
+                if callback is not None:
+                    callback(self)
         finally:
             if self.t < end and pos.min() > self.t:  # interrupted inside a chunk: keep what is complete
                 upto = int(pos.min())
