@@ -5,3 +5,8 @@ from .lif_bio import LIFBio
 from .sources import PoissonGroup, SpikeArraySource
 
 __all__ = ["NeuronModel", "updates", "LIF", "LIFBio", "PoissonGroup", "SpikeArraySource"]
+from .alif import ALIF
+from .lib import LIB
+from .readout import Readout
+
+__all__ += ["ALIF", "LIB", "Readout"]
