@@ -302,3 +302,27 @@ def test_raster_polarity_and_counts(tmp_path):
     np.testing.assert_array_equal(sd.counts(), [1, 2])
     with pytest.raises(ValueError, match="outside"):
         sd.raster(n_steps=3)
+
+
+def test_reads_a_foreign_plain_sonata_file(tmp_path):
+    """A SONATA file written by another tool (no spikesim attributes) reads as batch 1, unipolar."""
+    path = tmp_path / "foreign.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("spikes/V1")
+        g.create_dataset("timestamps", data=[3.0, 1.0, 2.0]).attrs["units"] = "ms"
+        g.create_dataset("node_ids", data=np.array([5, 0, 5], dtype=np.uint64))
+        r = f.create_group("report/V1")
+        r.create_dataset("data", data=np.arange(6, dtype=np.float32).reshape(3, 2)).attrs["units"] = "mV"
+        r["mapping/node_ids"] = np.array([5, 0], dtype=np.uint64)
+        r["mapping/index_pointers"] = np.array([0, 1, 2], dtype=np.uint64)
+        r["mapping/element_ids"] = np.zeros(2, dtype=np.uint32)
+        r["mapping/time"] = np.array([10.0, 13.0, 1.0])
+    sd = load_spikes(path)
+    assert sd.sorting == "none" and sd.n_nodes is None and sd.samples == (0,)
+    np.testing.assert_array_equal(sd.polarity, [1, 1, 1])
+    assert sd.raster(dt=1.0).shape == (4, 1, 6)
+    tr = load_report(path)
+    assert tr.variable == "data" and tr.data.shape == (3, 1, 2) and tr.unit == "mV"
+    np.testing.assert_array_equal(tr.times, [10.0, 11.0, 12.0])
+    info = file_info(path)
+    assert info["completed"] is None and info["spikes"]["V1"]["t_first"] == 1.0
