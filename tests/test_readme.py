@@ -1,0 +1,37 @@
+"""The README's examples run as written (documentation that cannot rot)."""
+import pathlib
+import re
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks():
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_first_two_lines_are_the_setup_commands():
+    block = re.search(r"```bash\n(.*?)```", README.read_text(), flags=re.S).group(1).strip().splitlines()
+    assert len(block) == 2
+    assert "spikesim run cuba" in block[0] and "pytest" in block[1]
+
+
+def test_twenty_line_example_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = python_blocks()[0]
+    assert len(code.strip().splitlines()) <= 22
+    exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "demo.h5").exists()
+
+
+def test_model_example_defines_a_working_model():
+    import numpy as np
+    import simcore as sc
+
+    ns = {}
+    exec(compile(python_blocks()[1], "README.md", "exec"), ns)
+    net = sc.Network()
+    pop = net.add(ns["Izhikevich"](2))
+    net.add(sc.StepCurrent(pop, 10.0))
+    mon = net.add(sc.SpikeMonitor(pop))
+    net.run(200.0, dt=0.1, seed=0)
+    assert mon.steps.size > 2
