@@ -34,7 +34,8 @@ def _network_lines(net) -> list[str]:
         return ["network: (not stored)"]
     if not isinstance(net, dict) or "raw" in net:
         return [f"network: {str(net)[:200]}"]
-    lines = ["network:"]
+    name = net.get("name")
+    lines = [f"network: {name}" if isinstance(name, str) else "network:"]
     for p in net.get("populations", []) or []:
         if isinstance(p, dict):
             name = p.get("name", "?")
@@ -51,12 +52,35 @@ def _network_lines(net) -> list[str]:
             src, tgt = q.get("source", q.get("pre", "?")), q.get("target", q.get("post", "?"))
             conn = q.get("connector", "?")
             size = q.get("n_synapses", q.get("size", "?"))
-            delay = q.get("delay_steps", q.get("delays", q.get("delay", "?")))
-            lines.append(f"  projection {src} -> {tgt}: {conn}, {size} synapses, delay {delay}")
-    others = [k for k in net if k not in ("populations", "projections")]
+            rec = f" ({q['receptor']})" if q.get("receptor") else ""
+            lines.append(f"  projection {src} -> {tgt}{rec}: {conn}, {size} synapses, "
+                         f"delay {_delay(q)}")
+    for s in net.get("stimuli", []) or []:
+        if isinstance(s, dict):
+            kind = s.get("stimulus", s.get("type", "?"))
+            rec = f" ({s['receptor']})" if s.get("receptor") else ""
+            lines.append(f"  stimulus {s.get('name', '?')}: {kind} -> {s.get('target', '?')}{rec}")
+    for m in net.get("monitors", []) or []:
+        if isinstance(m, dict):
+            what = ", ".join(m["variables"]) if m.get("variables") else ""
+            lines.append(f"  monitor {m.get('name', '?')}: {m.get('monitor', '?')} of "
+                         f"{m.get('population', '?')}" + (f" ({what})" if what else ""))
+    known = ("populations", "projections", "stimuli", "monitors", "name", "settings")
+    others = [k for k in net if k not in known]
     if others:
         lines.append("  also: " + ", ".join(others))
     return lines
+
+
+def _delay(q) -> str:
+    d = q.get("delay_steps", q.get("delays", q.get("delay")))
+    if isinstance(d, dict) and "min" in d and "max" in d:
+        return f"{d['min']} steps" if d["min"] == d["max"] else f"{d['min']}-{d['max']} steps"
+    if isinstance(d, (int, float)):
+        return f"{d:g} steps" if "delay_steps" in q else f"{d:g}"
+    if isinstance(d, list) and d and all(isinstance(x, (int, float)) for x in d):
+        return f"{min(d):g}-{max(d):g} steps" if min(d) != max(d) else f"{d[0]:g} steps"
+    return "?" if d is None else str(d)
 
 
 def format_info(info: dict) -> str:
@@ -92,6 +116,8 @@ def format_info(info: dict) -> str:
                            f"step {dt:g} ms")
     else:
         out.append("reports: none")
+    for pop, e in (info.get("rates") or {}).items():
+        out.append(f"rates {pop}: {e['rows']} rows x {e['columns']} samples ({e['units']})")
     out.extend(_network_lines(info["network"]))
     return "\n".join(out)
 

@@ -397,7 +397,8 @@ def file_info(path) -> dict:
         ``duration``), ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
         ``n_negative``) and ``reports`` (population -> variable -> ``rows``,
         ``n_nodes``, ``batch_size``, ``unit``, ``dtype``, ``time`` [start,
-        stop, step] ms).
+        stop, step] ms); ``rates`` (population -> ``rows``, ``columns``,
+        ``units`` of the ``/rates`` groups that ``monitors.recording`` adds).
     """
     with _open(path) as f:
         info = {
@@ -415,6 +416,7 @@ def file_info(path) -> dict:
             "network": _network(f),
             "spikes": {},
             "reports": {},
+            "rates": {},
         }
         duration = info["duration"]
         for pop in _names(f, "spikes"):
@@ -459,4 +461,12 @@ def file_info(path) -> dict:
                     "dtype": str(d.dtype),
                     "time": [float(x) for x in g["mapping"]["time"][()]],
                 }
+        if "rates" in f:  # written by monitors.recording (PopulationRateMonitor), not SONATA
+            info["rates"] = {}
+            for pop, g in f["rates"].items():
+                if isinstance(g, h5py.Group) and "counts" in g:
+                    c = g["counts"]
+                    info["rates"][pop] = {"rows": int(c.shape[0]),
+                                          "columns": int(c.shape[1]) if c.ndim > 1 else 1,
+                                          "units": str(_attr(g, "units", ""))}
         return info

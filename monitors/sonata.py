@@ -96,11 +96,14 @@ Crash safety
     flushed steps: first the data, then a commit count that readers trust
     over the dataset extents: the ``n_spikes`` attribute of
     ``/spikes/<population>`` and, for reports, ``mapping/time`` (its stop
-    gives the committed rows, and libsonata reads rows only up to it).  Kill
-    tests at random moments of a busy writer: see the tests and the report
-    of this module's author; with compression the chunk that a kill
-    interrupts can be unreadable, because HDF5 rewrites compressed chunks at
-    new file addresses and reuses the old space.  Python exceptions raised
+    gives the committed rows, and libsonata reads rows only up to it).
+    Measured by SIGKILLing a writer that appends without pause, at random
+    moments: uncompressed, 70 of 70 files opened and held exactly the
+    committed blocks; with gzip 15 of 20 (lzf 13 of 15), the others opened
+    but one chunk failed its read, because HDF5 rewrites a growing compressed
+    chunk at a new file address and may reuse the old space before the next
+    flush (the fletcher32 checksum turns this into a read error rather than
+    wrong numbers).  Python exceptions raised
     inside an append (``KeyboardInterrupt`` included) roll the datasets back
     to their length before that append, so all datasets of a population
     always have the same length.

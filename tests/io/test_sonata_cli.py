@@ -78,7 +78,7 @@ def test_info_summarises(capsys):
     assert "lif.u: 10 rows x 2 neurons x 2 samples (float32), t in [0, 5) ms step 0.5 ms" in out
     assert "lif.a: 2 rows x 1 neurons x 2 samples" in out
     assert "population lib: LIB x 4  theta_pos=1.0, theta_neg=1.0" in out
-    assert "projection lib -> lif: FromMatrix, 12 synapses, delay 1" in out
+    assert "projection lib -> lif: FromMatrix, 12 synapses, delay 1 steps" in out
 
 
 def test_info_json_and_incomplete_run(tmp_path, capsys):
@@ -123,3 +123,26 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "matplotlib" in err and "spikesim[plot]" in err
     assert not out.exists()
+
+
+def test_info_lists_engine_network_description(tmp_path, capsys):
+    """The shape of simcore's Network.describe(): delays as {min, max}, stimuli, monitors, /rates."""
+    net = {"name": "net", "settings": {"dt": 0.1},
+           "populations": [{"name": "pop", "model": "LIFBio", "n": 40, "params": {"tau_m": 10.0}}],
+           "projections": [{"name": "projection_0", "pre": "pop", "post": "pop", "receptor": "exc",
+                            "connector": "Bernoulli", "n_synapses": 154, "delay_steps": {"min": 1, "max": 4}}],
+           "stimuli": [{"name": "poissoninput_0", "stimulus": "PoissonInput", "target": "pop", "receptor": "exc"}],
+           "monitors": [{"name": "statemonitor_0", "monitor": "StateMonitor", "population": "pop",
+                         "variables": ["v", "g_exc"]}]}
+    path = tmp_path / "eng.h5"
+    with RecordingFile(path, metadata={"dt": 0.1, "network": net}) as rf:
+        g = rf.h5.create_group("rates/pop")
+        g.attrs["units"] = "spikes per step"
+        g.create_dataset("counts", data=np.zeros((7, 3), dtype=np.int64))
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "network: net" in out
+    assert "projection pop -> pop (exc): Bernoulli, 154 synapses, delay 1-4 steps" in out
+    assert "stimulus poissoninput_0: PoissonInput -> pop (exc)" in out
+    assert "monitor statemonitor_0: StateMonitor of pop (v, g_exc)" in out
+    assert "rates pop: 7 rows x 3 samples (spikes per step)" in out
