@@ -277,15 +277,18 @@ class _Brian2Session:
     cpp_standalone: a fresh temporary project directory, the device reinitialised
     (so several builds can happen in one process), ``openmp_threads = 0`` for one
     thread (serial code, no OpenMP) or ``threads`` otherwise. Runtime targets:
-    ``codegen.target`` is ``numpy`` or ``cython``.
+    ``codegen.target`` is ``numpy`` or ``cython``; with ``fresh_cython_cache``
+    Cython compiles into a new temporary cache directory (removed after).
     """
 
-    def __init__(self, b2, target, threads, directory=None):
+    def __init__(self, b2, target, threads, directory=None, fresh_cython_cache=False):
         self.b2 = b2
         self.target = target
         self.threads = threads
         self.user_directory = directory
         self.directory = None
+        self.fresh_cython_cache = bool(fresh_cython_cache) and target == "cython"
+        self.cython_cache = None
         self._saved_prefs = {}
 
     def _set_pref(self, name, value):
@@ -303,6 +306,9 @@ class _Brian2Session:
             b2.get_device().activate(build_on_run=False, directory=self.directory)
         else:
             self._set_pref("codegen.target", "numpy" if self.target == "runtime" else "cython")
+            if self.fresh_cython_cache:
+                self.cython_cache = tempfile.mkdtemp(prefix="spikesim_cython_")
+                self._set_pref("codegen.runtime.cython.cache_dir", self.cython_cache)
         return self
 
     def __exit__(self, *exc):
@@ -316,6 +322,8 @@ class _Brian2Session:
                 shutil.rmtree(self.directory, ignore_errors=True)
         for name, value in self._saved_prefs.items():
             self.b2.prefs[name] = value
+        if self.cython_cache is not None:
+            shutil.rmtree(self.cython_cache, ignore_errors=True)
         return False
 
     def compile_flags(self):
@@ -427,7 +435,7 @@ def _cuba_objects(b2, clock, namespace, delay_ms, arrays=None):
 
 
 def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=0.1,
-                dt_ms=0.1, threads=1, directory=None):
+                dt_ms=0.1, threads=1, directory=None, fresh_cython_cache=False):
     """Build, run and time Brian2's CUBA example.
 
     Parameters
@@ -446,7 +454,9 @@ def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=0.
         restoring the network.
     seed : int
         ``brian2.seed(seed)``: fixes connectivity and v(0) for a given target
-        (Brian2's random streams differ between targets).
+        (Brian2's random streams differ between targets). With runtime
+        targets this also reseeds NumPy's global generator (Brian2 draws from
+        it).
     delay_ms : float
         Synaptic delay (ms), >= one step (MODELS.md section 2).
     dt_ms : float
@@ -457,6 +467,12 @@ def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=0.
     directory : str, optional
         cpp_standalone project directory to use (kept); default a fresh
         temporary one, removed afterwards.
+    fresh_cython_cache : bool
+        For ``target="cython"``: compile into an empty temporary cache, so
+        that ``compile_s`` is a first compile (in a fresh process; Brian2
+        also keeps loaded extensions in memory). Default False: Brian2's
+        on-disk cache (``~/.cython/brian_extensions``) is used, and after the
+        first call ``compile_s`` is mostly loading from it.
 
     Returns
     -------
@@ -478,7 +494,7 @@ def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=0.
     _check_steps("delay_ms", delay_ms, dt_ms)
     b2 = _import_brian2()
     p = CUBA_PARAMS
-    with _Brian2Session(b2, target, threads, directory) as session:
+    with _Brian2Session(b2, target, threads, directory, fresh_cython_cache) as session:
         t0 = time.perf_counter()
         b2.seed(seed)
         clock = b2.Clock(dt=dt_ms * b2.ms, name="cuba_clock")
@@ -503,6 +519,7 @@ def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=0.
         build_s=build_s, compile_s=compile_s, run_s=run_s, spikes=spikes,
         mean_rate_hz=spikes / p["N"] / T, n_neurons=p["N"],
         n_synapses=int(i_exc.size + i_inh.size), synaptic_events=_events(i_spk, outdeg),
+        synaptic_events_method="exact",
         duration_ms=float(duration_ms), dt_ms=float(dt_ms), delay_ms=float(delay_ms),
         rate_exc_hz=n_exc_spk / p["N_exc"] / T,
         rate_inh_hz=(spikes - n_exc_spk) / p["N_inh"] / T,
@@ -632,8 +649,14 @@ def nest_brunel(duration_ms=1000.0, scale=1.0, threads=1, seed=1, V_reset=0.0, d
 
     Unlike the example (which records 50 neurons per population), one
     ``spike_recorder`` records every neuron, in memory, so that ``spikes``
-    and ``synaptic_events`` are exact; out-degrees come from
-    ``GetConnections`` after the run (untimed).
+    is exact. ``synaptic_events`` is its expected value given the spikes:
+    with fixed in-degree a source's mean out-degree is ``N*CE/NE``
+    (excitatory) or ``N*CI/NI`` (inhibitory), both ``0.1*N``; the exact
+    out-degrees are not fetched because PyNEST 3.10's ``GetConnections``
+    makes one Python object per synapse (about 2 GB and 5 s per million
+    synapses, i.e. tens of GB at scale 1). The spread of the out-degrees
+    (relative sd ``1/sqrt(0.1*N)``) averages out over the spiking sources;
+    ``synaptic_events_method`` says ``"expected"``.
 
     Parameters
     ----------
@@ -711,13 +734,8 @@ def nest_brunel(duration_ms=1000.0, scale=1.0, threads=1, seed=1, V_reset=0.0, d
     idx = senders - first  # 0..N-1, excitatory first
     n_syn_ex = int(nest.GetDefaults("excitatory")["num_connections"])
     n_syn_in = int(nest.GetDefaults("inhibitory")["num_connections"])
-    # the noise -> neuron connections also use "excitatory"; keep only recurrent ones
-    outdeg = np.zeros(s["N"], dtype=np.int64)
-    for nodes in (nodes_ex, nodes_in):
-        conns = nest.GetConnections(source=nodes, target=nodes_ex + nodes_in)
-        src = np.asarray(conns.get("source"), dtype=np.int64) - first
-        outdeg += np.bincount(src, minlength=s["N"])
-    n_syn = int(outdeg.sum())
+    # "excitatory" also carries the N noise -> neuron connections
+    n_syn = n_syn_ex - s["N"] + n_syn_in
     if n_syn != s["N"] * (s["CE"] + s["CI"]):
         raise RuntimeError(f"NEST made {n_syn} recurrent synapses; expected "
                            f"{s['N'] * (s['CE'] + s['CI'])} (N*(CE+CI))")
@@ -730,7 +748,10 @@ def nest_brunel(duration_ms=1000.0, scale=1.0, threads=1, seed=1, V_reset=0.0, d
         simulator="nest", model="brunel_delta", target="nest", threads=int(threads),
         build_s=build_s, compile_s=0.0, run_s=t2 - t1, prepare_s=t1 - t0, cleanup_s=t3 - t2,
         simulate_s=t3 - t0, spikes=spikes, mean_rate_hz=spikes / s["N"] / T,
-        n_neurons=s["N"], n_synapses=n_syn, synaptic_events=_events(idx, outdeg),
+        n_neurons=s["N"], n_synapses=n_syn,
+        synaptic_events=int(round(n_exc_spk * s["N"] * s["CE"] / s["NE"]
+                                  + (spikes - n_exc_spk) * s["N"] * s["CI"] / s["NI"])),
+        synaptic_events_method="expected",
         external_events=int(round(s["N"] * s["CE"] * s["nu_ex"] * duration_ms)),
         rate_exc_hz=n_exc_spk / s["NE"] / T, rate_inh_hz=(spikes - n_exc_spk) / s["NI"] / T,
         duration_ms=float(duration_ms), dt_ms=float(dt_ms), scale=float(scale),
@@ -763,7 +784,7 @@ def brunel_indegree_arrays(scale=1.0, seed=1):
 
 
 def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1, threads=1,
-                  V_reset=0.0, dt_ms=0.1, directory=None):
+                  V_reset=0.0, dt_ms=0.1, directory=None, fresh_cython_cache=False):
     """Build, run and time NEST's Brunel delta-synapse network in Brian2.
 
     ``dv/dt = -(v - E_L)/tau_m (unless refractory)``, threshold ``v >= V_th``
@@ -788,7 +809,7 @@ def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1
     duration_ms, scale, seed, V_reset, dt_ms
         As :func:`nest_brunel` (``seed`` seeds the in-degree arrays and
         ``brian2.seed``).
-    target, threads, directory
+    target, threads, directory, fresh_cython_cache
         As :func:`brian2_cuba`.
 
     Returns
@@ -806,7 +827,7 @@ def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1
     b2 = _import_brian2()
     p = BRUNEL_PARAMS
     ms, mV = b2.ms, b2.mV
-    with _Brian2Session(b2, target, threads, directory) as session:
+    with _Brian2Session(b2, target, threads, directory, fresh_cython_cache) as session:
         t0 = time.perf_counter()
         arr = brunel_indegree_arrays(scale, seed)
         b2.seed(seed)
@@ -845,7 +866,7 @@ def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1
         build_s=build_s, compile_s=compile_s, run_s=run_s, spikes=spikes,
         mean_rate_hz=spikes / s["N"] / T, n_neurons=s["N"],
         n_synapses=int(arr["i_exc"].size + arr["i_inh"].size),
-        synaptic_events=_events(idx, outdeg),
+        synaptic_events=_events(idx, outdeg), synaptic_events_method="exact",
         external_events=int(round(s["N"] * s["CE"] * s["nu_ex"] * duration_ms)),
         rate_exc_hz=n_exc_spk / s["NE"] / T, rate_inh_hz=(spikes - n_exc_spk) / s["NI"] / T,
         duration_ms=float(duration_ms), dt_ms=float(dt_ms), scale=float(scale),
