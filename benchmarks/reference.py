@@ -170,7 +170,7 @@ def _brian2_needs_ptp_shim():
 
 def _import_brian2():
     """Import brian2 (with the NumPy 2.4 shim when needed) or raise ReferenceUnavailable."""
-    if "brian2" in sys.modules:
+    if sys.modules.get("brian2") is not None:
         return sys.modules["brian2"]
     try:
         needs_shim = _brian2_needs_ptp_shim()

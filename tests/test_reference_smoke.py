@@ -6,6 +6,7 @@ Brian2 runtime/numpy target) and Brunel at scale 0.02 (250 neurons).
 """
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -57,6 +58,22 @@ def _check_common(d, simulator, target, n_neurons, duration_ms, rate_range):
 
 def test_reference_unavailable_is_an_import_error():
     assert issubclass(reference.ReferenceUnavailable, ImportError)
+
+
+@pytest.mark.parametrize(
+    "module, call",
+    [
+        ("nest", lambda: reference.nest_brunel(20.0, scale=0.02)),
+        ("brian2", lambda: reference.brian2_cuba(20.0, target="runtime")),
+        ("brian2", lambda: reference.brian2_brunel(20.0, scale=0.02, target="runtime")),
+        ("brian2", lambda: reference.brian2_cuba_network_arrays(seed=1)),
+    ],
+)
+def test_missing_simulator_raises_reference_unavailable(monkeypatch, module, call):
+    # a None entry in sys.modules makes "import <module>" raise ImportError
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(reference.ReferenceUnavailable, match=module):
+        call()
 
 
 @pytest.mark.parametrize(
