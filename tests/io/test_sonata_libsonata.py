@@ -95,3 +95,15 @@ def test_float64_report_is_refused_by_libsonata_but_not_by_us(tmp_path):
     with pytest.raises(libsonata.SonataError, match="Float32"):
         libsonata.SomaReportReader(path)["exc"].get()
     np.testing.assert_array_equal(load_report(path, variable="v").data, u)
+
+
+def test_sorting_none_is_read_as_none(tmp_path):
+    path = str(tmp_path / "unsorted.h5")
+    with RecordingFile(path, metadata={"dt": 1.0}) as rf:
+        w = rf.spike_writer("p", 3)
+        w.append([5.0, 6.0], [0, 1])
+        w.append([2.0], [2])  # earlier than the previous block: the writer drops to "none"
+    pop = libsonata.SpikeReader(path)["p"]
+    assert pop.sorting == "none"
+    assert pop.times == (2.0, 6.0)  # libsonata takes min/max instead of first/last
+    assert sorted(pop.get(tstart=1.0, tstop=5.5)) == [(0, 5.0), (2, 2.0)]
