@@ -136,6 +136,7 @@ def test_bare_delivery_rate_tiny_is_sane():
     d = bare_csr.bare_delivery_rate(50, 40, 5, 0.1, 200, np.float64, seed=2, repeats=3)
     assert d["events"] == 5 * d["spikes"] > 0
     assert d["seconds"] > 0 and d["events_per_s"] == pytest.approx(d["events"] / d["seconds"])
+    assert 0 < d["best_seconds"] <= d["seconds"] and d["best_events_per_s"] >= d["events_per_s"]
     assert len(d["all_seconds"]) == 3 and d["dtype"] == "float64"
     # 200 steps x 50 sources x p = 0.1 is 1000 spikes on average
     assert 800 < d["spikes"] < 1200
