@@ -330,7 +330,8 @@ class RecordingFile:
             if key == "seed":
                 if value is None:
                     continue
-                out[key] = np.int64(_check_int(value, "metadata['seed']", 0))
+                seed = _check_int(value, "metadata['seed']", 0)
+                out[key] = np.int64(seed) if seed < 2**63 else (np.uint64(seed) if seed < 2**64 else str(seed))
             elif key == "batch_size":
                 out[key] = np.int64(_check_int(value, "metadata['batch_size']", 1))
             elif key == "dt":

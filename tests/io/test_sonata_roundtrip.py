@@ -203,6 +203,7 @@ def test_metadata_and_network(tmp_path):
     rf = RecordingFile(path, metadata={"dt": 0.1, "seed": 3, "batch_size": 2, "duration": 5.0,
                                        "network": net, "dtype": "float32", "tags": ["a", "b"]})
     assert bool(rf.h5.attrs["completed"]) is False  # from the moment of opening
+    rf.update_metadata(end_step=45)
     rf.close(completed=True, duration=4.5)
     info = file_info(path)
     assert info["completed"] is True and info["stop_reason"] is None
@@ -214,6 +215,12 @@ def test_metadata_and_network(tmp_path):
     assert got["projections"][0]["delay_steps"] == [1, 2, 1]
     with h5py.File(path, "r") as f:
         assert json.loads(f.attrs["tags"]) == ["a", "b"] and f.attrs["dtype"] == "float32"
+        assert f.attrs["end_step"] == 45
+    with pytest.raises(ValueError, match="reserved"):
+        RecordingFile(tmp_path / "r.h5", metadata={"completed": True})
+    p3 = tmp_path / "bigseed.h5"
+    RecordingFile(p3, metadata={"seed": 2**64 - 1}).close(True)
+    assert file_info(p3)["seed"] == 2**64 - 1
     p2 = tmp_path / "noseed.h5"
     RecordingFile(p2, metadata={"seed": None}).close(True)
     assert file_info(p2)["seed"] is None
