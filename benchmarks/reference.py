@@ -20,6 +20,8 @@ key                 meaning
 ``n_neurons``       neurons in the network (generators excluded)
 ``n_synapses``      recurrent synapses (external input excluded)
 ``synaptic_events`` recurrent spike deliveries, ``sum_i spikes_i * outdeg_i``
+                    (``synaptic_events_method``: ``"exact"``, or for NEST
+                    ``"expected"``, see :func:`nest_brunel`)
 ``duration_ms``     simulated time (ms), ``dt_ms`` the step
 ``versions``        versions of the simulator, numpy and Python
 ==================  =====================================================
