@@ -117,11 +117,15 @@ class LIB(NeuronModel):
 
     @updates("syn_p", "syn_n", "mem_p", "mem_n")
     def deliver(syn_p, syn_n, mem_p, mem_n, rec_p, rec_n, I, rec_weight_pos, rec_weight_neg, bias):
-        syn_p = syn_p + max(I, 0.0)
-        syn_n = syn_n + min(I, 0.0)
+        # [x]+ and [x]- with a zero of x's own type (x - x): a float32 run stays in float32
+        # arithmetic, like the dense mode, instead of carrying float64 intermediates into drive
+        zero = I - I
+        syn_p = syn_p + (I if I > zero else zero)
+        syn_n = syn_n + (I if I < zero else zero)
         drive = syn_p + syn_n + rec_weight_pos * rec_p + rec_weight_neg * rec_n + bias
-        mem_p = mem_p + max(drive, 0.0)
-        mem_n = mem_n + min(drive, 0.0)
+        zero = drive - drive
+        mem_p = mem_p + (drive if drive > zero else zero)
+        mem_n = mem_n + (drive if drive < zero else zero)
         return syn_p, syn_n, mem_p, mem_n
 
     def threshold(mem_p, mem_n, theta_pos, theta_neg):

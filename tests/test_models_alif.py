@@ -15,7 +15,7 @@ def alif_step_reference(u, a, I, beta, rho, threshold, b_adapt, reset="subtract"
     """One step of MODELS.md 3.3 on ``(B, N)`` arrays; returns ``u, a, s``."""
     u = beta * u + I
     A = threshold + b_adapt * a
-    s = (u - A >= 0).astype(np.float64)
+    s = (u - A >= 0).astype(u.dtype)
     if reset == "subtract":
         u = u - A * s
     elif reset == "zero":
@@ -24,7 +24,7 @@ def alif_step_reference(u, a, I, beta, rho, threshold, b_adapt, reset="subtract"
     return u, a, s
 
 
-def run(pop, I, dt=1.0, batch_size=1, seed=0):
+def run(pop, I, dt=1.0, batch_size=1, seed=0, dtype="float64"):
     """Run ``pop`` alone with input ``I`` (T, B, N); returns u, a (T, B, N) and the spike raster."""
     net = sc.Network()
     net.add(pop)
@@ -32,13 +32,13 @@ def run(pop, I, dt=1.0, batch_size=1, seed=0):
     st = net.add(sc.StateMonitor(pop, ("u", "a")))
     sp = net.add(sc.SpikeMonitor(pop))
     T = I.shape[0]
-    net.run(steps=T, dt=dt, batch_size=batch_size, seed=seed)
+    net.run(steps=T, dt=dt, batch_size=batch_size, seed=seed, dtype=dtype)
     return st["u"], st["a"], sp.raster(T)
 
 
 def reference_run(I, beta, rho, threshold, b_adapt, reset="subtract"):
     T, B, N = I.shape
-    u, a = np.zeros((B, N)), np.zeros((B, N))
+    u, a = np.zeros((B, N), I.dtype), np.zeros((B, N), I.dtype)
     us, as_, ss = [], [], []
     for t in range(T):
         u, a, s = alif_step_reference(u, a, I[t], beta, rho, threshold, b_adapt, reset)
@@ -72,6 +72,21 @@ def test_matches_naive_reference_over_60_steps(rng):
     u, a, raster = run(ALIF(N, beta=beta, rho=rho, threshold=threshold, b_adapt=b_adapt), I, batch_size=B)
     ru, ra, rs = reference_run(I, beta, rho, threshold, b_adapt)
     assert rs.sum() > 20  # the comparison covers many spikes
+    np.testing.assert_array_equal(raster, rs)
+    np.testing.assert_array_equal(u, ru)
+    np.testing.assert_array_equal(a, ra)
+
+
+def test_float32_run_matches_float32_reference(rng):
+    # float32 arithmetic throughout (MODELS.md 4: same spikes as the dense mode for the same dtype)
+    T, B, N = 80, 2, 40
+    f32 = np.float32
+    I = rng.normal(0.4, 0.6, (T, B, N)).astype(f32)
+    p = dict(beta=rng.uniform(0.6, 0.99, N).astype(f32), rho=rng.uniform(0.8, 0.99, N).astype(f32),
+             threshold=rng.uniform(0.5, 1.5, N).astype(f32), b_adapt=rng.uniform(0.0, 0.8, N).astype(f32))
+    u, a, raster = run(ALIF(N, **p), I, batch_size=B, dtype="float32")
+    ru, ra, rs = reference_run(I, p["beta"], p["rho"], p["threshold"], p["b_adapt"])
+    assert u.dtype == np.float32 and ru.dtype == np.float32
     np.testing.assert_array_equal(raster, rs)
     np.testing.assert_array_equal(u, ru)
     np.testing.assert_array_equal(a, ra)

@@ -31,8 +31,8 @@ def lib_step_reference(st, I, p):
     st["mem_p"] = p["beta_pos"] * st["mem_p"] + np.maximum(drive, 0.0)
     st["mem_n"] = p["beta_neg"] * st["mem_n"] + np.minimum(drive, 0.0)
     m = st["mem_p"] + st["mem_n"]
-    s_pos = (m - p["theta_pos"] >= 0).astype(np.float64)
-    s_neg = (-m - p["theta_neg"] >= 0).astype(np.float64)
+    s_pos = (m - p["theta_pos"] >= 0).astype(m.dtype)
+    s_neg = (-m - p["theta_neg"] >= 0).astype(m.dtype)
     out = p["scale_pos"] * s_pos - p["scale_neg"] * s_neg
     st["mem_p"] = st["mem_p"] - p["theta_pos"] * s_pos
     st["mem_n"] = st["mem_n"] + p["theta_neg"] * s_neg
@@ -43,7 +43,7 @@ def lib_step_reference(st, I, p):
 
 def reference_run(I, p):
     T, B, N = I.shape
-    st = {k: np.zeros((B, N)) for k in STATE}
+    st = {k: np.zeros((B, N), I.dtype) for k in STATE}
     states = {k: [] for k in STATE}
     spikes, outs = [], []
     for t in range(T):
@@ -55,7 +55,7 @@ def reference_run(I, p):
     return {k: np.array(v) for k, v in states.items()}, np.array(spikes), np.array(outs)
 
 
-def run(pop, I, batch_size=1, seed=0):
+def run(pop, I, batch_size=1, seed=0, dtype="float64"):
     """Run ``pop`` with input ``I`` (T, B, N); returns states, raster (polarity) and the emitted values."""
     T = I.shape[0]
     net = sc.Network()
@@ -66,13 +66,13 @@ def run(pop, I, batch_size=1, seed=0):
     st = net.add(sc.StateMonitor(pop, STATE))
     y = net.add(sc.StateMonitor(ro, "y"))
     sp = net.add(sc.SpikeMonitor(pop))
-    net.run(steps=T + 1, dt=1.0, batch_size=batch_size, seed=seed)
+    net.run(steps=T + 1, dt=1.0, batch_size=batch_size, seed=seed, dtype=dtype)
     states = {k: st[k][:T] for k in STATE}
     return states, sp.raster(T).astype(np.float64), y["y"][1:]  # y[t+1] = out[t] (kappa = 0, delay 1)
 
 
-def assert_matches_reference(pop, I, p, batch_size=1):
-    states, raster, out = run(pop, I, batch_size)
+def assert_matches_reference(pop, I, p, batch_size=1, dtype="float64"):
+    states, raster, out = run(pop, I, batch_size, dtype=dtype)
     ref_states, ref_s, ref_out = reference_run(I, p)
     np.testing.assert_array_equal(raster, ref_s)
     np.testing.assert_array_equal(out, ref_out)
@@ -181,6 +181,21 @@ def test_random_inputs_per_neuron_parameters_match_reference(rng):
     I = rng.normal(0.0, 0.8, (T, B, N))
     states, raster, out = assert_matches_reference(LIB(N, **p), I, p, batch_size=B)
     assert (raster > 0).sum() > 10 and (raster < 0).sum() > 10
+
+
+def test_float32_run_matches_float32_reference(rng):
+    # float32 arithmetic throughout, as the dense mode does (MODELS.md 4: same dtype, same spikes)
+    T, B, N = 80, 2, 40
+    f32 = np.float32
+    p = {k: rng.uniform(0.5, 0.95, N).astype(f32) for k in
+         ("alpha_pos", "alpha_neg", "beta_pos", "beta_neg", "gamma_pos", "gamma_neg")}
+    p.update({k: rng.uniform(0.5, 1.5, N).astype(f32) for k in ("theta_pos", "theta_neg", "scale_pos", "scale_neg")})
+    p.update({k: rng.uniform(-1.0, 0.5, N).astype(f32) for k in ("rec_weight_pos", "rec_weight_neg")})
+    p["bias"] = rng.uniform(-0.1, 0.1, N).astype(f32)
+    I = rng.normal(0.2, 0.8, (T, B, N)).astype(f32)
+    states, raster, out = assert_matches_reference(LIB(N, **p), I, p, batch_size=B, dtype="float32")
+    assert states["mem_p"].dtype == np.float32
+    assert (raster > 0).sum() > 50 and (raster < 0).sum() > 50
 
 
 # ----- single-trace reduction (3.4: equal halves are the single-trace LIB)
