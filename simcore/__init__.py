@@ -5,28 +5,41 @@ One import gives the whole public API::
     import simcore as sc
     net = sc.Network()
     pop = net.add(sc.LIF(100, tau_mem=20.0, threshold=1.0))
-    ...
-"""
-from neurons import LIF, LIFBio, NeuronModel, PoissonGroup, SpikeArraySource, updates
-from monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from synapses import (AllToAll, Bernoulli, Connector, FixedInDegree, FixedOutDegree, FromArrays, FromMatrix,
-                      OneToOne, Projection)
 
-from .clock import ms_to_steps
-from .delays import DelayQueue
-from .distributions import Distribution, Exponential, LogNormal, Normal, Uniform
-from .errors import SpikesimWarning
-from .network import Network
-from .schedule import PHASES
-from .stimuli import CurrentInput, PoissonInput, StepCurrent
+Names are resolved on first use (PEP 562), so importing any one package of
+spikesim (``neurons``, ``synapses``, ``monitors``) never needs the others
+first and no import order can form a cycle.
+"""
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Network", "NeuronModel", "updates", "LIF", "LIFBio", "PoissonGroup", "SpikeArraySource",
-    "Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree", "FixedOutDegree",
-    "FromArrays", "FromMatrix", "CurrentInput", "StepCurrent", "PoissonInput",
-    "SpikeMonitor", "StateMonitor", "PopulationRateMonitor",
-    "Distribution", "Uniform", "Normal", "LogNormal", "Exponential",
-    "DelayQueue", "PHASES", "ms_to_steps", "SpikesimWarning", "__version__",
-]
+_EXPORTS = {
+    "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "PoissonGroup", "SpikeArraySource"),
+    "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
+                 "FixedOutDegree", "FromArrays", "FromMatrix"),
+    "monitors": ("SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
+    "simcore.network": ("Network",),
+    "simcore.stimuli": ("CurrentInput", "StepCurrent", "PoissonInput"),
+    "simcore.distributions": ("Distribution", "Uniform", "Normal", "LogNormal", "Exponential"),
+    "simcore.delays": ("DelayQueue",),
+    "simcore.schedule": ("PHASES",),
+    "simcore.clock": ("ms_to_steps",),
+    "simcore.errors": ("SpikesimWarning",),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simcore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -11,7 +11,7 @@ dt = 0.1 ms), as in NEST.
 
 ``brunel()`` follows NEST's ``brunel_delta_nest.py``: ``NE = 4*order``,
 ``NI = order`` (order 2500 at scale 1), ``iaf_psc_delta`` neurons (tau_m = 20 ms,
-V_th = 20 mV, V_reset = 10 mV, E_L = 0, t_ref = 2 ms, V_m(0) = 0), fixed
+V_th = 20 mV, V_reset = 10 mV (Brunel's value; the NEST script has 0), E_L = 0, t_ref = 2 ms, V_m(0) = 0), fixed
 in-degree ``CE = 0.1*NE`` from the excitatory and ``CI = 0.1*NI`` from the
 inhibitory population (autapses and multapses allowed, NEST's defaults),
 J = 0.1 mV, g = 5, delay 1.5 ms, and external Poisson drive of ``CE`` inputs
@@ -57,8 +57,12 @@ def cuba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: b
 
 
 def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0.1, delay: float = 1.5,
-           record: bool = True, keep_in_memory: bool = True) -> Network:
-    """Brunel (2000) model A as in NEST's brunel_delta example (module docstring)."""
+           V_reset: float = 10.0, record: bool = True, keep_in_memory: bool = True) -> Network:
+    """Brunel (2000) model A as in NEST's brunel_delta example (module docstring).
+
+    ``V_reset`` is Brunel's 10 mV (the figure of 5.8e8 synaptic events per second
+    of model time at scale 1 is for it); NEST's example script uses 0 mV.
+    """
     order = int(round(2500 * scale))
     if order < 1:
         raise ValueError(f"scale {scale} gives no neuron; use scale >= {1 / 2500}")
@@ -68,7 +72,7 @@ def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0
     nu_th = V_th / (J * c_exc * tau_m)  # per ms
     nu_ext_hz = eta * nu_th * 1000.0
     net = Network("brunel")
-    params = dict(E_L=0.0, V_th=V_th, V_reset=10.0, tau_m=tau_m, t_ref=2.0, delta=("syn",), init={"v": 0.0})
+    params = dict(E_L=0.0, V_th=V_th, V_reset=V_reset, tau_m=tau_m, t_ref=2.0, delta=("syn",), init={"v": 0.0})
     exc = net.add(LIFBio(n_exc, name="exc", **params))
     inh = net.add(LIFBio(n_inh, name="inh", **params))
     for pop in (exc, inh):

@@ -18,7 +18,9 @@ from . import random as rnd
 from .clock import ms_to_steps
 from .context import BuildContext
 from .errors import as_vector, check_finite, check_int
-from .kernels.stimuli import current_array, poisson_input, step_current
+from scipy import stats
+
+from .kernels.stimuli import current_array, poisson_input, poisson_input_shared, step_current
 
 
 def _receptor(target, receptor):
@@ -105,9 +107,19 @@ class PoissonInput(Stimulus):
             raise ValueError(f"rate must be >= 0 Hz; got {self.rate[self.rate < 0][0]}")
         self.weight = as_vector(weight, target.n, "weight")
 
+    #: a shared mean below this uses the table kernel
+    TABLE_MAX_LAM = 64.0
+
     def build(self, ctx: BuildContext) -> None:
         lam = self.n_inputs * self.rate * ctx.dt / 1000.0
         self.lam = lam.astype(np.float64)
+        shared = bool(np.all(lam == lam[0]) and np.all(self.weight == self.weight[0]))
+        self.cdf = None
+        if shared and lam[0] < self.TABLE_MAX_LAM:
+            k_max = int(lam[0] + 40.0 * np.sqrt(lam[0]) + 40.0)  # far beyond float64 resolution
+            cdf = stats.poisson.cdf(np.arange(k_max + 1), lam[0])
+            last = int(np.argmax(cdf >= 1.0)) if np.any(cdf >= 1.0) else k_max
+            self.cdf = np.ascontiguousarray(cdf[:last + 1], dtype=np.float64)
         self.exp_neg_lam = np.exp(-lam)
         self.kernel_weight = self.weight.astype(ctx.dtype)
         self.rng_state = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
@@ -118,6 +130,11 @@ class PoissonInput(Stimulus):
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        if self.cdf is not None:
+            kb.add("deliver", f"{kb.func(poisson_input_shared, 'poisson_input_shared')}(b, t, "
+                              f"{kb.arg(self.cdf, p + '_cdf')}, {kb.arg(self.kernel_weight.dtype.type(self.kernel_weight[0]), p + '_w')}, "
+                              f"{kb.arg(self.rng_state, p + '_rng')}, {buf})")
+            return
         kb.add("deliver", f"{kb.func(poisson_input, 'poisson_input')}(b, t, {kb.arg(self.lam, p + '_lam')}, "
                           f"{kb.arg(self.exp_neg_lam, p + '_expm')}, {kb.arg(self.kernel_weight, p + '_w')}, "
                           f"{kb.arg(self.rng_state, p + '_rng')}, {buf})")

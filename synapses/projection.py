@@ -17,7 +17,7 @@ from simcore.distributions import Distribution
 from simcore.errors import check_finite
 from .connectors import Connector
 from .kernels.build import transpose_csr
-from .kernels.queue import queue_deliver, queue_emit
+from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit
 
 
 def resolve_receptor(post, receptor) -> str:
@@ -99,12 +99,16 @@ class Projection:
         """Phase 2: spikes due at ``t`` -> the target's receptor buffer."""
         q = self.queue
         p = kb.unique(f"proj_{self.name}")
+        shared = self.weights.size > 0 and bool(np.all(self.weights == self.weights[0]))
+        if shared:  # one weight for all synapses: a scalar, not a per-synapse load
+            fn, w = queue_deliver_shared, kb.arg(self.weights.dtype.type(self.weights[0]), f"{p}_weight")
+        else:
+            fn, w = queue_deliver, kb.arg(self.weights, f"{p}_weights")
         args = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt"),
-                          kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"),
-                          kb.arg(self.weights, f"{p}_weights"),
+                          kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"), w,
                           kb.arg(self.post.buffers[self.receptor], f"{p}_target"),
                           kb.arg(q.delivered, f"{p}_delivered")])
-        kb.add("deliver", f"{kb.func(queue_deliver, 'queue_deliver')}(b, t, {args})")
+        kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
 
     def emit_emit(self, kb) -> None:
         """Phase 5: the source's spikes of step ``t`` enter the queue."""

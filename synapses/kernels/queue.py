@@ -46,3 +46,24 @@ def queue_deliver(b, t, q_src, q_val, q_cnt, indptr, indices, weights, buf, deli
         n_events += hi - lo
     delivered[b] += n_events
     q_cnt[slot, b] = 0
+
+
+@njit(cache=True)
+def queue_deliver_shared(b, t, q_src, q_val, q_cnt, indptr, indices, weight, buf, delivered):
+    """:func:`queue_deliver` for a projection whose synapses share one ``weight``.
+
+    Reads 4 bytes per synapse (the target index) instead of 8 or 12; the sum
+    is the same expression, ``w * value`` added target by target.
+    """
+    slot = t % q_cnt.shape[0]
+    n_events = 0
+    for e in range(q_cnt[slot, b]):
+        i = q_src[slot, b, e]
+        x = weight * q_val[slot, b, e]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
+            buf[b, indices[k]] += x
+        n_events += hi - lo
+    delivered[b] += n_events
+    q_cnt[slot, b] = 0
