@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import check_finite
+from .errors import as_array, check_finite
 
 
 class Distribution:
@@ -91,19 +91,9 @@ def realize(value, rng: np.random.Generator, size, name: str) -> np.ndarray:
 
     Arrays must already have shape ``size`` (or be scalars); nothing else is broadcast.
     """
-    if isinstance(value, Distribution):
-        arr = np.asarray(value.sample(rng, size), dtype=np.float64)
-    else:
-        if isinstance(value, bool):
-            raise TypeError(f"{name} must be a number, an array or a Distribution; got {value!r}")
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number, an array or a Distribution; got {value!r}") from None
-        if arr.ndim == 0:
-            arr = np.full(size, float(arr))
-        elif arr.shape != tuple(int(x) for x in np.atleast_1d(size)):
-            shape = tuple(int(x) for x in np.atleast_1d(size))
-            raise ValueError(f"{name} must be a scalar or have shape {shape}; got shape {arr.shape}")
+    shape = tuple(int(x) for x in np.atleast_1d(size))
+    if not isinstance(value, Distribution):
+        return as_array(value, shape, name)
+    arr = np.asarray(value.sample(rng, shape), dtype=np.float64)
     check_finite(arr, name)
     return arr

@@ -37,17 +37,23 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     return value
 
 
-def as_vector(value, n: int, name: str) -> np.ndarray:
-    """A scalar or ``(n,)`` array as a float64 ``(n,)`` array; never broadcasts other shapes."""
+def as_array(value, shape: tuple, name: str) -> np.ndarray:
+    """A scalar or an array of exactly ``shape`` as float64 of ``shape``; never broadcasts other shapes."""
+    shape = tuple(int(x) for x in shape)
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a number or an array; got {value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of shape ({n},); got {value!r}") from None
+        raise TypeError(f"{name} must be a number or an array of shape {shape}; got {value!r}") from None
     if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    elif arr.shape != (n,):
-        raise ValueError(f"{name} must be a scalar or have shape ({n},); got shape {arr.shape}")
+        arr = np.full(shape, float(arr))
+    elif arr.shape != shape:
+        raise ValueError(f"{name} must be a scalar or have shape {shape}; got shape {arr.shape}")
     check_finite(arr, name)
     return arr
+
+
+def as_vector(value, n: int, name: str) -> np.ndarray:
+    """A scalar or ``(n,)`` array as a float64 ``(n,)`` array."""
+    return as_array(value, (n,), name)
