@@ -104,6 +104,22 @@ def test_other_resets_match_reference(rng, reset):
     np.testing.assert_array_equal(a, ra)
 
 
+def test_without_adaptation_alif_is_lif(rng):
+    # b_adapt = 0: A = threshold, and 3.3 reduces to 3.1 (reset "subtract")
+    T, N = 50, 4
+    I = rng.uniform(0.0, 0.8, (T, 1, N))
+    u, a, raster = run(ALIF(N, beta=0.85, rho=0.9, threshold=1.0, b_adapt=0.0), I)
+    net = sc.Network()
+    lif = net.add(sc.LIF(N, beta=0.85, threshold=1.0))
+    net.add(sc.CurrentInput(lif, I))
+    st = net.add(sc.StateMonitor(lif, "u"))
+    sp = net.add(sc.SpikeMonitor(lif))
+    net.run(steps=T, dt=1.0, seed=0)
+    assert raster.sum() > 5
+    np.testing.assert_array_equal(raster, sp.raster(T))
+    np.testing.assert_array_equal(u, st["u"])
+
+
 def test_time_constants_give_exponential_decays():
     pop = ALIF(2, tau_mem=20.0, tau_adapt=200.0, b_adapt=0.1)
     net = sc.Network()
