@@ -22,6 +22,10 @@ How time is measured (the same for every benchmark of spikesim itself):
   added to the otherwise unrecorded network; ``events_per_s`` is the number
   of synaptic events the projections delivered during one run divided by
   ``run_s``.
+* ``run_cpu_s``: the median CPU time of this process (all threads) during
+  a run; at batch 1 (one busy thread) ``run_cpu_s`` well below ``run_s``
+  means that other processes took the core, i.e. that the timing is
+  inflated by the machine's load.
 * ``peak_rss_bytes``: the peak resident set size of this process while the
   benchmark ran: the kernel's high-water mark (``VmHWM``) is reset through
   ``/proc/self/clear_refs`` at the start (Linux); where that is not possible
@@ -35,6 +39,7 @@ an error, and neither stops the suite. Speed ratios are
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import math
@@ -174,6 +179,7 @@ class PeakRSS:
     """Context manager: ``with PeakRSS() as m: ...`` then ``m.bytes`` and ``m.scope``."""
 
     def __enter__(self):
+        gc.collect()  # networks are reference cycles: free the previous benchmark's before resetting the peak
         self.scope = "benchmark" if reset_peak_rss() else "process"
         self.bytes = None
         return self
@@ -375,14 +381,17 @@ class TimedNetwork:
             if hasattr(m, "reset"):
                 m.reset()
         events0 = synaptic_events(net)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         if out is None:
             net.run(duration_ms)
         else:
             net.run(duration_ms, out=out, overwrite=True)
         wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
         spikes = sum(int(m.counts.sum()) for m in self.rate_monitors) if self.rate_monitors else None
-        run = {"seconds": float(net.last_run["seconds"]), "wall_s": wall, "steps": int(net.last_run["steps"]),
+        run = {"seconds": float(net.last_run["seconds"]), "wall_s": wall, "cpu_s": cpu,
+               "steps": int(net.last_run["steps"]),
                "spikes": spikes, "events": synaptic_events(net) - events0}
         self.runs.append(run)
         return run
@@ -400,6 +409,7 @@ class TimedNetwork:
         return {
             "build_s": self.build_s, "build_internal_s": float(self.net.build_seconds),
             "compile_s": float(self.compile_s), "run_s": run_s, "run_s_all": times, "repeats": len(times),
+            "run_cpu_s": float(statistics.median(r["cpu_s"] for r in self.runs)),
             "steps": last["steps"], "spikes": spikes, "mean_rate_hz": rate,
             "synaptic_events": last["events"],
             "events_per_s": last["events"] / run_s if run_s > 0 else None,
@@ -726,7 +736,7 @@ def _startup_once(n: int, env: dict, timeout: float) -> dict:
     return dict(json.loads(line[-1][len("STARTUP "):]), wall_s=wall)
 
 
-def bench_startup(n: int = 4000, repeats: int = 3, timeout: float = 300.0) -> list[dict]:
+def bench_startup(n: int = 4000, repeats: int = 3, timeout: float = 300.0, cold: bool = True) -> list[dict]:
     """Seconds from a cold interpreter to the first step, with an empty and a warm cache.
 
     A child ``python -c`` imports simcore, builds CUBA (``n`` neurons), warms
@@ -734,24 +744,30 @@ def bench_startup(n: int = 4000, repeats: int = 3, timeout: float = 300.0) -> li
     whole child. Empty cache: ``NUMBA_CACHE_DIR`` and ``SPIKESIM_CACHE_DIR``
     point to a fresh temporary folder (so Numba compiles every kernel, the
     library's included); warm: the same folders again, ``repeats`` times
-    (median). One record with ``cold_s`` and ``warm_s``.
+    (median). With ``cold=False`` only the warm runs are made, in the
+    caches of the current environment (the first may compile what is not
+    cached there yet; ``cold_s`` is then None). One record with ``cold_s``
+    and ``warm_s``.
     """
+    repeats = _check_repeats(repeats)
     tmp = tempfile.mkdtemp(prefix="spikesim_startup_")
     try:
-        env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tmp, "numba"),
-                   SPIKESIM_CACHE_DIR=os.path.join(tmp, "spikesim"))
-        with PeakRSS() as mem:
-            cold = _startup_once(n, env, timeout)
-            warm = [_startup_once(n, env, timeout) for _ in range(_check_repeats(repeats))]
-            mem.read()
+        env = dict(os.environ)
+        if cold:
+            env.update(NUMBA_CACHE_DIR=os.path.join(tmp, "numba"), SPIKESIM_CACHE_DIR=os.path.join(tmp, "spikesim"))
+        first = _startup_once(n, env, timeout) if cold else None
+        warm = [_startup_once(n, env, timeout) for _ in range(repeats)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     warm_s = float(statistics.median(w["wall_s"] for w in warm))
-    params = {"n": n, "repeats": repeats, "python": sys.executable}
+    cold_s = None if first is None else first["wall_s"]
+    params = {"n": n, "repeats": repeats, "cold": cold, "python": sys.executable}
     targets = [target("start-up to first step, warm cache", warm_s, 3.0, "<", "s"),
-               target("start-up to first step, empty cache", cold["wall_s"], 20.0, "<", "s")]
-    return [record("startup", params, cold_s=cold["wall_s"], warm_s=warm_s, cold=cold, warm=warm,
-                   compile_s=cold["compile_s"], build_s=cold["build_s"], run_s=None, warm_s_all=[w["wall_s"] for w in warm],
+               target("start-up to first step, empty cache", cold_s, 20.0, "<", "s")]
+    ref = first or warm[0]
+    return [record("startup", params, cold_s=cold_s, warm_s=warm_s, cold=first, warm=warm,
+                   compile_s=ref["compile_s"], build_s=ref["build_s"], run_s=None,
+                   warm_s_all=[w["wall_s"] for w in warm],
                    peak_rss_bytes=None, peak_rss_scope="child processes, not measured", targets=targets)]
 
 
@@ -864,7 +880,7 @@ def format_row(rec: dict) -> str:
     if name == "scale":
         notes.append(f"{rec['bytes_per_synapse']:.3g} B/synapse, {rec['n_synapses']:.3g} synapses")
     if name == "startup":
-        notes.append(f"cold {rec['cold_s']:.3g} s, warm {rec['warm_s']:.3g} s (wall, to first step)")
+        notes.append(f"cold {_fmt(rec['cold_s'])} s, warm {rec['warm_s']:.3g} s (wall, to first step)")
     if name == "recording":
         notes.append(f"overhead {rec['overhead_pct']:+.1f}% vs {rec['baseline_run_s']:.3g} s unrecorded "
                      f"(loop only {rec['overhead_loop_pct']:+.1f}%, same monitors in memory "
