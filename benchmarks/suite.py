@@ -872,6 +872,8 @@ def format_row(rec: dict) -> str:
     name = rec["benchmark"]
     rss = rec.get("peak_rss_bytes")
     notes = []
+    if rec.get("run_cpu_s") and rec.get("run_s"):
+        notes.append(f"cpu/wall {rec['run_cpu_s'] / rec['run_s']:.2f}")
     if name == "batch":
         notes.append(f"{_fmt(rec.get('run_s_per_sample'))} s/sample")
         if "batch_vs_single_runs" in rec:
