@@ -70,18 +70,18 @@ FULL = {
     "batch": dict(batches=(1, 4, 16, 64, 256), n=4000, duration_ms=1000.0, repeats=3, n_single=64),
     "scale": dict(n=100_000, in_degree=1000, duration_ms=1000.0, repeats=1),
     "startup": dict(n=4000, repeats=3),
-    "recording": dict(n=4000, duration_ms=1000.0, repeats=5, state_neurons=100),
+    "recording": dict(n=4000, duration_ms=1000.0, repeats=7, state_neurons=100),
 }
 
 #: parameters of the quick mode (under two minutes, references included)
 QUICK = {
-    "cuba": dict(durations_ms=(1000.0,), n=4000, repeats=3,
+    "cuba": dict(durations_ms=(1000.0,), n=4000, repeats=5,
                  brian2_targets=("cpp_standalone", "runtime", "cython")),
     "brunel": dict(scale=0.2, duration_ms=500.0, repeats=3, references=("nest",)),
     "batch": dict(batches=(1, 4, 16, 64), n=4000, duration_ms=250.0, repeats=2, n_single=64),
     "scale": dict(n=10_000, in_degree=1000, duration_ms=500.0, repeats=1),
-    "startup": dict(n=4000, repeats=1),
-    "recording": dict(n=4000, duration_ms=1000.0, repeats=3, state_neurons=100),
+    "startup": dict(n=4000, repeats=2),
+    "recording": dict(n=4000, duration_ms=1000.0, repeats=5, state_neurons=100),
 }
 
 
@@ -408,7 +408,8 @@ class TimedNetwork:
         rate = None if spikes is None else spikes / (n * B * duration_ms / 1000.0)
         return {
             "build_s": self.build_s, "build_internal_s": float(self.net.build_seconds),
-            "compile_s": float(self.compile_s), "run_s": run_s, "run_s_all": times, "repeats": len(times),
+            "compile_s": float(self.compile_s), "run_s": run_s, "run_s_min": float(min(times)), "run_s_all": times,
+            "repeats": len(times),
             "run_cpu_s": float(statistics.median(r["cpu_s"] for r in self.runs)),
             "steps": last["steps"], "spikes": spikes, "mean_rate_hz": rate,
             "synaptic_events": last["events"],
