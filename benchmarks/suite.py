@@ -575,13 +575,14 @@ def bench_cuba(durations_ms=(1000.0, 10000.0), n: int = 4000, repeats: int = 5,
 
 def bench_brunel(scale: float = 1.0, duration_ms: float = 1000.0, repeats: int = 3,
                  references=("nest", "brian2_cpp_standalone"), bare: bool = True, dtype: str = "float64",
-                 seed: int = 1, V_reset: float = 10.0) -> list[dict]:
+                 seed: int = 1) -> list[dict]:
     """Brunel (2000) model A, NEST's brunel_delta example, batch 1.
 
     ``references`` is any of ``"nest"``, ``"brian2_cpp_standalone"``,
-    ``"brian2_runtime"``, ``"brian2_cython"``; they run the same ``scale``,
-    ``duration_ms`` and ``V_reset`` (10 mV here, Brunel's value, which
-    :func:`simcore.builtin.brunel` uses; NEST's example ships 0 mV).
+    ``"brian2_runtime"``, ``"brian2_cython"``; they run the same ``scale``
+    and ``duration_ms``, and the ``V_reset`` that :func:`simcore.builtin.brunel`
+    gives its neurons (read from the built network: 10 mV, Brunel's value,
+    where NEST's example script ships 0 mV).
     """
     from simcore.builtin import brunel
 
@@ -593,6 +594,10 @@ def bench_brunel(scale: float = 1.0, duration_ms: float = 1000.0, repeats: int =
         net = brunel(scale, record=False)
         summary, _ = time_network(net, duration_ms, repeats=repeats, dtype=dtype, seed=seed)
         mem.read()
+    resets = np.unique(np.concatenate([np.ravel(p.param_values["V_reset"]) for p in net.populations]))
+    if resets.size != 1:
+        raise ValueError(f"the brunel network has several V_reset values {resets}; the references take one")
+    V_reset = float(resets[0])
     params = {"scale": scale, "duration_ms": float(duration_ms), "batch": 1, "dt_ms": 0.1, "dtype": dtype,
               "seed": seed, "V_reset": V_reset, "repeats": repeats}
     refs = []

@@ -53,6 +53,8 @@ def test_brunel_tiny():
     check_record(rec, "brunel")
     # scale 0.02: order 50, 250 neurons, in-degree CE + CI = 20 + 5
     assert rec["n_neurons"] == 250 and rec["n_synapses"] == 250 * 25
+    # the references are given the builtin's reset potential (Brunel's 10 mV), read from the network
+    assert rec["parameters"]["V_reset"] == 10.0
     assert rec["spikes"] > 0
 
 
