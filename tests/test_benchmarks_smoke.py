@@ -153,3 +153,14 @@ def test_runner_quick_subset(tmp_path, monkeypatch, capsys):
     assert "brunel" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         suite.main(["nonsense"])
+
+
+def test_module_entry_point():
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], cwd=root, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and "--quick" in proc.stdout and "--json" in proc.stdout
