@@ -31,9 +31,10 @@ How time is measured (the same for every benchmark of spikesim itself):
   ``/proc/self/clear_refs`` at the start (Linux); where that is not possible
   the process-wide peak is reported and ``peak_rss_scope`` says so.
 
-Reference simulators (Brian2, NEST) run through :mod:`benchmarks.reference`;
-a reference that is not installed is reported as skipped, one that fails as
-an error, and neither stops the suite. Speed ratios are
+Reference simulators (Brian2, NEST) run through :mod:`benchmarks.reference`
+in child processes with a memory cap (:func:`run_reference`); a reference
+that is not installed is reported as skipped, one that fails as an error,
+and neither stops the suite. Speed ratios are
 ``reference run_s / spikesim run_s`` (above 1: spikesim is faster).
 """
 from __future__ import annotations
