@@ -164,3 +164,15 @@ def test_module_entry_point():
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], cwd=root, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0 and "--quick" in proc.stdout and "--json" in proc.stdout
+
+
+def test_absent_reference_is_skipped(tmp_path, monkeypatch):
+    # a nest that cannot be imported, shadowing any installed one in the reference's child process
+    (tmp_path / "nest.py").write_text("raise ImportError('nest hidden by the test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(suite, "_REFERENCE_CACHE", {})
+    res = suite.run_reference("nest_brunel", duration_ms=10.0, scale=0.02, threads=1, seed=1, V_reset=10.0)
+    assert res["status"] == "skipped" and "nest hidden by the test" in res["reason"]
+    cmp = suite.compare({"run_s": 1.0, "mean_rate_hz": 5.0}, res, "nest")
+    assert "SKIPPED" in suite.format_row(suite.record("brunel", {"scale": 0.02, "duration_ms": 10.0},
+                                                      references=[cmp]))
