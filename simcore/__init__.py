@@ -15,7 +15,10 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "PoissonGroup", "SpikeArraySource"),
+    "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "ALIF", "LIB", "Readout", "PoissonGroup",
+                "SpikeArraySource"),
+    "neurons.izhikevich": ("Izhikevich",),
+    "neurons.adex": ("AdEx",),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix"),
     "monitors": ("SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),

@@ -141,10 +141,14 @@ def emit_population(pop: NeuronModel, kb, dt_arg: str) -> None:
             body += [f"{local[v]} = {t_} if {s} != 0.0 else {local[v]}" for v, t_ in zip(reset.updates, tmp)]
     if "post" in fns:
         body.append(assign("post", fns["post"]))
-    body.append(f"{flag}[b, i] = {s}")
+    if pop.spiking:
+        body.append(f"{flag}[b, i] = {s}")
     body += [f"{state_arg[v]}[b, i] = {local[v]}" for v in pop.arrays]
 
     lines = [f"for i in range({idx}.shape[1]):"] + ["    " + line for line in body]
+    if not pop.spiking:  # a readout: nothing to list
+        kb.add("neurons", f"# population {pop.name!r} ({pop.model})\n" + "\n".join(lines))
+        return
     lines += [f"{cnt}[b] = 0", f"for i in range({idx}.shape[1]):", f"    {s} = {flag}[b, i]", f"    if {s} != 0.0:"]
     spike = []
     if "output" in fns:
