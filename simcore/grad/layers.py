@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels.common import RecPlan, sparse_project, delayed_outer_grad
+from .kernels.common import RecPlan, sparse_project, delayed_outer_grad, count_nonzero
 from .kernels.lif import lif_forward, lif_backward
 from .kernels.alif import alif_forward, alif_backward
 from .kernels.lib import lib_forward, lib_backward
@@ -95,6 +95,37 @@ def _decay_to_tau(name, decay, dt):
     if np.any(d <= 0) or np.any(d >= 1):
         raise ValueError(f"{name} must lie in (0, 1); got {decay!r}")
     return -dt / np.log(d)
+
+
+def _two_grads(g_out, g_n, shape, dtype):
+    """(gs, gn, has_gn) for the LIF/ALIF kernels without summing the arrays."""
+    if g_out is None and g_n is None:
+        return np.zeros(shape, dtype), np.zeros((1, 1, 1), dtype), False
+    if g_out is None:
+        return g_n, np.zeros((1, 1, 1), dtype), False
+    if g_n is None:
+        return g_out, np.zeros((1, 1, 1), dtype), False
+    return g_out, g_n, True
+
+
+#: largest number of steps whose recurrent gradient one BLAS product covers
+BLOCK_STEPS = 64
+
+
+def _block(B, N, dtype):
+    """Scratch of ``recurrent_grad_step``: (flat buffer, block length)."""
+    return np.empty(BLOCK_STEPS * B * N, dtype), BLOCK_STEPS
+
+
+def _n_chunks(n_in, n):
+    """Fixed number of time chunks of ``delayed_outer_grad`` (independent of
+    the thread count; bounded memory for the partial sums)."""
+    return int(max(1, min(16, (1 << 23) // max(1, n_in * n))))
+
+
+#: inputs with at most this fraction of nonzero entries are projected by the
+#: sparse kernels instead of BLAS
+SPARSE_INPUT_DENSITY = 0.25
 
 
 class _Base:
@@ -328,15 +359,13 @@ class LIFLayer(_Spiking):
     def backward(self, c, g_out, g_n, spec, dt):
         T, B, N = c["s"].shape
         dtp = self.dtype
-        gs = g_out if g_n is None else (g_n if g_out is None else g_out + g_n)
-        if gs is None:
-            gs = np.zeros((T, B, N), dtp)
+        gs, gn, has_gn = _two_grads(g_out, g_n, (T, B, N), dtp)
         gI = np.empty((T, B, N), dtp)
         gbeta = np.zeros((B, N), dtp)
         gth = np.zeros((B, N), dtp)
-        lif_backward(gs, c["u_pre"], c["s"], c["u0"], c["rec"], c["beta"], c["th"],
+        lif_backward(gs, gn, has_gn, c["u_pre"], c["s"], c["u0"], c["rec"], c["beta"], c["th"],
                      self.reset_code, self.detach_reset, spec, gI, gbeta, gth,
-                     np.zeros((B, N), dtp), np.zeros(B * N, dtp))
+                     np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
         grads = {"tau_mem": self._tau_grad("tau_mem", gbeta.sum(0), N, dt),
                  "threshold": self._reduce("threshold", gth.sum(0)).astype(dtp)}
         return gI, grads
@@ -378,14 +407,12 @@ class ALIFLayer(_Spiking):
     def backward(self, c, g_out, g_n, spec, dt):
         T, B, N = c["s"].shape
         dtp = self.dtype
-        gs = g_out if g_n is None else (g_n if g_out is None else g_out + g_n)
-        if gs is None:
-            gs = np.zeros((T, B, N), dtp)
+        gs, gn, has_gn = _two_grads(g_out, g_n, (T, B, N), dtp)
         gI = np.empty((T, B, N), dtp)
         acc = np.zeros((4, B, N), dtp)
-        alif_backward(gs, c["u_pre"], c["s"], c["a"], c["u0"], c["a0"], c["rec"], c["beta"],
+        alif_backward(gs, gn, has_gn, c["u_pre"], c["s"], c["a"], c["u0"], c["a0"], c["rec"], c["beta"],
                       c["rho"], c["th"], c["ba"], self.reset_code, self.detach_reset, spec, gI,
-                      acc[0], acc[1], acc[2], acc[3], np.zeros((B, N), dtp), np.zeros(B * N, dtp))
+                      acc[0], acc[1], acc[2], acc[3], np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
         g = acc.sum(1)
         grads = {"tau_mem": self._tau_grad("tau_mem", g[0], N, dt),
                  "tau_adapt": self._tau_grad("tau_adapt", g[1], N, dt),
@@ -471,7 +498,7 @@ class LIBLayer(_Spiking):
         lib_backward(zeros if g_out is None else g_out, zeros if g_n is None else g_n,
                      c["Itot"], c["X"], c["X0"], c["s_pos"], c["s_neg"], c["out"], c["rec"],
                      c["P"], self.reset_code, self.detach_reset, spec, gI, gP,
-                     np.zeros((B, N), dtp), np.zeros(B * N, dtp))
+                     np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
         g = gP.sum(1)
         grads = {}
         for r, name in enumerate(_LIB_ROWS):
@@ -671,11 +698,16 @@ class SNN:
             return mod.delay_in
         return 1 if (k > 0 and self.layers[k - 1].spiking) else 0
 
-    def _project(self, src, W, d, spiking_src):
+    def _is_sparse(self, src, spiking_src):
+        if spiking_src:
+            return True
+        return count_nonzero(src) <= SPARSE_INPUT_DENSITY * src.size
+
+    def _project(self, src, W, d, sparse):
         T, B, _ = src.shape
         N = W.shape[1]
         I = np.empty((T, B, N), self.dtype)
-        if spiking_src:
+        if sparse:
             sparse_project(src, np.ascontiguousarray(W), d, I)
         else:
             I[:d] = 0
@@ -688,7 +720,7 @@ class SNN:
         x = self._check_x(x)
         L = self.layers[0]
         W = L.params["W_in"] if not isinstance(L, ResidualBlock) else L.layer.params["W_in"]
-        return self._project(x, W, self.source_delay(0), False)
+        return self._project(x, W, self.source_delay(0), self._is_sparse(x, False))
 
     def _check_x(self, x):
         x = np.asarray(x)
@@ -727,7 +759,8 @@ class SNN:
                 st = np.asarray(st)
                 if st.shape != core.state_shape(B):
                     raise ValueError(f"initial_state[{k}] must have shape {core.state_shape(B)}; got {st.shape}")
-            I = self._project(src, core.params["W_in"], d, src_spiking)
+            sparse = self._is_sparse(src, src_spiking)
+            I = self._project(src, core.params["W_in"], d, sparse)
             c = core.forward(I, self.spec, self.dt, st)
             if isinstance(L, ResidualBlock):
                 v = c["out"]
@@ -737,6 +770,7 @@ class SNN:
             else:
                 out = c["out"]
                 src_spiking = True
+            c["sparse_src"] = sparse
             tape.caches.append(c)
             tape.currents.append(I)
             tape.outputs.append(out)
@@ -745,12 +779,13 @@ class SNN:
         if self.readout is not None:
             R = self.readout
             d = self.source_delay(len(self.layers))
-            I = self._project(src, R.params["W_out"], d, False)
+            sparse = self._is_sparse(src, src_spiking)
+            I = self._project(src, R.params["W_out"], d, sparse)
             kappa = R._decay_vec("tau_out", R.n, self.dt, self.dtype)
             y = np.empty_like(I)
             readout_forward(I, kappa, np.zeros((B, R.n), self.dtype), y)
             tape.y = y
-            tape.caches.append({"kappa": kappa})
+            tape.caches.append({"kappa": kappa, "sparse_src": sparse})
         return tape
 
     def backward(self, tape, g_y=None, g_events=None):
@@ -793,7 +828,7 @@ class SNN:
             src = tape.outputs[-1]
             grads["readout.tau_out"] = R._tau_grad("tau_out", gk, R.n, self.dt)
             W = R.params["W_out"]
-            grads["readout.W_out"] = self._weight_grad(src, gI, d, W.shape)
+            grads["readout.W_out"] = self._weight_grad(src, gI, d, W.shape, tape.caches[-1]["sparse_src"])
             g_src = self._back_project(gI, W, d, src.shape)
         elif g_y is not None:
             raise ValueError("g_y given but the model has no readout")
@@ -824,15 +859,10 @@ class SNN:
                 grads[prefix + name] = g
             if core.recurrent:
                 dW = np.zeros((core.n, core.n), self.dtype)
-                delayed_outer_grad(c["out"], gI, core.delays, dW)
+                delayed_outer_grad(c["out"], gI, core.delays, dW, _n_chunks(core.n, core.n))
                 grads[prefix + "W_rec"] = dW * core.rec_mask
             W_in = core.params["W_in"]
-            if src_spiking:
-                dW = np.zeros(W_in.shape, self.dtype)
-                delayed_outer_grad(src, gI, np.full(W_in.shape[0], d, np.int64), dW)
-                grads[prefix + "W_in"] = dW
-            else:
-                grads[prefix + "W_in"] = self._weight_grad(src, gI, d, W_in.shape)
+            grads[prefix + "W_in"] = self._weight_grad(src, gI, d, W_in.shape, c["sparse_src"])
             if k > 0:
                 g_src = self._back_project(gI, W_in, d, src.shape)
                 if g_out_blk is not None:
@@ -840,15 +870,21 @@ class SNN:
         learn = self.parameters()
         return {k: v for k, v in grads.items() if k in learn}
 
-    def _weight_grad(self, src, gI, d, shape):
+    def _weight_grad(self, src, gI, d, shape, sparse):
         T = src.shape[0]
+        if sparse:
+            dW = np.zeros(shape, self.dtype)
+            delayed_outer_grad(src, gI, np.full(shape[0], d, np.int64), dW, _n_chunks(*shape))
+            return dW
         if d >= T:
             return np.zeros(shape, self.dtype)
         return (src[:T - d].reshape(-1, shape[0]).T @ gI[d:].reshape(-1, shape[1])).astype(self.dtype)
 
     def _back_project(self, gI, W, d, shape):
         T = gI.shape[0]
-        g = np.zeros(shape, self.dtype)
+        g = np.empty(shape, self.dtype)
+        g[max(T - d, 0):] = 0
         if d < T:
-            g[:T - d] = (gI[d:].reshape(-1, W.shape[1]) @ W.T).reshape(T - d, shape[1], shape[2])
+            np.dot(gI[d:].reshape(-1, W.shape[1]), np.ascontiguousarray(W.T),
+                   out=g[:T - d].reshape(-1, shape[2]))
         return g

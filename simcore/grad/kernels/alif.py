@@ -45,17 +45,18 @@ def alif_forward(I, rec, beta, rho, threshold, b_adapt, reset, spec, u0, a0,
 
 
 @njit(cache=True)
-def alif_backward(gs_ext, u_pre, s, a_st, u0, a0, rec, beta, rho, threshold,
+def alif_backward(gs_ext, gn_ext, has_gn, u_pre, s, a_st, u0, a0, rec, beta, rho, threshold,
                   b_adapt, reset, detach, spec, gI, gbeta, grho, gth, gb,
-                  gsrec, tmp):
+                  gsrec, tmp, block, kmax):
     """Exact adjoint of ``alif_forward``.  Accumulates per-sample (B, N)
-    gradients of ``beta``, ``rho``, ``threshold``, ``b_adapt``."""
+    gradients of ``beta``, ``rho``, ``threshold``, ``b_adapt``.  ``gn_ext``
+    is a second external gradient on ``s``, read when ``has_gn``."""
     T, B, N = u_pre.shape
     Gu = np.zeros((B, N), u_pre.dtype)
     Ga = np.zeros((B, N), u_pre.dtype)
     for t in range(T - 1, -1, -1):
         if rec.active:
-            recurrent_grad_step(gI, t, rec, gsrec, tmp)
+            recurrent_grad_step(gI, t, rec, gsrec, tmp, block, kmax)
         for b in range(B):
             for j in range(N):
                 if t > 0:
@@ -69,6 +70,8 @@ def alif_backward(gs_ext, u_pre, s, a_st, u0, a0, rec, beta, rho, threshold,
                 G = Gu[b, j]
                 GA = Ga[b, j]
                 gs = gs_ext[t, b, j] + GA
+                if has_gn:
+                    gs += gn_ext[t, b, j]
                 if rec.active:
                     gs += gsrec[b, j]
                 gA = 0.0

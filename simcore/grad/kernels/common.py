@@ -102,9 +102,17 @@ def add_recurrent(cur, vals, t, b, rec):
 
 
 @njit(cache=True)
-def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat):
+def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat, block_flat, kmax):
     """``gsrec[b, j] = sum_i W[j, i] * gI[t + d_j, b, i]`` (zero when
-    ``t + d_j >= T``), one BLAS product per delay group."""
+    ``t + d_j >= T``), by BLAS products per delay group.
+
+    A group with delay ``d > 1`` is computed for ``K = min(d, kmax)`` steps
+    at once (one product of ``K*B`` rows, possible because those ``gI`` rows
+    all lie ``>= K`` steps ahead), kept in ``block_flat`` (size
+    ``kmax*B*N``); a delay-1 group needs one ``(B, N) x (N, n_g)`` product
+    per step.  The reverse loop visits ``t = T-1, T-2, ...``; blocks are
+    aligned on ``T-1``.
+    """
     T = gI.shape[0]
     B = gI.shape[1]
     N = gI.shape[2]
@@ -113,14 +121,36 @@ def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat):
         c0 = rec.gstart[g]
         c1 = rec.gstart[g + 1]
         ng = c1 - c0
-        tt = t + rec.gdelay[g]
-        if tt < T:
-            wt = rec.wt_flat[rec.woff[g]:rec.woff[g] + N * ng].reshape(N, ng)
-            out = tmp_flat[:B * ng].reshape(B, ng)
-            np.dot(gI[tt], wt, out)
+        d = rec.gdelay[g]
+        wt = rec.wt_flat[rec.woff[g]:rec.woff[g] + N * ng].reshape(N, ng)
+        K = min(d, kmax)
+        if K == 1:
+            tt = t + d
+            if tt < T:
+                out = tmp_flat[:B * ng].reshape(B, ng)
+                np.dot(gI[tt], wt, out)
+                for b in range(B):
+                    for c in range(ng):
+                        gsrec[b, rec.gcols[c0 + c]] = out[b, c]
+            else:
+                for b in range(B):
+                    for c in range(ng):
+                        gsrec[b, rec.gcols[c0 + c]] = 0
+            continue
+        top = T - 1 - ((T - 1 - t) // K) * K
+        lo = max(top - K + 1, 0)
+        hi = min(top, T - 1 - d)
+        off = kmax * B * c0
+        if t == top and hi >= lo:
+            rows = (hi - lo + 1) * B
+            a = gI[lo + d:hi + d + 1].reshape(rows, N)
+            out = block_flat[off:off + rows * ng].reshape(rows, ng)
+            np.dot(a, wt, out)
+        if t + d < T:
+            base = off + (t - lo) * B * ng
             for b in range(B):
                 for c in range(ng):
-                    gsrec[b, rec.gcols[c0 + c]] = out[b, c]
+                    gsrec[b, rec.gcols[c0 + c]] = block_flat[base + b * ng + c]
         else:
             for b in range(B):
                 for c in range(ng):
@@ -148,17 +178,37 @@ def sparse_project(vals, W, delay, I):
 
 
 @njit(cache=True, parallel=True)
-def delayed_outer_grad(vals, gI, delays, dW):
-    """``dW[j, i] += sum_{t, b} vals[t - d_j, b, j] * gI[t, b, i]``, skipping
-    zero sources; parallel over source rows (no races, thread-count
-    independent)."""
+def delayed_outer_grad(vals, gI, delays, dW, n_chunks):
+    """``dW[j, i] += sum_{t, b} vals[t, b, j] * gI[t + d_j, b, i]``, skipping
+    zero sources.  The steps are cut into ``n_chunks`` fixed chunks (summed
+    in parallel into partial matrices, then added in chunk order), so the
+    result does not depend on the number of threads."""
     T, B, n_in = vals.shape
     N = gI.shape[2]
-    for j in prange(n_in):
-        d = delays[j]
-        for t in range(T - d):
+    part = np.zeros((n_chunks, n_in, N), dW.dtype)
+    for c in prange(n_chunks):
+        t0 = c * T // n_chunks
+        t1 = (c + 1) * T // n_chunks
+        for t in range(t0, t1):
             for b in range(B):
-                v = vals[t, b, j]
-                if v != 0:
-                    for i in range(N):
-                        dW[j, i] += v * gI[t + d, b, i]
+                for j in range(n_in):
+                    v = vals[t, b, j]
+                    if v != 0:
+                        tt = t + delays[j]
+                        if tt < T:
+                            for i in range(N):
+                                part[c, j, i] += v * gI[tt, b, i]
+    for c in range(n_chunks):
+        for j in range(n_in):
+            for i in range(N):
+                dW[j, i] += part[c, j, i]
+
+
+@njit(cache=True)
+def count_nonzero(x):
+    """Number of nonzero entries (no temporary array)."""
+    n = 0
+    for v in x.ravel():
+        if v != 0:
+            n += 1
+    return n

@@ -74,7 +74,7 @@ def lib_forward(I, rec, P, reset, spec, X0, Itot, X, s_pos, s_neg, out):
 
 @njit(cache=True)
 def lib_backward(gout_ext, gn_ext, Itot, X, X0, s_pos, s_neg, out, rec, P,
-                 reset, detach, spec, gI, gP, gsrec, tmp):
+                 reset, detach, spec, gI, gP, gsrec, tmp, block, kmax):
     """Exact adjoint of ``lib_forward``.  ``gout_ext``: dL/dout and
     ``gn_ext``: dL/dn with ``n = s_pos + s_neg`` (both (T, B, N)).  Writes
     ``gI`` and accumulates per-sample parameter gradients ``gP`` (13, B, N)."""
@@ -84,7 +84,7 @@ def lib_backward(gout_ext, gn_ext, Itot, X, X0, s_pos, s_neg, out, rec, P,
     p0 = np.empty(6, Itot.dtype)
     for t in range(T - 1, -1, -1):
         if rec.active:
-            recurrent_grad_step(gI, t, rec, gsrec, tmp)
+            recurrent_grad_step(gI, t, rec, gsrec, tmp, block, kmax)
         for b in range(B):
             for j in range(N):
                 if t > 0:

@@ -29,14 +29,28 @@ def lif_forward(I, rec, beta, threshold, reset, spec, u0, u_pre, s):
     membrane; outputs ``u_pre``, ``s``: (T, B, N).
     """
     T, B, N = I.shape
+    fast = spec.mode == 0 and reset == 0
     for b in prange(B):
         cur = np.empty(N, I.dtype)
         u = u0[b].copy()
+        zero = np.zeros(1, I.dtype)[0]
+        one = np.ones(1, I.dtype)[0]
         for t in range(T):
             for i in range(N):
                 cur[i] = I[t, b, i]
             if rec.active:
                 add_recurrent(cur, s, t, b, rec)
+            if fast:
+                # Heaviside + subtract: branch-free so that LLVM vectorises it
+                for i in range(N):
+                    ui = beta[i] * u[i]
+                    ui = ui + cur[i]
+                    u_pre[t, b, i] = ui
+                    th = threshold[i]
+                    sv = one if ui - th >= zero else zero
+                    s[t, b, i] = sv
+                    u[i] = ui - th * sv
+                continue
             for i in range(N):
                 ui = beta[i] * u[i]
                 ui = ui + cur[i]
@@ -46,8 +60,8 @@ def lif_forward(I, rec, beta, threshold, reset, spec, u0, u_pre, s):
 
 
 @njit(cache=True)
-def lif_backward(gs_ext, u_pre, s, u0, rec, beta, threshold, reset, detach,
-                 spec, gI, gbeta, gth, gsrec, tmp):
+def lif_backward(gs_ext, gn_ext, has_gn, u_pre, s, u0, rec, beta, threshold, reset, detach,
+                 spec, gI, gbeta, gth, gsrec, tmp, block, kmax):
     """Exact adjoint of ``lif_forward`` with ``dH/dx`` replaced by the
     surrogate.  ``gs_ext``: (T, B, N) dL/ds from outside the layer.
     Writes ``gI`` = dL/dI (T, B, N) and accumulates per-sample
@@ -58,7 +72,7 @@ def lif_backward(gs_ext, u_pre, s, u0, rec, beta, threshold, reset, detach,
     Gu = np.zeros((B, N), u_pre.dtype)
     for t in range(T - 1, -1, -1):
         if rec.active:
-            recurrent_grad_step(gI, t, rec, gsrec, tmp)
+            recurrent_grad_step(gI, t, rec, gsrec, tmp, block, kmax)
         for b in range(B):
             for j in range(N):
                 th = threshold[j]
@@ -66,6 +80,8 @@ def lif_backward(gs_ext, u_pre, s, u0, rec, beta, threshold, reset, detach,
                 sv = s[t, b, j]
                 dsg = spike_grad(up - th, spec)
                 gs = gs_ext[t, b, j]
+                if has_gn:
+                    gs += gn_ext[t, b, j]
                 if rec.active:
                     gs += gsrec[b, j]
                 G = Gu[b, j]
