@@ -92,9 +92,10 @@ def _param_array(name, value, n):
 
 def _decay_to_tau(name, decay, dt):
     d = np.asarray(decay, dtype=np.float64)
-    if np.any(d <= 0) or np.any(d >= 1):
-        raise ValueError(f"{name} must lie in (0, 1); got {decay!r}")
-    return -dt / np.log(d)
+    if np.any(d < 0) or np.any(d >= 1):
+        raise ValueError(f"{name} must lie in [0, 1); got {decay!r}")
+    # a decay of 0 maps to a tau whose exp(-dt/tau) underflows to 0
+    return np.where(d > 0, -dt / np.log(np.maximum(d, 1e-300)), dt / 800.0)
 
 
 def _two_grads(g_out, g_n, shape, dtype):
@@ -167,14 +168,20 @@ class _Base:
             raise ValueError(f"tau_range must be (lo, hi) with 0 < lo <= hi; got {tau_range!r}")
 
     def _bind_params(self, dt, dtype, n):
+        # decays given as such are used exactly (not through exp(-dt/tau)) for
+        # as long as their time constant is unchanged
+        self._exact_decay = {}
         for tau_name, (dec_name, d) in self._pending.items():
             self.params[tau_name] = _decay_to_tau(dec_name, d, dt)
+            self._exact_decay[tau_name] = d
         self._pending = {}
         for name in list(self.params):
             v = np.asarray(self.params[name], dtype=np.float64)
             if name in self.per_neuron and v.ndim == 0:
                 v = np.full(n, float(v))
             self.params[name] = np.array(v, dtype=dtype)
+        for tau_name, d in list(self._exact_decay.items()):
+            self._exact_decay[tau_name] = (self.params[tau_name].copy(), np.asarray(d, dtype=np.float64))
         names = set(self.params)
         bad = self.frozen - names
         if bad:
@@ -184,8 +191,15 @@ class _Base:
         return np.ascontiguousarray(np.broadcast_to(self.params[name], (n,)), dtype=dtype)
 
     def _decay_vec(self, tau_name, n, dt, dtype):
+        exact = getattr(self, "_exact_decay", {}).get(tau_name)
+        if exact is not None and np.array_equal(exact[0], self.params[tau_name]):
+            return np.ascontiguousarray(np.broadcast_to(exact[1], (n,)), dtype=dtype)
         tau = np.broadcast_to(self.params[tau_name].astype(np.float64), (n,))
         return np.exp(-dt / tau).astype(dtype)
+
+    def decay(self, tau_name, dt):
+        """The decay per step ``exp(-dt/tau)`` the kernels use, ``(N,)``."""
+        return self._decay_vec(tau_name, self.n, dt, self.dtype)
 
     def _reduce(self, name, g_vec):
         """(N,) gradient to the parameter's own shape."""
@@ -193,7 +207,7 @@ class _Base:
 
     def _tau_grad(self, tau_name, g_decay, n, dt):
         tau = np.broadcast_to(self.params[tau_name].astype(np.float64), (n,))
-        dec = np.exp(-dt / tau)
+        dec = self._decay_vec(tau_name, n, dt, np.float64)
         g = g_decay.astype(np.float64) * dec * dt / (tau * tau)
         return self._reduce(tau_name, g).astype(self.dtype)
 
