@@ -145,9 +145,10 @@ def firing_rate_l2(n, r_target):
     rt = np.asarray(r_target, dtype=np.float64)
     if rt.ndim not in (0, 1) or (rt.ndim == 1 and rt.shape != (N,)):
         raise ValueError(f"r_target must be a scalar or have shape ({N},); got {rt.shape}")
-    r = n.astype(np.float64).mean(axis=(0, 1))
+    r = n.sum(axis=(0, 1), dtype=np.float64) / (T * B)
     diff = r - rt
-    g = np.broadcast_to((2.0 * diff / (T * B)).astype(n.dtype), n.shape).copy()
+    g = np.empty(n.shape, n.dtype)
+    g[...] = (2.0 * diff / (T * B)).astype(n.dtype)
     return float(np.sum(diff * diff)), g
 
 
@@ -156,11 +157,12 @@ def branching_factor(n):
     with ``S[t] = sum_i n[t, b, i]``.  Returns ``(value, dL/dn)``."""
     n = _check_n(n)
     T, B, N = n.shape
-    S = n.astype(np.float64).sum(axis=2)               # (T, B)
+    S = n.sum(axis=2, dtype=np.float64)                # (T, B)
     D = S[1:] - S[:-1]                                 # (T-1, B)
     val = np.sum(D * D) / B
     gS = np.zeros((T, B))
     gS[1:] += 2.0 * D / B
     gS[:-1] -= 2.0 * D / B
-    g = np.broadcast_to(gS[:, :, None].astype(n.dtype), n.shape).copy()
+    g = np.empty(n.shape, n.dtype)
+    g[...] = gS[:, :, None].astype(n.dtype)
     return float(val), g

@@ -63,16 +63,46 @@ def lif_forward(I, rec, beta, threshold, reset, spec, u0, u_pre, s):
 def lif_backward(gs_ext, gn_ext, has_gn, u_pre, s, u0, rec, beta, threshold, reset, detach,
                  spec, gI, gbeta, gth, gsrec, tmp, block, kmax):
     """Exact adjoint of ``lif_forward`` with ``dH/dx`` replaced by the
-    surrogate.  ``gs_ext``: (T, B, N) dL/ds from outside the layer.
-    Writes ``gI`` = dL/dI (T, B, N) and accumulates per-sample
+    surrogate.  ``gs_ext``: (T, B, N) dL/ds from outside the layer;
+    ``gn_ext``: a second one (regularisers), read when ``has_gn``.  Writes ``gI`` = dL/dI (T, B, N) and accumulates per-sample
     ``gbeta``, ``gth`` (B, N).  ``gsrec``: (B, N) and ``tmp``: (B*N,)
     scratch.
     """
     T, B, N = u_pre.shape
     Gu = np.zeros((B, N), u_pre.dtype)
+    dsg_row = np.empty(N, u_pre.dtype)
+    fast = spec.mode == 0 and reset == 0
     for t in range(T - 1, -1, -1):
         if rec.active:
             recurrent_grad_step(gI, t, rec, gsrec, tmp, block, kmax)
+        if fast:
+            # Heaviside + subtract: the surrogate row first, then a
+            # branch-free loop in the array dtype (LLVM vectorises both)
+            for b in range(B):
+                for j in range(N):
+                    dsg_row[j] = spike_grad(u_pre[t, b, j] - threshold[j], spec)
+                for j in range(N):
+                    th = threshold[j]
+                    G = Gu[b, j]
+                    sv = s[t, b, j]
+                    gs = gs_ext[t, b, j]
+                    if has_gn:
+                        gs = gs + gn_ext[t, b, j]
+                    if rec.active:
+                        gs = gs + gsrec[b, j]
+                    if not detach:
+                        gs = gs - th * G
+                    gsd = gs * dsg_row[j]
+                    gu = G + gsd
+                    gth[b, j] -= sv * G + gsd
+                    gI[t, b, j] = gu
+                    if t > 0:
+                        uprev = u_pre[t - 1, b, j] - th * s[t - 1, b, j]
+                    else:
+                        uprev = u0[b, j]
+                    gbeta[b, j] += gu * uprev
+                    Gu[b, j] = beta[j] * gu
+            continue
         for b in range(B):
             for j in range(N):
                 th = threshold[j]
