@@ -71,7 +71,7 @@ FULL = {
     "batch": dict(batches=(1, 4, 16, 64, 256), n=4000, duration_ms=1000.0, repeats=3, n_single=64),
     "scale": dict(n=100_000, in_degree=1000, duration_ms=1000.0, repeats=1),
     "startup": dict(n=4000, repeats=3),
-    "recording": dict(n=4000, duration_ms=1000.0, repeats=7, state_neurons=100),
+    "recording": dict(n=4000, duration_ms=10000.0, repeats=3, state_neurons=100),
 }
 
 #: parameters of the quick mode (under two minutes, references included)

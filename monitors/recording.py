@@ -1,8 +1,13 @@
 """Stream a network's monitors into one HDF5 file during ``Network.run(out=...)``.
 
-Each flushed block goes straight to the file (see :mod:`monitors.sonata` for
-the layout) and the file is flushed after it, so a run that raises or is
-interrupted leaves every completed chunk readable, with ``completed = False``.
+Flushed blocks are gathered and written to the file (see :mod:`monitors.sonata`
+for the layout) once they hold ``WRITE_EVENTS`` values or ``WRITE_SECONDS`` of
+wall time has passed, and always when the run ends, completes or fails: each
+write costs a fixed number of HDF5 calls, so writing every chunk would cost
+more than the simulation of a small network. A run that raises or is
+interrupted (Python exception, KeyboardInterrupt) leaves every completed
+chunk in the file, with ``completed = False``; a process killed outright
+(SIGKILL) keeps what was written up to ``WRITE_SECONDS`` before.
 
 =========================== ==================================================
 monitor                     in the file
@@ -16,11 +21,17 @@ PopulationRateMonitor       ``/rates/<population>/counts`` ``(steps, B)``
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .sonata import RecordingFile, package_version
 
 UNITS = {"v": "mV", "V_m": "mV", "g": "mV", "ref": "steps"}
+#: write gathered blocks once they hold this many values ...
+WRITE_EVENTS = 1 << 20
+#: ... or this much wall time has passed since the last write
+WRITE_SECONDS = 1.0
 
 
 class Recorder:
@@ -36,6 +47,9 @@ class Recorder:
         self.network = network
         self.dt = ctx.dt
         self._spikes, self._reports, self._rates = {}, {}, {}
+        self._pending: dict = {}       # key -> (kind, monitor, [blocks])
+        self._pending_values = 0
+        self._last_write = time.perf_counter()
         spike_groups = {}
         for mon in network.monitors:
             mon.sinks.append(self)
@@ -46,13 +60,46 @@ class Recorder:
                 self._spikes[id(mon)] = self.file.spike_writer(
                     group, pop.n, batch_size=ctx.batch_size, bipolar=bool(getattr(pop, "bipolar", False)))
 
-    # ----- sinks called by the monitors
+    # ----- sinks called by the monitors: gather
+    def _gather(self, key, kind, mon, block, values: int) -> None:
+        self._pending.setdefault(key, (kind, mon, []))[2].append(block)
+        self._pending_values += values
+        if self._pending_values >= WRITE_EVENTS or time.perf_counter() - self._last_write >= WRITE_SECONDS:
+            self.write_pending()
+
     def write_spikes(self, mon, block) -> None:
+        self._gather(("spikes", id(mon)), "spikes", mon, block, len(block))
+
+    def write_states(self, mon, steps, block: dict) -> None:
+        self._gather(("states", id(mon)), "states", mon, (steps, block), sum(v.size for v in block.values()))
+
+    def write_rates(self, mon, steps, counts) -> None:
+        self._gather(("rates", id(mon)), "rates", mon, (steps, counts), counts.size)
+
+    def write_pending(self) -> None:
+        """Write every gathered block, one append per dataset, then flush the file."""
+        from .spike import SpikeBlock
+
+        for kind, mon, blocks in self._pending.values():
+            if kind == "spikes":
+                self._append_spikes(mon, SpikeBlock.concatenate(blocks))
+            elif kind == "states":
+                steps = np.concatenate([b[0] for b in blocks])
+                self._append_states(mon, steps, {v: np.concatenate([b[1][v] for b in blocks]) for v in blocks[0][1]})
+            else:
+                self._append_rates(mon, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]))
+        self._pending = {}
+        self._pending_values = 0
+        self._last_write = time.perf_counter()
+        self.file.flush()
+
+    # ----- writing
+    def _append_spikes(self, mon, block) -> None:
         writer = self._spikes[id(mon)]
         writer.append(block.steps * self.dt, block.neurons, block.samples,
                       block.polarity if writer.bipolar else None)
 
-    def write_states(self, mon, steps, block: dict) -> None:
+    def _append_states(self, mon, steps, block: dict) -> None:
         for var, data in block.items():
             key = (id(mon), var)
             if key not in self._reports:
@@ -63,7 +110,7 @@ class Recorder:
                     every=mon.every, batch_size=data.shape[1], unit=unit, dtype=dtype)
             self._reports[key].append(data)
 
-    def write_rates(self, mon, steps, counts) -> None:
+    def _append_rates(self, mon, steps, counts) -> None:
         key = id(mon)
         h5 = self.file.h5
         if key not in self._rates:
@@ -82,7 +129,6 @@ class Recorder:
         grp["counts"][n:] = counts
         grp["steps"].resize(n + steps.shape[0], axis=0)
         grp["steps"][n:] = steps
-        self.file.flush()
 
     def close(self, completed: bool, stop_reason: str | None = None) -> None:
         """Detach from the monitors and close the file with its ``completed`` flag."""
@@ -90,5 +136,8 @@ class Recorder:
             if self in mon.sinks:
                 mon.sinks.remove(self)
         if not self.file.closed:
-            self.file.update_metadata(end_step=self.network.t)
+            try:
+                self.write_pending()
+            finally:
+                self.file.update_metadata(end_step=self.network.t)
             self.file.close(completed=completed, stop_reason=stop_reason)

@@ -29,8 +29,10 @@ from .stimuli import Stimulus
 log = logging.getLogger("spikesim")
 
 DTYPES = ("float32", "float64")
-#: default steps per kernel call
-DEFAULT_CHUNK_STEPS = 1000
+#: most steps per kernel call (Python runs between calls: flushes, progress, callbacks)
+MAX_CHUNK_STEPS = 10_000
+#: bytes the per-step monitor buffers (state, rate) may take; bounds the chunk length
+CHUNK_BUFFER_BYTES = 64 << 20
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -120,8 +122,13 @@ class Network:
 
     # ----- building
     def build(self, batch_size: int = 1, dt: float = 0.1, seed: int | None = None, dtype="float64",
-              chunk_steps: int = DEFAULT_CHUNK_STEPS) -> "Network":
-        """Draw connectivity and initial state, allocate every array (once)."""
+              chunk_steps: int | None = None) -> "Network":
+        """Draw connectivity and initial state, allocate every array (once).
+
+        ``chunk_steps`` (steps per kernel call) defaults to ``MAX_CHUNK_STEPS``
+        or fewer, so that the monitors' per-step buffers stay within
+        ``CHUNK_BUFFER_BYTES``; it changes nothing in the results.
+        """
         if self.ctx is not None:
             raise RuntimeError("the network is built already; use reset() to go back to step 0")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -129,8 +136,11 @@ class Network:
         if seed is None:
             seed = secrets.randbits(32)
         seed = check_int(seed, "seed", minimum=0)
-        self.chunk_steps = check_int(chunk_steps, "chunk_steps", minimum=1)
         ctx = BuildContext(batch_size, dt, seed, _check_dtype(dtype))
+        if chunk_steps is None:
+            per_step = sum(_bytes_per_step(m, ctx) for m in self.monitors)
+            chunk_steps = int(max(100, min(MAX_CHUNK_STEPS, CHUNK_BUFFER_BYTES // max(per_step, 1))))
+        self.chunk_steps = check_int(chunk_steps, "chunk_steps", minimum=1)
         if not self.populations:
             raise ValueError("the network has no population; add one before running")
         t0 = time.perf_counter()
@@ -197,7 +207,7 @@ class Network:
         if self.ctx is None:
             self.build(batch_size=1 if batch_size is None else batch_size, dt=0.1 if dt is None else dt,
                        seed=seed, dtype="float64" if dtype is None else dtype,
-                       chunk_steps=chunk_steps or DEFAULT_CHUNK_STEPS)
+                       chunk_steps=chunk_steps)
         else:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
         recorder = None
@@ -311,6 +321,16 @@ class Network:
     @property
     def n_synapses(self) -> int:
         return sum(p.n_synapses for p in self.projections)
+
+
+def _bytes_per_step(monitor, ctx) -> int:
+    """Bytes a monitor buffers per step of a chunk (state rows, rate counts)."""
+    item = np.dtype(ctx.dtype).itemsize
+    if hasattr(monitor, "variables"):
+        return len(monitor.variables) * ctx.batch_size * monitor.neuron_ids.size * item // monitor.every
+    if type(monitor).__name__ == "PopulationRateMonitor":
+        return ctx.batch_size * 8
+    return 0
 
 
 def _progress_bar(total: int, enabled: bool):

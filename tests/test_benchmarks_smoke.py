@@ -82,7 +82,7 @@ def test_scale_tiny():
     (rec,) = suite.bench_scale(n=500, in_degree=50, duration_ms=20.0, dtype="float64")
     check_record(rec, "scale")
     assert rec["n_synapses"] == 500 * 50
-    # float64 weights + int32 indices per synapse, int64 row pointers per source of each of 4 projections
+    # float64 weights + uint32 indices per synapse, int64 row pointers per source of each of 4 projections
     expected = (500 * 50 * (8 + 4) + 2 * (400 + 1) * 8 + 2 * (100 + 1) * 8) / (500 * 50)
     assert math.isclose(rec["bytes_per_synapse"], expected)
     assert {t["name"].split(": ")[1] for t in rec["targets"]} == {"bytes per synapse", "build time"}

@@ -95,7 +95,7 @@ def test_weights_scalar_distribution_matrix_and_per_synapse():
 
 def test_compact_storage_types():
     p = build(100, 100, sc.Bernoulli(0.1))
-    assert p.indices.dtype == np.int32 and p.indptr.dtype == np.int64 and p.weights.dtype == np.float32
+    assert p.indices.dtype == np.uint32 and p.indptr.dtype == np.int64 and p.weights.dtype == np.float32
 
 
 def test_same_seed_same_synapses_different_seed_different():
