@@ -32,10 +32,15 @@ _EXPORTS = {
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
+#: subpackages reached as ``simcore.grad`` (dense BPTT mode) and ``simcore.tasks`` (task generators)
+_SUBMODULES = ("grad", "tasks", "builtin")
+
 __all__ = sorted(_WHERE) + ["__version__"]
 
 
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"simcore.{name}")
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'simcore' has no attribute {name!r}")
@@ -45,4 +50,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
