@@ -101,6 +101,23 @@ def add_recurrent(cur, vals, t, b, rec):
                     cur[i] += W[j, i] * v
 
 
+@njit(cache=True, inline="always")
+def _small_gemm(a, wt, out):
+    """``out = a @ wt`` in axpy order (rows of ``wt`` scaled and added, the
+    inner loop contiguous, so LLVM vectorises it without reassociating a
+    reduction); for the per-step products too small for threaded BLAS."""
+    M, K = a.shape
+    n = wt.shape[1]
+    for r in range(M):
+        for c in range(n):
+            out[r, c] = 0
+        for k in range(K):
+            v = a[r, k]
+            if v != 0:
+                for c in range(n):
+                    out[r, c] += v * wt[k, c]
+
+
 @njit(cache=True)
 def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat, block_flat, kmax):
     """``gsrec[b, j] = sum_i W[j, i] * gI[t + d_j, b, i]`` (zero when
@@ -128,7 +145,7 @@ def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat, block_flat, kmax):
             tt = t + d
             if tt < T:
                 out = tmp_flat[:B * ng].reshape(B, ng)
-                np.dot(gI[tt], wt, out)
+                _small_gemm(gI[tt], wt, out)
                 for b in range(B):
                     for c in range(ng):
                         gsrec[b, rec.gcols[c0 + c]] = out[b, c]
