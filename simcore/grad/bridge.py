@@ -233,10 +233,8 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
             L = ALIFLayer(n_in, p.n, beta=vals["beta"], rho=vals["rho"], threshold=vals["threshold"],
                           b_adapt=vals["b_adapt"], reset=p.reset_mode, **kw)
         else:
-            lib = {}
-            for r in _LIB_ROWS:
-                lib[r if r not in _LIB_TAUS else r] = vals[r]
-            L = LIBLayer(n_in, p.n, **lib, **kw)
+            # decays passed as decays (alpha_pos, ...): used exactly, learnt via their taus
+            L = LIBLayer(n_in, p.n, **{r: vals[r] for r in _LIB_ROWS}, **kw)
         layers.append(L)
     readout = None
     if readouts:

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels.common import RecPlan, sparse_project, delayed_outer_grad, count_nonzero
+from .kernels.common import RecPlan, sparse_project, delayed_outer_grad
 from .kernels.lif import lif_forward, lif_backward
 from .kernels.alif import alif_forward, alif_backward
 from .kernels.lib import lib_forward, lib_backward
@@ -715,7 +715,7 @@ class SNN:
     def _is_sparse(self, src, spiking_src):
         if spiking_src:
             return True
-        return count_nonzero(src) <= SPARSE_INPUT_DENSITY * src.size
+        return np.count_nonzero(src) <= SPARSE_INPUT_DENSITY * src.size
 
     def _project(self, src, W, d, sparse):
         T, B, _ = src.shape

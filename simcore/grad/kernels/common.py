@@ -219,13 +219,3 @@ def delayed_outer_grad(vals, gI, delays, dW, n_chunks):
         for j in range(n_in):
             for i in range(N):
                 dW[j, i] += part[c, j, i]
-
-
-@njit(cache=True)
-def count_nonzero(x):
-    """Number of nonzero entries (no temporary array)."""
-    n = 0
-    for v in x.ravel():
-        if v != 0:
-            n += 1
-    return n
