@@ -100,13 +100,33 @@ def train_step(model, optimizer, x, target, *, loss="cross_entropy", mask=None,
     return {"loss": total, "task_loss": task, "grad_norm": norm, "tape": tape}
 
 
+class _PlainBar:
+    """Progress without tqdm: a log line (``logging``, INFO) about every tenth
+    of the batches."""
+
+    def __init__(self, iterable, total, desc):
+        self.iterable, self.total, self.desc = iterable, total, desc
+        self.postfix = ""
+
+    def set_postfix(self, **kw):
+        self.postfix = ", ".join(f"{k}={v}" for k, v in kw.items())
+
+    def __iter__(self):
+        every = max(1, (self.total or 10) // 10)
+        for i, item in enumerate(self.iterable):
+            yield item
+            if (i + 1) % every == 0 or (self.total is not None and i + 1 == self.total):
+                log.info("%s: %d/%s batches %s", self.desc, i + 1,
+                         "?" if self.total is None else self.total, self.postfix)
+
+
 def _progress(iterable, total, desc, enabled):
     if not enabled:
         return iterable
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return iterable
+        return _PlainBar(iterable, total, desc)
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
 

@@ -171,3 +171,21 @@ def test_hdf5_round_trip_gives_same_model(tmp_path, dtype):
         v[...] = 0
     load_parameters(m3, path)
     np.testing.assert_array_equal(m3.forward(x).y, t1.y)
+
+
+def test_plain_progress_without_tqdm(monkeypatch, caplog):
+    import builtins
+    import logging
+    real_import = builtins.__import__
+
+    def no_tqdm(name, *a, **k):
+        if name.startswith("tqdm"):
+            raise ImportError(name)
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    model = tiny()
+    x, labels, mask = data()
+    with caplog.at_level(logging.INFO, logger="simcore.grad.train"):
+        fit(model, SGD(model.parameters(), lr=0.01), [(x, labels)] * 3, mask=mask, progress=True)
+    assert any("3/3 batches" in r.getMessage() for r in caplog.records)
