@@ -49,6 +49,7 @@ def torch_forward(model, x, surrogate):
          for k, v in model.parameters().items()}
     g = lambda name: P["layers.0." + name]  # noqa: E731
     dt = model.dt
+    T = x.shape[0]
     xt = torch.tensor(x)
     I_in = torch.einsum("tbi,in->tbn", xt, g("W_in"))
     W = g("W_rec")
@@ -116,7 +117,7 @@ def torch_forward(model, x, surrogate):
     return P, torch.stack(ys), torch.stack(events)
 
 
-def compare(model, surrogate):
+def compare(model, surrogate, T=T):
     rng = np.random.default_rng(0)
     x = rng.normal(0.5, 1.0, (T, B, NIN))
     labels = np.array([0, 1, 0])
@@ -169,3 +170,11 @@ def test_lib(detach):
                  rec_weight_pos=rng.uniform(-0.3, 0.3, N), rec_weight_neg=rng.uniform(-0.3, 0.3, N),
                  bias=rng.uniform(-0.1, 0.1, N), delays=[1, 2, 1, 3, 2], detach_reset=detach, seed=6, **kw)
     compare(_model(L, "triangle"), "triangle")
+
+
+def test_lif_long_delays_blocked_adjoint():
+    # delays above the 64-step block of the recurrent adjoint (K = 64 < d)
+    L = LIFLayer(NIN, N, tau_mem=np.linspace(4, 9, N), threshold=np.full(N, 0.7),
+                 delays=[1, 70, 3, 100, 64], seed=3)
+    L.params["W_rec"] *= 3.0
+    compare(_model(L, "clamp_ramp"), "clamp_ramp", T=200)
