@@ -10,6 +10,8 @@ Layout (format version 1)::
                  datasets: delays, rec_mask (if recurrent), params/<name>
     /layers/<k>/layer/   the spiking layer of a residual block (same layout)
     /readout/    attrs: n_in, n, delay_in, frozen, tau_range; params/<name>
+    .../exact_decay/<tau name>/{tau, decay}   decays given as such (used
+                 exactly while the time constant equals ``tau``)
 
 Time constants are stored in ms (``units`` attribute).
 """
@@ -35,6 +37,14 @@ def _write_params(g, module):
         ds = pg.create_dataset(k, data=v)
         if k.startswith("tau"):
             ds.attrs["units"] = "ms"
+    exact = getattr(module, "_exact_decay", {})
+    if exact:
+        # decays given as such: kept exactly (exp(-dt/tau) may differ in the last bit)
+        eg = g.create_group("exact_decay")
+        for k, (tau, dec) in exact.items():
+            sub = eg.create_group(k)
+            sub.create_dataset("tau", data=tau)
+            sub.create_dataset("decay", data=dec)
 
 
 def _write_common(g, m):
@@ -176,6 +186,11 @@ def _fill(model, f):
             if src.shape != m.params[k].shape:
                 raise ValueError(f"{prefix}{k}: file holds shape {src.shape}; the model has {m.params[k].shape}")
             m.params[k][...] = src
+        if hasattr(m, "_exact_decay"):
+            m._exact_decay = {}
+            if "exact_decay" in grp:
+                for k, sub in grp["exact_decay"].items():
+                    m._exact_decay[k] = (np.asarray(sub["tau"][()]), np.asarray(sub["decay"][()]))
 
 
 def load_parameters(model, path):

@@ -189,3 +189,17 @@ def test_plain_progress_without_tqdm(monkeypatch, caplog):
     with caplog.at_level(logging.INFO, logger="simcore.grad.train"):
         fit(model, SGD(model.parameters(), lr=0.01), [(x, labels)] * 3, mask=mask, progress=True)
     assert any("3/3 batches" in r.getMessage() for r in caplog.records)
+
+
+def test_hdf5_keeps_decays_given_as_such(tmp_path):
+    beta = np.array([0.95, 0.8, 0.61, 0.3, 0.99])
+    L = LIFLayer(3, 5, beta=beta, seed=0)
+    m = SNN([L], Readout(5, 2, kappa=0.73, seed=1), dtype=np.float64)
+    np.testing.assert_array_equal(L.decay("tau_mem", m.dt), beta)
+    save(m, tmp_path / "d.h5")
+    m2 = load(tmp_path / "d.h5")
+    np.testing.assert_array_equal(m2.layers[0].decay("tau_mem", m2.dt), beta)
+    np.testing.assert_array_equal(m2.readout.decay("tau_out", m2.dt), [0.73, 0.73])
+    # once the time constant is trained, the decay follows exp(-dt/tau)
+    m2.layers[0].params["tau_mem"][0] = 10.0
+    assert m2.layers[0].decay("tau_mem", m2.dt)[0] == np.exp(-0.1)
