@@ -35,3 +35,11 @@ def test_model_example_defines_a_working_model():
     mon = net.add(sc.SpikeMonitor(pop))
     net.run(200.0, dt=0.1, seed=0)
     assert mon.steps.size > 2
+
+
+def test_bptt_example_trains_a_step():
+    ns = {}
+    exec(compile(python_blocks()[2], "README.md", "exec"), ns)
+    import numpy as np
+
+    assert np.isfinite(ns["result"]["loss"]) and ns["result"]["grad_norm"] > 0
