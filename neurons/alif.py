@@ -38,25 +38,8 @@ NeurIPS 31.
 """
 from __future__ import annotations
 
-from simcore.errors import check_choice
-from .base import NeuronModel, compile_phase, updates
-from .lif import check_decay, check_positive, decay_from
-
-RESETS = ("subtract", "zero", "none")
-
-
-def require_one_of(model: str, param_values: dict, first: str, second: str) -> None:
-    """Raise unless exactly one of two alternative parameters is given (checked at construction)."""
-    has_first, has_second = param_values.get(first) is not None, param_values.get(second) is not None
-    if has_first == has_second:
-        raise ValueError(f"{model} needs exactly one of {first} or {second}; got {'both' if has_first else 'neither'}")
-
-
-def require(model: str, param_values: dict, *names: str) -> None:
-    """Raise unless every parameter in ``names`` is given."""
-    missing = [k for k in names if param_values.get(k) is None]
-    if missing:
-        raise ValueError(f"{model} needs parameter(s) {missing}; got none for them")
+from .base import compile_phase, updates
+from .lif import RESET_NONE, MLMembrane, check_decay, check_positive, decay_from, require, require_one_of
 
 
 def check_nonnegative(values: dict, name: str, model: str) -> None:
@@ -66,17 +49,14 @@ def check_nonnegative(values: dict, name: str, model: str) -> None:
             raise ValueError(f"{model}.{name} must be >= 0; got {arr[arr < 0][0]}")
 
 
-class ALIF(NeuronModel):
+class ALIF(MLMembrane):
     """Adaptive-threshold LIF (MODELS.md 3.3); see the module docstring."""
 
     state = {"u": 0.0, "a": 0.0}
     params = {"beta": None, "tau_mem": None, "rho": None, "tau_adapt": None, "threshold": 1.0, "b_adapt": None}
-    receptors = ("I",)
 
     def __init__(self, n, *, reset: str = "subtract", **kwargs):
-        self.reset_mode = check_choice(reset, RESETS, "reset")
-        super().__init__(n, **kwargs)
-        require_one_of(self.model, self.param_values, "beta", "tau_mem")
+        super().__init__(n, reset=reset, **kwargs)
         require_one_of(self.model, self.param_values, "rho", "tau_adapt")
         require(self.model, self.param_values, "b_adapt")
 
@@ -92,24 +72,6 @@ class ALIF(NeuronModel):
         return {"beta": decay_from(values, "beta", "tau_mem", dt, self.model),
                 "rho": decay_from(values, "rho", "tau_adapt", dt, self.model),
                 "threshold": values["threshold"], "b_adapt": values["b_adapt"]}
-
-    def phase_functions(self):
-        fns = dict(self._phase_functions)
-        fns["reset"] = _ALIF_RESETS[self.reset_mode]
-        return fns
-
-    def describe(self):
-        d = super().describe()
-        d["reset"] = self.reset_mode
-        return d
-
-    @updates("u")
-    def integrate(u, beta):
-        return beta * u
-
-    @updates("u")
-    def deliver(u, I):
-        return u + I
 
     def threshold(u, a, threshold, b_adapt):
         A = threshold + b_adapt * a
@@ -130,13 +92,8 @@ def _reset_zero(u, s):
     return u - u * s
 
 
-@updates("u")
-def _reset_none(u):
-    return u
-
-
-_ALIF_RESETS = {
+ALIF.resets = {
     "subtract": ALIF._phase_functions["reset"],
     "zero": compile_phase("ALIF", "reset", _reset_zero),
-    "none": compile_phase("ALIF", "reset", _reset_none),
+    "none": RESET_NONE,
 }

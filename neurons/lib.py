@@ -52,9 +52,8 @@ mem_p, mem_n, rec_p, rec_n`` (initial 0).
 """
 from __future__ import annotations
 
-from .alif import require
 from .base import NeuronModel, updates
-from .lif import check_decay, check_positive
+from .lif import check_decay, check_positive, require
 
 HALVES = ("alpha", "beta", "gamma", "theta", "scale", "rec_weight")
 DECAYS = ("alpha_pos", "alpha_neg", "beta_pos", "beta_neg", "gamma_pos", "gamma_neg")

@@ -59,32 +59,37 @@ def decay_from(values: dict, decay: str, tau: str, dt: float, model: str) -> np.
     return np.exp(-dt / values[tau])
 
 
-class LIF(NeuronModel):
-    """Leaky integrate-and-fire, ML form (MODELS.md 3.1); see the module docstring."""
+def require_one_of(model: str, param_values: dict, first: str, second: str) -> None:
+    """Raise unless exactly one of two alternative parameters is given (checked at construction)."""
+    has_first, has_second = param_values.get(first) is not None, param_values.get(second) is not None
+    if has_first == has_second:
+        raise ValueError(f"{model} needs exactly one of {first} or {second}; got {'both' if has_first else 'neither'}")
 
-    state = {"u": 0.0}
-    params = {"beta": None, "tau_mem": None, "threshold": 1.0}
+
+def require(model: str, param_values: dict, *names: str) -> None:
+    """Raise unless every parameter in ``names`` is given."""
+    missing = [k for k in names if param_values.get(k) is None]
+    if missing:
+        raise ValueError(f"{model} needs parameter(s) {missing}; got none for them")
+
+
+class MLMembrane(NeuronModel):
+    """What the ML-form models share: ``u = beta*u`` then ``u = u + I``, a reset chosen by name.
+
+    Subclasses set ``resets``: reset mode -> compiled reset function.
+    """
+
     receptors = ("I",)
+    resets: dict = {}
 
     def __init__(self, n, *, reset: str = "subtract", **kwargs):
         self.reset_mode = check_choice(reset, RESETS, "reset")
         super().__init__(n, **kwargs)
-        if self.param_values["beta"] is None and self.param_values["tau_mem"] is None:
-            raise ValueError("LIF needs exactly one of beta or tau_mem; got neither")
-        if self.param_values["beta"] is not None and self.param_values["tau_mem"] is not None:
-            raise ValueError("LIF needs exactly one of beta or tau_mem; got both")
-
-    def check(self, values):
-        check_decay(values, "beta", self.model)
-        check_positive(values, "tau_mem", self.model)
-        check_positive(values, "threshold", self.model)
-
-    def derive(self, values, dt):
-        return {"beta": decay_from(values, "beta", "tau_mem", dt, self.model), "threshold": values["threshold"]}
+        require_one_of(self.model, self.param_values, "beta", "tau_mem")
 
     def phase_functions(self):
         fns = dict(self._phase_functions)
-        fns["reset"] = _LIF_RESETS[self.reset_mode]
+        fns["reset"] = self.resets[self.reset_mode]
         return fns
 
     def describe(self):
@@ -100,6 +105,21 @@ class LIF(NeuronModel):
     def deliver(u, I):
         return u + I
 
+
+class LIF(MLMembrane):
+    """Leaky integrate-and-fire, ML form (MODELS.md 3.1); see the module docstring."""
+
+    state = {"u": 0.0}
+    params = {"beta": None, "tau_mem": None, "threshold": 1.0}
+
+    def check(self, values):
+        check_decay(values, "beta", self.model)
+        check_positive(values, "tau_mem", self.model)
+        check_positive(values, "threshold", self.model)
+
+    def derive(self, values, dt):
+        return {"beta": decay_from(values, "beta", "tau_mem", dt, self.model), "threshold": values["threshold"]}
+
     def threshold(u, threshold):
         return 1.0 if u >= threshold else 0.0
 
@@ -114,12 +134,14 @@ def _reset_zero(u):
 
 
 @updates("u")
-def _reset_none(u):
+def reset_none(u):
+    """The 'none' reset of every ML-form model."""
     return u
 
 
-_LIF_RESETS = {
+RESET_NONE = compile_phase("MLMembrane", "reset", reset_none)
+LIF.resets = {
     "subtract": LIF._phase_functions["reset"],
     "zero": compile_phase("LIF", "reset", _reset_zero),
-    "none": compile_phase("LIF", "reset", _reset_none),
+    "none": RESET_NONE,
 }

@@ -20,9 +20,8 @@ State: ``y`` (initial 0).
 """
 from __future__ import annotations
 
-from .alif import require_one_of
 from .base import NeuronModel, updates
-from .lif import check_decay, check_positive, decay_from
+from .lif import check_decay, check_positive, decay_from, require_one_of
 
 
 class Readout(NeuronModel):
