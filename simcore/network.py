@@ -171,9 +171,10 @@ class Network:
         for mon in self.monitors:
             mon.emit(kb)
         t0 = time.perf_counter()
-        self._kernel = kb.compile()
+        parallel = self.ctx.batch_size > 1
+        self._kernel = kb.compile(parallel=parallel)
         self._args = kb.arg_values
-        self.source = kb.source()
+        self.source = kb.source("run_chunk_parallel" if parallel else "run_chunk_serial")
         self.compile_seconds = time.perf_counter() - t0
         return kb
 
