@@ -76,7 +76,11 @@ def current_rss_mb():
 
 
 def run_ours(T, B, repeats, threads):
-    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    # the runtime API, not the environment: changing NUMBA_NUM_THREADS after Numba's threads
+    # started makes Numba's next config reload raise (the parent sets it for child processes)
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from simcore.grad import LIFLayer, Readout, SNN, cross_entropy, branching_factor
     x, labels, mask, delays = make_data(T, B)
