@@ -103,3 +103,13 @@ def test_hdf5_round_trip(tmp_path):
         assert np.array_equal(v, net2.parameters(learnable_only=False)[k])
     x = cue_accumulation(2, n_cues=2, delay=30, seed=0).x
     assert np.array_equal(net.forward(x).y, net2.forward(x).y)
+
+
+def test_script_quick_end_to_end(tmp_path):
+    """``python -m benchmarks.delaynet --quick``: trains, saves the model with
+    its curve, evaluates, writes the result file (sweeps and figures off)."""
+    res = dn.main(["--quick", "--out", str(tmp_path), "--steps", "6", "--no-sweeps"])
+    assert res["steps"] == 6 and 0.0 <= res["test_acc"] <= 1.0 and res["test_samples"] == 128
+    assert (tmp_path / "delaynet_eval.json").exists()
+    _, _, cfg, curve, _ = dn.load_model(str(tmp_path / "delaynet.h5"))
+    assert cfg["n_rec"] == 27 and len(curve["step"]) == 6 and len(curve["ce"]) == 6
