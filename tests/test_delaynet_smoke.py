@@ -113,3 +113,23 @@ def test_script_quick_end_to_end(tmp_path):
     assert (tmp_path / "delaynet_eval.json").exists()
     _, _, cfg, curve, _ = dn.load_model(str(tmp_path / "delaynet.h5"))
     assert cfg["n_rec"] == 27 and len(curve["step"]) == 6 and len(curve["ce"]) == 6
+
+
+def test_local_optimiser_equals_library():
+    """The script's MADGRAD / clipping (written before simcore.grad.optim
+    existed) make the same update as the library's (whose step weight is
+    ``lr + eps``)."""
+    optim = pytest.importorskip("simcore.grad.optim")
+    rng = np.random.default_rng(0)
+    p0 = rng.normal(size=(4, 3))
+    a, b = {"w": p0.copy()}, {"w": p0.copy()}
+    mine = dn.MADGRAD(a, lr=0.05 + 1e-6, momentum=0.9, eps=1e-6)
+    lib = optim.MADGRAD(b, lr=0.05, momentum=0.9, eps=1e-6)
+    for _ in range(5):
+        g = rng.normal(size=(4, 3))
+        ga, gb = {"w": g.copy()}, {"w": g.copy()}
+        assert dn.clip_global_norm(ga, 1.0) == pytest.approx(optim.clip_grad_norm(gb, 1.0))
+        assert np.allclose(ga["w"], gb["w"], rtol=1e-5)
+        mine.step(ga)
+        lib.step(gb)
+    assert np.allclose(a["w"], b["w"], rtol=1e-6, atol=1e-9)
