@@ -6,6 +6,7 @@ initial states from one generator per sample (MODELS.md 5).
 """
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,11 +14,12 @@ import numpy as np
 from .errors import as_array, check_finite
 
 
-class Distribution:
+class Distribution(abc.ABC):
     """Base class: ``sample(rng, size)`` returns a float64 array."""
 
-    def sample(self, rng: np.random.Generator, size) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Draw ``size`` values from ``rng``."""
 
     def describe(self) -> dict:
         return {"distribution": type(self).__name__, **self.__dict__}

@@ -19,6 +19,8 @@ FromMatrix(W)       the stored entries of a scipy.sparse or non-zeros of a dense
 """
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -26,13 +28,14 @@ from simcore.errors import check_finite, check_int
 from .kernels.build import sample_rows, transpose_csr
 
 
-class Connector:
+class Connector(abc.ABC):
     """Base class: ``build(n_pre, n_post, same, rng, state) -> (indptr, indices, weights | None)``."""
 
     has_weights = False
 
-    def build(self, n_pre, n_post, same, rng, state):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def build(self, n_pre, n_post, same, rng, state):
+        """CSR over sources: ``(indptr int64, indices int32, weights float64 or None)``."""
 
     def describe(self) -> dict:
         d = {"connector": type(self).__name__}

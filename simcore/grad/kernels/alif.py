@@ -6,16 +6,7 @@
 import numpy as np
 from numba import njit, prange
 
-from .common import spike_value, spike_grad, add_recurrent, recurrent_grad_step
-
-
-@njit(cache=True, inline="always")
-def _alif_u_post(u_pre, sv, A, reset):
-    if reset == 0:
-        return u_pre - A * sv
-    if reset == 1:
-        return u_pre - u_pre * sv
-    return u_pre
+from .common import spike_value, spike_grad, add_recurrent, recurrent_grad_step, reset_post
 
 
 @njit(cache=True, parallel=True)
@@ -39,7 +30,7 @@ def alif_forward(I, rec, beta, rho, threshold, b_adapt, reset, spec, u0, a0,
                 u_pre[t, b, i] = ui
                 s[t, b, i] = spike_value(ui - A, spec)
                 sv = s[t, b, i]
-                u[i] = _alif_u_post(ui, sv, A, reset)
+                u[i] = reset_post(ui, sv, A, reset)
                 a[i] = rho[i] * a[i] + sv
                 a_out[t, b, i] = a[i]
 
@@ -98,7 +89,7 @@ def alif_backward(gs_ext, gn_ext, has_gn, u_pre, s, a_st, u0, a0, rec, beta, rho
                     else:
                         a2 = a0[b, j]
                     Aprev = threshold[j] + b_adapt[j] * a2
-                    uprev = _alif_u_post(u_pre[t - 1, b, j], s[t - 1, b, j], Aprev, reset)
+                    uprev = reset_post(u_pre[t - 1, b, j], s[t - 1, b, j], Aprev, reset)
                 else:
                     uprev = u0[b, j]
                 gbeta[b, j] += gu * uprev

@@ -219,3 +219,14 @@ def delayed_outer_grad(vals, gI, delays, dW, n_chunks):
         for j in range(n_in):
             for i in range(N):
                 dW[j, i] += part[c, j, i]
+
+
+@njit(cache=True, inline="always")
+def reset_post(u_pre, sv, amount, reset):
+    """Membrane after the reset (MODELS.md 3.1, 3.3): ``reset`` 0 subtract ``amount*s``
+    (the threshold, or ALIF's effective threshold ``A``), 1 zero, 2 none."""
+    if reset == 0:
+        return u_pre - amount * sv
+    if reset == 1:
+        return u_pre - u_pre * sv
+    return u_pre

@@ -7,16 +7,7 @@ recomputes the post-reset membrane from them with the same expressions.
 import numpy as np
 from numba import njit, prange
 
-from .common import spike_value, spike_grad, add_recurrent, recurrent_grad_step
-
-
-@njit(cache=True, inline="always")
-def _lif_u_post(u_pre, sv, th, reset):
-    if reset == 0:
-        return u_pre - th * sv
-    if reset == 1:
-        return u_pre - u_pre * sv
-    return u_pre
+from .common import spike_value, spike_grad, add_recurrent, recurrent_grad_step, reset_post
 
 
 @njit(cache=True, parallel=True)
@@ -56,7 +47,7 @@ def lif_forward(I, rec, beta, threshold, reset, spec, u0, u_pre, s):
                 ui = ui + cur[i]
                 u_pre[t, b, i] = ui
                 s[t, b, i] = spike_value(ui - threshold[i], spec)
-                u[i] = _lif_u_post(ui, s[t, b, i], threshold[i], reset)
+                u[i] = reset_post(ui, s[t, b, i], threshold[i], reset)
 
 
 @njit(cache=True)
@@ -130,7 +121,7 @@ def lif_backward(gs_ext, gn_ext, has_gn, u_pre, s, u0, rec, beta, threshold, res
                 gth[b, j] -= gs * dsg
                 gI[t, b, j] = gu
                 if t > 0:
-                    uprev = _lif_u_post(u_pre[t - 1, b, j], s[t - 1, b, j], th, reset)
+                    uprev = reset_post(u_pre[t - 1, b, j], s[t - 1, b, j], th, reset)
                 else:
                     uprev = u0[b, j]
                 gbeta[b, j] += gu * uprev
