@@ -325,12 +325,14 @@ def train(cfg, out_dir, resume=False):
     rng = np.random.default_rng([cfg["seed"], 1, opt.k])
     decay_at = cfg["lr_decay_at"]
 
-    def _best(curve):
-        # candidates: validations after the learning-rate decay (all of them without one)
-        v = [a for st, a in zip(curve["val_step"], curve["val_acc"]) if not decay_at or st > decay_at]
+    def _best(curve, step):
+        # candidates: once the learning rate has dropped, the validations after
+        # the drop; before it (or without one), all of them
+        after = bool(decay_at) and step >= decay_at
+        v = [a for st, a in zip(curve["val_step"], curve["val_acc"]) if not after or st > decay_at]
         return max(v) if v else -1.0
 
-    best_val = _best(curve)
+    best_val = _best(curve, opt.k)
     wall0 = curve["wall_s"][-1] if curve["wall_s"] else 0.0
     t_start = time.perf_counter()
     lo, hi = cfg["delay"]
@@ -358,7 +360,7 @@ def train(cfg, out_dir, resume=False):
         d = int(rng.integers(d_lo, d_hi + 1))      # one delay per batch: T varies, cost follows
         if decay_at and step >= decay_at and opt.lr != cfg["lr_final"]:
             opt.lr = cfg["lr_final"]
-            best_val = _best(curve)
+            best_val = _best(curve, step)
             log.info("%s step %d: learning rate now %g", variant, step, opt.lr)
         batch = cue_accumulation(cfg["batch"], n_cues=cfg["n_cues"], delay=d, rng=rng)
         ce, bf, acc, rate, grads, _ = loss_and_grads(net, batch, beta_bf)

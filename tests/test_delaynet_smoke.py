@@ -133,3 +133,25 @@ def test_local_optimiser_equals_library():
         mine.step(ga)
         lib.step(gb)
     assert np.allclose(a["w"], b["w"], rtol=1e-6, atol=1e-9)
+
+
+def test_resume_keeps_the_best_model(tmp_path):
+    """Regression: a run resumed before the learning-rate drop must compare
+    new validations with the earlier ones (it used to forget them and
+    overwrite a better saved model)."""
+    import json
+    import h5py
+    cfg = dn.default_config(quick=True)
+    cfg.update(steps=10, val_every=5, ckpt_every=5, lr_decay_at=100)
+    dn.train(cfg, str(tmp_path))
+    # pretend the first part validated perfectly: nothing later may replace its model
+    with h5py.File(tmp_path / "delaynet_ckpt.h5", "r+") as f:
+        f["curve/val_acc"][...] = 1.0
+    with h5py.File(tmp_path / "delaynet.h5", "r+") as f:
+        f.attrs["extra"] = json.dumps({"step": 10, "val_acc": 1.0})
+    cfg.update(steps=20)
+    _, _, curve, _ = dn.train(cfg, str(tmp_path), resume=True)
+    assert len(curve["step"]) == 20 and len(curve["val_acc"]) == 4
+    assert max(curve["val_acc"][2:]) < 1.0
+    with h5py.File(tmp_path / "delaynet.h5", "r") as f:
+        assert json.loads(f.attrs["extra"])["val_acc"] == 1.0
