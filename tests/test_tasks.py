@@ -55,7 +55,7 @@ def test_rates():
 
 
 def test_minority_probability():
-    b = cue_accumulation(2000, n_cues=7, delay=0, seed=4)
+    b = cue_accumulation(500, n_cues=7, delay=0, t_recall=1, seed=4)
     maj = (b.cues.sum(axis=1) >= 4).astype(int)
     frac_minority = np.mean(b.cues != maj[:, None])
     assert 0.2 < frac_minority < 0.3    # 0.3 per cue, less after conditioning on the majority
