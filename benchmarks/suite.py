@@ -802,8 +802,9 @@ def bench_recording(n: int = 4000, duration_ms: float = 1000.0, repeats: int = 5
     def recorded(keep: bool):
         net = cuba(n, record=True, keep_in_memory=keep)
         exc = net.population("exc")
-        net.add(sc.StateMonitor(exc, "v", neurons=range(min(state_neurons, exc.n)), keep_in_memory=keep,
-                                name="v_exc"))
+        if state_neurons > 0:  # 0: spikes only
+            net.add(sc.StateMonitor(exc, "v", neurons=range(min(state_neurons, exc.n)), keep_in_memory=keep,
+                                    name="v_exc"))
         return net
 
     repeats = _check_repeats(repeats)

@@ -27,6 +27,8 @@ def select_indices(selection, n: int, name: str) -> np.ndarray:
         return np.flatnonzero(arr).astype(np.int64)
     if arr.ndim == 0:
         arr = arr[None]
+    if arr.size == 0:  # an empty list or range() arrives as float64
+        return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be indices (ints), a boolean mask or a slice; got dtype {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() >= n):
