@@ -226,7 +226,7 @@ def compile_phase(model: str, phase: str, fn):
     return jitted
 
 
-def draw_initial_state(pop: NeuronModel, var: str, seed: int, batch_size: int, dtype, sample_rng) -> np.ndarray:
+def draw_initial_state(pop: NeuronModel, var: str, batch_size: int, dtype, sample_rng) -> np.ndarray:
     """The ``(B, N)`` initial array of ``var``; distributions are drawn per sample."""
     value = pop.init[var]
     out = np.empty((batch_size, pop.n), dtype=dtype)

@@ -53,6 +53,7 @@ class SpikeArraySource(NeuronModel):
         if arr.dtype == bool:
             arr = arr.astype(np.float64)
         self.spikes = arr
+        self.bipolar = bool(np.any(arr < 0))  # negative entries fire negative spikes
         self.start_step = start_step
 
     def stimulus(self):

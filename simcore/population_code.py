@@ -23,7 +23,7 @@ def build_population(pop: NeuronModel, ctx: BuildContext) -> None:
     pop.arrays = {}
     for var in pop.state_defaults():
         pop.arrays[var] = draw_initial_state(
-            pop, var, ctx.seed, B, dtype, lambda b, v=var: rnd.sample_generator(ctx.seed, f"{pop.name}.{v}", rnd.INIT, b))
+            pop, var, B, dtype, lambda b, v=var: rnd.sample_generator(ctx.seed, f"{pop.name}.{v}", rnd.INIT, b))
     pop.buffers = {r: np.zeros((B, N), dtype=dtype) for r in pop.receptor_names()}
     pop.spike_idx = np.zeros((B, N), dtype=np.int32)
     pop.spike_code = np.zeros((B, N), dtype=np.int8)
@@ -38,7 +38,7 @@ def reset_population_state(pop: NeuronModel, ctx: BuildContext) -> None:
     """Put state back to its initial draw; empty buffers and spike lists."""
     for var in pop.state_defaults():
         pop.arrays[var][...] = draw_initial_state(
-            pop, var, ctx.seed, ctx.batch_size, ctx.dtype,
+            pop, var, ctx.batch_size, ctx.dtype,
             lambda b, v=var: rnd.sample_generator(ctx.seed, f"{pop.name}.{v}", rnd.INIT, b))
     for buf in pop.buffers.values():
         buf[...] = 0
