@@ -1,5 +1,6 @@
 """Monitors: spikes, state traces and population rates, in memory and streamed to HDF5."""
+from .base import Monitor
 from .spike import SpikeMonitor
 from .state import PopulationRateMonitor, StateMonitor
 
-__all__ = ["SpikeMonitor", "StateMonitor", "PopulationRateMonitor"]
+__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"]

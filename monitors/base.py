@@ -1,9 +1,11 @@
 """What every monitor shares: selection of neurons and samples, sinks, the chunk protocol.
 
-The network calls, per run: ``build(ctx, chunk_steps)`` once, ``emit(kb)`` when
-generating the kernel; then per chunk of steps ``collect()`` after every kernel
-call (drain buffers that could fill up) and ``flush(base, upto)`` when every
-sample has finished the steps before ``upto``. Flushed blocks go to the
+A monitor is a :class:`simcore.base.component.Component`: the network calls
+``build(ctx)`` once (buffers sized for ``ctx.chunk_steps``), ``emit(kb)`` when
+generating the kernel; then per chunk of steps ``after_kernel()`` after every
+kernel call, which drains buffers that could fill up (``collect``), and
+``after_chunk(base, upto)`` when every sample has finished the steps before
+``upto``, which publishes them (``flush``). Flushed blocks go to the
 monitor's sinks: its in-memory store and, during a run with ``out=...``, the
 HDF5 file.
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simcore.errors import check_int
+from simcore.base.component import Component
+from simcore.base.errors import check_int, check_name
 
 
 def select_indices(selection, n: int, name: str) -> np.ndarray:
@@ -38,12 +41,16 @@ def select_indices(selection, n: int, name: str) -> np.ndarray:
     return np.sort(arr.astype(np.int64))
 
 
-class Monitor:
+class Monitor(Component):
     """Base class of monitors; subclasses implement build/emit/collect/flush."""
+
+    role = "monitor"
+    emit_order = 3
+    addable_after_build = True
 
     def __init__(self, population, *, samples=None, name=None, keep_in_memory: bool = True):
         self.population = population
-        self.name = name
+        self.name = None if name is None else check_name(name)
         self.samples_arg = samples
         self.keep_in_memory = bool(keep_in_memory)
         self.sinks: list = []
@@ -52,8 +59,23 @@ class Monitor:
     def _samples(self, batch_size: int) -> np.ndarray:
         return select_indices(self.samples_arg, batch_size, "samples")
 
+    def members(self) -> tuple:
+        return (self.population,)
+
+    def after_kernel(self) -> None:
+        self.collect()
+
+    def after_chunk(self, base: int, upto: int) -> None:
+        self.flush(base, upto)
+
+    def schedule(self) -> dict:
+        return {"record": [f"{self.name} ({type(self).__name__} of {self.population.name})"]}
+
     def collect(self) -> None:
         """Drain buffers after a kernel call (default: nothing to drain)."""
+
+    def flush(self, base: int, upto: int) -> None:
+        """Publish what was recorded in the steps ``base <= t < upto``."""
 
     def close(self) -> None:
         self.sinks = []

@@ -50,7 +50,7 @@ class SpikeMonitor(Monitor):
         self._blocks: list[SpikeBlock] = []
         self._pending: list[SpikeBlock] = []
 
-    def build(self, ctx, chunk_steps: int) -> None:
+    def build(self, ctx) -> None:
         self.ctx = ctx
         B, n_rec = ctx.batch_size, int(self.neuron_ids.size)
         budget = self.buffer_events or DEFAULT_BUFFER_EVENTS
@@ -72,11 +72,21 @@ class SpikeMonitor(Monitor):
         count = kb.arg(self.count, f"{p}_count")
         kb.add("ready", f"if not {kb.func(spike_room, 'spike_room')}(b, {count}, "
                         f"{kb.arg(self.n_record, p + '_nrec')}, {kb.arg(self.capacity, p + '_cap')}):\n    break")
-        args = ", ".join([kb.arg(pop.spike_idx, f"{p}_idx"), kb.arg(pop.spike_code, f"{p}_code"),
-                          kb.arg(pop.spike_cnt, f"{p}_cnt"), kb.arg(self.neuron_mask, f"{p}_nmask"),
+        spikes = pop.runtime
+        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_idx"), kb.arg(spikes.spike_code, f"{p}_code"),
+                          kb.arg(spikes.spike_cnt, f"{p}_cnt"), kb.arg(self.neuron_mask, f"{p}_nmask"),
                           kb.arg(self.sample_mask, f"{p}_smask"), kb.arg(self.buf_t, f"{p}_buf_t"),
                           kb.arg(self.buf_i, f"{p}_buf_i"), kb.arg(self.buf_c, f"{p}_buf_c"), count])
         kb.add("record", f"{kb.func(spike_record, 'spike_record')}(b, t, {args})")
+
+    def state_arrays(self) -> dict:
+        return {} if self.ctx is None else {"count": self.count}
+
+    @property
+    def nbytes(self) -> int:
+        if self.ctx is None:
+            return 0
+        return self.buf_t.nbytes + self.buf_i.nbytes + self.buf_c.nbytes + self.count.nbytes
 
     def collect(self) -> None:
         """Move buffered events to a pending list; empty the kernel's buffers."""

@@ -33,10 +33,14 @@ class StateMonitor(Monitor):
         self._rows: dict[str, list] = {v: [] for v in variables}
         self._steps: list = []
 
-    def build(self, ctx, chunk_steps: int) -> None:
+    def bytes_per_step(self, ctx) -> int:
+        item = np.dtype(ctx.dtype).itemsize
+        return len(self.variables) * ctx.batch_size * self.neuron_ids.size * item // self.every
+
+    def build(self, ctx) -> None:
         self.ctx = ctx
         self.sample_ids = self._samples(ctx.batch_size)
-        rows = chunk_steps // self.every + 2
+        rows = ctx.chunk_steps // self.every + 2
         self.buffers = {v: np.zeros((rows, ctx.batch_size, self.neuron_ids.size), dtype=ctx.dtype)
                         for v in self.variables}
 
@@ -101,15 +105,18 @@ class PopulationRateMonitor(Monitor):
         self._counts: list = []
         self._steps: list = []
 
-    def build(self, ctx, chunk_steps: int) -> None:
+    def bytes_per_step(self, ctx) -> int:
+        return ctx.batch_size * 8
+
+    def build(self, ctx) -> None:
         self.ctx = ctx
         self.sample_ids = self._samples(ctx.batch_size)
-        self.buffer = np.zeros((chunk_steps, ctx.batch_size), dtype=np.int64)
+        self.buffer = np.zeros((ctx.chunk_steps, ctx.batch_size), dtype=np.int64)
 
     def emit(self, kb) -> None:
         p = kb.unique(f"mon_{self.name}")
         kb.add("record", f"{kb.func(rate_record, 'rate_record')}(b, t, base, "
-                         f"{kb.arg(self.population.spike_cnt, p + '_cnt')}, {kb.arg(self.buffer, p + '_out')})")
+                         f"{kb.arg(self.population.runtime.spike_cnt, p + '_cnt')}, {kb.arg(self.buffer, p + '_out')})")
 
     def flush(self, base: int, upto: int) -> None:
         if upto <= base:

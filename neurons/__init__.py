@@ -1,12 +1,13 @@
 """Neuron models: the model API (:mod:`neurons.base`) and the built-in models."""
+from .adex import AdEx
+from .alif import ALIF
 from .base import NeuronModel, updates
+from .izhikevich import Izhikevich
+from .lib import LIB
 from .lif import LIF
 from .lif_bio import LIFBio
+from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["NeuronModel", "updates", "LIF", "LIFBio", "PoissonGroup", "SpikeArraySource"]
-from .alif import ALIF
-from .lib import LIB
-from .readout import Readout
-
-__all__ += ["ALIF", "LIB", "Readout"]
+__all__ = ["ALIF", "AdEx", "Izhikevich", "LIB", "LIF", "LIFBio", "NeuronModel", "PoissonGroup", "Readout",
+           "SpikeArraySource", "updates"]

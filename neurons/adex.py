@@ -1,7 +1,8 @@
 """AdEx: adaptive exponential integrate-and-fire (Brette & Gerstner 2005), current input.
 
 An example of a user-defined model (MODELS.md 3.6), written only with the
-public API (``simcore.NeuronModel``, ``simcore.updates``) and numpy. This is
+public model API (``NeuronModel``, ``updates``, reached as ``simcore.NeuronModel``
+and ``simcore.updates``) and numpy. This is
 the *plain current-input* variant: the receptor ``I`` is a current in pA
 added to the membrane equation for the step it is given for (stimuli and
 synaptic weights in pA), plus a constant ``I_e`` as in NEST. It is neither
@@ -58,7 +59,8 @@ import math
 
 import numpy as np
 
-from simcore import Distribution, NeuronModel, updates
+from simcore.base.distributions import Distribution
+from .base import NeuronModel, updates
 
 #: largest (V_peak - V_T)/Delta_T for which exp() stays finite in float64 and float32 arithmetic
 MAX_EXPONENT = 80.0

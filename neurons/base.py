@@ -5,10 +5,10 @@ A model is a subclass of :class:`NeuronModel` that declares
 * ``state``: state variables and their default initial values,
 * ``params``: parameters and their defaults (``None`` = required),
 * ``receptors``: the input buffers that synapses and stimuli add into in
-  phase 2 (MODELS.md 1); each is summed over the step, handed to ``deliver``
+  phase 2 (docs/contract.md §1); each is summed over the step, handed to ``deliver``
   and zeroed,
 * up to five per-neuron functions, written in plain Python on scalars and
-  compiled by Numba into the network's one kernel (MODELS.md 3.6):
+  compiled by Numba into the network's one kernel (docs/contract.md §3.6):
 
   ``integrate``  phase 1: advance the state from ``t-1`` to ``t``;
   ``deliver``    phase 2: fold this step's receptor inputs into the state;
@@ -51,7 +51,17 @@ when there is one). Example, the whole Izhikevich (2003) model::
 Parameters may be scalars, ``(N,)`` arrays or distributions (drawn once,
 shared by the batch); ``derive(values, dt)`` turns them into the arrays the
 functions read (propagators such as ``exp(-dt/tau)`` are computed here, once).
-``check(values)`` validates them. Initial states may be scalars, ``(N,)``
+``check(values)`` validates them. A built-in model declares its parameters
+as a :class:`simcore.base.params.ParamSpec` (``spec``), shared with its
+dense-mode layer; a user's model may give a plain ``params`` dict instead.
+
+State, parameter and receptor names reach generated code: each must be a
+Python identifier (not a keyword or builtin) and no name may be used twice
+among them or clash with ``t, dt, s, uniform, normal``.
+
+A population is a :class:`simcore.base.component.Component`: ``build``
+allocates its :class:`neurons.population.PopulationArrays` (``pop.runtime``),
+``emit`` writes its phases into the network's kernel. Initial states may be scalars, ``(N,)``
 arrays, ``(B, N)`` arrays or distributions (drawn per sample).
 """
 from __future__ import annotations
@@ -61,11 +71,13 @@ import inspect
 import numpy as np
 from numba import njit
 
-from simcore.distributions import Distribution, realize
-from simcore.errors import check_finite, check_int
+from simcore.base.component import Component
+from simcore.base.distributions import Distribution, realize
+from simcore.base.errors import check_finite, check_identifier, check_int, check_name
+from simcore.base.params import Param, ParamSpec
+from .population import SPECIAL_ARGS, PopulationArrays, PopulationCode, check_phase_arguments
 
 PHASES = ("integrate", "deliver", "threshold", "reset", "output", "post")
-SPECIAL_ARGS = ("t", "dt", "s", "uniform", "normal")
 
 
 def updates(*names: str):
@@ -84,11 +96,15 @@ def _raw_function(obj):
     return obj
 
 
-class NeuronModel:
+class NeuronModel(Component):
     """Base class of every neuron population; see the module docstring."""
 
+    role = "population"
+    emit_order = 2
     state: dict = {}
     params: dict = {}
+    #: the parameter spec; built from ``params`` when a model gives none
+    spec: ParamSpec | None = None
     receptors: tuple = ()
     #: populations of this model emit spikes (readouts set False)
     spiking: bool = True
@@ -97,6 +113,12 @@ class NeuronModel:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("spec") is not None
+        if not declared and "params" in cls.__dict__:
+            cls.spec = ParamSpec(*(Param(k, v, "", "") for k, v in cls.params.items()))
+        if declared and cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + "\n\n    Parameters (docs/contract.md §3)::\n\n" + "\n".join(
+                "        " + line for line in cls.spec.table().splitlines()) + "\n"
         cls._phase_functions = {}
         for phase in PHASES:
             fn = _raw_function(cls.__dict__.get(phase))
@@ -113,21 +135,16 @@ class NeuronModel:
 
     def __init__(self, n: int, *, name: str | None = None, init: dict | None = None, **params):
         self.n = check_int(n, "n", minimum=1)
-        self.name = name
+        self.name = None if name is None else check_name(name)
         self.model = type(self).__name__
-        unknown = set(params) - set(self.param_defaults())
-        if unknown:
-            raise TypeError(
-                f"{self.model} got unknown parameter(s) {sorted(unknown)}; "
-                f"its parameters are {sorted(self.param_defaults())}"
-            )
-        self.param_values = {k: v for k, v in self.param_defaults().items()}
-        self.param_values.update(params)
+        values = self.param_spec().resolve(params, self.model)
+        #: string options of the spec (``reset``), apart from the numeric parameters
+        self.options = {k: values.pop(k) for k in self.param_spec().choices()}
+        self.param_values = values
         for key, value in self.param_values.items():
-            if value is None:
-                continue
-            if not isinstance(value, Distribution):
+            if value is not None and not isinstance(value, Distribution):
                 realize(value, np.random.default_rng(0), self.n, f"{self.model}.{key}")
+        self._check_names()
         init = dict(init or {})
         unknown = set(init) - set(self.state_defaults())
         if unknown:
@@ -139,14 +156,31 @@ class NeuronModel:
         for key, value in self.init.items():
             _check_init(value, self.n, f"init['{key}'] of {self.model}")
         self.network = None
-        self.arrays: dict[str, np.ndarray] = {}
+        self.runtime: PopulationArrays | None = None
+
+    def _check_names(self) -> None:
+        """State, parameter and receptor names are identifiers and never clash (they meet in generated code)."""
+        seen = {a: "reserved argument" for a in SPECIAL_ARGS}
+        groups = (("state variable", self.state_defaults()), ("parameter", self.param_defaults()),
+                  ("receptor", self.receptor_names()))
+        for what, names in groups:
+            for name in names:
+                check_identifier(name, f"{what} of {self.model}")
+                if name in seen:
+                    raise ValueError(f"{what} {name!r} of {self.model} clashes with the {seen[name]} of the "
+                                     "same name; rename one of them")
+                seen[name] = what
 
     # ----- what a model declares; instances may override (e.g. one trace per receptor)
+    def param_spec(self) -> ParamSpec:
+        return type(self).spec if type(self).spec is not None else ParamSpec()
+
     def state_defaults(self) -> dict:
         return dict(self.state)
 
     def param_defaults(self) -> dict:
-        return dict(self.params)
+        spec = self.param_spec()
+        return {k: v for k, v in spec.defaults().items() if k not in spec.choices()}
 
     def receptor_names(self) -> tuple:
         return tuple(self.receptors)
@@ -160,7 +194,7 @@ class NeuronModel:
         return values
 
     def check(self, values: dict) -> None:
-        """Model-specific validation of the realised parameters."""
+        """Model-specific validation of the realised parameters (beyond the spec's ranges)."""
 
     # ----- engine side
     def realize_params(self, rng, dt: float) -> dict:
@@ -170,11 +204,71 @@ class NeuronModel:
             if value is None:
                 continue
             values[key] = realize(value, rng, self.n, f"{self.model}.{key}")
+        self.param_spec().check(values, self.model)
         self.check(values)
         derived = self.derive(values, dt)
         for key, arr in derived.items():
             check_finite(arr, f"{self.model}.{key}")
         return derived
+
+    def initial_state(self, var: str, batch_size: int, dtype, sample_rng) -> np.ndarray:
+        """The ``(B, N)`` initial array of ``var``; distributions are drawn per sample."""
+        value = self.init[var]
+        out = np.empty((batch_size, self.n), dtype=dtype)
+        if isinstance(value, Distribution):
+            for b in range(batch_size):
+                out[b] = value.sample(sample_rng(b), self.n)
+            return out
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim == 2 and arr.shape[0] != batch_size:
+            raise ValueError(f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
+                             f"({batch_size}, {self.n}) for batch_size={batch_size}")
+        out[...] = arr
+        return out
+
+    # ----- the component protocol (simcore.base.component)
+    def name_prefix(self) -> str:
+        return self.model.lower() + "_"
+
+    def build(self, ctx) -> None:
+        for var, value in self.init.items():  # a (B, N) initial state must match the batch
+            arr = None if isinstance(value, Distribution) else np.asarray(value)
+            if arr is not None and arr.ndim == 2 and arr.shape[0] != ctx.batch_size:
+                raise ValueError(f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
+                                 f"({ctx.batch_size}, {self.n}) for batch_size={ctx.batch_size}")
+        self.runtime = PopulationArrays.allocate(self, ctx)
+        check_phase_arguments(self, self.runtime)
+
+    def emit(self, kb) -> None:
+        PopulationCode(self, self.runtime, kb).emit()
+
+    def reset_state(self, ctx) -> None:
+        self.runtime.redraw(self, ctx)
+
+    def state_arrays(self) -> dict:
+        return {} if self.runtime is None else self.runtime.run_state()
+
+    def schedule(self) -> dict:
+        who = f"{self.name} ({self.model})"
+        return {"integrate": [who], "deliver": [f"then receptor buffers of {who}"], "threshold": [who],
+                "reset": [who]}
+
+    # ----- inspection
+    @property
+    def kernel_params(self) -> dict:
+        """The ``(N,)`` parameters the kernel reads (after the network is built)."""
+        self._require_built()
+        return self.runtime.params
+
+    @property
+    def arrays(self) -> dict:
+        """The ``(B, N)`` state arrays by variable (after the network is built)."""
+        self._require_built()
+        return self.runtime.state
+
+    def _require_built(self) -> None:
+        if self.runtime is None:
+            raise RuntimeError(f"population {self.name!r} has no state yet: run or build the network first")
 
     def describe(self) -> dict:
         """A JSON-friendly description (model, size, parameters)."""
@@ -187,16 +281,16 @@ class NeuronModel:
             else:
                 arr = np.asarray(value)
                 params[key] = float(arr) if arr.ndim == 0 else {"array": list(arr.shape)}
+        params.update(self.options)
         return {"name": self.name, "model": self.model, "n": self.n, "params": params,
                 "state": list(self.state_defaults()), "receptors": list(self.receptor_names())}
 
     def __getitem__(self, var: str) -> np.ndarray:
         """The ``(B, N)`` state array of ``var`` (after the network is built)."""
-        if var not in self.arrays:
-            if self.network is None or not self.arrays:
-                raise RuntimeError(f"population {self.name!r} has no state yet: run or build the network first")
-            raise KeyError(f"{var!r} is not a state variable of {self.model}; choose from {sorted(self.arrays)}")
-        return self.arrays[var]
+        self._require_built()
+        if var not in self.runtime.state:
+            raise KeyError(f"{var!r} is not a state variable of {self.model}; choose from {sorted(self.runtime.state)}")
+        return self.runtime.state[var]
 
     def __repr__(self):
         return f"{self.model}(n={self.n}, name={self.name!r})"
@@ -224,18 +318,3 @@ def compile_phase(model: str, phase: str, fn):
     jitted.arg_names = args
     jitted.updates = out
     return jitted
-
-
-def draw_initial_state(pop: NeuronModel, var: str, batch_size: int, dtype, sample_rng) -> np.ndarray:
-    """The ``(B, N)`` initial array of ``var``; distributions are drawn per sample."""
-    value = pop.init[var]
-    out = np.empty((batch_size, pop.n), dtype=dtype)
-    if isinstance(value, Distribution):
-        for b in range(batch_size):
-            out[b] = value.sample(sample_rng(b), pop.n)
-        return out
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 2 and arr.shape[0] != batch_size:
-        raise ValueError(f"init['{var}'] of {pop.model} has shape {arr.shape}; expected ({batch_size}, {pop.n}) for batch_size={batch_size}")
-    out[...] = arr
-    return out

@@ -1,8 +1,9 @@
 """Izhikevich (2003) neuron, written only with the public model API (MODELS.md 3.6).
 
-This module is an example of a user-defined model: it imports nothing but
-``simcore.NeuronModel`` and ``simcore.updates`` and runs through the same
-generated, jitted kernel as the built-in models. Equations (``v`` in mV,
+Written as a user writes a model: nothing but ``NeuronModel`` and
+``updates`` (``simcore.NeuronModel``, ``simcore.updates`` for a user; this
+module, inside ``neurons``, imports them from :mod:`neurons.base`), and it
+runs through the same generated, jitted kernel as the built-in models. Equations (``v`` in mV,
 ``t`` in ms, ``I`` in the model's dimensionless current units)::
 
     dv/dt = 0.04*v**2 + 5*v + 140 - u + I
@@ -42,7 +43,7 @@ IEEE Transactions on Neural Networks 14(6):1569-1572.
 """
 from __future__ import annotations
 
-from simcore import NeuronModel, updates
+from .base import NeuronModel, updates
 
 
 class Izhikevich(NeuronModel):

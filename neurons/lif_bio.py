@@ -1,49 +1,23 @@
-"""LIF neuron in biological form with exponential current synapses (MODELS.md 3.2).
-
-The NEST ``iaf_psc_exp`` / Brian2 CUBA neuron::
-
-    dv/dt   = (sum_r g_r - (v - E_L)) / tau_m
-    dg_r/dt = -g_r / tau_r
-
-Phase 1 uses the exact solution over one step, ``P_m = exp(-dt/tau_m)``,
-``P_r = exp(-dt/tau_r)``::
-
-    v   <- E_L + (v - E_L)*P_m + sum_r g_r * c_r,   c_r = tau_r/(tau_r - tau_m) * (P_r - P_m)
-    g_r <- g_r * P_r
-
-(``c_r = (dt/tau_m) * P_m`` when ``tau_r == tau_m``; computed as
-``P_m*(dt/tau_m)*expm1(x)/x`` with ``x = dt*(1/tau_m - 1/tau_r)``, which has no
-cancellation near the limit). Phase 2 adds the step's input to ``g_r``; a
-*delta* receptor adds it to ``v`` directly, except while refractory. Phase 3:
-``s = v > V_th`` (strict), only when not refractory. Phase 4: ``v = V_reset``.
-With ``R = floor(t_ref/dt + 0.5)``, a neuron that spiked at step ``t`` holds
-``v`` (and cannot spike) in steps ``t+1 ... t+R-1`` and integrates again from
-``t+R`` (Brian2's rule). The state ``ref`` counts the refractory steps left.
-
-============ ======== ===== ============================================
-name         default  unit  meaning
-============ ======== ===== ============================================
-E_L          -65.0    mV    resting potential
-V_th         -50.0    mV    threshold (strict ``v > V_th``)
-V_reset      -65.0    mV    reset potential
-tau_m        10.0     ms    membrane time constant, > 0
-t_ref        2.0      ms    refractory period, >= 0
-tau_syn      {}       ms    ``{receptor: tau_r}``, one exponential trace each
-delta        ()             names of delta receptors (jump of ``v`` in mV)
-============ ======== ===== ============================================
-
-Weights are jumps of ``g_r`` (mV) or of ``v`` (delta), as in Brian2's CUBA example.
-The functions are generated for the receptor set, then compiled like any model.
-"""
+"""LIF in biological form, NEST ``iaf_psc_exp`` / Brian2 CUBA (docs/contract.md §3.2): see :class:`LIFBio`."""
 from __future__ import annotations
 
 import numpy as np
 
-from simcore.clock import ms_to_steps
-from simcore.codegen import load_module
-from simcore.distributions import Distribution
+from simcore.base.clock import ms_to_steps
+from simcore.base.codegen import load_module
+from simcore.base.distributions import Distribution
+from simcore.base.errors import check_identifier
+from simcore.base.params import Param, ParamSpec
 from .base import NeuronModel, compile_phase
-from .lif import check_positive
+
+#: the parameters every LIFBio has; each exponential receptor ``r`` adds ``tau_r`` (ms, > 0, required)
+LIFBIO_SPEC = ParamSpec(
+    Param("E_L", -65.0, "mV", "resting potential"),
+    Param("V_th", -50.0, "mV", "spike threshold (strict: v > V_th)"),
+    Param("V_reset", -65.0, "mV", "reset potential"),
+    Param("tau_m", 10.0, "ms", "membrane time constant", "positive"),
+    Param("t_ref", 2.0, "ms", "refractory period", "nonnegative"),
+)
 
 
 def _receptor_source(exp: tuple, delta: tuple) -> str:
@@ -93,16 +67,44 @@ _FUNCTION_CACHE: dict = {}
 
 
 class LIFBio(NeuronModel):
-    """Current-based LIF with exact propagators (MODELS.md 3.2); see the module docstring."""
+    """Current-based LIF with exponential synapses and exact propagators (docs/contract.md §3.2).
 
-    base_params = {"E_L": -65.0, "V_th": -50.0, "V_reset": -65.0, "tau_m": 10.0, "t_ref": 2.0}
+    The NEST ``iaf_psc_exp`` / Brian2 CUBA neuron::
+
+        dv/dt   = (sum_r g_r - (v - E_L)) / tau_m
+        dg_r/dt = -g_r / tau_r
+
+    Phase 1 uses the exact solution over one step, ``P_m = exp(-dt/tau_m)``,
+    ``P_r = exp(-dt/tau_r)``::
+
+        v   <- E_L + (v - E_L)*P_m + sum_r g_r * c_r,   c_r = tau_r/(tau_r - tau_m) * (P_r - P_m)
+        g_r <- g_r * P_r
+
+    (``c_r = (dt/tau_m) * P_m`` when ``tau_r == tau_m``; computed as
+    ``P_m*(dt/tau_m)*expm1(x)/x`` with ``x = dt*(1/tau_m - 1/tau_r)``, which has no
+    cancellation near the limit). Phase 2 adds the step's input to ``g_r``; a
+    *delta* receptor adds it to ``v`` directly, except while refractory. Phase 3:
+    ``s = v > V_th`` (strict), only when not refractory. Phase 4: ``v = V_reset``.
+    With ``R = floor(t_ref/dt + 0.5)``, a neuron that spiked at step ``t`` holds
+    ``v`` (and cannot spike) in steps ``t+1 ... t+R-1`` and integrates again from
+    ``t+R`` (Brian2's rule). The state ``ref`` counts the refractory steps left.
+
+
+    Receptors: ``tau_syn={receptor: tau_r}`` (ms), one exponential trace ``g_r``
+    each, and ``delta=(names, ...)``, receptors that jump ``v``.
+    Weights are jumps of ``g_r`` (mV) or of ``v`` (delta), as in Brian2's CUBA example.
+    The functions are generated for the receptor set, then compiled like any model.
+    """
+
+    spec = LIFBIO_SPEC
 
     def __init__(self, n, *, tau_syn: dict | None = None, delta=(), **kwargs):
         tau_syn = dict(tau_syn or {})
         delta = (delta,) if isinstance(delta, str) else tuple(delta)
         for r in list(tau_syn) + list(delta):
-            if not isinstance(r, str) or not r.isidentifier() or r in ("v", "ref", "t", "dt", "s"):
-                raise ValueError(f"receptor names must be Python identifiers other than v, ref, t, dt, s; got {r!r}")
+            check_identifier(r, "receptor of LIFBio")
+            if r == "m":  # its propagator would be P_m, the membrane's
+                raise ValueError("receptor of LIFBio 'm' is reserved (P_m is the membrane propagator); rename it")
         both = set(tau_syn) & set(delta)
         if both:
             raise ValueError(f"receptor(s) {sorted(both)} are given both a tau_syn and as delta; choose one")
@@ -114,13 +116,16 @@ class LIFBio(NeuronModel):
         super().__init__(n, **kwargs, **params)
 
     def state_defaults(self):
-        e_l = getattr(self, "param_values", {}).get("E_L", self.base_params["E_L"])
+        e_l_default = LIFBIO_SPEC.defaults()["E_L"]
+        e_l = getattr(self, "param_values", {}).get("E_L", e_l_default)
         if isinstance(e_l, Distribution):
-            e_l = self.base_params["E_L"]  # give init={'v': ...} when E_L is drawn
+            e_l = e_l_default  # give init={'v': ...} when E_L is drawn
         return {"v": e_l, "ref": 0.0, **{f"g_{r}": 0.0 for r in self.exp_receptors}}
 
-    def param_defaults(self):
-        return {**self.base_params, **{f"tau_{r}": None for r in self.exp_receptors}}
+    def param_spec(self):
+        receptors = (Param(f"tau_{r}", None, "ms", f"time constant of receptor {r}", "positive")
+                     for r in self.exp_receptors)
+        return ParamSpec(*LIFBIO_SPEC.entries, *receptors)
 
     def receptor_names(self):
         return self.exp_receptors + self.delta_receptors
@@ -130,12 +135,6 @@ class LIFBio(NeuronModel):
         if key not in _FUNCTION_CACHE:
             _FUNCTION_CACHE[key] = _receptor_functions(*key)
         return dict(_FUNCTION_CACHE[key])
-
-    def check(self, values):
-        for key in ["tau_m"] + [f"tau_{r}" for r in self.exp_receptors]:
-            check_positive(values, key, self.model)
-        if np.any(values["t_ref"] < 0):
-            raise ValueError(f"LIFBio.t_ref must be >= 0 ms; got {values['t_ref'][values['t_ref'] < 0][0]}")
 
     def derive(self, values, dt):
         tau_m = values["tau_m"]

@@ -2,7 +2,7 @@
 
 ``PoissonGroup``: each neuron fires at step ``t`` with probability
 ``p = rate * dt / 1000`` (rate in Hz, dt in ms), from the sample's own random
-stream, so sample ``b`` fires identically in any batch (MODELS.md 5).
+stream, so sample ``b`` fires identically in any batch (docs/contract.md §5).
 
 ``SpikeArraySource``: spikes given as an array ``(T, B, N)`` or ``(T, N)``
 (non-zero entries fire and carry their value, as a LIB spike carries ``out``);
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simcore.base.params import Param, ParamSpec
+from synapses.stimuli import CurrentInput
 from .base import NeuronModel, updates
 
 
@@ -19,14 +21,10 @@ class PoissonGroup(NeuronModel):
     """Independent Poisson spike trains at ``rate`` Hz (scalar, ``(N,)`` or a distribution)."""
 
     state = {}
-    params = {"rate": None}
+    spec = ParamSpec(Param("rate", None, "Hz", "firing rate", "nonnegative"))
 
     def __init__(self, n, rate, **kwargs):
         super().__init__(n, rate=rate, **kwargs)
-
-    def check(self, values):
-        if np.any(values["rate"] < 0):
-            raise ValueError(f"PoissonGroup.rate must be >= 0 Hz; got {values['rate'][values['rate'] < 0][0]}")
 
     def derive(self, values, dt):
         p = values["rate"] * dt / 1000.0
@@ -56,12 +54,10 @@ class SpikeArraySource(NeuronModel):
         self.bipolar = bool(np.any(arr < 0))  # negative entries fire negative spikes
         self.start_step = start_step
 
-    def stimulus(self):
-        """The current array that drives this source (added by the network)."""
-        from simcore.stimuli import CurrentInput
-
-        return CurrentInput(self, self.spikes, receptor="drive", start_step=self.start_step,
-                            name=f"{self.name}.drive" if self.name else None)
+    def companions(self) -> tuple:
+        """The current array that drives this source, added to the network with it."""
+        return (CurrentInput(self, self.spikes, receptor="drive", start_step=self.start_step,
+                             name=f"{self.name}.drive"),)
 
     @updates("x")
     def deliver(drive):

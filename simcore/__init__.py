@@ -6,36 +6,52 @@ One import gives the whole public API::
     net = sc.Network()
     pop = net.add(sc.LIF(100, tau_mem=20.0, threshold=1.0))
 
-Names are resolved on first use (PEP 562), so importing any one package of
-spikesim (``neurons``, ``synapses``, ``monitors``) never needs the others
-first and no import order can form a cycle.
+The floor plan (docs/architecture.md; checked by import-linter, ``.importlinter``):
+
+* ``simcore.base``, the ground floor: errors, clock, random streams,
+  distributions, parameter specs, the component protocol, the schedule and
+  code generation. It imports no other spikesim package.
+* ``synapses`` (projections, delay queues, stimuli: everything that feeds a
+  receptor), ``neurons`` (the model API and the models) and ``monitors``,
+  built on the ground floor.
+* the roof: ``simcore.network``, ``simcore.builtin``, ``simcore.cli``,
+  ``simcore.grad`` (dense BPTT mode) and ``simcore.tasks``.
+
+The ground floor lives inside this package, so Python runs this file before
+any ground-floor module, also when ``neurons`` is imported first. Names of
+the ground floor are therefore imported here at once, and the names of the
+floors above (which import the ground floor) on first use: importing
+``neurons`` alone never pulls in the network, and no import order can fail.
 """
 import importlib
 
+from simcore.base.clock import ms_to_steps
+from simcore.base.component import Component
+from simcore.base.distributions import Distribution, Exponential, LogNormal, Normal, Uniform
+from simcore.base.errors import SpikesimWarning
+from simcore.base.params import Choice, Decay, Param, ParamSpec
+from simcore.base.schedule import PHASES
+
 __version__ = "0.1.0"
 
-_EXPORTS = {
+#: public names of the floors above the ground floor, by module
+_ABOVE = {
     "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "ALIF", "LIB", "Readout", "PoissonGroup",
-                "SpikeArraySource"),
-    "neurons.izhikevich": ("Izhikevich",),
-    "neurons.adex": ("AdEx",),
+                "SpikeArraySource", "Izhikevich", "AdEx"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
-                 "FixedOutDegree", "FromArrays", "FromMatrix"),
-    "monitors": ("SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
-    "simcore.network": ("Network",),
-    "simcore.stimuli": ("CurrentInput", "StepCurrent", "PoissonInput"),
-    "simcore.distributions": ("Distribution", "Uniform", "Normal", "LogNormal", "Exponential"),
-    "simcore.delays": ("DelayQueue",),
-    "simcore.schedule": ("PHASES",),
-    "simcore.clock": ("ms_to_steps",),
-    "simcore.errors": ("SpikesimWarning",),
+                 "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
+                 "StepCurrent", "PoissonInput"),
+    "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
+    "simcore.network": ("Network", "RunStopped"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+_WHERE = {name: module for module, names in _ABOVE.items() for name in names}
 
-#: subpackages reached as ``simcore.grad`` (dense BPTT mode) and ``simcore.tasks`` (task generators)
+#: subpackages reached as ``simcore.grad`` (dense BPTT mode), ``simcore.tasks`` and ``simcore.builtin``
 _SUBMODULES = ("grad", "tasks", "builtin")
 
-__all__ = sorted(_WHERE) + ["__version__"]
+__all__ = sorted(_WHERE) + ["Choice", "Component", "Decay", "Distribution", "Exponential", "LogNormal", "Normal",
+                            "PHASES", "Param", "ParamSpec", "SpikesimWarning", "Uniform", "__version__",
+                            "ms_to_steps"]
 
 
 def __getattr__(name):

@@ -19,12 +19,11 @@ at ``eta * nu_th`` per neuron (``nu_th = V_th/(J*CE*tau_m)``).
 """
 from __future__ import annotations
 
-from neurons import LIFBio
 from monitors import PopulationRateMonitor, SpikeMonitor
-from synapses import Bernoulli, FixedInDegree
-from .distributions import Uniform
+from neurons import LIFBio
+from simcore.base.distributions import Uniform
+from synapses import Bernoulli, FixedInDegree, PoissonInput
 from .network import Network
-from .stimuli import PoissonInput
 
 CUBA = {"n": 4000, "n_exc": 3200, "tau_m": 20.0, "tau_exc": 5.0, "tau_inh": 10.0, "V_th": -50.0, "V_reset": -60.0,
         "E_L": -49.0, "t_ref": 5.0, "w_exc": 60 * 0.27 / 10, "w_inh": -20 * 4.5 / 10, "p": 0.02, "delay": 0.1}

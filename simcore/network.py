@@ -1,30 +1,33 @@
-"""The Network: populations, projections, stimuli and monitors, built and run together.
+"""The Network: components (populations, projections, stimuli, monitors) built and run together.
 
-``run`` steps the whole batch in chunks: each chunk is one call of the
-generated, jitted kernel (see :mod:`simcore.codegen`); between chunks monitors
-flush and a progress bar ticks. A second ``run`` continues where the first
-stopped (state, delay queues and random streams included), so
-``run(a); run(b)`` equals ``run(a + b)``.
+The network knows components only through the protocol of
+:mod:`simcore.base.component`; it never tests their classes. ``run`` steps
+the whole batch in chunks: each chunk is one call of the generated, jitted
+kernel (:mod:`simcore.base.codegen`); between chunks monitors flush and a
+progress bar ticks. A second ``run`` continues where the first stopped
+(state, delay queues and random streams included), so ``run(a); run(b)``
+equals ``run(a + b)``.
 """
 from __future__ import annotations
 
 import logging
 import secrets
+import signal
+import threading
 import time
+import warnings
+from dataclasses import replace
 
 import numpy as np
 
-from neurons.base import NeuronModel
-from neurons.sources import SpikeArraySource
+from monitors.recording import Recorder
+from simcore.base.clock import check_dt, duration_to_steps
+from simcore.base.codegen import KernelBuilder
+from simcore.base.component import ROLES, Component
+from simcore.base.context import BuildContext
+from simcore.base.errors import SpikesimWarning, check_int, check_name
+from simcore.base.schedule import schedule_text
 from synapses.projection import Projection
-from . import random as rnd
-from .clock import check_dt, duration_to_steps
-from .codegen import KernelBuilder
-from .context import BuildContext
-from .errors import check_int
-from .population_code import build_population, emit_population, reset_population_state
-from .schedule import schedule_text
-from .stimuli import Stimulus
 
 log = logging.getLogger("spikesim")
 
@@ -33,6 +36,16 @@ DTYPES = ("float32", "float64")
 MAX_CHUNK_STEPS = 10_000
 #: bytes the per-step monitor buffers (state, rate) may take; bounds the chunk length
 CHUNK_BUFFER_BYTES = 64 << 20
+#: signals that stop a run at the next chunk boundary (the recording keeps everything before)
+STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+class RunStopped(KeyboardInterrupt):
+    """A run stopped by a signal (SIGINT or SIGTERM) at a chunk boundary; every sample is at one step."""
+
+    def __init__(self, signame: str):
+        super().__init__(f"run stopped by {signame} at a chunk boundary")
+        self.signame = signame
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -49,76 +62,79 @@ class Network:
     """A spiking network: ``add`` populations, stimuli and monitors, ``connect`` them, ``run``."""
 
     def __init__(self, name: str = "network"):
-        self.name = name
-        self.populations: list[NeuronModel] = []
-        self.projections: list[Projection] = []
-        self.stimuli: list[Stimulus] = []
-        self.monitors: list = []
+        self.name = check_name(name, "network name")
+        self.components: list[Component] = []
         self.ctx: BuildContext | None = None
         self.t = 0
         self._kernel = None
         self._args = None
-        self._names: set[str] = set()
         self.last_run: dict = {}
+        self._desynchronised = False
+
+    # ----- the components, by role
+    def _role(self, role: str) -> list:
+        return [c for c in self.components if c.role == role]
+
+    @property
+    def populations(self) -> list:
+        return self._role("population")
+
+    @property
+    def stimuli(self) -> list:
+        return self._role("stimulus")
+
+    @property
+    def projections(self) -> list:
+        return self._role("projection")
+
+    @property
+    def monitors(self) -> list:
+        return self._role("monitor")
+
+    def _in_emit_order(self) -> list:
+        return sorted(self.components, key=lambda c: c.emit_order)  # stable: insertion order within a kind
 
     # ----- assembling
-    def _name(self, obj, prefix: str) -> None:
+    def add(self, obj):
+        """Add a component (a population, stimulus, monitor or projection); returns it."""
+        if not isinstance(obj, Component):
+            raise TypeError(f"cannot add {type(obj).__name__} to a Network; expected a component (a population, "
+                            "a stimulus, a monitor or a projection: see simcore.base.component)")
+        if obj.role not in ROLES:
+            raise ValueError(f"component role must be one of {ROLES}; got {obj.role!r}")
+        if obj in self.components:
+            raise ValueError(f"{obj.role} {obj.name!r} already belongs to this network")
+        if getattr(obj, "network", None) is not None:
+            raise ValueError(f"{obj.role} {obj.name!r} already belongs to a network")
+        if self.ctx is not None and not obj.addable_after_build:
+            raise RuntimeError(f"cannot add a {obj.role} after the network was built; make a new Network")
+        for member in obj.members():
+            if not any(member is c for c in self.components):
+                raise ValueError(f"population {getattr(member, 'name', member)!r} is not in this network; add it first")
+        self._give_name(obj)
+        obj.network = self
+        self.components.append(obj)
+        if self.ctx is not None:  # joins a built network: build it, regenerate the kernel
+            obj.build(self.ctx)
+            self._kernel = None
+        for companion in obj.companions():
+            self.add(companion)
+        return obj
+
+    def _give_name(self, obj) -> None:
+        names = {c.name for c in self.components}
         if obj.name is None:
-            k = 0
-            while f"{prefix}{k}" in self._names:
+            prefix, k = obj.name_prefix(), 0
+            while f"{prefix}{k}" in names:
                 k += 1
             obj.name = f"{prefix}{k}"
-        if obj.name in self._names:
+        check_name(obj.name, f"name of {obj.role}")
+        if obj.name in names:
             raise ValueError(f"name {obj.name!r} is already used in this network; names must be unique")
-        self._names.add(obj.name)
-
-    def add(self, obj):
-        """Add a population, stimulus, monitor or projection; returns it."""
-        from monitors.base import Monitor
-
-        if isinstance(obj, NeuronModel):
-            self._require_unbuilt("add a population")
-            if obj.network is not None:
-                raise ValueError(f"population {obj.name!r} already belongs to a network")
-            self._name(obj, obj.model.lower() + "_")
-            obj.network = self
-            self.populations.append(obj)
-            if isinstance(obj, SpikeArraySource):
-                self.add(obj.stimulus())
-        elif isinstance(obj, Stimulus):
-            self._require_unbuilt("add a stimulus")
-            self._require_member(obj.target)
-            self._name(obj, type(obj).__name__.lower() + "_")
-            self.stimuli.append(obj)
-        elif isinstance(obj, Monitor):
-            self._require_member(obj.population)
-            self._name(obj, type(obj).__name__.lower() + "_")
-            self.monitors.append(obj)
-            if self.ctx is not None:  # a monitor added between runs: build it, regenerate the kernel
-                obj.build(self.ctx, self.chunk_steps)
-                self._kernel = None
-        elif isinstance(obj, Projection):
-            self._require_unbuilt("add a projection")
-            self._require_member(obj.pre)
-            self._require_member(obj.post)
-            self._name(obj, "projection_")
-            self.projections.append(obj)
-        else:
-            raise TypeError(f"cannot add {type(obj).__name__} to a Network; expected a population "
-                            "(NeuronModel), a stimulus, a monitor or a projection")
-        return obj
 
     def connect(self, pre, post, connector, **kwargs) -> Projection:
         """Connect ``pre`` to ``post`` (see :class:`synapses.Projection` for the keywords)."""
         return self.add(Projection(pre, post, connector, **kwargs))
-
-    def _require_unbuilt(self, what: str) -> None:
-        if self.ctx is not None:
-            raise RuntimeError(f"cannot {what} after the network was built; make a new Network")
-
-    def _require_member(self, pop) -> None:
-        if pop not in self.populations:
-            raise ValueError(f"population {getattr(pop, 'name', pop)!r} is not in this network; add it first")
 
     # ----- building
     def build(self, batch_size: int = 1, dt: float = 0.1, seed: int | None = None, dtype="float64",
@@ -126,57 +142,43 @@ class Network:
         """Draw connectivity and initial state, allocate every array (once).
 
         ``chunk_steps`` (steps per kernel call) defaults to ``MAX_CHUNK_STEPS``
-        or fewer, so that the monitors' per-step buffers stay within
+        or fewer, so that the components' per-step buffers stay within
         ``CHUNK_BUFFER_BYTES``; it changes nothing in the results.
         """
         if self.ctx is not None:
             raise RuntimeError("the network is built already; use reset() to go back to step 0")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         dt = check_dt(dt)
-        if seed is None:
-            seed = secrets.randbits(32)
-        seed = check_int(seed, "seed", minimum=0)
+        seed = secrets.randbits(32) if seed is None else check_int(seed, "seed", minimum=0)
         ctx = BuildContext(batch_size, dt, seed, _check_dtype(dtype))
         if chunk_steps is None:
-            per_step = sum(_bytes_per_step(m, ctx) for m in self.monitors)
+            per_step = sum(c.bytes_per_step(ctx) for c in self.components)
             chunk_steps = int(max(100, min(MAX_CHUNK_STEPS, CHUNK_BUFFER_BYTES // max(per_step, 1))))
-        self.chunk_steps = check_int(chunk_steps, "chunk_steps", minimum=1)
+        ctx = replace(ctx, chunk_steps=check_int(chunk_steps, "chunk_steps", minimum=1))
         if not self.populations:
             raise ValueError("the network has no population; add one before running")
         t0 = time.perf_counter()
-        for pop in self.populations:
-            build_population(pop, ctx)
-        for stim in self.stimuli:
-            stim.build(ctx)
-        for proj in self.projections:
-            proj.build(ctx)
-        for mon in self.monitors:
-            mon.build(ctx, self.chunk_steps)
+        for comp in sorted(self.components, key=lambda c: ROLES.index(c.role)):  # populations first
+            comp.build(ctx)
         self.ctx = ctx
         self.build_seconds = time.perf_counter() - t0
         self.t = 0
         return self
 
-    def _generate(self):
-        kb = KernelBuilder()
-        dt_arg = kb.arg(float(self.ctx.dt), "dt")
-        for stim in self.stimuli:
-            stim.emit(kb)
-        for proj in self.projections:
-            proj.emit_deliver(kb)
-        for pop in self.populations:
-            emit_population(pop, kb, dt_arg)
-        for proj in self.projections:
-            proj.emit_emit(kb)
-        for mon in self.monitors:
-            mon.emit(kb)
+    @property
+    def chunk_steps(self) -> int:
+        return self.ctx.chunk_steps
+
+    def _generate(self) -> None:
+        kb = KernelBuilder(self.ctx.dt)
+        for comp in self._in_emit_order():
+            comp.emit(kb)
         t0 = time.perf_counter()
         parallel = self.ctx.batch_size > 1
         self._kernel = kb.compile(parallel=parallel)
         self._args = kb.arg_values
         self.source = kb.source("run_chunk_parallel" if parallel else "run_chunk_serial")
         self.compile_seconds = time.perf_counter() - t0
-        return kb
 
     def warmup(self) -> float:
         """Compile (or load from cache) the kernel without stepping; returns seconds."""
@@ -200,6 +202,10 @@ class Network:
         With ``out`` (a path), every monitor streams to that HDF5 file.
         ``callback(network)`` is called after every chunk (monitors flushed);
         an exception it raises stops the run, keeping everything recorded.
+        SIGINT and SIGTERM stop the run at the next chunk boundary (every
+        sample at the same step), close the recording with ``completed =
+        False`` and the signal's name as ``stop_reason``, then raise
+        :class:`RunStopped` (a ``KeyboardInterrupt``).
         """
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {callback!r}")
@@ -207,64 +213,70 @@ class Network:
         n = duration_to_steps(duration, steps, step_dt)  # validated before anything is built
         if self.ctx is None:
             self.build(batch_size=1 if batch_size is None else batch_size, dt=0.1 if dt is None else dt,
-                       seed=seed, dtype="float64" if dtype is None else dtype,
-                       chunk_steps=chunk_steps)
+                       seed=seed, dtype="float64" if dtype is None else dtype, chunk_steps=chunk_steps)
         else:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
         recorder = None
         if out is not None:
-            from monitors.recording import Recorder
-
             recorder = Recorder(self, out, overwrite=overwrite, compression=compression, duration_steps=n)
-        if self._kernel is None:
-            self._generate()
         try:
-            self._run_steps(n, progress, callback)
+            if self._kernel is None:
+                self._generate()
+            with _StopSignals() as stop:
+                self._run_steps(n, progress, callback, stop)
         except BaseException as exc:
             if recorder is not None:
-                recorder.close(completed=False, stop_reason=type(exc).__name__)
+                reason = exc.signame if isinstance(exc, RunStopped) else type(exc).__name__
+                recorder.close(completed=False, stop_reason=reason)
             raise
         if recorder is not None:
             recorder.close(completed=True)
         return self
 
-    def _run_steps(self, n: int, progress: bool, callback=None) -> None:
+    def _run_steps(self, n: int, progress: bool, callback, stop: "_StopSignals") -> None:
         end = self.t + n
-        B = self.ctx.batch_size
         bar = _progress_bar(n, progress)
-        pos = np.full(B, self.t, dtype=np.int64)
-        t_start = time.perf_counter()
-        start_step = self.t
+        pos = np.full(self.ctx.batch_size, self.t, dtype=np.int64)
+        t_start, start_step = time.perf_counter(), self.t
         try:
             while self.t < end:
-                base, stop = self.t, min(self.t + self.chunk_steps, end)
-                while True:
-                    self._kernel(pos, base, stop, *self._args)
-                    if pos.min() == stop:
-                        break
-                    for mon in self.monitors:  # a spike buffer filled up: drain it and go on
-                        mon.collect()
-                self.t = stop
-                for mon in self.monitors:
-                    mon.flush(base, stop)
+                base, chunk_end = self.t, min(self.t + self.chunk_steps, end)
+                self._run_chunk(pos, chunk_end)
+                self.t = chunk_end
+                for comp in self.components:
+                    comp.after_chunk(base, chunk_end)
                 if bar is not None:
-                    bar.update(stop - base)
+                    bar.update(chunk_end - base)
                 if callback is not None:
                     callback(self)
+                stop.check()
         finally:
-            if self.t < end and pos.min() > self.t:  # interrupted inside a chunk: keep what is complete
-                upto = int(pos.min())
-                for mon in self.monitors:
-                    mon.flush(self.t, upto)
-                self.t = upto
-            if pos.max() != pos.min():
-                self._desynchronised = True
+            self._keep_complete_steps(pos, end)
             if bar is not None:
                 bar.close()
             self.last_run = {"steps": self.t - start_step, "seconds": time.perf_counter() - t_start}
 
+    def _run_chunk(self, pos: np.ndarray, chunk_end: int) -> None:
+        """Kernel calls until every sample reached ``chunk_end`` (a call stops early when a buffer fills)."""
+        while True:
+            self._kernel(pos, self.t, chunk_end, *self._args)
+            if pos.min() == chunk_end:
+                return
+            for comp in self.components:
+                comp.after_kernel()
+
+    def _keep_complete_steps(self, pos: np.ndarray, end: int) -> None:
+        """After an interruption inside a chunk: publish the steps every sample completed."""
+        if self.t < end and pos.min() > self.t:
+            upto = int(pos.min())
+            for comp in self.components:
+                comp.after_chunk(self.t, upto)
+            self.t = upto
+        if pos.max() != pos.min():
+            self._desynchronised = True
+
     def _check_same(self, **given) -> None:
-        if getattr(self, "_desynchronised", False):
+        if self._desynchronised:
             raise RuntimeError("a run was interrupted while samples were at different steps; call reset()")
         current = {"batch_size": self.ctx.batch_size, "dt": self.ctx.dt, "seed": self.ctx.seed,
                    "dtype": self.ctx.dtype}
@@ -283,15 +295,32 @@ class Network:
         """
         if self.ctx is None:
             return
-        for pop in self.populations:
-            reset_population_state(pop, self.ctx)
-        for proj in self.projections:
-            proj.queue.clear()
-        for stim in self.stimuli:
-            if hasattr(stim, "reset"):
-                stim.reset(self.ctx)
+        for comp in self.components:
+            comp.reset_state(self.ctx)
         self.t = 0
         self._desynchronised = False
+
+    # ----- checkpoints (docs/contract.md §7)
+    def export_state(self) -> dict:
+        """Copies of every array a run continues from, ``{component: {array: copy}}``, and the step."""
+        self._require_built()
+        return {"t": self.t, "components": {c.name: c.export_state() for c in self.components}}
+
+    def import_state(self, state: dict) -> None:
+        """Go back to a state taken by :meth:`export_state` on this network (or one built the same way)."""
+        self._require_built()
+        saved = state["components"]
+        missing = sorted(set(c.name for c in self.components) ^ set(saved))
+        if missing:
+            raise ValueError(f"the saved state and this network differ in components {missing}")
+        for comp in self.components:
+            comp.import_state(saved[comp.name])
+        self.t = check_int(state["t"], "t", minimum=0)
+        self._desynchronised = False
+
+    def _require_built(self) -> None:
+        if self.ctx is None:
+            raise RuntimeError("the network is not built yet: run or build it first")
 
     # ----- inspection
     @property
@@ -300,20 +329,22 @@ class Network:
         return self.t * (self.ctx.dt if self.ctx else 0.0)
 
     def schedule(self) -> str:
-        return schedule_text(self)
+        """Who runs in which phase, as printable text."""
+        return schedule_text(self._in_emit_order())
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of every array of the built network."""
+        return sum(c.nbytes for c in self.components)
 
     def describe(self) -> dict:
         """JSON-friendly description of populations, projections, stimuli and monitors."""
-        return {
-            "name": self.name,
-            "settings": self.ctx.describe() if self.ctx else None,
-            "populations": [p.describe() for p in self.populations],
-            "projections": [p.describe() for p in self.projections],
-            "stimuli": [s.describe() for s in self.stimuli],
-            "monitors": [m.describe() for m in self.monitors],
-        }
+        out = {"name": self.name, "settings": self.ctx.describe() if self.ctx else None}
+        for role in ROLES:
+            out[f"{role}s" if role != "stimulus" else "stimuli"] = [c.describe() for c in self._role(role)]
+        return out
 
-    def population(self, name: str) -> NeuronModel:
+    def population(self, name: str):
         for p in self.populations:
             if p.name == name:
                 return p
@@ -324,14 +355,39 @@ class Network:
         return sum(p.n_synapses for p in self.projections)
 
 
-def _bytes_per_step(monitor, ctx) -> int:
-    """Bytes a monitor buffers per step of a chunk (state rows, rate counts)."""
-    item = np.dtype(ctx.dtype).itemsize
-    if hasattr(monitor, "variables"):
-        return len(monitor.variables) * ctx.batch_size * monitor.neuron_ids.size * item // monitor.every
-    if type(monitor).__name__ == "PopulationRateMonitor":
-        return ctx.batch_size * 8
-    return 0
+class _StopSignals:
+    """Turns SIGINT and SIGTERM into a stop at the next chunk boundary (main thread only).
+
+    A second signal while a stop is pending falls through to Python's
+    default behaviour (a ``KeyboardInterrupt`` at once for SIGINT).
+    """
+
+    def __init__(self):
+        self.signame = None
+        self._previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for name in STOP_SIGNALS:
+                sig = getattr(signal, name)
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        name = signal.Signals(signum).name
+        if self.signame is not None:  # asked twice: stop now
+            raise RunStopped(name)
+        self.signame = name
+        log.warning("%s received: the run stops at the end of this chunk", name)
+
+    def check(self) -> None:
+        if self.signame is not None:
+            raise RunStopped(self.signame)
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False
 
 
 def _progress_bar(total: int, enabled: bool):
@@ -340,6 +396,7 @@ def _progress_bar(total: int, enabled: bool):
     try:
         from tqdm import tqdm
     except ImportError:
-        log.info("progress=True needs the optional 'progress' extra (tqdm); running without a bar")
+        warnings.warn("progress=True needs the optional 'progress' extra (pip install tqdm); running without a bar",
+                      SpikesimWarning, stacklevel=4)
         return None
     return tqdm(total=total, unit="step")

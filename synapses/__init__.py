@@ -1,6 +1,8 @@
-"""Synapses: sparse projections, connectors and delay-queue kernels."""
+"""Everything that feeds a receptor: projections, connectors, delay queues and stimuli."""
 from .connectors import AllToAll, Bernoulli, Connector, FixedInDegree, FixedOutDegree, FromArrays, FromMatrix, OneToOne
+from .delays import DelayQueue
 from .projection import Projection
+from .stimuli import CurrentInput, PoissonInput, StepCurrent, Stimulus
 
-__all__ = ["AllToAll", "Bernoulli", "Connector", "FixedInDegree", "FixedOutDegree", "FromArrays", "FromMatrix",
-           "OneToOne", "Projection"]
+__all__ = ["AllToAll", "Bernoulli", "Connector", "CurrentInput", "DelayQueue", "FixedInDegree", "FixedOutDegree",
+           "FromArrays", "FromMatrix", "OneToOne", "PoissonInput", "Projection", "StepCurrent", "Stimulus"]

@@ -24,7 +24,7 @@ import abc
 import numpy as np
 import scipy.sparse as sp
 
-from simcore.errors import check_finite, check_int
+from simcore.base.errors import check_finite, check_int
 from .kernels.build import sample_rows, transpose_csr
 
 

@@ -3,19 +3,22 @@
 Weights are stored over sources (``indptr`` int64, ``indices`` uint32 while
 targets fit, ``weights`` in the run dtype): 8 bytes per synapse in float32.
 Each source has one delay for all its synapses of the projection; spikes wait
-in the projection's :class:`~simcore.delays.DelayQueue`.
+in the projection's :class:`~synapses.delays.DelayQueue` (docs/contract.md §2).
+A projection is a :class:`~simcore.base.component.Component`: it delivers in
+phase 2 and enters its source's spikes into its queue in phase 5.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-from simcore import random as rnd
-from simcore.context import BuildContext
-from simcore.delays import DelayQueue, delays_to_steps
-from simcore.distributions import Distribution
-from simcore.errors import check_finite
+from simcore.base import random as rnd
+from simcore.base.component import Component
+from simcore.base.context import BuildContext
+from simcore.base.distributions import Distribution
+from simcore.base.errors import check_finite, check_name
 from .connectors import Connector
+from .delays import DelayQueue, delays_to_steps
 from .kernels.build import transpose_csr
 from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit
 
@@ -32,8 +35,11 @@ def resolve_receptor(post, receptor) -> str:
     return receptor
 
 
-class Projection:
+class Projection(Component):
     """Synapses ``pre -> post`` made by ``connector``; built when the network is built."""
+
+    role = "projection"
+    emit_order = 1
 
     def __init__(self, pre, post, connector: Connector, *, weight=None, delay=None, delay_steps=None,
                  receptor=None, name=None):
@@ -57,8 +63,38 @@ class Projection:
             check_finite(arr, "delay")
             if np.any(arr < 0):
                 raise ValueError(f"delay must be >= 0 ms; got {arr[arr < 0].flat[0]}")
-        self.name = name
+        self.name = None if name is None else check_name(name)
         self.built = False
+
+    # ----- the component protocol (simcore.base.component)
+    def name_prefix(self) -> str:
+        return "projection_"
+
+    def members(self) -> tuple:
+        return (self.pre, self.post)
+
+    def reset_state(self, ctx) -> None:
+        self.queue.clear()
+
+    def state_arrays(self) -> dict:
+        if not self.built:
+            return {}
+        q = self.queue
+        return {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
+
+    @property
+    def nbytes(self) -> int:
+        if not self.built:
+            return 0
+        return self.indptr.nbytes + self.indices.nbytes + self.weights.nbytes + self.queue.nbytes
+
+    def schedule(self) -> dict:
+        text = f"{self.name}: {self.pre.name} -> {self.post.name}:{self.receptor}"
+        return {"deliver": [f"queue {text}"], "emit": [f"queue {text}"]}
+
+    def emit(self, kb) -> None:
+        self.emit_deliver(kb)
+        self.emit_emit(kb)
 
     # ----- build
     def build(self, ctx: BuildContext) -> None:
@@ -107,7 +143,7 @@ class Projection:
             fn, w = queue_deliver, kb.arg(self.weights, f"{p}_weights")
         args = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt"),
                           kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"), w,
-                          kb.arg(self.post.buffers[self.receptor], f"{p}_target"),
+                          kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
                           kb.arg(q.delivered, f"{p}_delivered")])
         kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
 
@@ -115,8 +151,9 @@ class Projection:
         """Phase 5: the source's spikes of step ``t`` enter the queue."""
         q, pre = self.queue, self.pre
         p = kb.unique(f"proj_{self.name}")
-        args = ", ".join([kb.arg(pre.spike_idx, f"{p}_src_idx"), kb.arg(pre.spike_val, f"{p}_src_val"),
-                          kb.arg(pre.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
+        spikes = pre.runtime
+        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
+                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
                           kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
         kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
 

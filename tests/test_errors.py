@@ -35,8 +35,7 @@ def test_decay_and_threshold_ranges():
 def test_beta_or_tau_exactly_one():
     with pytest.raises(ValueError, match="exactly one of beta or tau_mem; got both"):
         sc.LIF(2, beta=0.5, tau_mem=10.0)
-    with pytest.raises(ValueError, match="got neither"):
-        sc.LIF(2)
+    assert sc.LIF(2).param_values["tau_mem"] == 20.0  # neither: the spec's default
 
 
 def test_unknown_parameter_and_reset_mode():

@@ -144,13 +144,21 @@ def test_distribution_parameters_are_drawn_once_and_shared_by_the_batch(rng):
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(beta=0.9, tau_mem=10.0, rho=0.9, b_adapt=0.1), "exactly one of beta or tau_mem; got both"),
-    (dict(rho=0.9, b_adapt=0.1), "exactly one of beta or tau_mem; got neither"),
-    (dict(beta=0.9, b_adapt=0.1), "exactly one of rho or tau_adapt; got neither"),
-    (dict(beta=0.9, rho=0.9), r"needs parameter\(s\) \['b_adapt'\]"),
+    (dict(beta=0.9, rho=0.9, tau_adapt=5.0), "exactly one of rho or tau_adapt; got both"),
 ])
-def test_missing_or_conflicting_parameters_raise_at_construction(kwargs, match):
+def test_conflicting_parameters_raise_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ALIF(2, **kwargs)
+
+
+def test_omitted_parameters_take_the_shared_defaults():
+    """tau_mem 20 ms, tau_adapt 200 ms, threshold 1, b_adapt 1.8: the defaults of the dense ALIFLayer too."""
+    net = sc.Network()
+    pop = net.add(ALIF(2))
+    net.build(dt=1.0, seed=0)
+    np.testing.assert_allclose(pop.kernel_params["beta"], np.exp(-1.0 / 20.0))
+    np.testing.assert_allclose(pop.kernel_params["rho"], np.exp(-1.0 / 200.0))
+    np.testing.assert_array_equal(pop.kernel_params["b_adapt"], 1.8)
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -258,11 +258,12 @@ def test_single_trace_ties_distribution_draws():
 
 # ----- parameters and errors
 
-def test_missing_required_parameter_raises_at_construction():
+def test_omitted_parameter_takes_the_spec_default():
     p = dict(UNEQUAL)
     del p["theta_neg"]
-    with pytest.raises(ValueError, match=r"LIB needs parameter\(s\) \['theta_neg'\]"):
-        LIB(2, **p)
+    assert LIB(2, **p).param_values["theta_neg"] == 1.0  # the LIBLayer's default too
+    with pytest.raises(ValueError, match="exactly one of alpha_pos or tau_syn_pos; got both"):
+        LIB(2, **p, tau_syn_pos=5.0)
 
 
 @pytest.mark.parametrize("key, value, match", [

@@ -49,7 +49,6 @@ def test_readout_does_not_spike():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(kappa=0.9, tau_out=10.0), "exactly one of kappa or tau_out; got both"),
-    (dict(), "exactly one of kappa or tau_out; got neither"),
 ])
 def test_conflicting_parameters_raise_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -14,14 +14,14 @@ Example (the DelayNet setting: 40 inputs, 125 recurrent LIF neurons in
 delay groups of 1, 81 and 101 steps, no self-connections, 2-unit readout)::
 
     import numpy as np
-    from simcore.grad import (LIFLayer, Readout, SNN, MADGRAD, Regularizer,
+    from simcore.grad import (LIFLayer, ReadoutLayer, SNN, MADGRAD, Regularizer,
                               train_step, cross_entropy, save, load)
 
     delays = np.repeat([1, 81, 101], [42, 42, 41])
     layer = LIFLayer(40, 125, tau_mem=20.0, per_neuron=("tau_mem", "threshold"),
                      delays=delays, self_connections=False,   # zero diagonal, kept at zero
                      tau_range=(0.1, 50.0), seed=0)           # Kaiming-uniform weights
-    model = SNN([layer], Readout(125, 2, tau_out=20.0, per_neuron=("tau_out",),
+    model = SNN([layer], ReadoutLayer(125, 2, tau_out=20.0, per_neuron=("tau_out",),
                                  tau_range=(0.1, 50.0), seed=1),
                 dt=1.0, dtype=np.float32, surrogate="clamp_ramp")
     opt = MADGRAD(model.parameters(), lr=1e-2)
@@ -47,7 +47,7 @@ Speed: the kernels use Numba threads (``prange`` over the batch) and BLAS
 (recurrent adjoint, dense projections); on a loaded machine set
 ``OPENBLAS_NUM_THREADS`` / ``NUMBA_NUM_THREADS`` to the cores you own.
 """
-from .layers import LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock, SNN, Tape, kaiming_uniform
+from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, Tape, kaiming_uniform
 from .losses import cross_entropy, mse, firing_rate_l2, branching_factor, accuracy
 from .surrogates import make_spike_spec, SURROGATES
 from .optim import SGD, Adam, MADGRAD, clip_grad_norm, global_norm
@@ -55,8 +55,18 @@ from .train import Regularizer, train_step, fit
 from .io import save, load, load_parameters
 from .bridge import EventModel, to_network, from_network
 
-__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "Readout", "ResidualBlock", "SNN", "Tape",
+__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock", "SNN", "Tape",
            "kaiming_uniform", "cross_entropy", "mse", "firing_rate_l2", "branching_factor",
            "accuracy", "make_spike_spec", "SURROGATES", "SGD", "Adam", "MADGRAD", "clip_grad_norm",
            "global_norm", "Regularizer", "train_step", "fit", "save", "load", "load_parameters",
            "EventModel", "to_network", "from_network"]
+
+
+def __getattr__(name):
+    if name == "Readout":  # the event engine's Readout is a population; the layer is ReadoutLayer
+        import warnings
+
+        warnings.warn("simcore.grad.Readout is now simcore.grad.ReadoutLayer (simcore.Readout is the "
+                      "event-driven population)", DeprecationWarning, stacklevel=2)
+        return ReadoutLayer
+    raise AttributeError(f"module 'simcore.grad' has no attribute {name!r}")

@@ -21,7 +21,7 @@ returns the model and the input ``x`` (the current itself, with
 ``W_in = identity``, which reproduces it exactly).
 
 Not bridgeable (clear ``ValueError``): residual blocks, feed-forward delay 0
-between spiking layers, LIB layers with ``reset='none'``, ALIF/LIB when the
+between spiking layers, ALIF/LIB when the
 event engine lacks them, random parameters (``Distribution``) in the event
 network.
 """
@@ -31,7 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layers import LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock, SNN, _LIB_ROWS, _LIB_TAUS
+from neurons import ALIF, LIB, LIF, Readout
+from simcore.base.distributions import Distribution
+from simcore.network import Network
+from monitors import SpikeMonitor
+from synapses import CurrentInput, FromMatrix
+from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, _LIB_ROWS, _LIB_TAUS
 
 __all__ = ["EventModel", "to_network", "from_network"]
 
@@ -60,25 +65,18 @@ class EventModel:
         return [m.raster(n_steps=self.steps) for m in self.monitors]
 
 
-def _sc():
-    import simcore
-    return simcore
-
-
-def _event_population(sc, L, dt, name):
+def _event_population(L, dt, name):
     dtp = L.dtype
     f64 = lambda a: np.asarray(a, dtype=dtp).astype(np.float64)  # noqa: E731
     if isinstance(L, LIFLayer):
-        return sc.LIF(L.n, beta=f64(L.decay("tau_mem", dt)), threshold=f64(L._vec("threshold", L.n, dtp)),
+        return LIF(L.n, beta=f64(L.decay("tau_mem", dt)), threshold=f64(L._vec("threshold", L.n, dtp)),
                       reset=L.reset, name=name)
     if isinstance(L, ALIFLayer):
-        return sc.ALIF(L.n, beta=f64(L.decay("tau_mem", dt)), rho=f64(L.decay("tau_adapt", dt)),
+        return ALIF(L.n, beta=f64(L.decay("tau_mem", dt)), rho=f64(L.decay("tau_adapt", dt)),
                        threshold=f64(L._vec("threshold", L.n, dtp)),
                        b_adapt=f64(L._vec("b_adapt", L.n, dtp)), reset=L.reset, name=name)
-    if L.reset != "subtract":
-        raise ValueError(f"LIB layer {name!r} has reset={L.reset!r}; the event-driven LIB only has 'subtract'")
     P = L._P(dt)
-    return sc.LIB(L.n, name=name, **{r: f64(P[i]) for i, r in enumerate(_LIB_ROWS)})
+    return LIB(L.n, name=name, reset=L.reset, **{r: f64(P[i]) for i, r in enumerate(_LIB_ROWS)})
 
 
 def to_network(model, x, *, seed=0):
@@ -89,7 +87,6 @@ def to_network(model, x, *, seed=0):
     """
     if not isinstance(model, SNN):
         raise TypeError(f"model must be an SNN; got {type(model).__name__}")
-    sc = _sc()
     for k, L in enumerate(model.layers):
         if isinstance(L, ResidualBlock):
             raise ValueError(f"layer {k} is a ResidualBlock (float output); it has no event-driven form")
@@ -100,25 +97,25 @@ def to_network(model, x, *, seed=0):
         raise ValueError("the readout takes its input with delay_in=0; the event engine needs >= 1")
     I0 = model.input_current(x)
     T, B, _ = I0.shape
-    net = sc.Network()
+    net = Network()
     pops = []
     for k, L in enumerate(model.layers):
-        pops.append(net.add(_event_population(sc, L, model.dt, f"layer{k}")))
-    net.add(sc.CurrentInput(pops[0], I0, receptor="I", name="input"))
+        pops.append(net.add(_event_population(L, model.dt, f"layer{k}")))
+    net.add(CurrentInput(pops[0], I0, receptor="I", name="input"))
     for k, L in enumerate(model.layers):
         if k > 0:
-            net.connect(pops[k - 1], pops[k], sc.FromMatrix(L.params["W_in"].astype(np.float64)),
+            net.connect(pops[k - 1], pops[k], FromMatrix(L.params["W_in"].astype(np.float64)),
                         receptor="I", delay_steps=model.source_delay(k), name=f"ff{k}")
         if L.recurrent:
-            net.connect(pops[k], pops[k], sc.FromMatrix(L.params["W_rec"].astype(np.float64)),
+            net.connect(pops[k], pops[k], FromMatrix(L.params["W_rec"].astype(np.float64)),
                         receptor="I", delay_steps=L.delays.copy(), name=f"rec{k}")
     ro = None
     if model.readout is not None:
         R = model.readout
-        ro = net.add(sc.Readout(R.n, kappa=R.decay("tau_out", model.dt).astype(np.float64), name="readout"))
-        net.connect(pops[-1], ro, sc.FromMatrix(R.params["W_out"].astype(np.float64)), receptor="I",
+        ro = net.add(Readout(R.n, kappa=R.decay("tau_out", model.dt).astype(np.float64), name="readout"))
+        net.connect(pops[-1], ro, FromMatrix(R.params["W_out"].astype(np.float64)), receptor="I",
                     delay_steps=model.source_delay(len(model.layers)), name="out")
-    mons = [net.add(sc.SpikeMonitor(p)) for p in pops]
+    mons = [net.add(SpikeMonitor(p)) for p in pops]
     return EventModel(net, pops, mons, ro, T, B, model.dt, model.dtype)
 
 
@@ -143,7 +140,6 @@ def _proj_delays(proj, n_pre):
 
 
 def _params(pop, dt):
-    from simcore.distributions import Distribution
     for k, v in pop.param_values.items():
         if isinstance(v, Distribution):
             raise ValueError(f"{pop.model} {pop.name!r} draws {k} from a Distribution; the dense mode needs "
@@ -160,7 +156,6 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
     built network (else 1.0 ms and float64); ``snn_options`` go to ``SNN``
     (surrogate and so on).
     """
-    sc = _sc()
     ctx = getattr(net, "ctx", None)
     if dt is None:
         dt = ctx.dt if ctx is not None else 1.0
@@ -170,16 +165,10 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
     readouts = [p for p in net.populations if not p.spiking]
     if not spiking:
         raise ValueError("the network has no spiking population")
-    kinds = {}
-    for name in ("LIF", "ALIF", "LIB"):
-        try:
-            kinds[name] = getattr(sc, name)
-        except AttributeError:
-            pass
     for p in spiking:
-        if type(p) not in kinds.values():
+        if type(p) not in (LIF, ALIF, LIB):
             raise ValueError(f"population {p.name!r} is a {p.model}; the dense mode has LIF, ALIF and LIB")
-    if len(readouts) > 1 or (readouts and type(readouts[0]) is not sc.Readout):
+    if len(readouts) > 1 or (readouts and type(readouts[0]) is not Readout):
         raise ValueError("at most one non-spiking population, a Readout, can be converted")
     ff, rec = {}, {}
     for pr in net.projections:
@@ -192,7 +181,7 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
                 raise ValueError(f"population {pr.post.name!r} has two incoming feed-forward projections")
             ff[pr.post] = pr
     # order the chain from the population fed by the input current
-    stims = [s for s in net.stimuli if isinstance(s, sc.CurrentInput)]
+    stims = [s for s in net.stimuli if isinstance(s, CurrentInput)]
     if len(stims) != 1 or len(net.stimuli) != 1:
         raise ValueError("the network must have exactly one stimulus, a CurrentInput into the first population")
     chain = [stims[0].target]
@@ -234,7 +223,7 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
                           b_adapt=vals["b_adapt"], reset=p.reset_mode, **kw)
         else:
             # decays passed as decays (alpha_pos, ...): used exactly, learnt via their taus
-            L = LIBLayer(n_in, p.n, **{r: vals[r] for r in _LIB_ROWS}, **kw)
+            L = LIBLayer(n_in, p.n, **{r: vals[r] for r in _LIB_ROWS}, reset=p.options["reset"], **kw)
         layers.append(L)
     readout = None
     if readouts:
@@ -245,7 +234,7 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
         dd = _proj_delays(pr, chain[-1].n)
         if np.any(dd != dd[0]):
             raise ValueError(f"projection {pr.name!r} into the readout has several delays")
-        readout = Readout(chain[-1].n, R.n, W_out=_dense_matrix(pr), delay_in=int(dd[0]),
+        readout = ReadoutLayer(chain[-1].n, R.n, W_out=_dense_matrix(pr), delay_in=int(dd[0]),
                           kappa=_params(R, dt)["kappa"])
     model = SNN(layers, readout, dt=dt, dtype=dtype, **snn_options)
     x = np.asarray(stims[0].values)

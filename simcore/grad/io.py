@@ -22,7 +22,7 @@ import os
 import h5py
 import numpy as np
 
-from .layers import LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock, SNN
+from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN
 
 __all__ = ["save", "load", "load_parameters"]
 
@@ -162,7 +162,7 @@ def load(path):
             g = f["readout"]
             d_in = int(g.attrs["delay_in"])
             params = {k: np.asarray(v[()]) for k, v in g["params"].items()}
-            readout = Readout(int(g.attrs["n_in"]), int(g.attrs["n"]), W_out=params.pop("W_out"),
+            readout = ReadoutLayer(int(g.attrs["n_in"]), int(g.attrs["n"]), W_out=params.pop("W_out"),
                               delay_in=None if d_in < 0 else d_in,
                               per_neuron=_names(g.attrs["per_neuron"]),
                               freeze=_names(g.attrs["frozen"]),

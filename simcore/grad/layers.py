@@ -1,25 +1,25 @@
 r"""Layers and models of the dense-gradient (BPTT) mode.
 
-The semantics are MODELS.md section 3 (neuron models) and section 4 (dense
+The semantics are docs/contract.md §3 (neuron models) and section 4 (dense
 mode); every array is time-major ``(T, B, N)``.
 
 Layers
 ------
-``LIFLayer`` (MODELS.md 3.1)
+``LIFLayer`` (docs/contract.md §3.1)
     ``u[t] = beta*u[t-1] + I[t]``, ``s[t] = H(u[t] - threshold)``, reset
     ``subtract`` / ``zero`` / ``none``.  Parameters ``tau_mem`` (or ``beta``,
     ``beta = exp(-dt/tau_mem)``), ``threshold``.
-``ALIFLayer`` (MODELS.md 3.3)
+``ALIFLayer`` (docs/contract.md §3.3)
     Adds ``A[t] = threshold + b_adapt*a[t-1]``, ``s = H(u - A)``,
     ``u -= A*s``, ``a[t] = rho*a[t-1] + s[t]``.  Parameters ``tau_mem``,
     ``tau_adapt`` (or ``rho``), ``threshold``, ``b_adapt``.
-``LIBLayer`` (MODELS.md 3.4)
+``LIBLayer`` (docs/contract.md §3.4)
     Dual-trace bipolar neuron.  Decays ``alpha_pos/neg`` (time constants
     ``tau_syn_pos/neg``), ``beta_pos/neg`` (``tau_mem_pos/neg``),
     ``gamma_pos/neg`` (``tau_rec_pos/neg``); ``theta_pos, theta_neg,
     scale_pos, scale_neg, rec_weight_pos, rec_weight_neg, bias``.
     Emits ``out = scale_pos*s_pos - scale_neg*s_neg``.
-``Readout`` (MODELS.md 3.5)
+``ReadoutLayer`` (docs/contract.md §3.5)
     ``y[t] = kappa*y[t-1] + I[t]``, ``kappa = exp(-dt/tau_out)``.
 ``ResidualBlock``
     A spiking layer paired with a linear map:
@@ -49,6 +49,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from neurons.alif import ALIF_SPEC
+from neurons.lib import LIB_SPEC
+from neurons.lif import LIF_SPEC, RESETS
+from neurons.readout import READOUT_SPEC
 from .kernels.common import RecPlan, sparse_project, delayed_outer_grad
 from .kernels.lif import lif_forward, lif_backward
 from .kernels.alif import alif_forward, alif_backward
@@ -56,10 +60,9 @@ from .kernels.lib import lib_forward, lib_backward
 from .kernels.readout import readout_forward, readout_backward
 from .surrogates import make_spike_spec
 
-__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "Readout", "ResidualBlock",
+__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock",
            "SNN", "Tape", "kaiming_uniform"]
 
-RESETS = ("subtract", "zero", "none")
 DTYPES = (np.float32, np.float64)
 
 
@@ -130,14 +133,28 @@ SPARSE_INPUT_DENSITY = 0.25
 
 
 class _Base:
-    """Parameter bookkeeping shared by layers and readout."""
+    """Parameter bookkeeping shared by layers and readout.
 
-    _decays: tuple = ()     # (tau name, decay name)
-    _plain: tuple = ()
+    A subclass names the ``spec`` of its model (:mod:`simcore.base.params`),
+    shared with the event-driven model: the same names, defaults and ranges.
+    """
 
-    def _init_params(self, n, kwargs, defaults, per_neuron, freeze, tau_range):
+    spec = None
+
+    @property
+    def _decays(self) -> tuple:
+        """``((tau name, decay name), ...)`` of the model's spec."""
+        return self.spec.decays()
+
+    def _init_params(self, n, kwargs, per_neuron, freeze, tau_range):
         self._pending = {}
         self.params = {}
+        defaults = self.spec.defaults()
+        given = {k: v for k, v in kwargs.items() if v is not None}
+        unknown = sorted(set(given) - set(self.spec.numeric_names()))
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments {unknown}; the parameters are {list(self.spec.names())}")
+        self.spec.check({k: _param_array(k, v, n) for k, v in given.items()}, type(self).__name__)
         for tau_name, dec_name in self._decays:
             t_val = kwargs.pop(tau_name, None)
             d_val = kwargs.pop(dec_name, None)
@@ -153,11 +170,9 @@ class _Base:
             else:
                 self._pending[tau_name] = (dec_name, _param_array(dec_name, d_val, n))
                 self.params[tau_name] = None
-        for name in self._plain:
-            v = kwargs.pop(name, defaults[name])
-            self.params[name] = _param_array(name, v, n)
-        if kwargs:
-            raise TypeError(f"unexpected keyword arguments {sorted(kwargs)}")
+        for name in self.spec.plain():
+            v = kwargs.pop(name, None)
+            self.params[name] = _param_array(name, defaults[name] if v is None else v, n)
         self.per_neuron = tuple(per_neuron)
         for p in self.per_neuron:
             if p not in self.params:
@@ -232,8 +247,9 @@ class _Spiking(_Base):
                  seed=None, name=None, **kwargs):
         self.n_in = _check_int("n_in", n_in, 1)
         self.n = N = _check_int("n", n, 1)
-        if reset not in self._resets:
-            raise ValueError(f"reset must be one of {self._resets}; got {reset!r}")
+        resets = self.spec.choices()["reset"].choices
+        if reset not in resets:
+            raise ValueError(f"reset must be one of {resets}; got {reset!r}")
         self.reset = reset
         self.detach_reset = bool(detach_reset)
         self.recurrent = bool(recurrent)
@@ -248,7 +264,7 @@ class _Spiking(_Base):
             if not np.all(d == np.round(d)):
                 raise TypeError(f"delays must be integers (steps); got {delays!r}")
         if np.any(d < 1):
-            raise ValueError(f"recurrent delays must be >= 1 step (MODELS.md 2); got min {d.min()}; "
+            raise ValueError(f"recurrent delays must be >= 1 step (docs/contract.md §2); got min {d.min()}; "
                              "a delay of 0 would make the recurrent input depend on the spike of the same step")
         self.delays = d.astype(np.int64)
         rng = np.random.default_rng(seed)
@@ -258,8 +274,7 @@ class _Spiking(_Base):
         W_in = np.asarray(W_in, dtype=np.float64)
         if W_in.shape != (self.n_in, N):
             raise ValueError(f"W_in must have shape ({self.n_in}, {N}) (source, target); got {W_in.shape}")
-        defaults = dict(self._defaults)
-        self._init_params(N, kwargs, defaults, per_neuron, freeze, tau_range)
+        self._init_params(N, kwargs, per_neuron, freeze, tau_range)
         self.params["W_in"] = W_in
         if self.recurrent:
             if rec_mask is None:
@@ -323,7 +338,7 @@ class _Spiking(_Base):
 
 
 class LIFLayer(_Spiking):
-    """Recurrent LIF layer (MODELS.md 3.1), dense weights, per-neuron delays.
+    """Recurrent LIF layer (docs/contract.md §3.1), dense weights, per-neuron delays.
 
     Parameters
     ----------
@@ -349,10 +364,7 @@ class LIFLayer(_Spiking):
     tau_range : (lo, hi) ms
     """
     kind = "LIF"
-    _decays = (("tau_mem", "beta"),)
-    _plain = ("threshold",)
-    _defaults = {"tau_mem": 20.0, "threshold": 1.0}
-    _resets = RESETS
+    spec = LIF_SPEC
     _n_state = 1
 
     def forward(self, I, spec, dt, state0):
@@ -386,14 +398,11 @@ class LIFLayer(_Spiking):
 
 
 class ALIFLayer(_Spiking):
-    """Recurrent ALIF layer (MODELS.md 3.3); arguments as ``LIFLayer`` plus
+    """Recurrent ALIF layer (docs/contract.md §3.3); arguments as ``LIFLayer`` plus
     ``tau_adapt`` (ms, default 200; or ``rho``) and ``b_adapt`` (default
     1.8)."""
     kind = "ALIF"
-    _decays = (("tau_mem", "beta"), ("tau_adapt", "rho"))
-    _plain = ("threshold", "b_adapt")
-    _defaults = {"tau_mem": 20.0, "tau_adapt": 200.0, "threshold": 1.0, "b_adapt": 1.8}
-    _resets = RESETS
+    spec = ALIF_SPEC
     _n_state = 2
 
     def forward(self, I, spec, dt, state0):
@@ -443,7 +452,7 @@ _LIB_TAUS = {"alpha_pos": "tau_syn_pos", "alpha_neg": "tau_syn_neg", "beta_pos":
 
 
 class LIBLayer(_Spiking):
-    """Recurrent LIB dual-trace layer (MODELS.md 3.4).
+    """Recurrent LIB dual-trace layer (docs/contract.md §3.4).
 
     Decays are given as ``alpha_pos`` ... ``gamma_neg`` in (0, 1) or as time
     constants ``tau_syn_pos/neg`` (alpha), ``tau_mem_pos/neg`` (beta),
@@ -455,14 +464,7 @@ class LIBLayer(_Spiking):
     weights multiply ``out``); regularisers see ``n = s_pos + s_neg``.
     """
     kind = "LIB"
-    _decays = tuple((v, k) for k, v in _LIB_TAUS.items())
-    _plain = ("theta_pos", "theta_neg", "scale_pos", "scale_neg", "rec_weight_pos",
-              "rec_weight_neg", "bias")
-    _defaults = {"tau_syn_pos": 5.0, "tau_syn_neg": 5.0, "tau_mem_pos": 20.0,
-                 "tau_mem_neg": 20.0, "tau_rec_pos": 20.0, "tau_rec_neg": 20.0,
-                 "theta_pos": 1.0, "theta_neg": 1.0, "scale_pos": 1.0, "scale_neg": 1.0,
-                 "rec_weight_pos": 0.0, "rec_weight_neg": 0.0, "bias": 0.0}
-    _resets = ("subtract", "none")
+    spec = LIB_SPEC
     _n_state = 6
 
     def _bind(self, dt, dtype):
@@ -524,8 +526,8 @@ class LIBLayer(_Spiking):
         return gI, grads
 
 
-class Readout(_Base):
-    """Leaky-integrator readout (MODELS.md 3.5): ``y[t] = kappa*y[t-1] + I[t]``
+class ReadoutLayer(_Base):
+    """Leaky-integrator readout (docs/contract.md §3.5): ``y[t] = kappa*y[t-1] + I[t]``
     with ``I[t] = src[t - delay_in] @ W_out``.
 
     Parameters
@@ -537,8 +539,7 @@ class Readout(_Base):
         Default 1 after a spiking layer, 0 after a float output.
     per_neuron, freeze, tau_range : as for the layers.
     """
-    _decays = (("tau_out", "kappa"),)
-    _plain = ()
+    spec = READOUT_SPEC
     spiking = False
 
     def __init__(self, n_in, n_out, *, W_out=None, delay_in=None, per_neuron=(), freeze=(),
@@ -546,7 +547,7 @@ class Readout(_Base):
         self.n_in = _check_int("n_in", n_in, 1)
         self.n = _check_int("n_out", n_out, 1)
         self.delay_in = None if delay_in is None else _check_int("delay_in", delay_in, 0)
-        self._init_params(self.n, kwargs, {"tau_out": 20.0}, per_neuron, freeze, tau_range)
+        self._init_params(self.n, kwargs, per_neuron, freeze, tau_range)
         if W_out is None:
             W_out = kaiming_uniform(np.random.default_rng(seed), (self.n_in, self.n), self.n_in)
         W_out = np.asarray(W_out, dtype=np.float64)
@@ -567,6 +568,7 @@ class ResidualBlock:
     ``b_lin`` ``(layer.n_in,)``; the layer's own parameters are named
     ``layer.<name>``."""
     spiking = False
+    spec = None  # its parameters are W_lin, b_lin and those of its layer
 
     def __init__(self, layer, *, W_lin=None, b_lin=None, freeze=(), seed=None):
         if not isinstance(layer, _Spiking):
@@ -626,7 +628,7 @@ class SNN:
     Parameters
     ----------
     layers : list of LIFLayer, ALIFLayer, LIBLayer, ResidualBlock
-    readout : Readout, optional
+    readout : ReadoutLayer, optional
     dt : float, ms
         Step used to turn time constants into decays.
     dtype : numpy.float32 or numpy.float64
@@ -659,8 +661,8 @@ class SNN:
                 raise ValueError(f"layers[{k}].n_in = {L.n_in} does not match layers[{k - 1}] "
                                  f"width {layers[k - 1].n}")
         if readout is not None:
-            if not isinstance(readout, Readout):
-                raise TypeError(f"readout must be a Readout; got {type(readout).__name__}")
+            if not isinstance(readout, ReadoutLayer):
+                raise TypeError(f"readout must be a ReadoutLayer; got {type(readout).__name__}")
             if readout.n_in != layers[-1].n:
                 raise ValueError(f"readout.n_in = {readout.n_in} does not match the last layer "
                                  f"width {layers[-1].n}")
@@ -701,7 +703,7 @@ class SNN:
     def clamp_time_constants(self):
         """Clamp every time constant into its module's ``tau_range``."""
         for _, m in self._modules():
-            if hasattr(m, "_decays"):
+            if m.spec is not None:
                 m.clamp_time_constants()
 
     def source_delay(self, k):

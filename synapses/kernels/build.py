@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit
 
-from simcore.kernels.rng import next_u64
+from simcore.base.kernels.rng import next_u64
 
 
 @njit(cache=True, inline="always")

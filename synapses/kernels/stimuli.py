@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit
 
-from .rng import poisson
+from simcore.base.kernels.rng import poisson
 
 
 @njit(cache=True)

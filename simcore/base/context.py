@@ -14,6 +14,8 @@ class BuildContext:
     dt: float
     seed: int
     dtype: np.dtype
+    #: steps per kernel call; monitors size their per-step buffers for it (results do not depend on it)
+    chunk_steps: int = 10_000
 
     def describe(self) -> dict:
         return {"batch_size": self.batch_size, "dt": self.dt, "seed": self.seed, "dtype": np.dtype(self.dtype).name}

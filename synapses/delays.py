@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .clock import ms_to_steps
-from .distributions import Distribution, realize
-from .errors import check_finite
+from simcore.base.clock import ms_to_steps
+from simcore.base.distributions import Distribution, realize
+from simcore.base.errors import check_finite
 
 
 def delays_to_steps(delay_ms, delay_steps, n_pre: int, dt: float, rng) -> np.ndarray:

@@ -5,6 +5,9 @@ and what was expected (STYLE.md, Errors).
 """
 from __future__ import annotations
 
+import builtins
+import keyword
+
 import numpy as np
 
 
@@ -57,3 +60,29 @@ def as_array(value, shape: tuple, name: str) -> np.ndarray:
 def as_vector(value, n: int, name: str) -> np.ndarray:
     """A scalar or ``(n,)`` array as a float64 ``(n,)`` array."""
     return as_array(value, (n,), name)
+
+
+#: names that may not name a state variable, parameter or receptor (they would shadow Python)
+_RESERVED = frozenset(dir(builtins)) | {"np", "prange", "njit", "math"}
+
+
+def check_identifier(name, what: str) -> str:
+    """A name that reaches generated code: a Python identifier, not a keyword, builtin or private name.
+
+    ``what`` says what the name is for, e.g. ``"receptor of LIFBio"``.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str; got {name!r} ({type(name).__name__})")
+    if not name.isidentifier() or keyword.iskeyword(name) or name in _RESERVED or name.startswith("_"):
+        raise ValueError(f"{what} {name!r} must be a Python identifier that is not a keyword, a builtin "
+                         "or a name starting with '_'")
+    return name
+
+
+def check_name(name, what: str = "name") -> str:
+    """A component's name: a non-empty str without '/' or control characters (it names HDF5 groups)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str; got {name!r} ({type(name).__name__})")
+    if not name or "/" in name or name in (".", "..") or any(not c.isprintable() for c in name):
+        raise ValueError(f"{what} {name!r} must be a non-empty string without '/' or control characters")
+    return name

@@ -1,4 +1,4 @@
-"""External stimuli, delivered in phase 2 of the step they are given for (d = 0, MODELS.md 2).
+"""External stimuli, delivered in phase 2 of the step they are given for (d = 0, docs/contract.md §2).
 
 =============== ==========================================================================
 stimulus        adds into the target receptor at step ``t``
@@ -14,25 +14,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import random as rnd
-from .clock import ms_to_steps
-from .context import BuildContext
-from .errors import as_vector, check_finite, check_int
+from simcore.base import random as rnd
+from simcore.base.clock import ms_to_steps
+from simcore.base.context import BuildContext
+from simcore.base.component import Component
+from simcore.base.errors import as_vector, check_finite, check_int, check_name
 from scipy import stats
 
 from .kernels.stimuli import current_array, poisson_input, poisson_input_shared, step_current
+from .projection import resolve_receptor as _receptor
 
 
-def _receptor(target, receptor):
-    from synapses.projection import resolve_receptor
+class Stimulus(Component):
+    """Base class: a component that adds into a receptor of ``target`` in phase 2 (``build``, ``emit``)."""
 
-    return resolve_receptor(target, receptor)
+    role = "stimulus"
+    emit_order = 0
 
+    def members(self) -> tuple:
+        return (self.target,)
 
-class Stimulus:
-    """Base class: ``build(ctx)`` then ``emit(kb)`` into the deliver section."""
+    def schedule(self) -> dict:
+        return {"deliver": [f"stimulus {self.name} -> {self.target.name}:{self.receptor}"]}
 
-    name: str | None = None
+    def _buffer(self, kb, p: str) -> str:
+        """The kernel name of the target receptor's buffer."""
+        return kb.arg(self.target.runtime.receptors[self.receptor], f"{p}_target")
 
     def describe(self) -> dict:
         return {"name": self.name, "stimulus": type(self).__name__, "target": self.target.name,
@@ -43,7 +50,7 @@ class CurrentInput(Stimulus):
     """An input array: ``(T, B, N)`` per sample or ``(T, N)`` shared by the batch."""
 
     def __init__(self, target, values, *, receptor=None, start_step: int = 0, name=None):
-        self.target, self.receptor, self.name = target, _receptor(target, receptor), name
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         arr = np.asarray(values)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"values must be numeric; got dtype {arr.dtype}")
@@ -64,7 +71,7 @@ class CurrentInput(Stimulus):
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
-        buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        buf = self._buffer(kb, p)
         kb.add("deliver", f"{kb.func(current_array, 'current_array')}(b, t, {kb.arg(self.kernel_values, p + '_values')}, "
                           f"{kb.arg(self.start_step, p + '_start')}, {buf})")
 
@@ -73,7 +80,7 @@ class StepCurrent(Stimulus):
     """A constant ``amplitude`` from ``start`` to ``stop`` ms (``stop=None``: to the end)."""
 
     def __init__(self, target, amplitude, *, start: float = 0.0, stop: float | None = None, receptor=None, name=None):
-        self.target, self.receptor, self.name = target, _receptor(target, receptor), name
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.amplitude = as_vector(amplitude, target.n, "amplitude")
         check_finite([start], "start")
         if start < 0:
@@ -91,7 +98,7 @@ class StepCurrent(Stimulus):
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
-        buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        buf = self._buffer(kb, p)
         kb.add("deliver", f"{kb.func(step_current, 'step_current')}(b, t, {kb.arg(self.kernel_amplitude, p + '_amp')}, "
                           f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.stop_step, p + '_stop')}, {buf})")
 
@@ -100,7 +107,7 @@ class PoissonInput(Stimulus):
     """``n_inputs`` Poisson trains at ``rate`` Hz with weight ``weight`` into every target neuron."""
 
     def __init__(self, target, n_inputs: int, rate, weight, *, receptor=None, name=None):
-        self.target, self.receptor, self.name = target, _receptor(target, receptor), name
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
         self.rate = as_vector(rate, target.n, "rate")
         if np.any(self.rate < 0):
@@ -124,12 +131,12 @@ class PoissonInput(Stimulus):
         self.kernel_weight = self.weight.astype(ctx.dtype)
         self.rng_state = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
 
-    def reset(self, ctx: BuildContext) -> None:
+    def reset_state(self, ctx: BuildContext) -> None:
         self.rng_state[...] = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
-        buf = kb.arg(self.target.buffers[self.receptor], f"{p}_target")
+        buf = self._buffer(kb, p)
         if self.cdf is not None:
             kb.add("deliver", f"{kb.func(poisson_input_shared, 'poisson_input_shared')}(b, t, "
                               f"{kb.arg(self.cdf, p + '_cdf')}, {kb.arg(self.kernel_weight.dtype.type(self.kernel_weight[0]), p + '_w')}, "
@@ -142,3 +149,10 @@ class PoissonInput(Stimulus):
     def describe(self):
         return {**super().describe(), "n_inputs": self.n_inputs, "rate_hz": float(self.rate.mean()),
                 "weight": float(self.weight.mean())}
+
+    def state_arrays(self) -> dict:
+        return {"rng": self.rng_state} if hasattr(self, "rng_state") else {}
+
+
+def _optional_name(name):
+    return None if name is None else check_name(name)

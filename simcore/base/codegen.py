@@ -1,12 +1,12 @@
 """Generate, compile and cache the jitted chunk kernel of a network.
 
 The engine does not branch on model names. Each component of a network
-(population, projection, stimulus, monitor) contributes a few lines of Python
-to one generated function, ``run_chunk``, which steps every sample of the batch
+(population, projection, stimulus, monitor; :mod:`simcore.base.component`)
+contributes a few lines of Python to one generated function, ``run_chunk``, which steps every sample of the batch
 through a range of steps (a *chunk*)::
 
     def run_chunk(pos, base, stop, <arrays>):
-        for b in prange(B):                # samples are independent (MODELS.md 5)
+        for b in prange(B):                # samples are independent (docs/contract.md §5)
             t = pos[b]
             while t < stop:
                 <ready>     # monitors: stop early when a buffer could overflow
@@ -20,7 +20,7 @@ through a range of steps (a *chunk*)::
 Phase 1 of a population reads only its own state and phase 2 only fills
 receptor buffers from queue slots written in earlier steps (d >= 1), so
 running each population's phases 1-4 in one pass, after every buffer of the
-step is filled, gives exactly the phase-by-phase order of MODELS.md 1.
+step is filled, gives exactly the phase-by-phase order of docs/contract.md §1.
 
 The source is written to a file named by the hash of its text and of every
 function it calls, imported as a real module and compiled with
@@ -33,6 +33,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+import stat
 import sys
 import tempfile
 import textwrap
@@ -44,22 +45,40 @@ from numba import njit, prange
 SECTIONS = ("ready", "deliver", "neurons", "emit", "record")
 
 
+def private_dir(path: str) -> str:
+    """``path`` as a folder only this user can write: created ``0700``, refused when not.
+
+    Generated modules are imported and run, so a folder that another user
+    owns or may write into could plant code: it raises ``PermissionError``.
+    """
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    st = os.stat(path)
+    uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+    if st.st_uid != uid or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(f"kernel cache folder {path!r} is owned by uid {st.st_uid} with mode "
+                              f"{stat.S_IMODE(st.st_mode):o}; it must belong to uid {uid} and not be writable "
+                              "by others (set SPIKESIM_CACHE_DIR to a private folder)")
+    return path
+
+
 def cache_dir() -> str:
-    """Folder of generated modules: ``$SPIKESIM_CACHE_DIR``, else ``~/.cache/spikesim``."""
+    """Folder of generated modules: ``$SPIKESIM_CACHE_DIR``, else ``~/.cache/spikesim`` (see :func:`private_dir`)."""
     root = os.environ.get("SPIKESIM_CACHE_DIR")
     if not root:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(base, "spikesim")
-    path = os.path.join(root, "generated")
     try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, ".write_test")
+        path = private_dir(os.path.join(root, "generated"))
+        probe = os.path.join(path, f".write_test.{os.getpid()}")
         with open(probe, "w"):
             pass
         os.remove(probe)
-    except OSError:
-        path = os.path.join(tempfile.gettempdir(), f"spikesim-{os.getuid() if hasattr(os, 'getuid') else 'u'}", "generated")
-        os.makedirs(path, exist_ok=True)
+    except PermissionError:
+        raise
+    except OSError:  # no writable home: a private folder of this user under the temp folder
+        user = os.getuid() if hasattr(os, "getuid") else "u"
+        path = private_dir(os.path.join(private_dir(os.path.join(tempfile.gettempdir(), f"spikesim-{user}")),
+                                        "generated"))
     return path
 
 
@@ -120,13 +139,15 @@ class KernelBuilder:
     the names ``b`` (sample), ``t`` (step), ``base`` and ``stop`` (the chunk).
     """
 
-    def __init__(self):
+    def __init__(self, dt: float):
         self._args: list[tuple[str, object]] = []
         self._arg_by_id: dict[int, str] = {}
         self._funcs: dict[str, object] = {}
         self._func_by_id: dict[int, str] = {}
         self._sections: dict[str, list[str]] = {s: [] for s in SECTIONS}
         self._names: set[str] = {"b", "t", "i", "k", "sample", "base", "stop", "pos", "np", "prange", "njit"}
+        #: the argument holding the step ``dt`` in ms (for phase functions that read ``dt``)
+        self.dt = self.arg(float(dt), "dt")
 
     def unique(self, hint: str) -> str:
         """A fresh identifier that starts with ``hint``."""
@@ -164,11 +185,19 @@ class KernelBuilder:
         self._func_by_id[key] = name
         return name
 
-    def add(self, section: str, code: str) -> None:
-        """Append a block of code (dedented) to ``section``."""
+    def add(self, section: str, code: str, comment: str | None = None) -> None:
+        """Append a block of code (dedented) to ``section``, after an optional one-line ``comment``.
+
+        The comment is escaped (``repr`` of each character that is not
+        printable), so no name a user chose can break out of it.
+        """
         if section not in self._sections:
             raise ValueError(f"section must be one of {SECTIONS}; got {section!r}")
-        self._sections[section].append(textwrap.dedent(code).strip("\n"))
+        block = textwrap.dedent(code).strip("\n")
+        if comment is not None:
+            safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in comment)
+            block = f"# {safe}\n{block}"
+        self._sections[section].append(block)
 
     @property
     def arg_values(self) -> tuple:
@@ -183,7 +212,7 @@ class KernelBuilder:
             body.extend(self._sections[section] or ["pass"])
         step = textwrap.indent("\n".join(body), " " * 12)
         return (
-            '"""Generated by spikesim.simcore.codegen; do not edit."""\n\n\n'
+            '"""Generated by spikesim.simcore.base.codegen; do not edit."""\n\n\n'
             f"def {name}({params}):\n"
             "    for sample in prange(pos.shape[0]):\n"
             "        b = np.int64(sample)  # prange indices are unsigned; keep integer arithmetic signed\n"

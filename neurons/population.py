@@ -1,0 +1,215 @@
+"""A population's arrays, and the code it writes into the network's kernel.
+
+This is where a :class:`neurons.base.NeuronModel` meets the engine: the
+model's per-neuron functions are called by name from generated code, so a
+user's model runs through exactly the path of the built-in ones
+(docs/contract.md §3.6). :class:`PopulationArrays` holds everything a built
+population owns; :class:`PopulationCode` writes phases 1-4 of one population.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simcore.base import random as rnd
+from simcore.base.context import BuildContext
+from simcore.base.kernels.rng import normal as rng_normal
+from simcore.base.kernels.rng import uniform as rng_uniform
+
+#: names a phase function may read besides state, receptors and parameters
+SPECIAL_ARGS = ("t", "dt", "s", "uniform", "normal")
+
+
+@dataclass
+class PopulationArrays:
+    """Every array of a built population (shapes: ``B`` batch, ``N`` neurons).
+
+    ``state``: ``(B, N)`` per state variable; ``receptors``: ``(B, N)`` input
+    summed over a step, read and zeroed by the population; ``params``:
+    ``(N,)`` kernel parameters in the run dtype; the spike list of the last
+    step (``spike_idx`` neuron, ``spike_code`` polarity, ``spike_val`` the
+    value the spike carries, ``spike_cnt[b]`` entries used); ``spike_flag``
+    ``(B, N)`` the spike code of every neuron; ``rng`` ``(B, 2)`` the
+    per-sample random streams.
+    """
+
+    state: dict
+    receptors: dict
+    params: dict
+    spike_idx: np.ndarray
+    spike_code: np.ndarray
+    spike_val: np.ndarray
+    spike_cnt: np.ndarray
+    spike_flag: np.ndarray
+    rng: np.ndarray
+
+    @classmethod
+    def allocate(cls, pop, ctx: BuildContext) -> "PopulationArrays":
+        """Draw parameters and initial state of ``pop`` and allocate its buffers."""
+        B, N, dtype = ctx.batch_size, pop.n, ctx.dtype
+        params = pop.realize_params(rnd.network_generator(ctx.seed, pop.name, rnd.PARAMS), ctx.dt)
+        arrays = cls(
+            state={var: np.empty((B, N), dtype=dtype) for var in pop.state_defaults()},
+            receptors={r: np.zeros((B, N), dtype=dtype) for r in pop.receptor_names()},
+            params={k: np.ascontiguousarray(np.broadcast_to(v, (N,)), dtype=dtype) for k, v in params.items()},
+            spike_idx=np.zeros((B, N), dtype=np.int32),
+            spike_code=np.zeros((B, N), dtype=np.int8),
+            spike_val=np.zeros((B, N), dtype=dtype),
+            spike_cnt=np.zeros(B, dtype=np.int64),
+            spike_flag=np.zeros((B, N), dtype=dtype),
+            rng=np.empty((B, 2), dtype=np.uint64),
+        )
+        arrays.redraw(pop, ctx)
+        return arrays
+
+    def redraw(self, pop, ctx: BuildContext) -> None:
+        """State back to its initial draw, buffers and spike lists emptied, streams restarted."""
+        for var, arr in self.state.items():
+            arr[...] = pop.initial_state(var, ctx.batch_size, ctx.dtype,
+                                         lambda b, v=var: rnd.sample_generator(ctx.seed, f"{pop.name}.{v}", rnd.INIT, b))
+        for buf in self.receptors.values():
+            buf[...] = 0
+        self.spike_cnt[...] = 0
+        self.spike_flag[...] = 0
+        self.rng[...] = rnd.stream_states(ctx.seed, pop.name, rnd.NOISE, ctx.batch_size)
+
+    def run_state(self) -> dict:
+        """The arrays a run continues from (checkpoints)."""
+        out = {f"state.{k}": v for k, v in self.state.items()}
+        out.update({f"receptor.{k}": v for k, v in self.receptors.items()})
+        out.update({"spike_idx": self.spike_idx, "spike_code": self.spike_code, "spike_val": self.spike_val,
+                    "spike_cnt": self.spike_cnt, "spike_flag": self.spike_flag, "rng": self.rng})
+        return out
+
+
+def check_phase_arguments(pop, arrays: PopulationArrays) -> None:
+    """Every name a phase function reads or updates exists; raise ``TypeError`` naming it."""
+    known = set(pop.state_defaults()) | set(pop.receptor_names()) | set(arrays.params) | set(SPECIAL_ARGS)
+    clash = set(arrays.params) & (set(pop.state_defaults()) | set(pop.receptor_names()))
+    if clash:
+        raise ValueError(f"{pop.model} derives kernel parameter(s) {sorted(clash)} named like a state variable "
+                         "or receptor; rename them")
+    fns = pop.phase_functions()
+    for phase, fn in fns.items():
+        for arg in fn.arg_names:
+            if arg not in known:
+                raise TypeError(
+                    f"{pop.model}.{phase} reads {arg!r}, which is not a state variable, receptor, "
+                    f"parameter or one of {SPECIAL_ARGS}; known names: {sorted(known)}")
+            if arg == "s" and phase not in ("reset", "output", "post"):
+                raise TypeError(f"{pop.model}.{phase} reads 's', which exists only in reset, output and post")
+        for var in fn.updates:
+            if var not in pop.state_defaults():
+                raise TypeError(f"{pop.model}.{phase} updates {var!r}, which is not a state variable")
+    if pop.receptor_names() and "deliver" not in fns:
+        raise TypeError(f"{pop.model} has receptors {pop.receptor_names()} but no deliver function")
+    if pop.spiking and "threshold" not in fns:
+        raise TypeError(f"{pop.model} is spiking but has no threshold function")
+
+
+class PopulationCode:
+    """Writes phases 1-4 of one population for sample ``b`` at step ``t``.
+
+    Two passes over the neurons. The *state pass* runs integrate, deliver,
+    threshold, reset and post; it has no data-dependent stores, so LLVM can
+    vectorise it: ``reset`` is computed for every neuron and kept where
+    ``s != 0`` (phase functions are pure; a reset that draws random numbers
+    is called only on spikes, to keep the streams of non-spiking neurons
+    untouched). The *spike pass* lists the spiking neurons (index, polarity,
+    the value ``output`` gives) for the delay queues and monitors.
+    """
+
+    def __init__(self, pop, arrays: PopulationArrays, kb):
+        self.pop, self.kb = pop, kb
+        self.fns = pop.phase_functions()
+        p = self.p = kb.unique(f"p_{pop.name}")
+        self.local = {var: f"{p}_{var}" for var in pop.state_defaults()}
+        self.local.update({r: f"{p}_in_{r}" for r in pop.receptor_names()})
+        self.state = {var: kb.arg(arr, f"{p}_{var}_arr") for var, arr in arrays.state.items()}
+        self.buf = {r: kb.arg(buf, f"{p}_{r}_buf") for r, buf in arrays.receptors.items()}
+        self.par = {k: _kernel_param(kb, arr, f"{p}_{k}") for k, arr in arrays.params.items()}
+        self.rng = kb.arg(arrays.rng, f"{p}_rng")
+        self.idx = kb.arg(arrays.spike_idx, f"{p}_spike_idx")
+        self.code = kb.arg(arrays.spike_code, f"{p}_spike_code")
+        self.val = kb.arg(arrays.spike_val, f"{p}_spike_val")
+        self.cnt = kb.arg(arrays.spike_cnt, f"{p}_spike_cnt")
+        self.flag = kb.arg(arrays.spike_flag, f"{p}_spike_flag")
+        self.s = f"{p}_s"
+
+    def emit(self) -> None:
+        lines = [f"for i in range({self.idx}.shape[1]):"] + _indent(self.state_pass(), 1)
+        if self.pop.spiking:
+            lines += self.spike_pass()
+        self.kb.add("neurons", "\n".join(lines), comment=f"population {self.pop.name!r} ({self.pop.model!r})")
+
+    # ----- the two passes
+    def state_pass(self) -> list:
+        body = [f"{self.local[v]} = {self.state[v]}[b, i]" for v in self.state]
+        for r in self.buf:
+            body += [f"{self.local[r]} = {self.buf[r]}[b, i]", f"{self.buf[r]}[b, i] = 0"]
+        for phase in ("integrate", "deliver"):
+            if phase in self.fns:
+                body.append(self.assign(phase))
+        body.append(f"{self.s} = {self.call('threshold')}" if "threshold" in self.fns else f"{self.s} = 0.0")
+        if "reset" in self.fns:
+            body += self.reset_lines()
+        if "post" in self.fns:
+            body.append(self.assign("post"))
+        if self.pop.spiking:
+            body.append(f"{self.flag}[b, i] = {self.s}")
+        return body + [f"{self.state[v]}[b, i] = {self.local[v]}" for v in self.state]
+
+    def reset_lines(self) -> list:
+        reset = self.fns["reset"]
+        if {"uniform", "normal"} & set(reset.arg_names):
+            return [f"if {self.s} != 0.0:", "    " + self.assign("reset")]
+        tmp = [f"{self.p}_reset_{v}" for v in reset.updates]
+        lines = [f"{', '.join(tmp)} = {self.call('reset')}"]
+        return lines + [f"{self.local[v]} = {t_} if {self.s} != 0.0 else {self.local[v]}"
+                        for v, t_ in zip(reset.updates, tmp)]
+
+    def spike_pass(self) -> list:
+        lines = [f"{self.cnt}[b] = 0", f"for i in range({self.idx}.shape[1]):", f"    {self.s} = {self.flag}[b, i]",
+                 f"    if {self.s} != 0.0:"]
+        spike = []
+        if "output" in self.fns:
+            spike += [f"{self.local[v]} = {self.state[v]}[b, i]" for v in self.fns["output"].arg_names
+                      if v in self.state]
+            value = self.call("output")
+        else:
+            value = self.s
+        spike += [f"k = {self.cnt}[b]", f"{self.idx}[b, k] = i", f"{self.code}[b, k] = np.int8({self.s})",
+                  f"{self.val}[b, k] = {value}", f"{self.cnt}[b] = k + 1"]
+        return lines + _indent(spike, 2)
+
+    # ----- calls of the model's functions
+    def call(self, phase: str) -> str:
+        fn = self.fns[phase]
+        name = self.kb.func(fn, f"{self.pop.model}_{phase}")
+        return f"{name}({', '.join(self.argument(a) for a in fn.arg_names)})"
+
+    def assign(self, phase: str) -> str:
+        return f"{', '.join(self.local[v] for v in self.fns[phase].updates)} = {self.call(phase)}"
+
+    def argument(self, name: str) -> str:
+        """The expression a phase function's argument ``name`` receives."""
+        if name in self.local:
+            return self.local[name]
+        if name in self.par:
+            return self.par[name]
+        special = {"t": "t", "dt": self.kb.dt, "s": self.s,
+                   "uniform": f"{self.kb.func(rng_uniform, 'rng_uniform')}({self.rng}, b)",
+                   "normal": f"{self.kb.func(rng_normal, 'rng_normal')}({self.rng}, b)"}
+        return special[name]
+
+
+def _kernel_param(kb, arr: np.ndarray, hint: str) -> str:
+    """A parameter as the kernel reads it: a scalar when uniform (hoisted, fewer loads), else ``name[i]``."""
+    if arr.size and np.all(arr == arr[0]):
+        return kb.arg(arr.dtype.type(arr[0]), hint)
+    return f"{kb.arg(arr, hint)}[i]"
+
+
+def _indent(lines: list, levels: int) -> list:
+    return ["    " * levels + line for line in lines]
