@@ -45,9 +45,9 @@ exponential synapses, random connectivity with ``p = 0.02``::
 
 The only change from the example is a synaptic delay (0.1 ms, one step, by
 default): the example has none, which in Brian2's schedule delivers a spike
-within the step it was emitted; spikesim's contract (MODELS.md section 2)
+within the step it was emitted; spikesim's contract (docs/contract.md §2)
 requires ``d >= 1``. With that delay Brian2's schedule (state update,
-threshold, synapses, reset) is the contract's (MODELS.md section 1 and 3.2):
+threshold, synapses, reset) is the contract's (docs/contract.md §1 and §3.2):
 input to ``ge``/``gi`` lands after the threshold, which only reads ``v``.
 
 *Brunel* is NEST's ``pynest/examples/brunel_delta_nest.py`` (Brunel 2000,
@@ -64,7 +64,7 @@ paper uses 10 mV); it is a parameter here, default 0 mV as in the example.
 Deviations of the Brian2 Brunel from NEST, all documented where they occur:
 Brian2 delivers synaptic input after the threshold of the step it arrives
 in, NEST before it (spikes therefore act one step later in Brian2); Brian2
-ends refractoriness one step earlier than ``iaf_psc_delta`` (MODELS.md 3.2
+ends refractoriness one step earlier than ``iaf_psc_delta`` (docs/contract.md §3.2
 states the same difference for ``iaf_psc_exp``). Input arriving during
 refractoriness is discarded in both (NEST's ``refractory_input = False``).
 
@@ -239,7 +239,7 @@ def _check_positive(name, value):
 
 
 def _check_steps(name, value_ms, dt_ms):
-    """floor(x/dt + 0.5) as in MODELS.md section 2; must be >= 1."""
+    """floor(x/dt + 0.5) as in docs/contract.md §2; must be >= 1."""
     steps = int(np.floor(value_ms / dt_ms + 0.5))
     if steps < 1:
         raise ValueError(
@@ -460,7 +460,7 @@ def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=0.
         targets this also reseeds NumPy's global generator (Brian2 draws from
         it).
     delay_ms : float
-        Synaptic delay (ms), >= one step (MODELS.md section 2).
+        Synaptic delay (ms), >= one step (docs/contract.md §2).
     dt_ms : float
         Time step (ms).
     threads : int

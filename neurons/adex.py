@@ -1,6 +1,6 @@
 """AdEx: adaptive exponential integrate-and-fire (Brette & Gerstner 2005), current input.
 
-An example of a user-defined model (MODELS.md 3.6), written only with the
+An example of a user-defined model (docs/contract.md §3.6), written only with the
 public model API (``NeuronModel``, ``updates``, reached as ``simcore.NeuronModel``
 and ``simcore.updates``) and numpy. This is
 the *plain current-input* variant: the receptor ``I`` is a current in pA

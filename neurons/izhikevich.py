@@ -1,4 +1,4 @@
-"""Izhikevich (2003) neuron, written only with the public model API (MODELS.md 3.6).
+"""Izhikevich (2003) neuron, written only with the public model API (docs/contract.md §3.6).
 
 Written as a user writes a model: nothing but ``NeuronModel`` and
 ``updates`` (``simcore.NeuronModel``, ``simcore.updates`` for a user; this
@@ -18,7 +18,7 @@ steps of 0.5 ms for ``v``; here ``dt`` is the caller's, e.g. 0.1 ms)::
     u <- u + dt*a*(b*v - u)
 
 ``I[t]`` is the receptor ``I``: the summed input of step ``t`` (stimuli and
-synapses), held for the step; as in the ML form (MODELS.md 1), phases 1 and 2
+synapses), held for the step; as in the ML form (docs/contract.md §1), phases 1 and 2
 fold into one update, written in ``deliver``. A spike (``v >= v_peak``) is
 decided on the new ``v`` and reset in the same step.
 

@@ -2,7 +2,7 @@
 
 Each connector builds CSR arrays over sources (``indptr`` int64 of length
 ``N_pre + 1``, ``indices`` int32 targets, sorted within a row) in time linear
-in the number of synapses, from the network's seeded generator (MODELS.md 5).
+in the number of synapses, from the network's seeded generator (docs/contract.md §5).
 ``allow_self`` matters only when a population connects to itself.
 
 =================== ==================================================================

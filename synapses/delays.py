@@ -1,4 +1,4 @@
-"""Per-neuron delay queues (MODELS.md 2); the kernels are in ``synapses.kernels.queue``.
+"""Per-neuron delay queues (docs/contract.md §2); the kernels are in ``synapses.kernels.queue``.
 
 A delay is an integer ``d >= 1`` steps; milliseconds become steps by
 ``floor(delay/dt + 0.5)``, and a result below one step is an error.

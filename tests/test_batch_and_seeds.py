@@ -1,4 +1,4 @@
-"""Batches and randomness (MODELS.md 5): sample b is the same in any batch; seeds reproduce;
+"""Batches and randomness (docs/contract.md §5): sample b is the same in any batch; seeds reproduce;
 run(a); run(b) equals run(a + b)."""
 import numpy as np
 import pytest

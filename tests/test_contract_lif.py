@@ -1,4 +1,4 @@
-"""Contract tests: ML-form LIF against values computed by hand from MODELS.md 3.1."""
+"""Contract tests: ML-form LIF against values computed by hand from docs/contract.md §3.1."""
 import numpy as np
 import pytest
 
@@ -16,7 +16,7 @@ def run_lif(I, *, beta=0.5, threshold=1.0, reset="subtract", dtype="float64", ba
 
 
 def test_subtract_reset_hand_computed():
-    # MODELS.md 3.1: u[t] = 0.5 u[t-1] + 0.6; spike when u >= 1, then u -= 1
+    # docs/contract.md §3.1: u[t] = 0.5 u[t-1] + 0.6; spike when u >= 1, then u -= 1
     I = np.full((6, 1), 0.6)
     spikes, trace = run_lif(I)
     expected = [0.6, 0.9, 0.05, 0.625, 0.9125, 0.05625]  # 1.05 -> 0.05, 1.05625 -> 0.05625

@@ -1,4 +1,4 @@
-"""Contract tests: biological LIF (MODELS.md 3.2) by hand and against closed-form solutions."""
+"""Contract tests: biological LIF (docs/contract.md §3.2) by hand and against closed-form solutions."""
 import math
 
 import numpy as np
@@ -23,7 +23,7 @@ def bio_net(n=1, *, stim=None, receptor="exc", init=None, monitors=("v", "g_exc"
 
 
 def test_exact_propagation_two_receptors_by_hand():
-    # one pulse into each receptor at step 0, then free evolution (MODELS.md 3.2 phase 1)
+    # one pulse into each receptor at step 0, then free evolution (docs/contract.md §3.2 phase 1)
     T = 30
     exc = np.zeros((T, 1)); exc[0, 0] = 3.0
     net = sc.Network()

@@ -1,4 +1,4 @@
-"""Delay queues (MODELS.md 2): a spike of i at step t arrives in phase 2 of step t + d_i."""
+"""Delay queues (docs/contract.md §2): a spike of i at step t arrives in phase 2 of step t + d_i."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""ALIF (MODELS.md 3.3): hand-computed traces, a naive reference, parameters and errors.
+"""ALIF (docs/contract.md §3.3): hand-computed traces, a naive reference, parameters and errors.
 
 Evidence: contract (values computed by hand from the equations of 3.3) and
 parity (the engine against ``alif_step_reference``, a naive numpy transcription
@@ -12,7 +12,7 @@ from neurons import ALIF
 
 
 def alif_step_reference(u, a, I, beta, rho, threshold, b_adapt, reset="subtract"):
-    """One step of MODELS.md 3.3 on ``(B, N)`` arrays; returns ``u, a, s``."""
+    """One step of docs/contract.md §3.3 on ``(B, N)`` arrays; returns ``u, a, s``."""
     u = beta * u + I
     A = threshold + b_adapt * a
     s = (u - A >= 0).astype(u.dtype)
@@ -78,7 +78,7 @@ def test_matches_naive_reference_over_60_steps(rng):
 
 
 def test_float32_run_matches_float32_reference(rng):
-    # float32 arithmetic throughout (MODELS.md 4: same spikes as the dense mode for the same dtype)
+    # float32 arithmetic throughout (docs/contract.md §4: same spikes as the dense mode for the same dtype)
     T, B, N = 80, 2, 40
     f32 = np.float32
     I = rng.normal(0.4, 0.6, (T, B, N)).astype(f32)

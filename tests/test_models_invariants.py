@@ -1,4 +1,4 @@
-"""Invariants over every registered neuron model (MODELS.md 5 and 3), checked with hypothesis.
+"""Invariants over every registered neuron model (docs/contract.md §5 and §3), checked with hypothesis.
 
 * a sample run alone equals that sample inside a batch of 3 (same spikes,
   same state, bit for bit), for random per-sample current inputs;

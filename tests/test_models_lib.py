@@ -1,4 +1,4 @@
-"""LIB, the dual-trace bipolar neuron (MODELS.md 3.4): hand-computed traces and references.
+"""LIB, the dual-trace bipolar neuron (docs/contract.md §3.4): hand-computed traces and references.
 
 Evidence: contract (values computed by hand from the equations of 3.4, all
 exact in binary), parity with ``lib_step_reference`` (a naive numpy
@@ -24,7 +24,7 @@ UNEQUAL = dict(alpha_pos=0.5, alpha_neg=0.25, beta_pos=0.5, beta_neg=0.75, gamma
 
 
 def lib_step_reference(st, I, p):
-    """One step of MODELS.md 3.4 on ``(B, N)`` arrays, in the written order; returns ``s, out``."""
+    """One step of docs/contract.md §3.4 on ``(B, N)`` arrays, in the written order; returns ``s, out``."""
     st["syn_p"] = p["alpha_pos"] * st["syn_p"] + np.maximum(I, 0.0)
     st["syn_n"] = p["alpha_neg"] * st["syn_n"] + np.minimum(I, 0.0)
     drive = st["syn_p"] + st["syn_n"] + p["rec_weight_pos"] * st["rec_p"] + p["rec_weight_neg"] * st["rec_n"] + p["bias"]
@@ -184,7 +184,7 @@ def test_random_inputs_per_neuron_parameters_match_reference(rng):
 
 
 def test_float32_run_matches_float32_reference(rng):
-    # float32 arithmetic throughout, as the dense mode does (MODELS.md 4: same dtype, same spikes)
+    # float32 arithmetic throughout, as the dense mode does (docs/contract.md §4: same dtype, same spikes)
     T, B, N = 80, 2, 40
     f32 = np.float32
     p = {k: rng.uniform(0.5, 0.95, N).astype(f32) for k in

@@ -1,4 +1,4 @@
-"""Readout leaky integrator (MODELS.md 3.5): hand-computed trace, time constant, no spikes, errors."""
+"""Readout leaky integrator (docs/contract.md §3.5): hand-computed trace, time constant, no spikes, errors."""
 import numpy as np
 import pytest
 

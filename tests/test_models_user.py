@@ -1,4 +1,4 @@
-"""User-defined models (MODELS.md 3.6): Izhikevich (2003) and AdEx written with the public API only.
+"""User-defined models (docs/contract.md §3.6): Izhikevich (2003) and AdEx written with the public API only.
 
 Evidence: the published firing patterns (Izhikevich 2003 RS and FS, Naud et
 al. 2008 tonic AdEx) for a step input, naive references

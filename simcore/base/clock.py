@@ -1,4 +1,4 @@
-"""Time: integer steps, ``dt`` in ms, and the rounding rule of MODELS.md section 2.
+"""Time: integer steps, ``dt`` in ms, and the rounding rule of docs/contract.md §2.
 
 Time is an integer step; ``t = step * dt`` is derived, never accumulated.
 """
@@ -22,7 +22,7 @@ def check_dt(dt) -> float:
 
 
 def ms_to_steps(value_ms, dt: float, name: str, minimum: int = 0) -> np.ndarray:
-    """Round milliseconds to steps, ``floor(value/dt + 0.5)`` (MODELS.md 2).
+    """Round milliseconds to steps, ``floor(value/dt + 0.5)`` (docs/contract.md §2).
 
     Raises when a result falls below ``minimum`` (no silent clamp).
     """

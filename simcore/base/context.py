@@ -8,7 +8,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class BuildContext:
-    """Settings of a built network: they live apart from model parameters (STYLE.md)."""
+    """Settings of a built network: they live apart from model parameters (docs/architecture.md)."""
 
     batch_size: int
     dt: float

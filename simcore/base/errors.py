@@ -1,7 +1,7 @@
 """Validation helpers shared by the API layer, and spikesim's warning class.
 
 Every check raises before any work starts and names the parameter, the value
-and what was expected (STYLE.md, Errors).
+and what was expected, and gives a hint where one helps.
 """
 from __future__ import annotations
 

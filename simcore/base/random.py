@@ -1,4 +1,4 @@
-"""Seeding of the per-sample random streams (MODELS.md section 5).
+"""Seeding of the per-sample random streams (docs/contract.md §5).
 
 A stream is named by ``(seed, key, purpose, sample)``: the same seed gives the
 same numbers run after run, and sample ``b`` gets the same numbers whatever the

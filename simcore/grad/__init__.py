@@ -1,4 +1,4 @@
-"""Dense-gradient (BPTT) mode of spikesim (MODELS.md section 4).
+"""Dense-gradient (BPTT) mode of spikesim (docs/contract.md §4).
 
 Recurrent spiking layers (LIF, ALIF, LIB dual-trace) with dense weights and
 per-neuron recurrent delays, a leaky-integrator readout and residual blocks;

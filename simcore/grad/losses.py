@@ -1,4 +1,4 @@
-r"""Losses and regularisers of the dense-gradient mode (MODELS.md section 4).
+r"""Losses and regularisers of the dense-gradient mode (docs/contract.md §4).
 
 Every function returns ``(value, grad)`` where ``grad`` has the shape of the
 array it differentiates (``y`` for the losses, the spike events ``n`` for

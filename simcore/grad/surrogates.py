@@ -1,6 +1,6 @@
 """Spike functions and surrogate gradients of the dense-gradient mode.
 
-MODELS.md section 4: the backward pass replaces ``dH/dx`` by a surrogate
+docs/contract.md §4: the backward pass replaces ``dH/dx`` by a surrogate
 ``sigma'(x)`` with ``x = u - threshold`` (ALIF: ``x = u - A``; LIB:
 ``x = m - theta_pos`` and ``x = -m - theta_neg``):
 

@@ -1,4 +1,4 @@
-"""Per-neuron delay queues (MODELS.md 2): emit (phase 5) and deliver (phase 2).
+"""Per-neuron delay queues (docs/contract.md §2): emit (phase 5) and deliver (phase 2).
 
 The queue of a projection is a ring of ``D = max(d) + 1`` slots; slot
 ``t % D`` lists, per sample, the sources whose spikes arrive at step ``t``

@@ -1,4 +1,4 @@
-"""Contract checks of the dense mode against hand-computed values (MODELS.md
+"""Contract checks of the dense mode against hand-computed values (docs/contract.md
 3.1, 3.5, 4) and invariants (thread count, initial state), plus a smoke run
 of the BPTT benchmark at a tiny size."""
 import numba

@@ -1,4 +1,4 @@
-"""Gradient checks (MODELS.md section 4): with the spike function replaced by
+"""Gradient checks (docs/contract.md §4): with the spike function replaced by
 a steep sigmoid in both passes, the analytic backward pass equals central
 finite differences in float64 to 1e-6 relative."""
 import numpy as np

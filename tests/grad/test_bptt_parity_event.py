@@ -1,5 +1,5 @@
 """Parity: the dense forward pass and the event-driven engine give identical
-spikes for the same network and input (MODELS.md section 4, first bullet),
+spikes for the same network and input (docs/contract.md §4, first bullet),
 in float32 and float64, both ways through the bridge."""
 import numpy as np
 import pytest

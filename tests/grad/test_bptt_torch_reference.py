@@ -1,6 +1,6 @@
 """Gradients against an independent autograd implementation (PyTorch, float64),
 with Heaviside spikes and each surrogate, reset in the graph or detached
-(MODELS.md section 4).  Skipped without torch."""
+(docs/contract.md §4).  Skipped without torch."""
 import math
 
 import numpy as np
@@ -41,7 +41,7 @@ def neg(x):
 
 
 def torch_forward(model, x, surrogate):
-    """Independent re-implementation of MODELS.md 3.x + 4 for one layer and a readout."""
+    """Independent re-implementation of docs/contract.md §3.x + 4 for one layer and a readout."""
     L = model.layers[0]
     R = model.readout
     H = spike_fn(surrogate)

@@ -3,7 +3,7 @@
 Every stochastic component (a Poisson source, a noisy neuron model) owns a
 state array of shape ``(B, 2)`` uint64, one independent stream per sample, so
 sample ``b`` draws the same numbers whatever the batch size and whatever the
-number of threads (MODELS.md section 5). Streams are seeded from
+number of threads (docs/contract.md §5). Streams are seeded from
 ``numpy.random.SeedSequence`` by :func:`simcore.base.random.stream_states`.
 """
 import math

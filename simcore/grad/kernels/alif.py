@@ -1,4 +1,4 @@
-"""Dense-mode ALIF kernels (MODELS.md 3.3 and 4); see ``simcore.grad.layers``.
+"""Dense-mode ALIF kernels (docs/contract.md §3.3 and §4); see ``simcore.grad.layers``.
 
 ``A[t] = threshold + b_adapt*a[t-1]``, ``x = u[t] - A[t]``; reset codes
 0 subtract (``u -= A*s``), 1 zero, 2 none; ``a[t] = rho*a[t-1] + s[t]``.

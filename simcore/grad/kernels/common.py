@@ -1,5 +1,5 @@
 """Spike functions, surrogate derivatives and the projection kernels shared by
-all dense-mode layers (MODELS.md section 4).
+all dense-mode layers (docs/contract.md §4).
 
 Spike-function codes (``SpikeSpec.mode``): 0 Heaviside ``H(x) = x >= 0``;
 1 smooth sigmoid ``sigmoid(k*x)`` in the forward pass with its exact
@@ -223,7 +223,7 @@ def delayed_outer_grad(vals, gI, delays, dW, n_chunks):
 
 @njit(cache=True, inline="always")
 def reset_post(u_pre, sv, amount, reset):
-    """Membrane after the reset (MODELS.md 3.1, 3.3): ``reset`` 0 subtract ``amount*s``
+    """Membrane after the reset (docs/contract.md §3.1, 3.3): ``reset`` 0 subtract ``amount*s``
     (the threshold, or ALIF's effective threshold ``A``), 1 zero, 2 none."""
     if reset == 0:
         return u_pre - amount * sv

@@ -1,4 +1,4 @@
-"""Dense-mode LIB (dual-trace bipolar) kernels (MODELS.md 3.4 and 4); see
+"""Dense-mode LIB (dual-trace bipolar) kernels (docs/contract.md §3.4 and §4); see
 ``simcore.grad.layers``.
 
 Parameters come as a ``(13, N)`` array ``P`` whose rows are, in order,

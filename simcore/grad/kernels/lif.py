@@ -1,4 +1,4 @@
-"""Dense-mode LIF kernels (MODELS.md 3.1 and 4); see ``simcore.grad.layers``.
+"""Dense-mode LIF kernels (docs/contract.md §3.1 and §4); see ``simcore.grad.layers``.
 
 Reset codes: 0 subtract, 1 zero, 2 none.  Forward stores ``u_pre`` (the
 membrane after integrate+deliver, before reset) and ``s``; the backward pass
