@@ -32,7 +32,6 @@ LIB_SPEC = ParamSpec(
 class LIB(NeuronModel):
     """Dual-trace bipolar neuron, docs/contract.md §3.4.
 
-
     Every trace has a positive and a negative half, each with its own decay; the
     true value is their sum. Per neuron, at step ``t`` (``[x]+ = max(x, 0)``,
     ``[x]- = min(x, 0)``, ``H(x) = 1 if x >= 0``)::

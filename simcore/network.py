@@ -36,6 +36,8 @@ DTYPES = ("float32", "float64")
 MAX_CHUNK_STEPS = 10_000
 #: bytes the per-step monitor buffers (state, rate) may take; bounds the chunk length
 CHUNK_BUFFER_BYTES = 64 << 20
+#: a run of more steps than this gets a warning with an estimate (a dt given in s instead of ms?)
+LONG_RUN_STEPS = 10**9
 #: signals that stop a run at the next chunk boundary (the recording keeps everything before)
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 
@@ -211,6 +213,9 @@ class Network:
             raise TypeError(f"callback must be callable; got {callback!r}")
         step_dt = self.ctx.dt if self.ctx is not None else check_dt(0.1 if dt is None else dt)
         n = duration_to_steps(duration, steps, step_dt)  # validated before anything is built
+        if n > LONG_RUN_STEPS:
+            warnings.warn(f"this run has {n:.3g} steps (dt = {step_dt} ms); at 1 us per step of a small network "
+                          f"it takes {n * 1e-6 / 3600:.3g} hours or more", SpikesimWarning, stacklevel=2)
         if self.ctx is None:
             self.build(batch_size=1 if batch_size is None else batch_size, dt=0.1 if dt is None else dt,
                        seed=seed, dtype="float64" if dtype is None else dtype, chunk_steps=chunk_steps)

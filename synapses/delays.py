@@ -5,11 +5,17 @@ A delay is an integer ``d >= 1`` steps; milliseconds become steps by
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from simcore.base.clock import ms_to_steps
 from simcore.base.distributions import Distribution, realize
 from simcore.base.errors import check_finite
+
+
+#: longest delay in steps (the ring's slot arithmetic and its memory stay in range)
+MAX_DELAY_STEPS = 2**31
 
 
 def delays_to_steps(delay_ms, delay_steps, n_pre: int, dt: float, rng) -> np.ndarray:
@@ -29,6 +35,8 @@ def delays_to_steps(delay_ms, delay_steps, n_pre: int, dt: float, rng) -> np.nda
         steps = np.broadcast_to(arr, (n_pre,)) if arr.ndim == 0 else arr
         if steps.shape != (n_pre,):
             raise ValueError(f"delay_steps must be a scalar or have shape ({n_pre},) (one per source neuron); got shape {arr.shape}")
+        if np.any(steps >= MAX_DELAY_STEPS):
+            raise ValueError(f"delay_steps must be < {MAX_DELAY_STEPS} steps; got {int(np.max(steps))}")
         steps = steps.astype(np.int64)
         if steps.min() < 1:
             raise ValueError(f"delay_steps must be >= 1 step; got {int(steps.min())}")
@@ -40,7 +48,27 @@ def delays_to_steps(delay_ms, delay_steps, n_pre: int, dt: float, rng) -> np.nda
     values = realize(delay_ms, rng, n_pre, "delay")
     if np.any(values < 0):
         raise ValueError(f"delay must be >= 0 ms; got {values[values < 0][0]}")
-    return ms_to_steps(values, dt, "delay", minimum=1)
+    steps = ms_to_steps(values, dt, "delay", minimum=1)
+    if steps.max() >= MAX_DELAY_STEPS:
+        raise ValueError(f"delay {values.max()} ms is {int(steps.max())} steps at dt = {dt} ms; delays must be "
+                         f"< {MAX_DELAY_STEPS} steps")
+    return steps
+
+
+def queue_bytes(max_delay: int, batch_size: int, n_pre: int, dtype) -> int:
+    """Bytes of a delay queue: ``D = max_delay + 1`` slots of ``(B, N_pre)`` sources and values, and counts."""
+    D = int(max_delay) + 1
+    return D * batch_size * (n_pre * (4 + np.dtype(dtype).itemsize) + 8)
+
+
+def check_fits(nbytes: int, what: str) -> None:
+    """Raise a ``ValueError`` naming ``what`` when ``nbytes`` exceed this machine's memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if nbytes > total:
+        raise ValueError(f"{what} needs {nbytes / 2**30:.1f} GiB; this machine has {total / 2**30:.1f} GiB")
 
 
 class DelayQueue:

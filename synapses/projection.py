@@ -18,7 +18,7 @@ from simcore.base.context import BuildContext
 from simcore.base.distributions import Distribution
 from simcore.base.errors import check_finite, check_name
 from .connectors import Connector
-from .delays import DelayQueue, delays_to_steps
+from .delays import DelayQueue, check_fits, delays_to_steps, queue_bytes
 from .kernels.build import transpose_csr
 from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit
 
@@ -113,6 +113,8 @@ class Projection(Component):
         self.weights = np.ascontiguousarray(w, dtype=ctx.dtype)
         steps = delays_to_steps(self.delay, self.delay_steps_arg, pre.n, ctx.dt,
                                 rnd.network_generator(ctx.seed, self.name, rnd.DELAYS))
+        check_fits(queue_bytes(steps.max(), ctx.batch_size, pre.n, ctx.dtype),
+                   f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
         self.queue = DelayQueue(steps, ctx.batch_size, ctx.dtype)
         self.built = True
 

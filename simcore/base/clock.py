@@ -5,10 +5,11 @@ Time is an integer step; ``t = step * dt`` is derived, never accumulated.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from .errors import check_finite
+from .errors import SpikesimWarning, check_finite
 
 
 def check_dt(dt) -> float:
@@ -48,5 +49,11 @@ def duration_to_steps(duration, steps, dt: float) -> int:
         if steps < 0:
             raise ValueError(f"steps must be >= 0; got {steps}")
         return int(steps)
-    n = ms_to_steps(duration, dt, "duration", minimum=0)
-    return int(n)
+    n = int(ms_to_steps(duration, dt, "duration", minimum=0))
+    if n == 0 and duration > 0:
+        raise ValueError(f"duration {duration} ms rounds to 0 steps at dt = {dt} ms; give at least {dt / 2} ms "
+                         "or steps=")
+    if abs(n * dt - duration) > 1e-9 * max(1.0, abs(duration)):
+        warnings.warn(f"duration {duration} ms is not a whole number of steps of dt = {dt} ms; running {n} steps "
+                      f"({n * dt:g} ms)", SpikesimWarning, stacklevel=3)
+    return n

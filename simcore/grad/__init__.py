@@ -47,6 +47,8 @@ Speed: the kernels use Numba threads (``prange`` over the batch) and BLAS
 (recurrent adjoint, dense projections); on a loaded machine set
 ``OPENBLAS_NUM_THREADS`` / ``NUMBA_NUM_THREADS`` to the cores you own.
 """
+import warnings
+
 from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, Tape, kaiming_uniform
 from .losses import cross_entropy, mse, firing_rate_l2, branching_factor, accuracy
 from .surrogates import make_spike_spec, SURROGATES
@@ -64,8 +66,6 @@ __all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock",
 
 def __getattr__(name):
     if name == "Readout":  # the event engine's Readout is a population; the layer is ReadoutLayer
-        import warnings
-
         warnings.warn("simcore.grad.Readout is now simcore.grad.ReadoutLayer (simcore.Readout is the "
                       "event-driven population)", DeprecationWarning, stacklevel=2)
         return ReadoutLayer
