@@ -904,3 +904,13 @@ class SNN:
             np.dot(gI[d:].reshape(-1, W.shape[1]), np.ascontiguousarray(W.T),
                    out=g[:T - d].reshape(-1, shape[2]))
         return g
+
+
+def _append_spec_tables():
+    """Each layer's docstring ends with its model's parameter table (the event model shows the same)."""
+    for cls in (LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer):
+        table = "\n".join("        " + line for line in cls.spec.table().splitlines())
+        cls.__doc__ = f"{cls.__doc__.rstrip()}\n\n    Parameters of the model (docs/contract.md §3)::\n\n{table}\n"
+
+
+_append_spec_tables()
