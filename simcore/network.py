@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from monitors.recording import Recorder
+from simcore import checkpoint
 from simcore.base.clock import check_dt, duration_to_steps
 from simcore.base.codegen import KernelBuilder
 from simcore.base.component import ROLES, Component
@@ -322,6 +323,14 @@ class Network:
             comp.import_state(saved[comp.name])
         self.t = check_int(state["t"], "t", minimum=0)
         self._desynchronised = False
+
+    def store(self, path, *, overwrite: bool = False) -> None:
+        """Write a checkpoint (HDF5) of the current step: see :mod:`simcore.checkpoint`."""
+        checkpoint.store(self, path, overwrite=overwrite)
+
+    def restore(self, path) -> None:
+        """Continue from a checkpoint written by :meth:`store` of a network built by the same script."""
+        checkpoint.restore(self, path)
 
     def _require_built(self) -> None:
         if self.ctx is None:
