@@ -21,8 +21,8 @@ figures (spike raster, accuracy vs wait time up to 30 s, accuracy vs number
 of cues).  Checkpoints go to ``<out>/<variant>_ckpt.h5`` every
 ``--ckpt-every`` steps; ``--resume`` continues from one.
 
-Model (MODELS.md 3.1, 3.5 and 4)
---------------------------------
+Model (docs/contract.md §3.1, §3.5 and §4)
+------------------------------------------
 ``u[t] = beta*u[t-1] + x[t] @ W_in + sum_j W_rec[j, :] s_j[t - d_j]``,
 ``s[t] = H(u[t] - threshold)``, ``u[t] -= threshold*s[t]``;
 readout ``y[t] = kappa*y[t-1] + s[t] @ W_out`` (delay 0, as the reference
@@ -34,7 +34,7 @@ distance to the lattice centre and ``r_max`` the lattice diagonal, a neuron
 with ``r >= 0.2 r_max`` gets 80 extra steps and one with ``r >= 0.3 r_max``
 80 + 20 = 100, on top of the one-step transmission: delays of 1, 81 and
 101 steps for about 17.6 %, 42.4 % and 40 % of the neurons.  The delay is
-the *source* neuron's (spikesim's per-neuron delay queues, MODELS.md 2).
+the *source* neuron's (spikesim's per-neuron delay queues, docs/contract.md §2).
 
 Initialisation as the reference code: ``W_in = |U(-b, b)|`` with
 ``b = sqrt(6/40)`` (Kaiming-uniform, gain sqrt 2, fan = 40; positive, frozen:
@@ -56,7 +56,7 @@ reset, whose derivative ``1 - threshold`` per spike exceeds 1 in magnitude.
 
 Loss: ``CE(mean_{t in recall} y[t], label) + beta_bf * (B/T) * BF``, with
 ``BF = mean_b sum_t (S[t] - S[t-1])^2`` (``simcore.grad.branching_factor``,
-MODELS.md 4).  The reference code takes the mean over steps of the
+docs/contract.md §4).  The reference code takes the mean over steps of the
 *batch-summed* count difference squared; for independent samples that is
 ``B/T`` times ``BF``, hence the factor, which keeps the paper's
 ``beta_bf = 0.001`` meaningful.  Gradients are clipped to a global norm of
