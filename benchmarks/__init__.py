@@ -1,8 +1,16 @@
-"""spikesim's benchmark suite: ``python -m benchmarks [NAME ...] [--quick] [--json FILE]``.
+"""spikesim's benchmarks: ``python -m benchmarks [NAME ...] [--quick] [--json FILE]``.
 
-The benchmarks, the targets and how to read the output are described in
-``docs/benchmarks.md``; the runner and the benchmark functions live in
-:mod:`benchmarks.suite`. :mod:`benchmarks.reference` runs the same models in
-Brian2 and NEST when they are installed, :mod:`benchmarks.bare_csr` measures
-the bare-loop bound on spike delivery.
+* :mod:`benchmarks.runner`: the command line (selection, table, JSON Lines, machine line);
+* :mod:`benchmarks.cases`: one module per benchmark, each returning records;
+* :mod:`benchmarks.records`, :mod:`benchmarks.table`: the records and their table;
+* :mod:`benchmarks.timing`, :mod:`benchmarks.machine`: how spikesim is timed, what the machine is;
+* :mod:`benchmarks.references`: Brian2 and NEST, one module each, run in child processes
+  (:mod:`benchmarks.child`);
+* standalone scripts: :mod:`benchmarks.bare_csr` (the bare-loop delivery bound),
+  :mod:`benchmarks.delivery`, :mod:`benchmarks.bench_bptt`, :mod:`benchmarks.bench_models`,
+  :mod:`benchmarks.delaynet`.
+
+``docs/benchmarks.md`` describes the benchmarks, the targets and how to read the output.
+This package imports nothing on import, so that ``python -m benchmarks.startup_child``
+starts as fast as a bare interpreter.
 """

@@ -1,7 +1,7 @@
-"""``python -m benchmarks [NAME ...] [--quick] [--json FILE]``: see :func:`benchmarks.suite.main`."""
+"""``python -m benchmarks [NAME ...] [--quick] [--json FILE]``: see :mod:`benchmarks.runner`."""
 import sys
 
-from benchmarks.suite import main
+from benchmarks.runner import main
 
 if __name__ == "__main__":
     sys.exit(main())

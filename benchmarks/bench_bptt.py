@@ -9,9 +9,10 @@ branching-factor regulariser.  Batch 64, 2550 steps, float32.
 
 Each side runs in its own subprocess so that peak RSS (``ru_maxrss``) is
 measured per side; the JIT / first call is timed apart from the steady
-state.  Usage::
+state; each side is ``python -m benchmarks.bench_bptt --side ours|torch``.  Usage::
 
     python benchmarks/bench_bptt.py [--steps 2550] [--batch 64] [--repeats 3]
+    python -m benchmarks.bench_bptt [--steps 2550] [--batch 64] [--repeats 3]
 
 The torch side is skipped when torch is not installed.  Thread counts
 (``--threads``, default 1) are set for Numba, OpenBLAS/OpenMP and torch alike.
@@ -82,12 +83,12 @@ def run_ours(T, B, repeats, threads):
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from simcore.grad import LIFLayer, Readout, SNN, cross_entropy, branching_factor
+    from simcore.grad import LIFLayer, ReadoutLayer, SNN, cross_entropy, branching_factor
     x, labels, mask, delays = make_data(T, B)
     W_in, W_rec, W_out, tau_mem = init_weights()
     layer = LIFLayer(N_IN, N, tau_mem=tau_mem, threshold=np.ones(N), delays=delays,
                      W_in=W_in, W_rec=W_rec, self_connections=False, tau_range=(0.1, 50.0))
-    model = SNN([layer], Readout(N, N_OUT, W_out=W_out, tau_out=np.full(N_OUT, 20.0)),
+    model = SNN([layer], ReadoutLayer(N, N_OUT, W_out=W_out, tau_out=np.full(N_OUT, 20.0)),
                 dt=1.0, dtype=np.float32, surrogate="clamp_ramp")
 
     def step():
@@ -113,7 +114,8 @@ def run_ours(T, B, repeats, threads):
     tf = time.perf_counter() - t0
     return dict(side="spikesim", first_call_s=first, step_s=min(times), steps_s=times, cpu_s=min(cpu),
                 forward_s=tf, loss=loss, rate=rate, rss_before_mb=rss0,
-                peak_rss_mb=peak_rss_mb(), grad_norm=float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values()))))
+                peak_rss_mb=peak_rss_mb(),
+                grad_norm=float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values()))))
 
 
 def run_torch(T, B, repeats, threads):
@@ -229,12 +231,13 @@ def main(argv=None):
                     break
             except Exception:
                 break
-        cmd = [sys.executable, os.path.abspath(__file__), "--side", side, "--steps", str(a.steps),
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        cmd = [sys.executable, "-m", "benchmarks.bench_bptt", "--side", side, "--steps", str(a.steps),
                "--batch", str(a.batch), "--repeats", str(a.repeats), "--threads", str(a.threads)]
-        env = dict(os.environ)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         for var in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(a.threads)
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+        out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True, env=env).stdout
         res = json.loads(out.strip().splitlines()[-1])
         results[side] = res
         print(f"{res['side']:>9}: step {res['step_s']:.3f} s wall, {res['cpu_s']:.3f} s CPU "

@@ -1,7 +1,7 @@
 """Speed of a user-defined model against the built-in LIF, per neuron-step.
 
-Runs the built-in :class:`neurons.LIF` and the user-defined
-:class:`neurons.izhikevich.Izhikevich` (written with the public model API
+Runs the built-in :class:`simcore.LIF` and the user-defined
+:class:`simcore.Izhikevich` (written with the public model API
 only) in the same process, on the same network shape: one population of
 ``n`` neurons, batch ``B``, a constant StepCurrent, no synapses and no
 monitors, so the time is the neuron update of the generated kernel. The JIT
@@ -26,17 +26,15 @@ import numba
 import numpy as np
 
 import simcore as sc
-from neurons import ALIF, LIB
-from neurons.adex import AdEx
-from neurons.izhikevich import Izhikevich
 
 MODELS = {
     # (population factory, StepCurrent amplitude, dt in ms)
     "LIF": (lambda n: sc.LIF(n, tau_mem=20.0, threshold=1.0), 0.01, 0.1),
-    "Izhikevich": (lambda n: Izhikevich(n, a=0.02, b=0.2, c=-65.0, d=8.0), 10.0, 0.1),
-    "AdEx": (lambda n: AdEx(n), 800.0, 0.1),
-    "ALIF": (lambda n: ALIF(n, tau_mem=20.0, tau_adapt=200.0, threshold=1.0, b_adapt=0.05), 0.01, 0.1),
-    "LIB": (lambda n: LIB.single_trace(n, alpha=0.9, beta=0.95, theta=1.0, gamma=0.9, rec_weight=-0.05), 0.01, 0.1),
+    "Izhikevich": (lambda n: sc.Izhikevich(n, a=0.02, b=0.2, c=-65.0, d=8.0), 10.0, 0.1),
+    "AdEx": (lambda n: sc.AdEx(n), 800.0, 0.1),
+    "ALIF": (lambda n: sc.ALIF(n, tau_mem=20.0, tau_adapt=200.0, threshold=1.0, b_adapt=0.05), 0.01, 0.1),
+    "LIB": (lambda n: sc.LIB.single_trace(n, alpha=0.9, beta=0.95, theta=1.0, gamma=0.9, rec_weight=-0.05),
+            0.01, 0.1),
 }
 
 

@@ -21,8 +21,8 @@ figures (spike raster, accuracy vs wait time up to 30 s, accuracy vs number
 of cues).  Checkpoints go to ``<out>/<variant>_ckpt.h5`` every
 ``--ckpt-every`` steps; ``--resume`` continues from one.
 
-Model (docs/contract.md §3.1, 3.5 and 4)
---------------------------------
+Model (docs/contract.md §3.1, §3.5 and §4)
+------------------------------------------
 ``u[t] = beta*u[t-1] + x[t] @ W_in + sum_j W_rec[j, :] s_j[t - d_j]``,
 ``s[t] = H(u[t] - threshold)``, ``u[t] -= threshold*s[t]``;
 readout ``y[t] = kappa*y[t-1] + s[t] @ W_out`` (delay 0, as the reference
@@ -94,7 +94,7 @@ import time
 import h5py
 import numpy as np
 
-from simcore.grad import LIFLayer, Readout, SNN, branching_factor, cross_entropy
+from simcore.grad import LIFLayer, ReadoutLayer, SNN, branching_factor, cross_entropy
 from simcore.tasks import cue_accumulation
 
 log = logging.getLogger("benchmarks.delaynet")
@@ -148,7 +148,7 @@ def build_delaynet(n_rec=125, *, delays=True, seed=0, n_in=N_IN, tau_mem=45.0, t
     layer = LIFLayer(n_in, n_rec, delays=d, W_in=W_in, W_rec=W_rec, self_connections=False,
                      reset="subtract", detach_reset=detach_reset, tau_mem=tau_mem, threshold=threshold, freeze=("W_in",),
                      tau_range=(0.1, 50.0))
-    readout = Readout(n_rec, 2, W_out=W_out, delay_in=0, tau_out=tau_out, tau_range=(0.1, 50.0))
+    readout = ReadoutLayer(n_rec, 2, W_out=W_out, delay_in=0, tau_out=tau_out, tau_range=(0.1, 50.0))
     net = SNN([layer], readout, dt=1.0, dtype=dtype, surrogate="clamp_ramp")
     return net, d
 

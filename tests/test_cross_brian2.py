@@ -8,7 +8,7 @@ import pytest
 
 import simcore as sc
 
-reference = pytest.importorskip("benchmarks.reference")
+reference = pytest.importorskip("benchmarks.references.brian2")
 
 
 def test_cuba_spike_trains_match_brian2():

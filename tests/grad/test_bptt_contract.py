@@ -5,13 +5,13 @@ import numba
 import numpy as np
 import pytest
 
-from simcore.grad import LIFLayer, ALIFLayer, Readout, SNN, cross_entropy, branching_factor, firing_rate_l2
+from simcore.grad import LIFLayer, ALIFLayer, ReadoutLayer, SNN, cross_entropy, branching_factor, firing_rate_l2
 
 
 def test_lif_hand_computed_with_delay_and_readout():
     # one LIF neuron driven by a constant 0.6, beta 0.5, threshold 1, self-delay 2 with w = 0.25
     L = LIFLayer(1, 1, beta=0.5, threshold=1.0, delays=2, W_in=[[1.0]], W_rec=[[0.25]])
-    m = SNN([L], Readout(1, 1, kappa=0.5, W_out=[[2.0]]), dtype=np.float64)
+    m = SNN([L], ReadoutLayer(1, 1, kappa=0.5, W_out=[[2.0]]), dtype=np.float64)
     x = np.full((6, 1, 1), 0.6)
     tape = m.forward(x)
     u = tape.caches[0]["u_pre"][:, 0, 0]
@@ -56,7 +56,7 @@ def test_initial_state_is_used():
 def test_gradients_do_not_depend_on_thread_count():
     rng = np.random.default_rng(0)
     L = LIFLayer(3, 8, delays=rng.integers(1, 4, 8), seed=1, per_neuron=("tau_mem",))
-    m = SNN([L], Readout(8, 2, seed=2), dtype=np.float32)
+    m = SNN([L], ReadoutLayer(8, 2, seed=2), dtype=np.float32)
     x = rng.random((40, 6, 3)) * 2
     out = []
     n0 = numba.get_num_threads()

@@ -1,7 +1,7 @@
 """The usage example of simcore.grad's docstring runs (at a tiny size)."""
 import numpy as np
 
-from simcore.grad import (LIFLayer, Readout, SNN, MADGRAD, Regularizer, train_step, save, load)
+from simcore.grad import (LIFLayer, ReadoutLayer, SNN, MADGRAD, Regularizer, train_step, save, load)
 
 
 def test_delaynet_example_small(tmp_path):
@@ -12,7 +12,7 @@ def test_delaynet_example_small(tmp_path):
     delays = np.repeat([1, 8, 10], [42, 42, 41])
     layer = LIFLayer(40, 125, tau_mem=20.0, per_neuron=("tau_mem", "threshold"), delays=delays,
                      self_connections=False, tau_range=(0.1, 50.0), seed=0)
-    model = SNN([layer], Readout(125, 2, tau_out=20.0, per_neuron=("tau_out",), tau_range=(0.1, 50.0), seed=1),
+    model = SNN([layer], ReadoutLayer(125, 2, tau_out=20.0, per_neuron=("tau_out",), tau_range=(0.1, 50.0), seed=1),
                 dt=1.0, dtype=np.float32, surrogate="clamp_ramp")
     opt = MADGRAD(model.parameters(), lr=1e-2)
     mask = np.zeros(T, bool)

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from simcore.grad import (LIFLayer, LIBLayer, Readout, SNN, cross_entropy, mse, firing_rate_l2,
+from simcore.grad import (LIFLayer, LIBLayer, ReadoutLayer, SNN, cross_entropy, mse, firing_rate_l2,
                           make_spike_spec)
 
 
 def model():
-    return SNN([LIFLayer(3, 4, seed=0)], Readout(4, 2, seed=1))
+    return SNN([LIFLayer(3, 4, seed=0)], ReadoutLayer(4, 2, seed=1))
 
 
 def test_mask_of_wrong_length():

@@ -4,7 +4,7 @@ finite differences in float64 to 1e-6 relative."""
 import numpy as np
 import pytest
 
-from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock, SNN,
+from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN,
                           cross_entropy, mse, firing_rate_l2, branching_factor)
 
 T, B, NIN = 24, 2, 3
@@ -82,7 +82,7 @@ def check(model, loss_kind="ce", regs=(), seed=0, eps=2e-6, tol=1e-6, max_elems=
 
 def _model(layers, readout=True, **kw):
     n = layers[-1].n
-    ro = Readout(n, 2, tau_out=5.0, per_neuron=("tau_out",), seed=9) if readout else None
+    ro = ReadoutLayer(n, 2, tau_out=5.0, per_neuron=("tau_out",), seed=9) if readout else None
     opts = dict(dt=1.0, dtype=np.float64, spike_fn="sigmoid", sigmoid_k=4.0)
     opts.update(kw)
     return SNN(layers, ro, **opts)

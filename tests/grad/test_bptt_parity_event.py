@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 sc = pytest.importorskip("simcore")
-from simcore.grad import LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock, SNN  # noqa: E402
+from simcore.grad import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN  # noqa: E402
 from simcore.grad.bridge import to_network, from_network  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
@@ -39,7 +39,7 @@ def test_lif_stack_with_delays(dtype):
     L2 = LIFLayer(16, 6, tau_mem=8.0, delays=[1, 2, 3, 1, 2, 3], reset="zero", seed=2)
     L3 = LIFLayer(6, 5, beta=0.9, threshold=0.5, reset="none", recurrent=False, seed=3,
                   W_in=rng.uniform(0.0, 0.6, (6, 5)))
-    model = SNN([L1, L2, L3], Readout(5, 2, seed=4), dtype=dtype)
+    model = SNN([L1, L2, L3], ReadoutLayer(5, 2, seed=4), dtype=dtype)
     x = rng.random((T, B, 4)) * 1.5
     _assert_same_spikes(model, x)
 
@@ -94,6 +94,6 @@ def test_bridge_refuses_what_events_cannot_express():
     m = SNN([LIFLayer(3, 4, seed=0), LIFLayer(4, 2, delay_in=0, seed=1)])
     with pytest.raises(ValueError, match="delay_in=0"):
         to_network(m, x)
-    m = SNN([LIFLayer(3, 4, seed=0)], Readout(4, 2, delay_in=0, seed=1))
+    m = SNN([LIFLayer(3, 4, seed=0)], ReadoutLayer(4, 2, delay_in=0, seed=1))
     with pytest.raises(ValueError, match="readout"):
         to_network(m, x)

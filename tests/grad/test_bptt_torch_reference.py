@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from simcore.grad import LIFLayer, ALIFLayer, LIBLayer, Readout, SNN, cross_entropy, branching_factor  # noqa: E402
+from simcore.grad import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, SNN, cross_entropy, branching_factor  # noqa: E402
 
 T, B, NIN, N = 30, 3, 3, 5
 SURR = {"fast_sigmoid": lambda x, p: 1.0 / (1.0 + p * x.abs()) ** 2,
@@ -140,7 +140,7 @@ def compare(model, surrogate, T=T):
 
 
 def _model(layer, surrogate):
-    return SNN([layer], Readout(N, 2, tau_out=np.full(2, 6.0), seed=5), dtype=np.float64,
+    return SNN([layer], ReadoutLayer(N, 2, tau_out=np.full(2, 6.0), seed=5), dtype=np.float64,
                surrogate=surrogate)
 
 

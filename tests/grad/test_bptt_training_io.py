@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock, SNN, SGD, Adam,
+from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, SGD, Adam,
                           MADGRAD, clip_grad_norm, global_norm, Regularizer, train_step, fit,
                           save, load, load_parameters, cross_entropy)
 
@@ -13,7 +13,7 @@ from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, Readout, ResidualBlock,
 def tiny(dtype=np.float32, seed=0, **kw):
     L = LIFLayer(3, 5, tau_mem=10.0, per_neuron=("tau_mem", "threshold"), delays=[1, 2, 3, 1, 2],
                  self_connections=False, tau_range=(0.1, 50.0), seed=seed, **kw)
-    return SNN([L], Readout(5, 2, tau_out=np.full(2, 8.0), seed=seed + 1), dtype=dtype,
+    return SNN([L], ReadoutLayer(5, 2, tau_out=np.full(2, 8.0), seed=seed + 1), dtype=dtype,
                surrogate="clamp_ramp")
 
 
@@ -116,9 +116,9 @@ def test_frozen_parameters_get_no_gradient_and_do_not_move():
 def test_shared_parameter_gradient_is_sum_of_per_neuron():
     x, labels, mask = data()
     kw = dict(delays=[1, 2, 3, 1, 2], seed=3)
-    m_sh = SNN([LIFLayer(3, 5, tau_mem=10.0, threshold=0.8, **kw)], Readout(5, 2, seed=4), dtype=np.float64)
+    m_sh = SNN([LIFLayer(3, 5, tau_mem=10.0, threshold=0.8, **kw)], ReadoutLayer(5, 2, seed=4), dtype=np.float64)
     m_pn = SNN([LIFLayer(3, 5, tau_mem=10.0, threshold=0.8, per_neuron=("tau_mem", "threshold"), **kw)],
-               Readout(5, 2, seed=4), dtype=np.float64)
+               ReadoutLayer(5, 2, seed=4), dtype=np.float64)
     out = []
     for m in (m_sh, m_pn):
         tape = m.forward(x)
@@ -143,7 +143,7 @@ def _all_kinds_model(dtype):
                    delays=[1, 2, 1], seed=2)
     blk = ResidualBlock(ALIFLayer(4, 6, b_adapt=0.5, delays=2, seed=3), seed=4)
     return SNN([LIFLayer(2, 4, seed=1, detach_reset=True, reset="zero"), lib, LIFLayer(3, 4, recurrent=False, seed=6),
-                blk], Readout(4, 3, delay_in=0, kappa=0.9, freeze=("tau_out",), seed=5),
+                blk], ReadoutLayer(4, 3, delay_in=0, kappa=0.9, freeze=("tau_out",), seed=5),
                dtype=dtype, dt=0.5, surrogate="arctan", surrogate_param=3.0)
 
 
@@ -194,7 +194,7 @@ def test_plain_progress_without_tqdm(monkeypatch, caplog):
 def test_hdf5_keeps_decays_given_as_such(tmp_path):
     beta = np.array([0.95, 0.8, 0.61, 0.3, 0.99])
     L = LIFLayer(3, 5, beta=beta, seed=0)
-    m = SNN([L], Readout(5, 2, kappa=0.73, seed=1), dtype=np.float64)
+    m = SNN([L], ReadoutLayer(5, 2, kappa=0.73, seed=1), dtype=np.float64)
     np.testing.assert_array_equal(L.decay("tau_mem", m.dt), beta)
     save(m, tmp_path / "d.h5")
     m2 = load(tmp_path / "d.h5")

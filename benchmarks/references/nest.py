@@ -1,0 +1,187 @@
+"""Brunel's model A in NEST (``brunel_delta_nest.py``), timed like spikesim.
+
+Run in a child process by the suite (:func:`benchmarks.references.run_reference`)::
+
+    python -m benchmarks.references.nest --case brunel --kwargs '{"scale": 0.2}' --json out.json
+
+or call :func:`nest_brunel` directly. It returns the flat dict of
+:mod:`benchmarks.references.brian2` (``simulator`` ``"nest"``, ``target``
+``"nest"``) and raises :class:`ReferenceUnavailable` when NEST cannot be
+imported; NEST is imported inside the function only (importing it is slow
+and prints).
+
+The network is :func:`simcore.builtin.brunel`'s at the requested scale
+(:func:`~benchmarks.references.params.brunel_params`): ``iaf_psc_delta``
+neurons with its neuron parameters, ``V_reset`` included (10 mV, Brunel's
+value, where NEST's example script ships 0 mV), ``fixed_indegree``
+connections (multapses and autapses allowed, NEST's defaults) of weight
+``J`` and ``J_in`` with the builtin's delay, and one ``poisson_generator``
+of rate ``n_ext * nu_ext_hz`` whose independent train reaches every neuron
+with weight ``J_ext``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from benchmarks.references.common import (
+    ReferenceUnavailable,
+    base_versions,
+    check_int,
+    check_positive,
+    check_steps,
+    main_for,
+    run_times,
+)
+from benchmarks.references.params import brunel_params
+
+__all__ = ["CASES", "ReferenceUnavailable", "import_nest", "main", "nest_brunel"]
+
+
+def import_nest():
+    """Import NEST quietly or raise :class:`ReferenceUnavailable`."""
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    try:
+        import nest
+    except ImportError as exc:
+        raise ReferenceUnavailable(f"nest cannot be imported: {exc}; pip install nest-simulator") from exc
+    return nest
+
+
+def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
+    """Reset NEST's kernel and create the network; returns (excitatory, inhibitory, spike recorder)."""
+    nest.ResetKernel()
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    nest.resolution = float(dt_ms)
+    nest.local_num_threads = int(threads)
+    nest.rng_seed = int(seed)
+    nest.print_time = False
+    params = {"C_m": s["C_m"], "tau_m": s["tau_m"], "t_ref": s["t_ref"], "E_L": s["E_L"],
+              "V_reset": s["V_reset"], "V_m": s["V_m"], "V_th": s["V_th"]}
+    nodes_ex = nest.Create("iaf_psc_delta", s["NE"], params=params)
+    nodes_in = nest.Create("iaf_psc_delta", s["NI"], params=params)
+    noise = nest.Create("poisson_generator", params={"rate": s["p_rate_hz"]})
+    recorder = nest.Create("spike_recorder")
+    nest.CopyModel("static_synapse", "excitatory", {"weight": s["J"], "delay": s["delay"]})
+    nest.CopyModel("static_synapse", "inhibitory", {"weight": s["J_in"], "delay": s["delay"]})
+    everyone = nodes_ex + nodes_in
+    nest.Connect(noise, everyone, syn_spec={"synapse_model": "static_synapse", "weight": s["J_ext"],
+                                            "delay": s["delay"]})
+    nest.Connect(everyone, recorder)
+    nest.Connect(nodes_ex, everyone, {"rule": "fixed_indegree", "indegree": s["CE"]}, "excitatory")
+    nest.Connect(nodes_in, everyone, {"rule": "fixed_indegree", "indegree": s["CI"]}, "inhibitory")
+    return nodes_ex, nodes_in, recorder
+
+
+def _recurrent_synapses(nest, s: dict) -> int:
+    n_syn = int(nest.GetDefaults("excitatory")["num_connections"]) + int(
+        nest.GetDefaults("inhibitory")["num_connections"])
+    if n_syn != s["N"] * (s["CE"] + s["CI"]):
+        raise RuntimeError(f"NEST made {n_syn} recurrent synapses; expected {s['N'] * (s['CE'] + s['CI'])}")
+    return n_syn
+
+
+def _first_run_spikes(recorder, first_id: int, duration_ms: float, dt_ms: float) -> np.ndarray:
+    """Indices (0..N-1, excitatory first) of the neurons that spiked during the first timed run."""
+    events = recorder.get("events")
+    senders = np.asarray(events["senders"], dtype=np.int64)
+    times = np.asarray(events["times"], dtype=np.float64)
+    return senders[times <= duration_ms + dt_ms / 2] - first_id
+
+
+def nest_brunel(duration_ms=1000.0, scale=1.0, threads=1, seed=1, dt_ms=0.1, repeats=1) -> dict:
+    """Build, run and time :func:`simcore.builtin.brunel`'s network in NEST.
+
+    Timing: ``build_s`` from ``ResetKernel`` to the last ``Connect`` (the
+    example's "Building time"); ``compile_s`` is ``nest.Prepare`` (NEST is
+    compiled ahead; Prepare builds the presynaptic tables, NEST's warm-up);
+    then ``repeats`` timed ``nest.Run(duration_ms)``, ``run_s`` their median;
+    ``cleanup_s`` is ``nest.Cleanup``. NEST cannot reset a network's state,
+    so the runs follow one another: the first starts from ``V_m(0)`` as
+    spikesim's runs do, the later ones in the network's ongoing activity.
+    ``spikes``, ``mean_rate_hz`` and ``synaptic_events`` are those of the
+    first run (the same simulated interval as spikesim's); ``spikes_per_run``
+    lists every run's.
+
+    One ``spike_recorder`` records every neuron, in memory, so that
+    ``spikes`` is exact. ``synaptic_events`` is its expected value given the
+    spikes: with fixed in-degree a source's mean out-degree is ``N*CE/NE``
+    (excitatory) or ``N*CI/NI`` (inhibitory); the exact out-degrees are not
+    fetched because PyNEST 3.10's ``GetConnections`` makes one Python object
+    per synapse (tens of GB at scale 1). ``synaptic_events_method`` says
+    ``"expected"``.
+
+    Parameters
+    ----------
+    duration_ms : float
+        Simulated time of one run (ms).
+    scale : float
+        As :func:`simcore.builtin.brunel` (1: 12 500 neurons).
+    threads : int
+        ``nest.local_num_threads``.
+    seed : int
+        ``nest.rng_seed`` (connectivity and Poisson input), in [1, 2**31).
+    dt_ms : float
+        ``nest.resolution`` (ms).
+    repeats : int
+        Timed runs.
+    """
+    check_positive("duration_ms", duration_ms)
+    check_positive("dt_ms", dt_ms)
+    threads = check_int("threads", threads)
+    seed = check_int("seed", seed, 1, 2**31)
+    repeats = check_int("repeats", repeats)
+    s = brunel_params(scale)
+    check_steps("delay", s["delay"], dt_ms)
+    nest = import_nest()
+
+    t0 = time.perf_counter()
+    nodes_ex, _, recorder = _build(nest, s, dt_ms, threads, seed)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nest.Prepare()
+    compile_s = time.perf_counter() - t0
+    times, per_run = [], []
+    for _ in range(repeats):
+        before = int(recorder.get("n_events"))
+        t0 = time.perf_counter()
+        nest.Run(float(duration_ms))
+        times.append(time.perf_counter() - t0)
+        per_run.append(int(recorder.get("n_events")) - before)
+    t0 = time.perf_counter()
+    nest.Cleanup()
+    cleanup_s = time.perf_counter() - t0
+    return _result(nest, s, recorder, int(nodes_ex[0].global_id), duration_ms, dt_ms, threads,
+                   build_s=build_s, compile_s=compile_s, times=times, cleanup_s=cleanup_s, spikes_per_run=per_run)
+
+
+def _result(nest, s, recorder, first_id, duration_ms, dt_ms, threads, *, times, **fields) -> dict:
+    """The flat result dict of :func:`nest_brunel`, from the recorder's events of the first run."""
+    idx = _first_run_spikes(recorder, first_id, duration_ms, dt_ms)
+    spikes, n_exc_spk = int(idx.size), int(np.count_nonzero(idx < s["NE"]))
+    T = duration_ms / 1000.0
+    events = n_exc_spk * s["N"] * s["CE"] / s["NE"] + (spikes - n_exc_spk) * s["N"] * s["CI"] / s["NI"]
+    return dict(simulator="nest", model="brunel_delta", target="nest", threads=int(threads), **run_times(times),
+                spikes=spikes, mean_rate_hz=spikes / s["N"] / T, n_neurons=s["N"],
+                n_synapses=_recurrent_synapses(nest, s), synaptic_events=int(round(events)),
+                synaptic_events_method="expected",
+                external_events=int(round(s["N"] * s["p_rate_hz"] * T)),
+                rate_exc_hz=n_exc_spk / s["NE"] / T, rate_inh_hz=(spikes - n_exc_spk) / s["NI"] / T,
+                duration_ms=float(duration_ms), dt_ms=float(dt_ms), scale=s["scale"], V_reset=s["V_reset"],
+                versions=dict(base_versions(), nest=str(nest.__version__)), **fields)
+
+
+#: the cases ``python -m benchmarks.references.nest --case NAME`` runs
+CASES = {"brunel": nest_brunel}
+
+
+def main(argv=None) -> int:
+    """``python -m benchmarks.references.nest --case brunel [--kwargs JSON] --json FILE``."""
+    return main_for("nest", CASES, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
