@@ -73,7 +73,7 @@ from numba import njit
 
 from simcore.base.component import Component
 from simcore.base.distributions import Distribution, realize
-from simcore.base.errors import check_finite, check_identifier, check_int, check_name
+from simcore.base.errors import check_finite, check_identifier, check_int, check_memory, check_name
 from simcore.base.params import Param, ParamSpec
 from .population import SPECIAL_ARGS, PopulationArrays, PopulationCode, check_phase_arguments
 
@@ -135,6 +135,7 @@ class NeuronModel(Component):
 
     def __init__(self, n: int, *, name: str | None = None, init: dict | None = None, **params):
         self.n = check_int(n, "n", minimum=1)
+        check_memory(self.n * 8, f"a population of n = {self.n} neurons")
         self.name = None if name is None else check_name(name)
         self.model = type(self).__name__
         values = self.param_spec().resolve(params, self.model)
@@ -143,7 +144,7 @@ class NeuronModel(Component):
         self.param_values = values
         for key, value in self.param_values.items():
             if value is not None and not isinstance(value, Distribution):
-                realize(value, np.random.default_rng(0), self.n, f"{self.model}.{key}")
+                _check_param_value(value, self.n, f"{self.model}.{key}")
         self._check_names()
         init = dict(init or {})
         unknown = set(init) - set(self.state_defaults())
@@ -236,6 +237,9 @@ class NeuronModel(Component):
             if arr is not None and arr.ndim == 2 and arr.shape[0] != ctx.batch_size:
                 raise ValueError(f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
                                  f"({ctx.batch_size}, {self.n}) for batch_size={ctx.batch_size}")
+        item = np.dtype(ctx.dtype).itemsize
+        arrays = len(self.state_defaults()) + len(self.receptor_names()) + 3  # + spike value, flag, index
+        check_memory(ctx.batch_size * self.n * arrays * item, f"population {self.name!r} ({self.n} neurons)")
         self.runtime = PopulationArrays.allocate(self, ctx)
         check_phase_arguments(self, self.runtime)
 
@@ -294,6 +298,19 @@ class NeuronModel(Component):
 
     def __repr__(self):
         return f"{self.model}(n={self.n}, name={self.name!r})"
+
+
+def _check_param_value(value, n, name):
+    """A scalar or an ``(n,)`` array of finite numbers (checked without allocating ``n`` values)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise TypeError(f"{name} must be a number, an array of shape ({n},) or a Distribution; got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, an array of shape ({n},) or a Distribution; got {value!r}") from None
+    if arr.ndim != 0 and arr.shape != (n,):
+        raise ValueError(f"{name} must be a scalar or have shape ({n},); got shape {arr.shape}")
+    check_finite(arr, name)
 
 
 def _check_init(value, n, name):

@@ -5,8 +5,6 @@ A delay is an integer ``d >= 1`` steps; milliseconds become steps by
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from simcore.base.clock import ms_to_steps
@@ -25,6 +23,8 @@ def delays_to_steps(delay_ms, delay_steps, n_pre: int, dt: float, rng) -> np.nda
     if delay_steps is None and delay_ms is None:
         delay_steps = 1
     if delay_steps is not None:
+        if isinstance(delay_steps, (bool, str, bytes, dict)):
+            raise TypeError(f"delay_steps must be an int or an array of ints; got {delay_steps!r}")
         arr = np.asarray(delay_steps)
         if arr.dtype.kind == "f":
             check_finite(arr, "delay_steps")
@@ -60,15 +60,6 @@ def queue_bytes(max_delay: int, batch_size: int, n_pre: int, dtype) -> int:
     D = int(max_delay) + 1
     return D * batch_size * (n_pre * (4 + np.dtype(dtype).itemsize) + 8)
 
-
-def check_fits(nbytes: int, what: str) -> None:
-    """Raise a ``ValueError`` naming ``what`` when ``nbytes`` exceed this machine's memory."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return
-    if nbytes > total:
-        raise ValueError(f"{what} needs {nbytes / 2**30:.1f} GiB; this machine has {total / 2**30:.1f} GiB")
 
 
 class DelayQueue:

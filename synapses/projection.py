@@ -16,9 +16,9 @@ from simcore.base import random as rnd
 from simcore.base.component import Component
 from simcore.base.context import BuildContext
 from simcore.base.distributions import Distribution
-from simcore.base.errors import check_finite, check_name
+from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
 from .connectors import Connector
-from .delays import DelayQueue, check_fits, delays_to_steps, queue_bytes
+from .delays import DelayQueue, delays_to_steps, queue_bytes
 from .kernels.build import transpose_csr
 from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit
 
@@ -52,14 +52,14 @@ class Projection(Component):
         if weight is None and not connector.has_weights:
             weight = 1.0
         if weight is not None and not isinstance(weight, Distribution):
-            check_finite(np.asarray(weight, dtype=np.float64), "weight")
+            check_finite(as_float_array(weight, "weight"), "weight")
         self.pre, self.post, self.connector = pre, post, connector
         self.receptor = resolve_receptor(post, receptor)
         self.weight, self.delay, self.delay_steps_arg = weight, delay, delay_steps
         if delay_steps is not None and not isinstance(delay_steps, Distribution):
             delays_to_steps(None, delay_steps, pre.n, 1.0, None)  # validate now, before any work
         if delay is not None and not isinstance(delay, Distribution):
-            arr = np.asarray(delay, dtype=np.float64)
+            arr = as_float_array(delay, "delay")
             check_finite(arr, "delay")
             if np.any(arr < 0):
                 raise ValueError(f"delay must be >= 0 ms; got {arr[arr < 0].flat[0]}")
@@ -113,7 +113,7 @@ class Projection(Component):
         self.weights = np.ascontiguousarray(w, dtype=ctx.dtype)
         steps = delays_to_steps(self.delay, self.delay_steps_arg, pre.n, ctx.dt,
                                 rnd.network_generator(ctx.seed, self.name, rnd.DELAYS))
-        check_fits(queue_bytes(steps.max(), ctx.batch_size, pre.n, ctx.dtype),
+        check_memory(queue_bytes(steps.max(), ctx.batch_size, pre.n, ctx.dtype),
                    f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
         self.queue = DelayQueue(steps, ctx.batch_size, ctx.dtype)
         self.built = True
@@ -122,7 +122,7 @@ class Projection(Component):
         weight = self.weight
         if isinstance(weight, Distribution):
             return weight.sample(rng, nnz)
-        arr = np.asarray(weight, dtype=np.float64)
+        arr = as_float_array(weight, "weight")
         if arr.ndim == 0:
             return np.full(nnz, float(arr))
         if arr.shape == (self.pre.n, self.post.n):

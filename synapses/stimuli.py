@@ -18,7 +18,7 @@ from simcore.base import random as rnd
 from simcore.base.clock import ms_to_steps
 from simcore.base.context import BuildContext
 from simcore.base.component import Component
-from simcore.base.errors import as_vector, check_finite, check_int, check_name
+from simcore.base.errors import as_vector, check_finite, check_int, check_name, check_real
 from scipy import stats
 
 from .kernels.stimuli import current_array, poisson_input, poisson_input_shared, step_current
@@ -82,14 +82,12 @@ class StepCurrent(Stimulus):
     def __init__(self, target, amplitude, *, start: float = 0.0, stop: float | None = None, receptor=None, name=None):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.amplitude = as_vector(amplitude, target.n, "amplitude")
-        check_finite([start], "start")
-        if start < 0:
-            raise ValueError(f"start must be >= 0 ms; got {start}")
+        start = check_real(start, "start", minimum=0.0)
         if stop is not None:
-            check_finite([stop], "stop")
+            stop = check_real(stop, "stop")
             if stop < start:
                 raise ValueError(f"stop must be >= start; got start={start}, stop={stop}")
-        self.start, self.stop = float(start), stop
+        self.start, self.stop = start, stop
 
     def build(self, ctx: BuildContext) -> None:
         self.kernel_amplitude = self.amplitude.astype(ctx.dtype)

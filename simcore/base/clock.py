@@ -49,6 +49,10 @@ def duration_to_steps(duration, steps, dt: float) -> int:
         if steps < 0:
             raise ValueError(f"steps must be >= 0; got {steps}")
         return int(steps)
+    if isinstance(duration, bool) or not isinstance(duration, (int, float, np.integer, np.floating)):
+        raise TypeError(f"duration must be a number of ms; got {duration!r} ({type(duration).__name__})")
+    if not math.isfinite(duration) or duration < 0:
+        raise ValueError(f"duration must be a finite number of ms >= 0; got {duration}")
     n = int(ms_to_steps(duration, dt, "duration", minimum=0))
     if n == 0 and duration > 0:
         raise ValueError(f"duration {duration} ms rounds to 0 steps at dt = {dt} ms; give at least {dt / 2} ms "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import os
 
 import numpy as np
 
@@ -38,6 +39,28 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
     return value
+
+
+def check_real(value, name: str, minimum: float | None = None) -> float:
+    """A finite real number (not a bool), optionally ``>= minimum``, as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def as_float_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array; a ``TypeError`` naming ``name`` for what is not numbers (str, dict, bool)."""
+    if isinstance(value, (bool, str, bytes, dict)):
+        raise TypeError(f"{name} must be a number or an array of numbers; got {value!r}")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers; got {value!r}") from None
 
 
 def as_array(value, shape: tuple, name: str) -> np.ndarray:
@@ -86,3 +109,13 @@ def check_name(name, what: str = "name") -> str:
     if not name or "/" in name or name in (".", "..") or any(not c.isprintable() for c in name):
         raise ValueError(f"{what} {name!r} must be a non-empty string without '/' or control characters")
     return name
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Raise a ``ValueError`` naming ``what`` when ``nbytes`` exceed this machine's memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if nbytes > total:
+        raise ValueError(f"{what} needs {nbytes / 2**30:.1f} GiB; this machine has {total / 2**30:.1f} GiB")
