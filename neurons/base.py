@@ -100,7 +100,7 @@ class NeuronModel(Component):
     """Base class of every neuron population; see the module docstring."""
 
     role = "population"
-    emit_order = 2
+    emit_order = 0
     state: dict = {}
     params: dict = {}
     #: the parameter spec; built from ``params`` when a model gives none

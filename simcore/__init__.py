@@ -6,7 +6,7 @@ One import gives the whole public API::
     net = sc.Network()
     pop = net.add(sc.LIF(100, tau_mem=20.0, threshold=1.0))
 
-The floor plan (docs/architecture.md; checked by import-linter, ``.importlinter``):
+The floor plan (docs/architecture.md; checked by import-linter with the contracts in ``pyproject.toml``):
 
 * ``simcore.base``, the ground floor: errors, clock, random streams,
   distributions, parameter specs, the component protocol, the schedule and

@@ -54,7 +54,7 @@ def restore(net, path) -> None:
     """Load a checkpoint written by :func:`store` into ``net``, which the same script built."""
     path = os.fspath(path)
     with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != FORMAT:
+        if f.attrs.get("format") != FORMAT:  # the format names its version: a later one is refused by name
             raise ValueError(f"{path!r} is not a spikesim checkpoint (format {f.attrs.get('format')!r}; "
                              f"expected {FORMAT!r})")
         settings = json.loads(f.attrs["settings"])
@@ -63,9 +63,9 @@ def restore(net, path) -> None:
                       dtype=settings["dtype"])
         saved_hash, version = f.attrs["structure_hash"], f.attrs["spikesim_version"]
         if saved_hash != structure_hash(net):
-            raise ValueError(f"checkpoint {path!r} (written by spikesim {version}) was taken from a network of "
-                             f"another structure or settings (saved {settings}, this one "
-                             f"{net.ctx.describe()}); build the network with the same script and settings")
+            raise ValueError(f"checkpoint {path!r} was taken from a network of another structure or settings "
+                             f"(saved {settings} by spikesim {version}; this one {net.ctx.describe()} with "
+                             f"spikesim {__version__}); build the network with the same script and settings")
         components = {name: {k: grp[k][()] for k in grp} for name, grp in f.items()}
         net.import_state({"t": int(f.attrs["t"]), "components": components})
 

@@ -80,7 +80,9 @@ class DelayQueue:
         self.delivered = np.zeros(batch_size, dtype=np.int64)
 
     def clear(self) -> None:
+        """Empty the ring and the event count (back to step 0)."""
         self.q_cnt[...] = 0
+        self.delivered[...] = 0
 
     def in_flight(self) -> int:
         """Spikes entered but not yet delivered (all samples)."""

@@ -39,7 +39,7 @@ class Projection(Component):
     """Synapses ``pre -> post`` made by ``connector``; built when the network is built."""
 
     role = "projection"
-    emit_order = 1
+    emit_order = 2
 
     def __init__(self, pre, post, connector: Connector, *, weight=None, delay=None, delay_steps=None,
                  receptor=None, name=None):

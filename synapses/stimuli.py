@@ -29,7 +29,7 @@ class Stimulus(Component):
     """Base class: a component that adds into a receptor of ``target`` in phase 2 (``build``, ``emit``)."""
 
     role = "stimulus"
-    emit_order = 0
+    emit_order = 1
 
     def members(self) -> tuple:
         return (self.target,)

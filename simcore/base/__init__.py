@@ -5,6 +5,6 @@ rounding rule), ``random`` (per-sample stream seeding), ``distributions``,
 ``params`` (parameter specs), ``context`` (settings of a built network),
 ``component`` (the protocol every part of a network implements),
 ``schedule`` (the phases of a step), ``codegen`` (the generated kernel) and
-``kernels.rng`` (the random-number kernels). It imports numpy, numba and
-scipy, and no other spikesim package (checked by import-linter).
+``kernels.rng`` (the random-number kernels). It imports numpy and numba, and
+no other spikesim package (checked by import-linter).
 """

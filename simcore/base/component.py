@@ -16,7 +16,10 @@ without knowing their classes, the way Brian2's ``Network`` sorts objects by
     write its code fragments into the sections of the generated kernel
     (:data:`simcore.base.codegen.SECTIONS`), see :mod:`simcore.base.codegen`;
 ``after_kernel()`` / ``after_chunk(base, upto)``
-    Python between kernel calls (monitors drain buffers and publish rows);
+    Python between kernel calls: ``after_kernel`` after a call that stopped
+    before the chunk's end because a buffer could overflow (monitors drain
+    it), ``after_chunk`` once every sample finished the chunk (monitors
+    publish rows);
 ``reset_state(ctx)``
     back to the state of step 0 (initial state redrawn, queues emptied);
 ``state_arrays()``
@@ -84,7 +87,7 @@ class Component(abc.ABC):
 
     # ----- running
     def after_kernel(self) -> None:
-        """Called after every kernel call (drain buffers that may fill up)."""
+        """Called after a kernel call that stopped early because a buffer could fill up: drain it."""
 
     def after_chunk(self, base: int, upto: int) -> None:
         """Called once every sample finished the steps ``base <= t < upto``."""
