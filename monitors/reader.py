@@ -32,14 +32,26 @@ _SORTING_NAMES = {0: "none", 1: "by_id", 2: "by_time"}
 
 
 def _open(path) -> h5py.File:
+    """Open ``path`` read-only: in SWMR mode first (a running or killed run), else plainly."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike; got {path!r} ({type(path).__name__})")
     if not os.path.exists(path):
         raise FileNotFoundError(f"recording file {str(path)!r} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"recording file {str(path)!r} is a directory")
+    try:
+        return h5py.File(path, "r", swmr=True)
+    except (OSError, RuntimeError):
+        pass  # not written in SWMR mode (finished, older or foreign file): open plainly
     try:
         return h5py.File(path, "r")
-    except OSError as exc:
-        raise OSError(f"cannot open {str(path)!r} as an HDF5 recording: {exc}") from exc
+    except (OSError, RuntimeError) as exc:
+        raise OSError(f"cannot open {str(path)!r} as an HDF5 recording: {_first_line(exc)}") from exc
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _attr(obj, key, default=None):
@@ -408,7 +420,7 @@ def file_info(path) -> dict:
             "spikesim_version": _attr(f, "spikesim_version"),
             "created_utc": _attr(f, "created_utc"),
             "completed": None if "completed" not in f.attrs else bool(_attr(f, "completed")),
-            "stop_reason": _attr(f, "stop_reason"),
+            "stop_reason": _attr(f, "stop_reason") or None,
             "dt": _attr(f, "dt"),
             "seed": _attr(f, "seed"),
             "batch_size": _attr(f, "batch_size"),
@@ -466,7 +478,10 @@ def file_info(path) -> dict:
             for pop, g in f["rates"].items():
                 if isinstance(g, h5py.Group) and "counts" in g:
                     c = g["counts"]
-                    info["rates"][pop] = {"rows": int(c.shape[0]),
+                    rows = int(c.shape[0])
+                    if "n_rows" in g.attrs:  # the commit count (monitors.sonata.RateWriter)
+                        rows = min(rows, int(_attr(g, "n_rows")))
+                    info["rates"][pop] = {"rows": rows,
                                           "columns": int(c.shape[1]) if c.ndim > 1 else 1,
                                           "units": str(_attr(g, "units", ""))}
         return info
