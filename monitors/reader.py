@@ -135,6 +135,26 @@ class SpikeData:
     dt: float | None = None
     duration: float | None = None
     sorting: str = "none"
+    n_recorded: int | None = None
+    samples_recorded: int | None = None
+    t_start: float | None = None
+    t_end: float | None = None
+
+    def rate_hz(self) -> float | None:
+        """Mean rate: spikes per recorded neuron, per covered sample, per second of the recorded span.
+
+        The span is what the run recorded (``t_start`` .. ``t_end``: its end
+        step, not the planned duration), the neurons those the monitor
+        watched (``n_recorded``). None when either is unknown or zero.
+        """
+        n = self.n_recorded if self.n_recorded is not None else self.n_nodes
+        if self.t_end is None or n is None:
+            return None
+        span = self.t_end - (self.t_start or 0.0)
+        samples = len(self.samples)
+        if span <= 0 or n <= 0 or samples <= 0:
+            return None
+        return len(self) / (n * samples * span / 1000.0)
 
     def __len__(self) -> int:
         return int(self.timestamps.shape[0])
@@ -310,6 +330,9 @@ def load_spikes(path, population: str | None = None, sample: int | None = None) 
             samples=tuple(range(batch)) if sample is None else (sample,),
             dt=_attr(f, "dt"), duration=_attr(f, "duration"),
             sorting=_SORTING_NAMES.get(int(sorting), str(sorting)) if not isinstance(sorting, str) else sorting,
+            n_recorded=_opt_int(_attr(g, "n_recorded", n_nodes)),
+            samples_recorded=_opt_int(_attr(g, "samples_recorded", batch)),
+            t_start=_recorded_span(f)[0], t_end=_recorded_span(f)[1],
         )
 
 
@@ -376,6 +399,35 @@ def load_report(path, population: str | None = None, variable: str | None = None
                      samples=tuple(range(batch)) if sample is None else (sample,))
 
 
+def _opt_int(value):
+    return None if value is None else int(value)
+
+
+def _recorded_span(f) -> tuple:
+    """``(t_start, t_end)`` in ms of what the run recorded, or ``(None, None)``.
+
+    The end is the latest of the evidence in the file: the ``end_step`` the
+    run wrote when it stopped, the committed rows of the ``/rates`` groups and
+    of the reports (a running or killed run has not written its end step
+    yet); a file without any (format 1) falls back to its ``duration``.
+    """
+    dt = _attr(f, "dt")
+    if dt is None:
+        return None, None
+    start = int(_attr(f, "start_step", 0) or 0)
+    ends = []
+    if "end_step" in f.attrs:
+        ends.append(int(_attr(f, "end_step")))
+    for g in (f["rates"].values() if "rates" in f else ()):
+        if isinstance(g, h5py.Group) and "counts" in g:
+            rows = min(int(g["counts"].shape[0]), int(_attr(g, "n_rows", g["counts"].shape[0])))
+            ends.append(start + rows)
+    if not ends:
+        duration = _attr(f, "duration")
+        return (start * dt, start * dt + duration) if duration is not None else (None, None)
+    return start * dt, max(ends) * dt
+
+
 def read_network(path) -> dict | None:
     """The network description (decoded JSON) stored in ``path``, or None."""
     with _open(path) as f:
@@ -405,8 +457,10 @@ def file_info(path) -> dict:
         ``completed``, ``stop_reason``, ``dt``, ``seed``, ``batch_size``,
         ``duration`` (ms), ``network`` (decoded JSON or None), ``spikes``
         (population -> ``n_spikes``, ``n_nodes``, ``batch_size``,
-        ``rate_hz`` (spikes per neuron per second per sample, over
-        ``duration``), ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
+        ``rate_hz`` (spikes per *recorded* neuron per second per recorded
+        sample, over the recorded span: from the start step to the end step
+        the run reached, not the planned ``duration``), ``n_recorded``,
+        ``recorded_ms``, ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
         ``n_negative``) and ``reports`` (population -> variable -> ``rows``,
         ``n_nodes``, ``batch_size``, ``unit``, ``dtype``, ``time`` [start,
         stop, step] ms); ``rates`` (population -> ``rows``, ``columns``,
@@ -454,8 +508,13 @@ def file_info(path) -> dict:
                     entry["t_first"], entry["t_last"] = float(t.min()), float(t.max())
             if "polarity" in g and k:
                 entry["n_negative"] = int(np.count_nonzero(g["polarity"][:k] < 0))
-            if duration and n_nodes:
-                entry["rate_hz"] = k / (int(n_nodes) * batch * (duration / 1000.0))
+            n_rec = _attr(g, "n_recorded", n_nodes)
+            samples = int(_attr(g, "samples_recorded", batch))
+            t0, t1 = _recorded_span(f)
+            entry["n_recorded"] = None if n_rec is None else int(n_rec)
+            entry["recorded_ms"] = None if t1 is None else t1 - t0
+            if t1 is not None and t1 > t0 and n_rec and samples:
+                entry["rate_hz"] = k / (int(n_rec) * samples * ((t1 - t0) / 1000.0))
             info["spikes"][pop] = entry
         for pop in _names(f, "report"):
             grp = f["report"][pop]

@@ -69,7 +69,9 @@ class _SpikeSink:
         group = _unique(pop.name, mon.name, rec.file._spike_writers)
         self.dt = rec.dt
         self.writer = rec.file.spike_writer(group, pop.n, batch_size=rec.batch_size,
-                                            bipolar=bool(getattr(pop, "bipolar", False)))
+                                            bipolar=bool(getattr(pop, "bipolar", False)),
+                                            n_recorded=len(mon.neuron_ids),
+                                            samples_recorded=len(mon.sample_ids))
 
     def append(self, blocks) -> None:
         from .spike import SpikeBlock

@@ -294,7 +294,11 @@ class WriterLock:
     def acquire(self) -> "WriterLock":
         """Take the lock or raise :class:`RecordingLockedError` naming the holder's PID."""
         while True:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise type(exc)(exc.errno, f"cannot write recording {str(self.path)!r}: cannot create its "
+                                f"lock file {str(self.lock_path)!r}: {exc.strerror}") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -716,7 +720,8 @@ class RecordingFile:
 
     # ------------------------------------------------------------------ writers
     def spike_writer(self, population: str, n_nodes: int, batch_size: int | None = None,
-                     bipolar: bool = False) -> "SpikeWriter":
+                     bipolar: bool = False, n_recorded: int | None = None,
+                     samples_recorded: int | None = None) -> "SpikeWriter":
         """Create the spike datasets of ``population`` and return their writer.
 
         Parameters
@@ -730,6 +735,10 @@ class RecordingFile:
         bipolar : bool, default False
             The population emits signed spikes (LIB): a ``polarity`` int8
             dataset is written beside ``node_ids``.
+        n_recorded, samples_recorded : int, optional
+            Neurons and samples the monitor watches (``n_nodes`` and
+            ``batch_size`` by default): rates are spikes per *recorded*
+            neuron and sample (attributes of the same names).
         """
         self._check_not_swmr()
         population = _check_name(population, "population")
@@ -739,7 +748,12 @@ class RecordingFile:
         batch_size = self.batch_size if batch_size is None else _check_int(batch_size, "batch_size", 1)
         if not isinstance(bipolar, (bool, np.bool_)):
             raise TypeError(f"bipolar must be a bool; got {bipolar!r}")
+        n_recorded = n_nodes if n_recorded is None else _check_int(n_recorded, "n_recorded", 0)
+        samples_recorded = batch_size if samples_recorded is None else \
+            _check_int(samples_recorded, "samples_recorded", 0)
         w = SpikeWriter(self, population, n_nodes, batch_size, bool(bipolar))
+        w._group.attrs["n_recorded"] = np.int64(n_recorded)
+        w._group.attrs["samples_recorded"] = np.int64(samples_recorded)
         self._spike_writers[population] = w
         self._file.flush()
         return w
