@@ -17,6 +17,7 @@ Functions
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -47,6 +48,17 @@ def _open(path) -> h5py.File:
         return h5py.File(path, "r")
     except (OSError, RuntimeError) as exc:
         raise OSError(f"cannot open {str(path)!r} as an HDF5 recording: {_first_line(exc)}") from exc
+
+
+def _damaged_as_oserror(func):
+    """Turn HDF5's RuntimeError on a damaged file into an OSError naming the file."""
+    @functools.wraps(func)
+    def wrapper(path, *args, **kwargs):
+        try:
+            return func(path, *args, **kwargs)
+        except RuntimeError as exc:
+            raise OSError(f"cannot read {str(path)!r}: the file is damaged ({_first_line(exc)})") from exc
+    return wrapper
 
 
 def _first_line(exc) -> str:
@@ -247,12 +259,14 @@ class Trace:
     samples: tuple = field(default=(0,))
 
 
+@_damaged_as_oserror
 def list_populations(path) -> list[str]:
     """Sorted names of every population with spikes or a report in ``path``."""
     with _open(path) as f:
         return sorted(set(_names(f, "spikes")) | set(_names(f, "report")))
 
 
+@_damaged_as_oserror
 def list_variables(path, population: str) -> list[str]:
     """Recorded variables of ``population``, the one at ``/report/<population>/data`` first."""
     with _open(path) as f:
@@ -293,6 +307,7 @@ def _committed_rows(data, time) -> int:
     return min(data.shape[0], max(0, int(round((stop - start) / step))))
 
 
+@_damaged_as_oserror
 def load_spikes(path, population: str | None = None, sample: int | None = None) -> SpikeData:
     """Spikes of one population (and one sample, or all).
 
@@ -349,6 +364,7 @@ def _report_group(f, pop: str, variable: str | None, path):
     return grp, variable
 
 
+@_damaged_as_oserror
 def load_report(path, population: str | None = None, variable: str | None = None,
                 sample: int | None = None) -> Trace:
     """Recorded trace of one variable of one population.
@@ -428,6 +444,7 @@ def _recorded_span(f) -> tuple:
     return start * dt, max(ends) * dt
 
 
+@_damaged_as_oserror
 def read_network(path) -> dict | None:
     """The network description (decoded JSON) stored in ``path``, or None."""
     with _open(path) as f:
@@ -447,6 +464,7 @@ def _network(f):
         return {"raw": str(text)}
 
 
+@_damaged_as_oserror
 def file_info(path) -> dict:
     """Summary of a recording: run metadata, spikes and reports per population.
 
