@@ -81,22 +81,27 @@ Report data type
     the default; float64 is allowed and read back exactly by
     :mod:`monitors.reader`, at the cost of libsonata compatibility.
 
-Crash safety
-    The file is written with HDF5's default (earliest) format bounds and
-    *without* SWMR: a file created with ``libver="latest"`` (which SWMR
-    requires) keeps "file open for write" consistency flags in its superblock
-    that a killed writer leaves set, after which the file refuses to open
-    ("may use <h5clear file> to clear file consistency flags").  With the
-    default bounds and ``File.flush()`` after every append, a writer killed
-    with SIGKILL between two appends leaves a file that opens and holds all
-    flushed blocks (tested).  A kill landing *inside* an append is not
-    covered by any HDF5 guarantee short of SWMR (HDF5 may write evicted
-    metadata, such as one dataset's new extent, before the flush).  To make
-    that case as good as plain HDF5 allows, every append is committed in two
+Crash safety (format 2)
+    The file is written with format bounds v1.10 .. v1.14 under an exclusive
+    writer lock (``<file>.lock`` holding the writer's PID, see
+    :class:`WriterLock`); a second writer fails at once and never truncates
+    it.  :meth:`RecordingFile.start_swmr` switches it to HDF5 SWMR once every
+    dataset exists, so readers open it (``swmr=True``, as
+    :mod:`monitors.reader` does) while it grows.  A writer killed with
+    SIGKILL leaves the superblock's "open for write" flags set: the file then
+    opens in SWMR read mode (``monitors.reader``, ``spikesim info``) and holds
+    every flushed block; plain readers need ``h5clear -s`` (or
+    :func:`repair_status_flags`).  A write failure (ENOSPC, EIO) raises
+    :class:`RecordingWriteError`, seals the file at that moment (later HDF5
+    writes go nowhere) and clears the flags on close, so every reader opens
+    it with all commits made before.  Every append is committed in two
     flushed steps: first the data, then a commit count that readers trust
     over the dataset extents: the ``n_spikes`` attribute of
-    ``/spikes/<population>`` and, for reports, ``mapping/time`` (its stop
-    gives the committed rows, and libsonata reads rows only up to it).
+    ``/spikes/<population>``, ``n_rows`` of ``/rates/<name>`` and, for
+    reports, ``mapping/time`` (its stop gives the committed rows, and
+    libsonata reads rows only up to it).
+    Format 1 (earlier files, still read) used the earliest format bounds
+    without SWMR; the measurements below are of that format.
     Measured by SIGKILLing a writer that appends without pause, at random
     moments: uncompressed, 70 of 70 files opened and held exactly the
     committed blocks; with gzip 15 of 20 (lzf 13 of 15), the others opened
@@ -158,7 +163,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FORMAT_NAME = "spikesim-sonata"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: SWMR, v1.10+ format bounds, commit counts of rates
 SONATA_MAGIC = 0x0A7A
 SONATA_VERSION = (0, 1)
 
