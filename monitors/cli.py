@@ -7,10 +7,13 @@ The ``spikesim`` entry point (``simcore.cli``) adds them with::
     args = parser.parse_args(argv)
     return args.func(args)        # an exit code
 
-Each subcommand's ``func`` takes the parsed arguments and returns an exit
-code: 0 on success, 1 when the file cannot be read or matplotlib is missing,
-2 for bad arguments (argparse's own code).  ``python -m monitors.cli`` runs
-them without the rest of the CLI.
+Each subcommand's ``func`` takes the parsed arguments and returns 0 on
+success; errors are raised, and the entry points (``simcore.cli.main``,
+:func:`main`) print them as one line on stderr with exit code 2
+(:func:`report_error`; ``--debug`` prints the traceback).  ``python -m
+monitors.cli`` runs them without the rest of the CLI.  ``info`` escapes
+every non-printable character of the names it prints (a file cannot send
+escape codes to the terminal).
 """
 from __future__ import annotations
 
@@ -18,7 +21,26 @@ import argparse
 import json
 import sys
 
-__all__ = ["register", "cmd_info", "cmd_plot", "format_info", "main"]
+__all__ = ["register", "cmd_info", "cmd_plot", "format_info", "main", "report_error", "one_line"]
+
+
+def one_line(exc: BaseException) -> str:
+    """``exc`` as one line: its message with newlines and runs of spaces collapsed."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if not text or isinstance(exc, (MemoryError, KeyError, RuntimeError)) and type(exc).__name__ not in text:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def report_error(prog: str, exc: BaseException, debug: bool = False) -> int:
+    """Print ``exc`` as one line on stderr (its traceback too with ``debug``); return exit code 2."""
+    if debug:
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+    return 130 if isinstance(exc, KeyboardInterrupt) else 2
 
 
 def _fmt(x, unit=""):
@@ -122,44 +144,47 @@ def format_info(info: dict) -> str:
     return "\n".join(out)
 
 
+def _escape(text: str) -> str:
+    """``text`` with every non-printable character (escape codes, newlines) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def sanitize(obj):
+    """``obj`` (the dict of ``file_info``) with every string, keys included, passed through ``_escape``."""
+    if isinstance(obj, str):
+        return _escape(obj)
+    if isinstance(obj, dict):
+        return {sanitize(k): sanitize(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [sanitize(v) for v in obj]
+    return obj
+
+
 def cmd_info(args) -> int:
     """``spikesim info FILE [--json]``: summarise a recording on stdout."""
     from .reader import file_info
-    try:
-        info = file_info(args.file)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"spikesim info: error: {exc}", file=sys.stderr)
-        return 1
+    info = file_info(args.file)
     if args.json:
-        print(json.dumps(info, indent=2, default=str))
+        print(json.dumps(info, indent=2, default=str))  # JSON escapes control characters itself
     else:
-        print(format_info(info))
+        print(format_info(sanitize(info)))
     return 0
 
 
 def cmd_plot(args) -> int:
     """``spikesim plot FILE -o OUT``: raster, population rate and traces to an image."""
     from .plotting import plot_recording, require_matplotlib
-    try:
-        require_matplotlib()
-    except ImportError as exc:
-        print(f"spikesim plot: error: {exc}", file=sys.stderr)
-        return 1
+    require_matplotlib()
     sample = None if args.sample == "all" else args.sample
     if sample is not None:
         try:
             sample = int(sample)
         except ValueError:
-            print(f"spikesim plot: error: --sample must be an int or 'all'; got {args.sample!r}",
-                  file=sys.stderr)
-            return 2
-    try:
-        plot_recording(args.file, out=args.output, population=args.population, sample=sample,
-                       dpi=args.dpi)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"spikesim plot: error: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {args.output}")
+            raise ValueError(f"--sample must be an int or 'all'; got {args.sample!r}") from None
+    plot_recording(args.file, out=args.output, population=args.population, sample=sample, dpi=args.dpi)
+    print(f"wrote {_escape(str(args.output))}")
     return 0
 
 
@@ -184,12 +209,17 @@ def register(subparsers) -> None:
 
 
 def main(argv=None) -> int:
-    """Run ``info``/``plot`` alone: ``python -m monitors.cli info FILE``."""
+    """Run ``info``/``plot`` alone: ``python -m monitors.cli info FILE`` (``--debug``: tracebacks)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
     parser = argparse.ArgumentParser(prog="spikesim")
     sub = parser.add_subparsers(dest="command", required=True)
     register(sub)
-    args = parser.parse_args(argv)
-    return args.func(args)
+    args = parser.parse_args([a for a in argv if a != "--debug"])
+    try:
+        return args.func(args)
+    except (Exception, MemoryError, KeyboardInterrupt) as exc:  # noqa: BLE001 - the CLI's last word
+        return report_error("spikesim", exc, debug)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,8 +57,10 @@ def plot_rate(ax, spikes: SpikeData, bin_ms: float | None = None, sample: int | 
     """Population rate in Hz (spikes per neuron per second, averaged over samples) on ``ax``."""
     t = spikes.timestamps if sample is None else spikes.timestamps[spikes.sample_ids == sample]
     n_samples = len(spikes.samples) if sample is None else 1
-    n = spikes.n_nodes or (int(spikes.node_ids.max()) + 1 if len(spikes) else 1)
-    end = spikes.duration if spikes.duration else (float(t.max()) + (spikes.dt or 1.0) if t.size else 1.0)
+    # per recorded neuron, up to the end the run reached (not the planned duration)
+    n = spikes.n_recorded or spikes.n_nodes or (int(spikes.node_ids.max()) + 1 if len(spikes) else 1)
+    end = spikes.t_end if spikes.t_end is not None else (
+        spikes.duration if spikes.duration else (float(t.max()) + (spikes.dt or 1.0) if t.size else 1.0))
     if bin_ms is None:
         bin_ms = max(spikes.dt or 1.0, end / 100.0)
     edges = np.arange(0.0, end + bin_ms, bin_ms)

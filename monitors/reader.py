@@ -17,6 +17,7 @@ Functions
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -32,14 +33,37 @@ _SORTING_NAMES = {0: "none", 1: "by_id", 2: "by_time"}
 
 
 def _open(path) -> h5py.File:
+    """Open ``path`` read-only: in SWMR mode first (a running or killed run), else plainly."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike; got {path!r} ({type(path).__name__})")
     if not os.path.exists(path):
         raise FileNotFoundError(f"recording file {str(path)!r} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"recording file {str(path)!r} is a directory")
+    try:
+        return h5py.File(path, "r", swmr=True)
+    except (OSError, RuntimeError):
+        pass  # not written in SWMR mode (finished, older or foreign file): open plainly
     try:
         return h5py.File(path, "r")
-    except OSError as exc:
-        raise OSError(f"cannot open {str(path)!r} as an HDF5 recording: {exc}") from exc
+    except (OSError, RuntimeError) as exc:
+        raise OSError(f"cannot open {str(path)!r} as an HDF5 recording: {_first_line(exc)}") from exc
+
+
+def _damaged_as_oserror(func):
+    """Turn HDF5's RuntimeError on a damaged file into an OSError naming the file."""
+    @functools.wraps(func)
+    def wrapper(path, *args, **kwargs):
+        try:
+            return func(path, *args, **kwargs)
+        except RuntimeError as exc:
+            raise OSError(f"cannot read {str(path)!r}: the file is damaged ({_first_line(exc)})") from exc
+    return wrapper
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _attr(obj, key, default=None):
@@ -123,6 +147,26 @@ class SpikeData:
     dt: float | None = None
     duration: float | None = None
     sorting: str = "none"
+    n_recorded: int | None = None
+    samples_recorded: int | None = None
+    t_start: float | None = None
+    t_end: float | None = None
+
+    def rate_hz(self) -> float | None:
+        """Mean rate: spikes per recorded neuron, per covered sample, per second of the recorded span.
+
+        The span is what the run recorded (``t_start`` .. ``t_end``: its end
+        step, not the planned duration), the neurons those the monitor
+        watched (``n_recorded``). None when either is unknown or zero.
+        """
+        n = self.n_recorded if self.n_recorded is not None else self.n_nodes
+        if self.t_end is None or n is None:
+            return None
+        span = self.t_end - (self.t_start or 0.0)
+        samples = len(self.samples)
+        if span <= 0 or n <= 0 or samples <= 0:
+            return None
+        return len(self) / (n * samples * span / 1000.0)
 
     def __len__(self) -> int:
         return int(self.timestamps.shape[0])
@@ -215,12 +259,14 @@ class Trace:
     samples: tuple = field(default=(0,))
 
 
+@_damaged_as_oserror
 def list_populations(path) -> list[str]:
     """Sorted names of every population with spikes or a report in ``path``."""
     with _open(path) as f:
         return sorted(set(_names(f, "spikes")) | set(_names(f, "report")))
 
 
+@_damaged_as_oserror
 def list_variables(path, population: str) -> list[str]:
     """Recorded variables of ``population``, the one at ``/report/<population>/data`` first."""
     with _open(path) as f:
@@ -261,6 +307,7 @@ def _committed_rows(data, time) -> int:
     return min(data.shape[0], max(0, int(round((stop - start) / step))))
 
 
+@_damaged_as_oserror
 def load_spikes(path, population: str | None = None, sample: int | None = None) -> SpikeData:
     """Spikes of one population (and one sample, or all).
 
@@ -298,6 +345,9 @@ def load_spikes(path, population: str | None = None, sample: int | None = None) 
             samples=tuple(range(batch)) if sample is None else (sample,),
             dt=_attr(f, "dt"), duration=_attr(f, "duration"),
             sorting=_SORTING_NAMES.get(int(sorting), str(sorting)) if not isinstance(sorting, str) else sorting,
+            n_recorded=_opt_int(_attr(g, "n_recorded", n_nodes)),
+            samples_recorded=_opt_int(_attr(g, "samples_recorded", batch)),
+            t_start=_recorded_span(f)[0], t_end=_recorded_span(f)[1],
         )
 
 
@@ -314,6 +364,7 @@ def _report_group(f, pop: str, variable: str | None, path):
     return grp, variable
 
 
+@_damaged_as_oserror
 def load_report(path, population: str | None = None, variable: str | None = None,
                 sample: int | None = None) -> Trace:
     """Recorded trace of one variable of one population.
@@ -364,6 +415,36 @@ def load_report(path, population: str | None = None, variable: str | None = None
                      samples=tuple(range(batch)) if sample is None else (sample,))
 
 
+def _opt_int(value):
+    return None if value is None else int(value)
+
+
+def _recorded_span(f) -> tuple:
+    """``(t_start, t_end)`` in ms of what the run recorded, or ``(None, None)``.
+
+    The end is the latest of the evidence in the file: the ``end_step`` the
+    run wrote when it stopped, the committed rows of the ``/rates`` groups and
+    of the reports (a running or killed run has not written its end step
+    yet); a file without any (format 1) falls back to its ``duration``.
+    """
+    dt = _attr(f, "dt")
+    if dt is None:
+        return None, None
+    start = int(_attr(f, "start_step", 0) or 0)
+    ends = []
+    if "end_step" in f.attrs:
+        ends.append(int(_attr(f, "end_step")))
+    for g in (f["rates"].values() if "rates" in f else ()):
+        if isinstance(g, h5py.Group) and "counts" in g:
+            rows = min(int(g["counts"].shape[0]), int(_attr(g, "n_rows", g["counts"].shape[0])))
+            ends.append(start + rows)
+    if not ends:
+        duration = _attr(f, "duration")
+        return (start * dt, start * dt + duration) if duration is not None else (None, None)
+    return start * dt, max(ends) * dt
+
+
+@_damaged_as_oserror
 def read_network(path) -> dict | None:
     """The network description (decoded JSON) stored in ``path``, or None."""
     with _open(path) as f:
@@ -383,6 +464,7 @@ def _network(f):
         return {"raw": str(text)}
 
 
+@_damaged_as_oserror
 def file_info(path) -> dict:
     """Summary of a recording: run metadata, spikes and reports per population.
 
@@ -393,8 +475,10 @@ def file_info(path) -> dict:
         ``completed``, ``stop_reason``, ``dt``, ``seed``, ``batch_size``,
         ``duration`` (ms), ``network`` (decoded JSON or None), ``spikes``
         (population -> ``n_spikes``, ``n_nodes``, ``batch_size``,
-        ``rate_hz`` (spikes per neuron per second per sample, over
-        ``duration``), ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
+        ``rate_hz`` (spikes per *recorded* neuron per second per recorded
+        sample, over the recorded span: from the start step to the end step
+        the run reached, not the planned ``duration``), ``n_recorded``,
+        ``recorded_ms``, ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
         ``n_negative``) and ``reports`` (population -> variable -> ``rows``,
         ``n_nodes``, ``batch_size``, ``unit``, ``dtype``, ``time`` [start,
         stop, step] ms); ``rates`` (population -> ``rows``, ``columns``,
@@ -408,7 +492,7 @@ def file_info(path) -> dict:
             "spikesim_version": _attr(f, "spikesim_version"),
             "created_utc": _attr(f, "created_utc"),
             "completed": None if "completed" not in f.attrs else bool(_attr(f, "completed")),
-            "stop_reason": _attr(f, "stop_reason"),
+            "stop_reason": _attr(f, "stop_reason") or None,
             "dt": _attr(f, "dt"),
             "seed": _attr(f, "seed"),
             "batch_size": _attr(f, "batch_size"),
@@ -442,8 +526,13 @@ def file_info(path) -> dict:
                     entry["t_first"], entry["t_last"] = float(t.min()), float(t.max())
             if "polarity" in g and k:
                 entry["n_negative"] = int(np.count_nonzero(g["polarity"][:k] < 0))
-            if duration and n_nodes:
-                entry["rate_hz"] = k / (int(n_nodes) * batch * (duration / 1000.0))
+            n_rec = _attr(g, "n_recorded", n_nodes)
+            samples = int(_attr(g, "samples_recorded", batch))
+            t0, t1 = _recorded_span(f)
+            entry["n_recorded"] = None if n_rec is None else int(n_rec)
+            entry["recorded_ms"] = None if t1 is None else t1 - t0
+            if t1 is not None and t1 > t0 and n_rec and samples:
+                entry["rate_hz"] = k / (int(n_rec) * samples * ((t1 - t0) / 1000.0))
             info["spikes"][pop] = entry
         for pop in _names(f, "report"):
             grp = f["report"][pop]
@@ -466,7 +555,10 @@ def file_info(path) -> dict:
             for pop, g in f["rates"].items():
                 if isinstance(g, h5py.Group) and "counts" in g:
                     c = g["counts"]
-                    info["rates"][pop] = {"rows": int(c.shape[0]),
+                    rows = int(c.shape[0])
+                    if "n_rows" in g.attrs:  # the commit count (monitors.sonata.RateWriter)
+                        rows = min(rows, int(_attr(g, "n_rows")))
+                    info["rates"][pop] = {"rows": rows,
                                           "columns": int(c.shape[1]) if c.ndim > 1 else 1,
                                           "units": str(_attr(g, "units", ""))}
         return info

@@ -4,10 +4,30 @@ Flushed blocks are gathered and written to the file (see :mod:`monitors.sonata`
 for the layout) once they hold ``WRITE_EVENTS`` values or ``WRITE_SECONDS`` of
 wall time has passed, and always when the run ends, completes or fails: each
 write costs a fixed number of HDF5 calls, so writing every chunk would cost
-more than the simulation of a small network. A run that raises or is
-interrupted (Python exception, KeyboardInterrupt) leaves every completed
-chunk in the file, with ``completed = False``; a process killed outright
-(SIGKILL) keeps what was written up to ``WRITE_SECONDS`` before.
+more than the simulation of a small network. A block is written before it
+has waited ``WRITE_SECONDS``: when the next chunk is expected (from the time
+between the last two chunks) to arrive later than that, the pending blocks
+are written at once. A run that raises or is interrupted (Python exception,
+KeyboardInterrupt) leaves every completed chunk in the file, with
+``completed = False``; a process killed outright (SIGKILL) loses at most the
+last ``WRITE_SECONDS`` of wall time.
+
+The file is opened under an exclusive writer lock (``<file>.lock``, see
+:class:`monitors.sonata.WriterLock`), every group and dataset the run needs
+is created when the Recorder opens it, and the file is then switched to
+HDF5 SWMR mode: readers (``monitors.reader``, ``spikesim info``) open it
+while it grows. A write failure (disk full, I/O error) raises
+:class:`monitors.sonata.RecordingWriteError` out of the run; the file keeps
+every block written before.
+
+How a monitor is recorded
+    The Recorder asks the monitor, never its class: a monitor declares
+    ``record_kind`` (``"spikes"``, ``"states"`` or ``"rates"``, the kinds
+    of :data:`SINKS`), or provides ``make_record_sink(recording_file, recorder)``
+    returning an object with ``append(items)`` (the gathered items of one
+    write) that creates its datasets when called; it then sends items with
+    ``recorder.write_block(monitor, item, n_values)``. A monitor with
+    neither is not recorded (logged).
 
 =========================== ==================================================
 monitor                     in the file
@@ -21,123 +41,194 @@ PopulationRateMonitor       ``/rates/<population>/counts`` ``(steps, B)``
 """
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
 
 from .sonata import RecordingFile, package_version
 
+logger = logging.getLogger(__name__)
+
 UNITS = {"v": "mV", "V_m": "mV", "g": "mV", "ref": "steps"}
 #: write gathered blocks once they hold this many values ...
 WRITE_EVENTS = 1 << 20
-#: ... or this much wall time has passed since the last write
+#: ... or before the oldest of them has waited this long (wall seconds)
 WRITE_SECONDS = 1.0
+
+
+def _unique(name: str, alt: str, taken) -> str:
+    return name if name not in taken else alt
+
+
+class _SpikeSink:
+    """``/spikes/<population>`` of a monitor with ``record_kind = "spikes"``."""
+
+    def __init__(self, rec, mon):
+        pop = mon.population
+        group = _unique(pop.name, mon.name, rec.file._spike_writers)
+        self.dt = rec.dt
+        self.writer = rec.file.spike_writer(group, pop.n, batch_size=rec.batch_size,
+                                            bipolar=bool(getattr(pop, "bipolar", False)),
+                                            n_recorded=len(mon.neuron_ids),
+                                            samples_recorded=len(mon.sample_ids))
+
+    def append(self, blocks) -> None:
+        from .spike import SpikeBlock
+
+        block = SpikeBlock.concatenate(blocks)
+        self.writer.append(block.steps * self.dt, block.neurons, block.samples,
+                           block.polarity if self.writer.bipolar else None)
+
+
+class _StateSink:
+    """One report per variable of a monitor with ``record_kind = "states"``."""
+
+    def __init__(self, rec, mon):
+        pop = mon.population
+        every = int(mon.every)
+        start = -(-int(rec.network.t) // every) * every  # first recorded step of this run
+        taken = {p for p, _ in rec.file._report_writers}
+        name = _unique(pop.name, mon.name, taken)
+        dtype = np.float32 if np.dtype(rec.network.ctx.dtype) == np.float32 else np.float64
+        self.writers = {}
+        for var in mon.variables:
+            unit = UNITS.get(var, "mV" if var.startswith(("g_", "V_")) else "")
+            self.writers[var] = rec.file.report_writer(
+                name, var, mon.neuron_ids, rec.dt, start_step=start, every=every,
+                batch_size=len(mon.sample_ids), unit=unit, dtype=dtype)
+
+    def append(self, items) -> None:
+        for var, writer in self.writers.items():
+            writer.append(np.concatenate([block[var] for _, block in items]))
+
+
+class _RateSink:
+    """``/rates/<population>`` of a monitor with ``record_kind = "rates"``."""
+
+    def __init__(self, rec, mon):
+        name = _unique(mon.population.name, mon.name, rec.file._rate_writers)
+        self.writer = rec.file.rate_writer(name, mon.population.n, len(mon.sample_ids))
+
+    def append(self, items) -> None:
+        self.writer.append(np.concatenate([s for s, _ in items]), np.concatenate([c for _, c in items]))
+
+
+#: record kinds a monitor may declare (``monitor.record_kind``) -> sink class
+SINKS = {"spikes": _SpikeSink, "states": _StateSink, "rates": _RateSink}
+
+
+def _make_sink(rec, mon):
+    """The sink of ``mon``: its own ``make_record_sink``, else the one of its ``record_kind``."""
+    make = getattr(mon, "make_record_sink", None)
+    if callable(make):
+        return make(rec.file, rec)
+    kind = getattr(mon, "record_kind", None)
+    if kind is None:
+        logger.warning("monitor %r declares no record_kind and no make_record_sink: not recorded",
+                       getattr(mon, "name", mon))
+        return None
+    if kind not in SINKS:
+        raise ValueError(f"record_kind of monitor {getattr(mon, 'name', mon)!r} must be one of "
+                         f"{tuple(SINKS)}; got {kind!r}")
+    if kind == "states" and len(mon.neuron_ids) == 0:
+        logger.info("monitor %r records no neuron: no report written", mon.name)
+        return None
+    return SINKS[kind](rec, mon)
 
 
 class Recorder:
     """Attach every monitor of ``network`` to a new :class:`RecordingFile` at ``path``."""
 
-    def __init__(self, network, path, *, overwrite=False, compression=None, duration_steps: int = 0):
+    def __init__(self, network, path, *, overwrite=False, compression=None, duration_steps: int = 0,
+                 opener=None):
         ctx = network.ctx
         metadata = {"dt": ctx.dt, "seed": ctx.seed, "batch_size": ctx.batch_size,
                     "duration": duration_steps * ctx.dt, "start_step": network.t,
-                    "dtype": np.dtype(ctx.dtype).name, "network": network.describe(),
-                    "spikesim_version": package_version()}
-        self.file = RecordingFile(path, overwrite=overwrite, compression=compression, metadata=metadata)
+                    "end_step": network.t, "dtype": np.dtype(ctx.dtype).name,
+                    "network": network.describe(), "spikesim_version": package_version()}
+        self.file = RecordingFile(path, overwrite=overwrite, compression=compression, metadata=metadata,
+                                  opener=opener)
         self.network = network
         self.dt = ctx.dt
-        self._spikes, self._reports, self._rates = {}, {}, {}
-        self._pending: dict = {}       # key -> (kind, monitor, [blocks])
+        self.batch_size = ctx.batch_size
+        self._sinks: dict = {}         # id(monitor) -> sink
+        self._pending: dict = {}       # id(monitor) -> [items]
         self._pending_values = 0
-        self._last_write = time.perf_counter()
-        spike_groups = {}
-        for mon in network.monitors:
-            mon.sinks.append(self)
-            if type(mon).__name__ == "SpikeMonitor":
-                pop = mon.population
-                group = pop.name if pop.name not in spike_groups else mon.name
-                spike_groups[group] = mon
-                self._spikes[id(mon)] = self.file.spike_writer(
-                    group, pop.n, batch_size=ctx.batch_size, bipolar=bool(getattr(pop, "bipolar", False)))
+        self._oldest = self._chunk_time = time.perf_counter()
+        self._chunk, self._write_chunk = None, None
+        try:
+            for mon in network.monitors:
+                sink = _make_sink(self, mon)
+                if sink is not None:
+                    self._sinks[id(mon)] = sink
+                    mon.sinks.append(self)
+            self.file.start_swmr()  # every dataset exists: from now on appends only
+        except BaseException:
+            self._detach()
+            self.file.close(completed=False, stop_reason="RecorderSetupError")
+            raise
 
     # ----- sinks called by the monitors: gather
-    def _gather(self, key, kind, mon, block, values: int) -> None:
-        self._pending.setdefault(key, (kind, mon, []))[2].append(block)
+    def write_block(self, mon, item, values: int) -> None:
+        """Gather ``item`` of ``mon`` (``values`` numbers); write when enough waits or time is up."""
+        if id(mon) not in self._sinks:
+            return
+        now = time.perf_counter()
+        chunk = int(self.network.t)  # the monitors flush a chunk after the network's t moved on
+        if chunk != self._chunk:
+            self._new_chunk(chunk, now)
+        if not self._pending:
+            self._oldest = now
+        self._pending.setdefault(id(mon), []).append(item)
         self._pending_values += values
-        if self._pending_values >= WRITE_EVENTS or time.perf_counter() - self._last_write >= WRITE_SECONDS:
+        if self._pending_values >= WRITE_EVENTS or self._write_chunk == chunk:
             self.write_pending()
 
+    def _new_chunk(self, chunk: int, now: float) -> None:
+        """Decide, on the first block of a chunk, whether this chunk is written at once.
+
+        It is when the oldest pending block would otherwise wait longer than
+        ``WRITE_SECONDS``: until the next chunk, expected one chunk period
+        (the time between the last two chunks) from now.
+        """
+        period, self._chunk_time, self._chunk = now - self._chunk_time, now, chunk
+        age = now - self._oldest if self._pending else 0.0
+        self._write_chunk = chunk if age + period >= WRITE_SECONDS else None
+
     def write_spikes(self, mon, block) -> None:
-        self._gather(("spikes", id(mon)), "spikes", mon, block, len(block))
+        self.write_block(mon, block, len(block))
 
     def write_states(self, mon, steps, block: dict) -> None:
-        self._gather(("states", id(mon)), "states", mon, (steps, block), sum(v.size for v in block.values()))
+        self.write_block(mon, (steps, block), sum(v.size for v in block.values()))
 
     def write_rates(self, mon, steps, counts) -> None:
-        self._gather(("rates", id(mon)), "rates", mon, (steps, counts), counts.size)
+        self.write_block(mon, (steps, counts), counts.size)
 
     def write_pending(self) -> None:
-        """Write every gathered block, one append per dataset, then flush the file."""
-        from .spike import SpikeBlock
-
-        for kind, mon, blocks in self._pending.values():
-            if kind == "spikes":
-                self._append_spikes(mon, SpikeBlock.concatenate(blocks))
-            elif kind == "states":
-                steps = np.concatenate([b[0] for b in blocks])
-                self._append_states(mon, steps, {v: np.concatenate([b[1][v] for b in blocks]) for v in blocks[0][1]})
-            else:
-                self._append_rates(mon, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]))
-        self._pending = {}
-        self._pending_values = 0
-        self._last_write = time.perf_counter()
+        """Write every gathered item, one append per dataset, then flush the file."""
+        pending, self._pending, self._pending_values = self._pending, {}, 0
+        for key, items in pending.items():
+            self._sinks[key].append(items)
         self.file.flush()
 
-    # ----- writing
-    def _append_spikes(self, mon, block) -> None:
-        writer = self._spikes[id(mon)]
-        writer.append(block.steps * self.dt, block.neurons, block.samples,
-                      block.polarity if writer.bipolar else None)
-
-    def _append_states(self, mon, steps, block: dict) -> None:
-        for var, data in block.items():
-            key = (id(mon), var)
-            if key not in self._reports:
-                dtype = np.float32 if data.dtype == np.float32 else np.float64
-                unit = UNITS.get(var, "mV" if var.startswith(("g_", "V_")) else "")
-                self._reports[key] = self.file.report_writer(
-                    mon.population.name, var, mon.neuron_ids, self.dt, start_step=int(steps[0]),
-                    every=mon.every, batch_size=data.shape[1], unit=unit, dtype=dtype)
-            self._reports[key].append(data)
-
-    def _append_rates(self, mon, steps, counts) -> None:
-        key = id(mon)
-        h5 = self.file.h5
-        if key not in self._rates:
-            rates = h5.require_group("rates")
-            grp = rates.create_group(mon.population.name if mon.population.name not in rates else mon.name)
-            grp.attrs["n_neurons"] = mon.population.n
-            grp.attrs["dt"] = self.dt
-            grp.attrs["units"] = "spikes per step"
-            grp.create_dataset("counts", shape=(0, counts.shape[1]), maxshape=(None, counts.shape[1]),
-                               dtype=np.int64, chunks=(4096, counts.shape[1]))
-            grp.create_dataset("steps", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,))
-            self._rates[key] = grp
-        grp = self._rates[key]
-        n = grp["steps"].shape[0]
-        grp["counts"].resize(n + counts.shape[0], axis=0)
-        grp["counts"][n:] = counts
-        grp["steps"].resize(n + steps.shape[0], axis=0)
-        grp["steps"][n:] = steps
-
-    def close(self, completed: bool, stop_reason: str | None = None) -> None:
-        """Detach from the monitors and close the file with its ``completed`` flag."""
+    def _detach(self) -> None:
         for mon in self.network.monitors:
             if self in mon.sinks:
                 mon.sinks.remove(self)
-        if not self.file.closed:
-            try:
+
+    def close(self, completed: bool, stop_reason: str | None = None) -> None:
+        """Detach from the monitors, write what waits and close the file with ``completed``.
+
+        After a write failure nothing more is written (the file keeps every
+        earlier commit) and ``completed`` stays False.
+        """
+        self._detach()
+        if self.file.closed:
+            return
+        try:
+            if self.file.failed is None:
                 self.write_pending()
-            finally:
-                self.file.update_metadata(end_step=self.network.t)
+                self.file.update_metadata(end_step=int(self.network.t))
+        finally:
             self.file.close(completed=completed, stop_reason=stop_reason)

@@ -81,22 +81,27 @@ Report data type
     the default; float64 is allowed and read back exactly by
     :mod:`monitors.reader`, at the cost of libsonata compatibility.
 
-Crash safety
-    The file is written with HDF5's default (earliest) format bounds and
-    *without* SWMR: a file created with ``libver="latest"`` (which SWMR
-    requires) keeps "file open for write" consistency flags in its superblock
-    that a killed writer leaves set, after which the file refuses to open
-    ("may use <h5clear file> to clear file consistency flags").  With the
-    default bounds and ``File.flush()`` after every append, a writer killed
-    with SIGKILL between two appends leaves a file that opens and holds all
-    flushed blocks (tested).  A kill landing *inside* an append is not
-    covered by any HDF5 guarantee short of SWMR (HDF5 may write evicted
-    metadata, such as one dataset's new extent, before the flush).  To make
-    that case as good as plain HDF5 allows, every append is committed in two
+Crash safety (format 2)
+    The file is written with format bounds v1.10 .. v1.14 under an exclusive
+    writer lock (``<file>.lock`` holding the writer's PID, see
+    :class:`WriterLock`); a second writer fails at once and never truncates
+    it.  :meth:`RecordingFile.start_swmr` switches it to HDF5 SWMR once every
+    dataset exists, so readers open it (``swmr=True``, as
+    :mod:`monitors.reader` does) while it grows.  A writer killed with
+    SIGKILL leaves the superblock's "open for write" flags set: the file then
+    opens in SWMR read mode (``monitors.reader``, ``spikesim info``) and holds
+    every flushed block; plain readers need ``h5clear -s`` (or
+    :func:`repair_status_flags`).  A write failure (ENOSPC, EIO) raises
+    :class:`RecordingWriteError`, seals the file at that moment (later HDF5
+    writes go nowhere) and clears the flags on close, so every reader opens
+    it with all commits made before.  Every append is committed in two
     flushed steps: first the data, then a commit count that readers trust
     over the dataset extents: the ``n_spikes`` attribute of
-    ``/spikes/<population>`` and, for reports, ``mapping/time`` (its stop
-    gives the committed rows, and libsonata reads rows only up to it).
+    ``/spikes/<population>``, ``n_rows`` of ``/rates/<name>`` and, for
+    reports, ``mapping/time`` (its stop gives the committed rows, and
+    libsonata reads rows only up to it).
+    Format 1 (earlier files, still read) used the earliest format bounds
+    without SWMR; the measurements below are of that format.
     Measured by SIGKILLing a writer that appends without pause, at random
     moments: uncompressed, 70 of 70 files opened and held exactly the
     committed blocks; with gzip 15 of 20 (lzf 13 of 15), the others opened
@@ -123,11 +128,16 @@ Sources relied on
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
+import fcntl
+import io
 import json
 import logging
 import math
 import os
+import struct
 from pathlib import Path
 
 import h5py
@@ -135,7 +145,13 @@ import numpy as np
 
 __all__ = [
     "RecordingFile",
+    "RecordingLockedError",
+    "RecordingWriteError",
+    "WriterLock",
+    "check_writable",
+    "repair_status_flags",
     "SpikeWriter",
+    "RateWriter",
     "ReportWriter",
     "SORTING_DTYPE",
     "SORTING",
@@ -147,7 +163,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FORMAT_NAME = "spikesim-sonata"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: SWMR, v1.10+ format bounds, commit counts of rates
 SONATA_MAGIC = 0x0A7A
 SONATA_VERSION = (0, 1)
 
@@ -158,6 +174,7 @@ SORTING_DTYPE = h5py.enum_dtype(SORTING, basetype=np.uint8)
 
 COMPRESSIONS = (None, "gzip", "lzf")
 _TARGET_CHUNK_BYTES = 256 * 1024
+_LIBVER = ("v110", "v114")  # see RecordingFile._open
 _SPIKE_CHUNK = 16384  # elements per chunk of the 1-D spike datasets
 _RESERVED_ROOT = {
     "magic", "version", "format", "format_version", "created_utc",
@@ -233,6 +250,257 @@ def _int_array(values, name: str, k: int | None = None) -> np.ndarray:
     return arr
 
 
+class RecordingLockedError(OSError):
+    """Another process is writing this recording (its writer lock is held)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.errno = errno.EAGAIN
+
+
+class RecordingWriteError(OSError):
+    """Writing to the recording failed (disk full, I/O error); earlier commits are kept.
+
+    ``errno`` is the failed write's (``ENOSPC``, ``EIO``, ...) when known.
+    """
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.errno = code
+
+
+def _lock_path(path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return "unknown"
+    return text if text.isdigit() else "unknown"
+
+
+class WriterLock:
+    """Exclusive writer lock of a recording: ``fcntl.flock`` on the sidecar ``<file>.lock``.
+
+    The lock file holds the writer's PID.  The kernel drops a ``flock`` when
+    its process dies, so the lock of a killed writer is taken over at once
+    (its stale lock file is simply reused).  Taken *before* the HDF5 file is
+    opened or truncated, so a second writer never touches a file in use.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.lock_path = _lock_path(path)
+        self._fd = None
+
+    def acquire(self) -> "WriterLock":
+        """Take the lock or raise :class:`RecordingLockedError` naming the holder's PID."""
+        while True:
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise type(exc)(exc.errno, f"cannot write recording {str(self.path)!r}: cannot create its "
+                                f"lock file {str(self.lock_path)!r}: {exc.strerror}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = _read_pid(fd)
+                os.close(fd)
+                raise RecordingLockedError(
+                    f"recording file {str(self.path)!r} is being written by process {pid} "
+                    f"(lock {str(self.lock_path)!r}); wait for it to finish or stop it") from None
+            try:  # the holder may have removed the lock file between our open and flock: retry
+                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock (no-op when not held)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.lock_path)
+        os.close(self._fd)
+        self._fd = None
+
+    @staticmethod
+    def holder(path) -> str | None:
+        """PID (text) of the process holding ``path``'s lock, or None when it is free."""
+        try:
+            fd = os.open(_lock_path(path), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_pid(fd)
+        finally:
+            os.close(fd)
+        return None
+
+
+def check_writable(path, overwrite: bool) -> None:
+    """Raise the error a recording to ``path`` would meet, before any work is done.
+
+    Checks, in order: another writer holds the file (:class:`RecordingLockedError`),
+    the path is a directory (``IsADirectoryError``), it exists without
+    ``overwrite`` (``FileExistsError``), its directory is missing
+    (``FileNotFoundError``) or not writable (``PermissionError``).
+    """
+    path = Path(path)
+    pid = WriterLock.holder(path)
+    if pid is not None:
+        raise RecordingLockedError(f"recording file {str(path)!r} is being written by "
+                                   f"process {pid} (lock {str(_lock_path(path))!r})")
+    _check_path(path, overwrite)
+
+
+def _check_path(path: Path, overwrite: bool) -> None:
+    """The checks of :func:`check_writable` but the lock's."""
+    if path.is_dir():
+        raise IsADirectoryError(f"recording file {str(path)!r} is a directory")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"recording file {str(path)!r} already exists; "
+                              "pass overwrite=True (--overwrite) to replace it")
+    parent = path.parent
+    if not parent.is_dir():
+        raise FileNotFoundError(f"directory {str(parent)!r} of recording file does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise PermissionError(f"recording file {str(path)!r} is not writable")
+
+
+class _SealableIO(io.RawIOBase):
+    """A binary file object for h5py's ``fileobj`` driver that can be sealed.
+
+    Once :meth:`seal` is called (after a write failed) writes are dropped, so
+    whatever HDF5 still writes while closing cannot touch the file on disk:
+    it stays as it was at the failure.
+    """
+
+    def __init__(self, raw):
+        super().__init__()
+        self._raw = raw
+        self._sealed = False
+        self._pos = 0
+
+    def readable(self): return True  # noqa: E704
+    def writable(self): return True  # noqa: E704
+    def seekable(self): return True  # noqa: E704
+
+    def seek(self, pos, whence=0):
+        if self._sealed:
+            self._pos = pos if whence == 0 else self._pos + pos
+            return self._pos
+        return self._raw.seek(pos, whence)
+
+    def tell(self):
+        return self._pos if self._sealed else self._raw.tell()
+
+    def readinto(self, buf):
+        if self._sealed:
+            return 0
+        data = self._raw.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
+
+    def write(self, data):
+        if self._sealed:
+            self._pos += len(data)
+            return len(data)
+        return self._raw.write(data)
+
+    def truncate(self, size=None):
+        return size if self._sealed else self._raw.truncate(size)
+
+    def flush(self):
+        if not self._sealed:
+            self._raw.flush()
+
+    def seal(self) -> None:
+        """Drop every later write, then close the underlying file."""
+        self._pos = self._raw.tell() if not self._raw.closed else 0
+        self._sealed = True
+        with contextlib.suppress(Exception):
+            self._raw.close()
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _rot(x: int, k: int) -> int:
+    return ((x << k) | (x >> (32 - k))) & 0xFFFFFFFF
+
+
+def _lookup3(data: bytes, initval: int = 0) -> int:
+    """Bob Jenkins' lookup3 ``hashlittle``: HDF5's metadata checksum."""
+    m = 0xFFFFFFFF
+    n = len(data)
+    a = b = c = (0xDEADBEEF + n + initval) & m
+    i = 0
+    while n > 12:
+        a = (a + int.from_bytes(data[i:i + 4], "little")) & m
+        b = (b + int.from_bytes(data[i + 4:i + 8], "little")) & m
+        c = (c + int.from_bytes(data[i + 8:i + 12], "little")) & m
+        a = ((a - c) & m) ^ _rot(c, 4); c = (c + b) & m  # noqa: E702
+        b = ((b - a) & m) ^ _rot(a, 6); a = (a + c) & m  # noqa: E702
+        c = ((c - b) & m) ^ _rot(b, 8); b = (b + a) & m  # noqa: E702
+        a = ((a - c) & m) ^ _rot(c, 16); c = (c + b) & m  # noqa: E702
+        b = ((b - a) & m) ^ _rot(a, 19); a = (a + c) & m  # noqa: E702
+        c = ((c - b) & m) ^ _rot(b, 4); b = (b + a) & m  # noqa: E702
+        n -= 12
+        i += 12
+    if n == 0:
+        return c
+    tail = data[i:] + bytes(12 - n)
+    a = (a + int.from_bytes(tail[0:4], "little")) & m
+    b = (b + int.from_bytes(tail[4:8], "little")) & m
+    c = (c + int.from_bytes(tail[8:12], "little")) & m
+    for x, y, k in (("c", "b", 14), ("a", "c", 11), ("b", "a", 25), ("c", "b", 16),
+                    ("a", "c", 4), ("b", "a", 14), ("c", "b", 24)):
+        v = {"a": a, "b": b, "c": c}
+        v[x] = ((v[x] ^ v[y]) - _rot(v[y], k)) & m
+        a, b, c = v["a"], v["b"], v["c"]
+    return c
+
+
+def repair_status_flags(path) -> bool:
+    """Make a file left open by a failed writer readable by every HDF5 reader (like ``h5clear -s``).
+
+    Clears the superblock's "open for write" flags and, when the file is
+    shorter than the end-of-file address the superblock records (a write
+    failed at the end of the file), lowers that address to the file's size.
+    Only a version 2/3 superblock at offset 0 is handled.  Returns True when
+    the superblock was changed.  Nothing else in the file is touched: readers
+    trust the commit counts (``n_spikes``, ``mapping/time``, ``n_rows``).
+    """
+    with open(path, "r+b") as fh:
+        sb = bytearray(fh.read(48))
+        if len(sb) < 48 or sb[:8] != _HDF5_SIGNATURE or sb[8] not in (2, 3) or sb[9] != 8:
+            return False
+        eof = struct.unpack_from("<Q", sb, 28)[0]
+        size = os.fstat(fh.fileno()).st_size
+        if sb[11] == 0 and eof <= size:
+            return False
+        sb[11] = 0
+        struct.pack_into("<Q", sb, 28, min(eof, size))
+        struct.pack_into("<I", sb, 44, _lookup3(bytes(sb[:44])))
+        fh.seek(0)
+        fh.write(sb)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
+
+
 class RecordingFile:
     """An HDF5 file, in the SONATA layout, that a run records into.
 
@@ -268,24 +536,21 @@ class RecordingFile:
     ...     sw.append(t_ms, node_ids, sample_ids)
     """
 
-    def __init__(self, path, overwrite: bool = False, compression=None, metadata: dict | None = None):
+    def __init__(self, path, overwrite: bool = False, compression=None, metadata: dict | None = None,
+                 *, opener=None):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike; got {path!r} ({type(path).__name__})")
         if not isinstance(overwrite, bool):
             raise TypeError(f"overwrite must be a bool; got {overwrite!r}")
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression must be one of {COMPRESSIONS}; got {compression!r}")
+        if opener is not None and not callable(opener):
+            raise TypeError(f"opener must be callable (path -> binary file object) or None; got {opener!r}")
         if metadata is None:
             metadata = {}
         if not isinstance(metadata, dict):
             raise TypeError(f"metadata must be a dict; got {type(metadata).__name__}")
         self.path = Path(path)
-        if self.path.exists() and not overwrite:
-            raise FileExistsError(
-                f"recording file {str(self.path)!r} already exists; pass overwrite=True to replace it"
-            )
-        if not self.path.parent.is_dir():
-            raise FileNotFoundError(f"directory {str(self.path.parent)!r} of recording file does not exist")
         self.compression = compression
         self.batch_size = _check_int(metadata.get("batch_size", 1), "metadata['batch_size']", 1)
         dt = metadata.get("dt")
@@ -293,28 +558,96 @@ class RecordingFile:
         attrs = self._root_attrs(metadata)  # validate everything before touching the disk
         self._spike_writers: dict[str, SpikeWriter] = {}
         self._report_writers: dict[tuple[str, str], ReportWriter] = {}
-        # default (earliest) libver: see "Crash safety".  No chunk cache: every
-        # append writes its slab and flushes, so a cache saves nothing, and its
-        # buffers fragment the C heap (measured: +24 MiB of RSS over 1000
-        # appends with h5py's default 1 MiB cache, +0 without).
-        self._file = h5py.File(self.path, "w", rdcc_nbytes=0)
+        self._rate_writers: dict[str, RateWriter] = {}
+        self.failed: BaseException | None = None
+        self._fileobj = None
+        self._closed = False
+        self._lock = WriterLock(self.path)
+        self._lock.acquire()  # before the file is checked, opened or truncated
         try:
-            f = self._file
-            f.attrs["magic"] = np.uint32(SONATA_MAGIC)
-            f.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
-            f.attrs["format"] = FORMAT_NAME
-            f.attrs["format_version"] = np.int64(FORMAT_VERSION)
-            f.attrs["spikesim_version"] = str(metadata.get("spikesim_version", package_version()))
-            f.attrs["created_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-            f.attrs["completed"] = False
-            for key, value in attrs.items():
-                self._set_attr(key, value)
-            f.require_group("spikes")
-            f.require_group("report")
-            f.flush()
+            _check_path(self.path, overwrite)
+            self._file = self._open(opener)
+            self._init_root(metadata, attrs)
         except BaseException:
-            self._file.close()
+            if getattr(self, "_file", None) is not None and self._file.id.valid:
+                self._file.close()
+            self._lock.release()
             raise
+
+    def _open(self, opener) -> h5py.File:
+        # Format bounds v1.10 .. v1.14: SWMR (start_swmr) needs at least v1.10,
+        # and HDF5 1.14 readers (libsonata's wheels) cannot read objects in
+        # newer formats (libver="latest" under HDF5 2.x).  No chunk cache: every
+        # write flushes, so a cache saves nothing, and its buffers fragment
+        # the C heap (measured: +24 MiB of RSS over 1000 appends with h5py's
+        # default 1 MiB cache, +0 without).
+        if opener is None:
+            return h5py.File(self.path, "w", libver=_LIBVER, rdcc_nbytes=0)
+        self._fileobj = _SealableIO(opener(self.path))
+        return h5py.File(self._fileobj, "w", libver=_LIBVER, rdcc_nbytes=0)
+
+    def _init_root(self, metadata: dict, attrs: dict) -> None:
+        f = self._file
+        f.attrs["magic"] = np.uint32(SONATA_MAGIC)
+        f.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
+        f.attrs["format"] = FORMAT_NAME
+        f.attrs["format_version"] = np.int64(FORMAT_VERSION)
+        f.attrs["spikesim_version"] = str(metadata.get("spikesim_version", package_version()))
+        f.attrs["created_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        f.attrs["completed"] = False
+        f.attrs["stop_reason"] = ""  # created now: SWMR forbids new attributes later
+        for key, value in attrs.items():
+            self._set_attr(key, value)
+        f.require_group("spikes")
+        f.require_group("report")
+        f.flush()
+
+    # ------------------------------------------------------------------ SWMR and failures
+    @property
+    def swmr(self) -> bool:
+        """True once :meth:`start_swmr` has switched the file to SWMR writing."""
+        return bool(self._file.swmr_mode) if self._file.id.valid else False
+
+    def start_swmr(self) -> None:
+        """Switch to SWMR writing: readers may open the file (``swmr=True``) while it grows.
+
+        From now on only appends are possible: every writer must have been
+        created before (no new group, dataset or root attribute).
+        """
+        self._check_open()
+        self._file.flush()
+        self._file.swmr_mode = True
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """Run HDF5 writes; a failure (ENOSPC, EIO, ...) seals the file and raises RecordingWriteError."""
+        if self.failed is not None:
+            raise RecordingWriteError(errno.EIO, f"recording {str(self.path)!r} failed earlier "
+                                      f"({self.failed}); nothing more is written")
+        try:
+            yield
+        except (OSError, RuntimeError) as exc:
+            self._fail(exc)
+            code = getattr(exc, "errno", None) or errno.EIO
+            raise RecordingWriteError(code, f"writing recording {str(self.path)!r} failed: {exc}; "
+                                      "everything committed before is kept") from exc
+
+    def _fail(self, exc: BaseException) -> None:
+        """Freeze the file as it is on disk: later writes of HDF5 (closing) go nowhere."""
+        self.failed = exc
+        logger.error("recording %s: write failed (%s); sealing the file", self.path, exc)
+        if self._fileobj is not None:
+            self._fileobj.seal()
+            return
+        try:
+            fd = self._file.id.get_vfd_handle()
+        except Exception:  # noqa: BLE001 - a driver without a file descriptor
+            return
+        nul = os.open(os.devnull, os.O_RDWR)
+        try:
+            os.dup2(nul, fd)
+        finally:
+            os.close(nul)
 
     # ------------------------------------------------------------------ metadata
     @staticmethod
@@ -374,19 +707,26 @@ class RecordingFile:
                 del grp[key]
             grp.create_dataset(key, data=value, dtype=h5py.string_dtype())
             self._file.attrs[key] = f"@/metadata/{key}"
+        elif key in self._file.attrs:
+            self._file.attrs.modify(key, value)
         else:
+            if self.swmr:
+                raise ValueError(f"metadata key {key!r} must be given when the file is created: "
+                                 "a file in SWMR mode cannot get new attributes")
             self._file.attrs[key] = value
 
     def update_metadata(self, **attrs) -> None:
         """Set or replace root attributes (same rules as ``metadata``), then flush."""
         self._check_open()
-        for key, value in self._root_attrs(attrs).items():
-            self._set_attr(key, value)
-        self._file.flush()
+        with self._writing():
+            for key, value in self._root_attrs(attrs).items():
+                self._set_attr(key, value)
+            self._file.flush()
 
     # ------------------------------------------------------------------ writers
     def spike_writer(self, population: str, n_nodes: int, batch_size: int | None = None,
-                     bipolar: bool = False) -> "SpikeWriter":
+                     bipolar: bool = False, n_recorded: int | None = None,
+                     samples_recorded: int | None = None) -> "SpikeWriter":
         """Create the spike datasets of ``population`` and return their writer.
 
         Parameters
@@ -400,8 +740,12 @@ class RecordingFile:
         bipolar : bool, default False
             The population emits signed spikes (LIB): a ``polarity`` int8
             dataset is written beside ``node_ids``.
+        n_recorded, samples_recorded : int, optional
+            Neurons and samples the monitor watches (``n_nodes`` and
+            ``batch_size`` by default): rates are spikes per *recorded*
+            neuron and sample (attributes of the same names).
         """
-        self._check_open()
+        self._check_not_swmr()
         population = _check_name(population, "population")
         if population in self._spike_writers or population in self._file["spikes"]:
             raise ValueError(f"population {population!r} already has a spike writer in {str(self.path)!r}")
@@ -409,7 +753,12 @@ class RecordingFile:
         batch_size = self.batch_size if batch_size is None else _check_int(batch_size, "batch_size", 1)
         if not isinstance(bipolar, (bool, np.bool_)):
             raise TypeError(f"bipolar must be a bool; got {bipolar!r}")
+        n_recorded = n_nodes if n_recorded is None else _check_int(n_recorded, "n_recorded", 0)
+        samples_recorded = batch_size if samples_recorded is None else \
+            _check_int(samples_recorded, "samples_recorded", 0)
         w = SpikeWriter(self, population, n_nodes, batch_size, bool(bipolar))
+        w._group.attrs["n_recorded"] = np.int64(n_recorded)
+        w._group.attrs["samples_recorded"] = np.int64(samples_recorded)
         self._spike_writers[population] = w
         self._file.flush()
         return w
@@ -442,7 +791,7 @@ class RecordingFile:
         dtype : {numpy.float32, numpy.float64}
             Storage type (float32 is what libsonata reads).
         """
-        self._check_open()
+        self._check_not_swmr()
         population = _check_name(population, "population")
         variable = _check_name(variable, "variable")
         if (population, variable) in self._report_writers:
@@ -470,6 +819,21 @@ class RecordingFile:
         self._file.flush()
         return w
 
+    def rate_writer(self, name: str, n_neurons: int, columns: int) -> "RateWriter":
+        """Create ``/rates/<name>`` (per-step spike counts, ``columns`` samples) and return its writer."""
+        self._check_not_swmr()
+        name = _check_name(name, "name")
+        if name in self._rate_writers:
+            raise ValueError(f"rates {name!r} already have a writer in {str(self.path)!r}")
+        n_neurons = _check_int(n_neurons, "n_neurons", 0)
+        columns = _check_int(columns, "columns", 0)
+        if self.dt is None:
+            raise ValueError("rate_writer needs the file's dt: pass metadata={'dt': ...}")
+        w = RateWriter(self, name, n_neurons, columns, self.dt)
+        self._rate_writers[name] = w
+        self._file.flush()
+        return w
+
     # ------------------------------------------------------------------ file
     @property
     def h5(self) -> h5py.File:
@@ -479,7 +843,13 @@ class RecordingFile:
 
     @property
     def closed(self) -> bool:
-        return not bool(self._file.id.valid)
+        return self._closed or not bool(self._file.id.valid)
+
+    def _check_not_swmr(self):
+        self._check_open()
+        if self.swmr:
+            raise ValueError(f"recording file {str(self.path)!r} is in SWMR mode: every writer must be "
+                             "created before start_swmr()")
 
     def _check_open(self):
         if not self._file.id.valid:
@@ -497,28 +867,59 @@ class RecordingFile:
     def flush(self) -> None:
         """Write everything buffered by HDF5 to disk."""
         self._check_open()
-        self._file.flush()
+        with self._writing():
+            self._file.flush()
 
     def close(self, completed: bool, stop_reason: str | None = None, **attrs) -> None:
-        """Set ``completed`` (and optional root attributes), flush and close.
+        """Set ``completed`` (and optional root attributes), flush, close and release the lock.
 
         Closing twice is a no-op.  ``stop_reason`` (e.g. ``"KeyboardInterrupt"``)
-        is stored when given.
+        is stored when given.  After a write failure nothing more is written:
+        the file keeps ``completed = False`` and every commit made before the
+        failure, and its "open for write" flags are cleared
+        (:func:`repair_status_flags`) so that any HDF5 reader opens it.
         """
-        if not self._file.id.valid:
+        if self.closed:
+            self._lock.release()
+            return
+        self._closed = True
+        if self.failed is not None:
+            self._close_failed()
             return
         try:
-            for w in list(self._spike_writers.values()) + list(self._report_writers.values()):
-                w._sync()
-            if attrs:
-                for key, value in self._root_attrs(attrs).items():
-                    self._set_attr(key, value)
-            if stop_reason is not None:
-                self._file.attrs["stop_reason"] = str(stop_reason)
-            self._file.attrs["completed"] = bool(completed)
-            self._file.flush()
-        finally:
+            with self._writing():
+                for w in self._all_writers():
+                    w._sync()
+                if attrs:
+                    for key, value in self._root_attrs(attrs).items():
+                        self._set_attr(key, value)
+                if stop_reason is not None:
+                    self._file.attrs.modify("stop_reason", str(stop_reason))
+                self._file.attrs.modify("completed", bool(completed))
+                self._file.flush()
+        except RecordingWriteError:
+            self._close_failed()
+            raise
+        try:
             self._file.close()
+        finally:
+            self._lock.release()
+
+    def _all_writers(self) -> list:
+        return (list(self._spike_writers.values()) + list(self._report_writers.values())
+                + list(self._rate_writers.values()))
+
+    def _close_failed(self) -> None:
+        try:
+            self._file.close()
+        except Exception as exc:  # noqa: BLE001 - the file is sealed; closing may still complain
+            logger.warning("recording %s: closing after the failure: %s", self.path, exc)
+        try:
+            repair_status_flags(self.path)
+        except OSError as exc:
+            logger.warning("recording %s: could not clear the write flags: %s", self.path, exc)
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> "RecordingFile":
         return self
@@ -657,13 +1058,15 @@ class SpikeWriter:
             blocks.append((self._pol, pol.astype(np.int8, copy=False)))
         if self.sorting == "by_time" and t[0] < self._last_t:
             self.sorting = "none"
-            self._group.attrs.create("sorting", SORTING["none"], dtype=SORTING_DTYPE)
-        _append_rows(blocks, self.n_spikes)
-        self._rf._file.flush()  # the data first ...
+            with self._rf._writing():
+                self._group.attrs.modify("sorting", np.uint8(SORTING["none"]))
+        with self._rf._writing():
+            _append_rows(blocks, self.n_spikes)
+            self._rf._file.flush()  # the data first ...
+            self._group.attrs.modify("n_spikes", np.uint64(self.n_spikes + k))  # ... then the commit count
+            self._rf._file.flush()
         self.n_spikes += k
         self._last_t = max(self._last_t, float(t[-1]))
-        self._group.attrs["n_spikes"] = np.uint64(self.n_spikes)  # ... then the commit count
-        self._rf._file.flush()
 
     def _sync(self) -> None:
         """Make datasets and commit count agree with what this writer committed (used by close)."""
@@ -759,23 +1162,85 @@ class ReportWriter:
         if rows == 0:
             return
         flat = np.ascontiguousarray(a.transpose(0, 2, 1), dtype=self.dtype).reshape(rows, -1)
-        _append_rows([(self._data, flat)], self.n_rows)
-        self._rf._file.flush()  # the data first, then mapping/time (the commit count of rows)
-        try:
-            self._time[...] = self._time_triplet(self.n_rows + rows)
-        except BaseException:
-            self._data.resize(self.n_rows, axis=0)
-            self._time[...] = self._time_triplet(self.n_rows)
-            raise
+        with self._rf._writing():
+            _append_rows(self._row_blocks(flat), self.n_rows)
+            self._rf._file.flush()  # the data first, then mapping/time (the commit count of rows)
+            try:
+                self._time[...] = self._time_triplet(self.n_rows + rows)
+            except BaseException:
+                for d in self._datasets():
+                    d.resize(self.n_rows, axis=0)
+                self._time[...] = self._time_triplet(self.n_rows)
+                raise
+            self._rf._file.flush()
         self.n_rows += rows
-        self._rf._file.flush()
+
+    def _row_blocks(self, flat: np.ndarray) -> list:
+        return [(self._data, flat)]
+
+    def _datasets(self) -> list:
+        return [self._data]
 
     def _sync(self) -> None:
         """Make ``data`` and ``mapping/time`` agree with the committed rows (used by close)."""
-        if self._data.shape[0] != self.n_rows:
-            self._data.resize(self.n_rows, axis=0)
+        for d in self._datasets():
+            if d.shape[0] != self.n_rows:
+                d.resize(self.n_rows, axis=0)
         self._time[...] = self._time_triplet(self.n_rows)
 
     def __repr__(self) -> str:
         return (f"ReportWriter({self.population!r}, {self.variable!r}, n_elements={self.n_elements}, "
                 f"batch_size={self.batch_size}, n_rows={self.n_rows})")
+
+
+class RateWriter:
+    """Appends per-step spike counts of one population to ``/rates/<name>`` (not SONATA).
+
+    Created by :meth:`RecordingFile.rate_writer`.  ``counts`` is ``(rows,
+    columns)`` int64 (spikes per step of each recorded sample) and ``steps``
+    the step of each row; the group attribute ``n_rows`` is the commit count.
+    """
+
+    def __init__(self, rf: RecordingFile, name: str, n_neurons: int, columns: int, dt_ms: float):
+        self._rf = rf
+        self.name = name
+        self.columns = columns
+        grp = rf._file.require_group("rates").create_group(name)
+        grp.attrs["n_neurons"] = np.int64(n_neurons)
+        grp.attrs["dt"] = np.float64(dt_ms)
+        grp.attrs["units"] = "spikes per step"
+        grp.attrs["n_rows"] = np.int64(0)
+        kw = rf._dataset_kwargs()
+        self._counts = grp.create_dataset("counts", shape=(0, columns), maxshape=(None, columns),
+                                          dtype=np.int64, chunks=(4096, max(columns, 1)), **kw)
+        self._steps = grp.create_dataset("steps", shape=(0,), maxshape=(None,), dtype=np.int64,
+                                         chunks=(4096,), **kw)
+        self._group = grp
+        self.n_rows = 0
+
+    def append(self, steps, counts) -> None:
+        """Append ``counts`` ``(rows, columns)`` of the steps ``steps`` ``(rows,)`` and flush."""
+        self._rf._check_open()
+        steps = _int_array(steps, "steps")
+        counts = np.asarray(counts)
+        if counts.shape != (steps.shape[0], self.columns):
+            raise ValueError(f"counts for rates {self.name!r} must have shape ({steps.shape[0]}, "
+                             f"{self.columns}) = (len(steps), columns); got {counts.shape}")
+        rows = steps.shape[0]
+        if rows == 0:
+            return
+        with self._rf._writing():
+            _append_rows([(self._counts, counts.astype(np.int64, copy=False)),
+                          (self._steps, steps.astype(np.int64, copy=False))], self.n_rows)
+            self._rf._file.flush()
+            self._group.attrs.modify("n_rows", np.int64(self.n_rows + rows))
+            self._rf._file.flush()
+        self.n_rows += rows
+
+    def _sync(self) -> None:
+        for d in (self._counts, self._steps):
+            if d.shape[0] != self.n_rows:
+                d.resize(self.n_rows, axis=0)
+
+    def __repr__(self) -> str:
+        return f"RateWriter({self.name!r}, columns={self.columns}, n_rows={self.n_rows})"

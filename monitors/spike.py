@@ -177,3 +177,6 @@ class SpikeMonitor(Monitor):
 
     def describe(self):
         return {**super().describe(), "n_neurons": int(self.neuron_ids.size)}
+
+    #: how monitors.recording stores this monitor (a /spikes group)
+    record_kind = "spikes"

@@ -94,6 +94,9 @@ class StateMonitor(Monitor):
         return {**super().describe(), "variables": list(self.variables), "every": self.every,
                 "n_neurons": int(self.neuron_ids.size)}
 
+    #: how monitors.recording stores this monitor (one SONATA report per variable)
+    record_kind = "states"
+
 
 class PopulationRateMonitor(Monitor):
     """Spike count of the whole population at every step; ``rate`` in Hz."""
@@ -146,4 +149,5 @@ class PopulationRateMonitor(Monitor):
     def reset(self) -> None:
         self._counts, self._steps = [], []
 
-
+    #: how monitors.recording stores this monitor (a /rates group)
+    record_kind = "rates"

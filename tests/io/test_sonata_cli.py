@@ -95,11 +95,11 @@ def test_info_json_and_incomplete_run(tmp_path, capsys):
 
 
 def test_info_on_a_bad_path_fails_cleanly(tmp_path, capsys):
-    assert main(["info", str(tmp_path / "missing.h5")]) == 1
+    assert main(["info", str(tmp_path / "missing.h5")]) == 2  # every CLI error: exit 2
     assert "missing.h5" in capsys.readouterr().err
     bad = tmp_path / "bad.h5"
     bad.write_text("not hdf5")
-    assert main(["info", str(bad)]) == 1
+    assert main(["info", str(bad)]) == 2
     assert "cannot open" in capsys.readouterr().err
 
 
@@ -111,7 +111,7 @@ def test_plot_writes_png(tmp_path, capsys):
     out2 = tmp_path / "all.png"
     assert main(["plot", str(GOLDEN), "-o", str(out2), "-s", "all"]) == 0
     assert out2.stat().st_size > 1000
-    assert main(["plot", str(GOLDEN), "-o", str(out2), "-s", "5"]) == 1
+    assert main(["plot", str(GOLDEN), "-o", str(out2), "-s", "5"]) == 2
     assert "sample must lie in [0, 2)" in capsys.readouterr().err
 
 
@@ -119,7 +119,7 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     out = tmp_path / "fig.png"
-    assert main(["plot", str(GOLDEN), "-o", str(out)]) == 1
+    assert main(["plot", str(GOLDEN), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "matplotlib" in err and "spikesim[plot]" in err
     assert not out.exists()

@@ -208,7 +208,7 @@ def test_metadata_and_network(tmp_path):
     info = file_info(path)
     assert info["completed"] is True and info["stop_reason"] is None
     assert info["dt"] == 0.1 and info["seed"] == 3 and info["batch_size"] == 2 and info["duration"] == 4.5
-    assert info["format"] == "spikesim-sonata" and info["format_version"] == 1
+    assert info["format"] == "spikesim-sonata" and info["format_version"] == 2
     assert isinstance(info["spikesim_version"], str) and info["spikesim_version"]
     got = read_network(path)
     assert got["populations"][0]["params"]["beta"] == pytest.approx(0.9)

@@ -107,6 +107,7 @@ _CHILD = textwrap.dedent("""
                        metadata={{"dt": 1.0, "batch_size": 2, "duration": 1e6}})
     sw = rf.spike_writer("p", 5, bipolar=True)
     rw = rf.report_writer("p", "u", [0, 2, 4], 1.0)
+    rf.start_swmr()
     for k in range({n_blocks}):
         sw.append(np.array([k, k + 0.5]), np.array([k % 5, 4]), np.array([0, 1]), np.array([1, -1]))
         rw.append(np.full((4, 2, 3), float(k), dtype=np.float32))
@@ -132,7 +133,9 @@ def test_sigkill_after_flushed_appends_leaves_readable_file(tmp_path, compressio
             proc.kill()
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    with h5py.File(path, "r") as f:  # opens cleanly
+    # SWMR file: a killed writer leaves its "open for write" flags set, so it
+    # opens in SWMR read mode (what monitors.reader does), cleanly
+    with h5py.File(path, "r", swmr=True) as f:
         assert bool(f.attrs["completed"]) is False
     sd = load_spikes(path)
     k = np.arange(n_blocks)
