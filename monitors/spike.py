@@ -70,8 +70,8 @@ class SpikeMonitor(Monitor):
         p = kb.unique(f"mon_{self.name}")
         pop = self.population
         count = kb.arg(self.count, f"{p}_count")
-        kb.add("ready", f"if not {kb.func(spike_room, 'spike_room')}(b, {count}, "
-                        f"{kb.arg(self.n_record, p + '_nrec')}, {kb.arg(self.capacity, p + '_cap')}):\n    break")
+        kb.stop_if(f"not {kb.func(spike_room, 'spike_room')}(b, {count}, "
+                   f"{kb.arg(self.n_record, p + '_nrec')}, {kb.arg(self.capacity, p + '_cap')})")
         spikes = pop.runtime
         args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_idx"), kb.arg(spikes.spike_code, f"{p}_code"),
                           kb.arg(spikes.spike_cnt, f"{p}_cnt"), kb.arg(self.neuron_mask, f"{p}_nmask"),

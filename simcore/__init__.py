@@ -40,7 +40,7 @@ _ABOVE = {
                 "SpikeArraySource", "Izhikevich", "AdEx"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
-                 "StepCurrent", "PoissonInput"),
+                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram"),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
     "simcore.network": ("Network", "RunStopped"),
 }

@@ -180,7 +180,7 @@ class Network:
         parallel = self.ctx.batch_size > 1
         self._kernel = kb.compile(parallel=parallel)
         self._args = kb.arg_values
-        self.source = kb.source("run_chunk_parallel" if parallel else "run_chunk_serial")
+        self.source = kb.source(kb.kernel_name(parallel))
         self.compile_seconds = time.perf_counter() - t0
 
     def warmup(self) -> float:
@@ -226,10 +226,12 @@ class Network:
         if out is not None:
             recorder = Recorder(self, out, overwrite=overwrite, compression=compression, duration_steps=n)
         try:
-            if self._kernel is None:
+            if self._kernel is None or any(c.kernel_stale() for c in self.components):
                 self._generate()
             with _StopSignals() as stop:
                 self._run_steps(n, progress, callback, stop)
+            for comp in self.components:
+                comp.finish_run()
         except BaseException as exc:
             if recorder is not None:
                 reason = exc.signame if isinstance(exc, RunStopped) else type(exc).__name__

@@ -1,8 +1,12 @@
 """Everything that feeds a receptor: projections, connectors, delay queues and stimuli."""
 from .connectors import AllToAll, Bernoulli, Connector, FixedInDegree, FixedOutDegree, FromArrays, FromMatrix, OneToOne
 from .delays import DelayQueue
+from .model import Static, SynapseModel, updates
+from .short_term import TsodyksMarkram
+from .stdp import STDP
 from .projection import Projection
 from .stimuli import CurrentInput, PoissonInput, StepCurrent, Stimulus
 
 __all__ = ["AllToAll", "Bernoulli", "Connector", "CurrentInput", "DelayQueue", "FixedInDegree", "FixedOutDegree",
-           "FromArrays", "FromMatrix", "OneToOne", "PoissonInput", "Projection", "StepCurrent", "Stimulus"]
+           "FromArrays", "FromMatrix", "OneToOne", "PoissonInput", "Projection", "STDP", "Static", "StepCurrent", "Stimulus", "SynapseModel",
+           "TsodyksMarkram", "updates"]

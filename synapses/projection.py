@@ -19,6 +19,8 @@ from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
 from .connectors import Connector
 from .delays import DelayQueue, delays_to_steps, queue_bytes
+from .model import SynapseModel, Static, check_batch
+from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
 from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit
 
@@ -42,9 +44,15 @@ class Projection(Component):
     emit_order = 2
 
     def __init__(self, pre, post, connector: Connector, *, weight=None, delay=None, delay_steps=None,
-                 receptor=None, name=None):
+                 receptor=None, synapse: SynapseModel | None = None, batch: str | None = None, every: int = 1,
+                 name=None):
         if not isinstance(connector, Connector):
             raise TypeError(f"connector must be a Connector (e.g. Bernoulli(0.1)); got {connector!r}")
+        synapse = Static() if synapse is None else synapse
+        if not isinstance(synapse, SynapseModel):
+            raise TypeError(f"synapse must be a SynapseModel (e.g. sc.STDP(...)); got {synapse!r}")
+        self.synapse = synapse
+        self.batch, self.every = check_batch(synapse, batch, every, name or "(unnamed)")
         if not pre.spiking:
             raise ValueError(f"{pre.model} {pre.name!r} does not spike and cannot be a projection's source")
         if connector.has_weights and weight is not None:
@@ -75,24 +83,46 @@ class Projection(Component):
 
     def reset_state(self, ctx) -> None:
         self.queue.clear()
+        if self.syn is not None:
+            self.syn.reset(self, self.initial_weights)
 
     def state_arrays(self) -> dict:
         if not self.built:
             return {}
         q = self.queue
-        return {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
+        out = {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
+        if self.syn is not None:
+            out.update(self.syn.run_state())
+        return out
+
+    def finish_run(self) -> None:
+        """Apply the weight updates still pending at the end of a run (``every > 1``, docs/contract.md §3.7)."""
+        if self.syn is not None and self.syn.dw is not None:
+            self.syn.apply_pending(self.batch, self.synapse)
+
+    def kernel_stale(self) -> bool:
+        """Whether the kernel holds something the user changed since (a uniform weight kept as a scalar)."""
+        shared = getattr(self, "_emitted_scalar", None)
+        if shared is None:
+            return False
+        w = self._weights_array
+        return not (w.size and np.all(w == shared))
 
     @property
     def nbytes(self) -> int:
         if not self.built:
             return 0
-        return self.indptr.nbytes + self.indices.nbytes + self.weights.nbytes + self.queue.nbytes
+        own = self.indptr.nbytes + self.indices.nbytes + self._weights_array.nbytes + self.queue.nbytes
+        return own + (0 if self.syn is None else sum(a.nbytes for a in self.syn.run_state().values()))
 
     def schedule(self) -> dict:
         text = f"{self.name}: {self.pre.name} -> {self.post.name}:{self.receptor}"
         return {"deliver": [f"queue {text}"], "emit": [f"queue {text}"]}
 
     def emit(self, kb) -> None:
+        if self.syn is not None:
+            SynapseCode(self, self.syn, kb).emit()
+            return
         self.emit_deliver(kb)
         self.emit_emit(kb)
 
@@ -110,13 +140,41 @@ class Projection(Component):
         # unsigned: Numba then skips the negative-index check per synapse (measured 1.2x delivery)
         idx_dtype = np.uint32 if post.n < 2**32 else np.uint64
         self.indices = np.ascontiguousarray(indices, dtype=idx_dtype)
-        self.weights = np.ascontiguousarray(w, dtype=ctx.dtype)
+        self.initial_weights = np.ascontiguousarray(w, dtype=ctx.dtype)
+        self._weights_array = self.initial_weights
         steps = delays_to_steps(self.delay, self.delay_steps_arg, pre.n, ctx.dt,
                                 rnd.network_generator(ctx.seed, self.name, rnd.DELAYS))
         check_memory(queue_bytes(steps.max(), ctx.batch_size, pre.n, ctx.dtype),
                    f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
         self.queue = DelayQueue(steps, ctx.batch_size, ctx.dtype)
+        self.syn = None if self.is_static else SynapseArrays.allocate(self, self.initial_weights, ctx)
         self.built = True
+
+    @property
+    def is_static(self) -> bool:
+        """Fixed weights and no synapse state: delivered by the plain queue kernels."""
+        return type(self.synapse) is Static
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The weights now: ``(n_syn,)``, or ``(B, n_syn)`` for plastic synapses with ``batch='per_sample'``.
+
+        Static weights are data: an edit (in place, or a new array of the same
+        shape) is honoured by the next run.
+        """
+        self._require_built()
+        if self.syn is None:
+            return self._weights_array
+        return self.syn.w[0] if self.syn.dw is not None else self.syn.w
+
+    @weights.setter
+    def weights(self, value) -> None:
+        self._require_built()
+        arr = np.ascontiguousarray(value, dtype=self.initial_weights.dtype)
+        if arr.shape != self.weights.shape:
+            raise ValueError(f"weights of {self.name!r} must have shape {self.weights.shape}; got {arr.shape}")
+        check_finite(arr, "weights")
+        self.weights[...] = arr
 
     def _weights(self, indptr, indices, nnz, rng) -> np.ndarray:
         weight = self.weight
@@ -138,11 +196,13 @@ class Projection(Component):
         """Phase 2: spikes due at ``t`` -> the target's receptor buffer."""
         q = self.queue
         p = kb.unique(f"proj_{self.name}")
-        shared = self.weights.size > 0 and bool(np.all(self.weights == self.weights[0]))
-        if shared:  # one weight for all synapses: a scalar, not a per-synapse load
-            fn, w = queue_deliver_shared, kb.arg(self.weights.dtype.type(self.weights[0]), f"{p}_weight")
+        weights = self._weights_array
+        shared = weights.size > 0 and bool(np.all(weights == weights[0]))
+        self._emitted_scalar = weights[0] if shared else None
+        if shared:  # one weight for all synapses: a scalar, not a per-synapse load (kernel_stale checks edits)
+            fn, w = queue_deliver_shared, kb.arg(weights.dtype.type(weights[0]), f"{p}_weight")
         else:
-            fn, w = queue_deliver, kb.arg(self.weights, f"{p}_weights")
+            fn, w = queue_deliver, kb.arg(weights, f"{p}_weights")
         args = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt"),
                           kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"), w,
                           kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
@@ -177,10 +237,11 @@ class Projection(Component):
         self._require_built()
         return self.queue.delays
 
-    def to_scipy(self) -> sp.csr_matrix:
-        """The weights as a ``(N_pre, N_post)`` scipy CSR matrix."""
+    def to_scipy(self, sample: int = 0) -> sp.csr_matrix:
+        """The weights as a ``(N_pre, N_post)`` scipy CSR matrix (of ``sample`` for per-sample weights)."""
         self._require_built()
-        return sp.csr_matrix((self.weights, self.indices, self.indptr), shape=(self.pre.n, self.post.n))
+        w = self.weights if self.weights.ndim == 1 else self.weights[sample]
+        return sp.csr_matrix((w, self.indices, self.indptr), shape=(self.pre.n, self.post.n))
 
     def targets_of(self, i: int) -> np.ndarray:
         self._require_built()
@@ -195,11 +256,13 @@ class Projection(Component):
         """CSR over targets (``indptr``, source ``indices``, weights), e.g. for a dense conversion."""
         self._require_built()
         ptr, idx, order = transpose_csr(self.indptr, self.indices, self.post.n)
-        return ptr, idx, self.weights[order]
+        return ptr, idx, self.weights[..., order]
 
     def describe(self) -> dict:
         d = {"name": self.name, "pre": self.pre.name, "post": self.post.name, "receptor": self.receptor,
              **self.connector.describe()}
+        if not self.is_static:
+            d.update(self.synapse.describe(), batch=self.batch, every=self.every)
         if isinstance(self.weight, Distribution):
             d["weight"] = self.weight.describe()
         elif self.weight is not None and np.ndim(self.weight) == 0:

@@ -20,6 +20,11 @@ without knowing their classes, the way Brian2's ``Network`` sorts objects by
     before the chunk's end because a buffer could overflow (monitors drain
     it), ``after_chunk`` once every sample finished the chunk (monitors
     publish rows);
+``finish_run()``
+    when a run ends normally (pending weight updates of plastic synapses);
+``kernel_stale()``
+    whether the kernel holds a value the user changed since (a uniform
+    weight kept as a scalar), so the network generates it again;
 ``reset_state(ctx)``
     back to the state of step 0 (initial state redrawn, queues emptied);
 ``state_arrays()``
@@ -91,6 +96,13 @@ class Component(abc.ABC):
 
     def after_chunk(self, base: int, upto: int) -> None:
         """Called once every sample finished the steps ``base <= t < upto``."""
+
+    def finish_run(self) -> None:
+        """Called when a run ends normally (plastic synapses apply pending weight updates)."""
+
+    def kernel_stale(self) -> bool:
+        """Whether the generated kernel holds a value the user changed since (then it is generated again)."""
+        return False
 
     def reset_state(self, ctx) -> None:
         """Back to step 0: what ``build`` drew for the run state, drawn again."""

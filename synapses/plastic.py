@@ -1,0 +1,239 @@
+"""Arrays and generated code of a projection whose synapse model has state (docs/contract.md §3.7, §3.8).
+
+:class:`SynapseArrays` holds the weights (``(B, n_syn)`` per sample, or
+``(1, n_syn)`` shared with per-sample updates ``dw``), the other synapse
+variables (``(B, n_syn)``), the traces of sources and targets (``(B, N)``),
+their decays and the synapses into each target (CSR over targets).
+:class:`SynapseCode` writes the projection's part of the kernel:
+
+* deliver (phase 1 decay of the traces, then phase 2): for every spike due
+  at ``t``, every synapse of its source runs ``on_pre``, adds the value it
+  delivers times the spike's value into the target's receptor, and stores
+  what ``on_pre`` updates; then the source runs ``pre_spike``;
+* learn (phase 6): every target that spiked at ``t`` runs ``post_spike``,
+  then every synapse into it runs ``on_post``;
+* step_end (``mean``/``sum`` only; the kernel steps all samples together):
+  every ``every`` steps ``w <- clip(w + reduce_b(dw), w_min, w_max)``,
+  samples summed in ascending order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simcore.base.errors import check_memory
+from .kernels.build import transpose_csr
+from .kernels.queue import queue_emit
+
+
+@dataclass
+class SynapseArrays:
+    """Every array of a projection with a synapse model; see the module docstring."""
+
+    w: np.ndarray
+    dw: np.ndarray | None
+    variables: dict
+    pre: dict
+    post: dict
+    decays: dict
+    post_indptr: np.ndarray
+    post_sources: np.ndarray
+    post_synapses: np.ndarray
+
+    @classmethod
+    def allocate(cls, proj, weights: np.ndarray, ctx) -> "SynapseArrays":
+        model, B, dtype = proj.synapse, ctx.batch_size, ctx.dtype
+        nnz, shared = weights.shape[0], proj.batch in ("mean", "sum")
+        item = np.dtype(dtype).itemsize
+        n_var = len(model.synapse) - 1 + (1 if shared else 0)
+        nbytes = nnz * item * ((1 if shared else B) + B * n_var) + B * item * (
+            len(model.pre) * proj.pre.n + len(model.post) * proj.post.n) + nnz * 12
+        check_memory(nbytes, f"the synapses of projection {proj.name!r} ({nnz} synapses, batch {B})")
+        w = np.empty((1 if shared else B, nnz), dtype=dtype)
+        w[...] = weights
+        variables = {v: np.full((B, nnz), _initial(model, v), dtype=dtype) for v in model.synapse if v != "w"}
+        ptr, src, order = transpose_csr(proj.indptr, proj.indices, proj.post.n)
+        return cls(
+            w=w, dw=np.zeros((B, nnz), dtype=dtype) if shared else None, variables=variables,
+            pre={x: np.zeros((B, proj.pre.n), dtype=dtype) for x in model.pre},
+            post={y: np.zeros((B, proj.post.n), dtype=dtype) for y in model.post},
+            decays={x: dtype.type(np.exp(-ctx.dt / model.values[tau]))
+                    for x, tau in {**model.pre, **model.post}.items()},
+            post_indptr=ptr, post_sources=src.astype(np.int64), post_synapses=order)
+
+    def reset(self, proj, weights: np.ndarray) -> None:
+        """Back to the initial weights and variables, traces and pending updates zeroed."""
+        self.w[...] = weights
+        if self.dw is not None:
+            self.dw[...] = 0
+        for v, arr in self.variables.items():
+            arr[...] = _initial(proj.synapse, v)
+        for arr in (*self.pre.values(), *self.post.values()):
+            arr[...] = 0
+
+    def run_state(self) -> dict:
+        out = {"w": self.w, **{f"syn.{k}": v for k, v in self.variables.items()}}
+        out.update({f"pre.{k}": v for k, v in self.pre.items()})
+        out.update({f"post.{k}": v for k, v in self.post.items()})
+        if self.dw is not None:
+            out["dw"] = self.dw
+        return out
+
+    def apply_pending(self, mode: str, model) -> None:
+        """``w <- clip(w + reduce_b(dw))`` in Python, exactly as the kernel's step_end does it."""
+        if self.dw is None:
+            return
+        total = np.zeros(self.w.shape[1], dtype=self.w.dtype)
+        for b in range(self.dw.shape[0]):
+            total += self.dw[b]
+        if mode == "mean":
+            total /= self.w.dtype.type(self.dw.shape[0])
+        w = self.w[0] + total
+        if model.clips:
+            np.clip(w, model.values["w_min"], model.values["w_max"], out=w)
+        self.w[0] = w
+        self.dw[...] = 0
+
+
+def _initial(model, var: str) -> float:
+    """The initial value of a synapse variable: a number, or the name of a parameter (TM's ``u = U``)."""
+    init = model.synapse[var]
+    return model.values[init] if isinstance(init, str) else init
+
+
+class SynapseCode:
+    """Writes one projection's deliver, emit, learn and step_end code (module docstring)."""
+
+    def __init__(self, proj, arrays: SynapseArrays, kb):
+        self.proj, self.a, self.kb, self.model = proj, arrays, kb, proj.synapse
+        self.fns = self.model.events()
+        p = self.p = kb.unique(f"syn_{proj.name}")
+        self.shared = arrays.dw is not None
+        self.w = kb.arg(arrays.w, f"{p}_w")
+        self.dw = kb.arg(arrays.dw, f"{p}_dw") if self.shared else None
+        self.var = {v: kb.arg(arr, f"{p}_{v}") for v, arr in arrays.variables.items()}
+        self.trace = {x: kb.arg(arr, f"{p}_{x}") for x, arr in {**arrays.pre, **arrays.post}.items()}
+        self.par = {k: kb.arg(np.dtype(proj.weights.dtype).type(v), f"{p}_{k}") for k, v in self.model.values.items()}
+        self.decay = {x: kb.arg(d, f"{p}_P_{x}") for x, d in arrays.decays.items()}
+        self.bw = "0" if self.shared else "b"
+
+    def emit(self) -> None:
+        self.emit_deliver()
+        self.emit_queue()
+        if "post_spike" in self.fns or "on_post" in self.fns:
+            self.emit_learn()
+        if self.shared:
+            self.kb.require_lockstep()
+            self.emit_reduce()
+
+    # ----- phase 1 and 2
+    def emit_deliver(self) -> None:
+        p, q, kb = self.p, self.proj.queue, self.kb
+        lines = []
+        for x, arr in self.trace.items():  # phase 1: every trace decays by exp(-dt/tau)
+            lines += [f"for {p}_n in range({arr}.shape[1]):", f"    {arr}[b, {p}_n] *= {self.decay[x]}"]
+        cnt, src, val = (kb.arg(q.q_cnt, f"{p}_q_cnt"), kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"))
+        indptr, indices = kb.arg(self.proj.indptr, f"{p}_indptr"), kb.arg(self.proj.indices, f"{p}_indices")
+        buf = kb.arg(self.proj.post.runtime.receptors[self.proj.receptor], f"{p}_target")
+        delivered = kb.arg(q.delivered, f"{p}_delivered")
+        lines += [f"{p}_slot = t % {cnt}.shape[0]",
+                  f"for {p}_e in range({cnt}[{p}_slot, b]):",
+                  f"    {p}_i = {src}[{p}_slot, b, {p}_e]",
+                  f"    {p}_value = {val}[{p}_slot, b, {p}_e]",
+                  f"    for {p}_k in range({indptr}[{p}_i], {indptr}[{p}_i + 1]):",
+                  f"        {p}_j = np.int64({indices}[{p}_k])"]
+        body = self.load_synapse() + self.call_update("on_pre", delivered=f"{p}_out")
+        body.append(f"{buf}[b, {p}_j] += {p}_out * {p}_value")
+        lines += ["        " + line for line in body]
+        lines += [f"    {delivered}[b] += {indptr}[{p}_i + 1] - {indptr}[{p}_i]"]
+        if "pre_spike" in self.fns:
+            lines += ["    " + line for line in self.trace_update("pre_spike", f"{p}_i")]
+        lines.append(f"{cnt}[{p}_slot, b] = 0")
+        kb.add("deliver", "\n".join(lines), comment=f"projection {self.proj.name!r} ({self.model.model!r} synapses)")
+
+    def emit_queue(self) -> None:
+        p, q, kb, spikes = self.p, self.proj.queue, self.kb, self.proj.pre.runtime
+        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
+                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
+                          kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
+        kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
+
+    # ----- phase 6
+    def emit_learn(self) -> None:
+        p, kb, post = self.p, self.kb, self.proj.post.runtime
+        idx, cnt = kb.arg(post.spike_idx, f"{p}_post_idx"), kb.arg(post.spike_cnt, f"{p}_post_cnt")
+        lines = [f"for {p}_e in range({cnt}[b]):", f"    {p}_j = np.int64({idx}[b, {p}_e])"]
+        if "post_spike" in self.fns:
+            lines += ["    " + line for line in self.trace_update("post_spike", f"{p}_j")]
+        if "on_post" in self.fns:
+            ptr = kb.arg(self.a.post_indptr, f"{p}_in_ptr")
+            srcs, syns = kb.arg(self.a.post_sources, f"{p}_in_src"), kb.arg(self.a.post_synapses, f"{p}_in_syn")
+            lines += [f"    for {p}_m in range({ptr}[{p}_j], {ptr}[{p}_j + 1]):",
+                      f"        {p}_i = {srcs}[{p}_m]", f"        {p}_k = {syns}[{p}_m]"]
+            lines += ["        " + line for line in self.load_synapse() + self.call_update("on_post")]
+        kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: post-synaptic events")
+
+    def emit_reduce(self) -> None:
+        p, kb = self.p, self.kb
+        every = kb.arg(int(self.proj.every), f"{p}_every")
+        scale = "" if self.proj.batch == "sum" else f" / {kb.arg(self.a.w.dtype.type(self.a.dw.shape[0]), p + '_B')}"
+        lines = [f"if (t + 1) % {every} == 0:",
+                 f"    for {p}_k in range({self.w}.shape[1]):",
+                 f"        {p}_tot = {self.dw}[0, {p}_k] * 0",
+                 f"        for {p}_b in range({self.dw}.shape[0]):",
+                 f"            {p}_tot += {self.dw}[{p}_b, {p}_k]",
+                 f"            {self.dw}[{p}_b, {p}_k] = 0",
+                 f"        {p}_new = {self.w}[0, {p}_k] + {p}_tot{scale}"]
+        if self.model.clips:
+            lines.append(f"        {p}_new = min(max({p}_new, {self.par['w_min']}), {self.par['w_max']})")
+        lines.append(f"        {self.w}[0, {p}_k] = {p}_new")
+        kb.add("step_end", "\n".join(lines), comment=f"projection {self.proj.name!r}: {self.proj.batch} of dw")
+
+    # ----- pieces
+    def load_synapse(self) -> list:
+        p = self.p
+        lines = [f"{p}_syn_w = {self.w}[{self.bw}, {p}_k]"]
+        lines += [f"{p}_syn_{v} = {arr}[b, {p}_k]" for v, arr in self.var.items()]
+        lines += [f"{p}_tr_{x} = {self.trace[x]}[b, {p}_i]" for x in self.model.pre]
+        lines += [f"{p}_tr_{y} = {self.trace[y]}[b, {p}_j]" for y in self.model.post]
+        return lines
+
+    def argument(self, name: str) -> str:
+        p = self.p
+        if name in self.model.synapse:
+            return f"{p}_syn_{name}"
+        if name in self.trace:
+            return f"{p}_tr_{name}"
+        if name in self.par:
+            return self.par[name]
+        return {"t": "t", "dt": self.kb.dt}[name]
+
+    def call(self, event: str) -> str:
+        fn = self.fns[event]
+        name = self.kb.func(fn, f"{self.model.model}_{event}")
+        return f"{name}({', '.join(self.argument(a) for a in fn.arg_names)})"
+
+    def call_update(self, event: str, delivered: str | None = None) -> list:
+        """Call a per-synapse event and store what it updates (``w`` clipped, or accumulated into ``dw``)."""
+        p, fn = self.p, self.fns[event]
+        targets = ([delivered] if delivered else []) + [f"{p}_new_{v}" for v in fn.updates]
+        lines = [f"{', '.join(targets)} = {self.call(event)}"] if targets else []
+        for v in fn.updates:
+            if v != "w":
+                lines.append(f"{self.var[v]}[b, {p}_k] = {p}_new_{v}")
+            elif self.shared:
+                lines.append(f"{self.dw}[b, {p}_k] += {p}_new_w - {p}_syn_w")
+            elif self.model.clips:
+                lines.append(f"{self.w}[b, {p}_k] = min(max({p}_new_w, {self.par['w_min']}), {self.par['w_max']})")
+            else:
+                lines.append(f"{self.w}[b, {p}_k] = {p}_new_w")
+        return lines
+
+    def trace_update(self, event: str, index: str) -> list:
+        """Call ``pre_spike``/``post_spike`` for neuron ``index`` and store the traces it updates."""
+        fn, p = self.fns[event], self.p
+        lines = [f"{p}_tr_{x} = {self.trace[x]}[b, {index}]" for x in fn.arg_names if x in self.trace]
+        outs = [f"{p}_tr_{x}" for x in fn.updates]
+        lines.append(f"{', '.join(outs)} = {self.call(event)}")
+        return lines + [f"{self.trace[x]}[b, {index}] = {p}_tr_{x}" for x in fn.updates]
