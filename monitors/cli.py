@@ -133,9 +133,10 @@ def format_info(info: dict) -> str:
             for var, e in variables.items():
                 t0, t1, dt = e["time"]
                 unit = f" [{e['unit']}]" if e["unit"] else ""
+                where = f", in {e['file']}" if e.get("file") else ""
                 out.append(f"  {pop}.{var}{unit}: {e['rows']} rows x {e['n_nodes']} neurons x "
                            f"{e['batch_size']} samples ({e['dtype']}), t in [{t0:g}, {t1:g}) ms "
-                           f"step {dt:g} ms")
+                           f"step {dt:g} ms{where}")
     else:
         out.append("reports: none")
     for pop, e in (info.get("rates") or {}).items():

@@ -37,10 +37,11 @@ def a_values() -> np.ndarray:
     return np.array([[[0.1], [0.2]], [[0.3], [1.0 / 7.0]]], dtype=np.float64)
 
 
-def make_golden(path) -> None:
+def make_golden(path, compression="gzip") -> None:
+    """Write the golden recording to ``path`` (gzip keeps the committed files small)."""
     from monitors.sonata import RecordingFile
 
-    with RecordingFile(path, overwrite=True, compression="gzip",
+    with RecordingFile(path, overwrite=True, compression=compression,
                        metadata={"dt": 0.5, "seed": 7, "batch_size": 2, "duration": 3.0, "network": NETWORK,
                                  "spikesim_version": "0.1.0"}) as rf:
         sw = rf.spike_writer("lif", 3)
