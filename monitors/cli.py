@@ -133,9 +133,10 @@ def format_info(info: dict) -> str:
             for var, e in variables.items():
                 t0, t1, dt = e["time"]
                 unit = f" [{e['unit']}]" if e["unit"] else ""
+                where = f", in {e['file']}" if e.get("file") else ""
                 out.append(f"  {pop}.{var}{unit}: {e['rows']} rows x {e['n_nodes']} neurons x "
                            f"{e['batch_size']} samples ({e['dtype']}), t in [{t0:g}, {t1:g}) ms "
-                           f"step {dt:g} ms")
+                           f"step {dt:g} ms{where}")
     else:
         out.append("reports: none")
     for pop, e in (info.get("rates") or {}).items():
@@ -173,17 +174,68 @@ def cmd_info(args) -> int:
     return 0
 
 
+def parse_window(text: str) -> tuple[float, float]:
+    """``"START:STOP"`` (ms) -> ``(start, stop)``; ValueError naming ``--window`` otherwise."""
+    parts = str(text).split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        start, stop = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ValueError(f"--window must be START:STOP in ms (e.g. 100:300); got {_escape(str(text))!r}") \
+            from None
+    if not (start == start and stop == stop and abs(start) != float("inf") and abs(stop) != float("inf")
+            and start < stop):
+        raise ValueError(f"--window must have finite START < STOP (ms); got {_escape(str(text))!r}")
+    return start, stop
+
+
+def parse_neurons(text: str):
+    """``"LO:HI"`` (a range) or ``"K"`` (the first K) -> ``(lo, hi)``; ValueError naming ``--neurons``."""
+    parts = str(text).split(":")
+    try:
+        if len(parts) == 1:
+            lo, hi = 0, int(parts[0])
+        elif len(parts) == 2:
+            lo, hi = int(parts[0]), int(parts[1])
+        else:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"--neurons must be a count K or a range LO:HI of neuron ids (e.g. 200 or 0:200); "
+                         f"got {_escape(str(text))!r}") from None
+    if not 0 <= lo < hi:
+        raise ValueError(f"--neurons must satisfy 0 <= LO < HI (a count > 0); got {_escape(str(text))!r}")
+    return lo, hi
+
+
+def parse_sample(text: str):
+    """``"all"`` -> None, ``"B"`` -> B; ValueError naming ``--sample`` otherwise."""
+    if text == "all":
+        return None
+    try:
+        sample = int(text)
+    except ValueError:
+        raise ValueError(f"--sample must be an int >= 0 or 'all'; got {_escape(str(text))!r}") from None
+    if sample < 0:
+        raise ValueError(f"--sample must be an int >= 0 or 'all'; got {sample}")
+    return sample
+
+
 def cmd_plot(args) -> int:
     """``spikesim plot FILE -o OUT``: raster, population rate and traces to an image."""
     from .plotting import plot_recording, require_matplotlib
+    sample = parse_sample(args.sample)
+    window = None if args.window is None else parse_window(args.window)
+    neurons = None if args.neurons is None else parse_neurons(args.neurons)
+    try:
+        dpi = int(args.dpi)
+        if dpi <= 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"--dpi must be an int > 0; got {_escape(str(args.dpi))!r}") from None
     require_matplotlib()
-    sample = None if args.sample == "all" else args.sample
-    if sample is not None:
-        try:
-            sample = int(sample)
-        except ValueError:
-            raise ValueError(f"--sample must be an int or 'all'; got {args.sample!r}") from None
-    plot_recording(args.file, out=args.output, population=args.population, sample=sample, dpi=args.dpi)
+    plot_recording(args.file, out=args.output, population=args.population, sample=sample, dpi=dpi,
+                   window=window, neurons=neurons)
     print(f"wrote {_escape(str(args.output))}")
     return 0
 
@@ -203,8 +255,14 @@ def register(subparsers) -> None:
     p.add_argument("file", help="HDF5 recording")
     p.add_argument("-o", "--output", required=True, help="image to write (png, pdf, svg, ...)")
     p.add_argument("-p", "--population", default=None, help="population (default: the first with spikes)")
-    p.add_argument("-s", "--sample", default="0", help="sample to draw, or 'all' (default 0)")
-    p.add_argument("--dpi", type=int, default=100)
+    p.add_argument("-s", "--sample", default="0",
+                   help="sample to draw, or 'all': every sample stacked, a line between two (default 0)")
+    p.add_argument("-w", "--window", default=None, metavar="START:STOP",
+                   help="time window in ms (default: the recorded span)")
+    p.add_argument("-n", "--neurons", default=None, metavar="LO:HI|K",
+                   help="neurons LO <= id < HI, or the first K (default: all); above "
+                        "300 rows the raster is a density image (rate per time x neuron bin)")
+    p.add_argument("--dpi", default="100", help="resolution of a raster image (default 100)")
     p.set_defaults(func=cmd_plot)
 
 

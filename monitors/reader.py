@@ -17,11 +17,13 @@ Functions
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -263,24 +265,48 @@ class Trace:
 def list_populations(path) -> list[str]:
     """Sorted names of every population with spikes or a report in ``path``."""
     with _open(path) as f:
-        return sorted(set(_names(f, "spikes")) | set(_names(f, "report")))
+        return sorted(set(_names(f, "spikes")) | set(_report_populations(f)))
 
 
 @_damaged_as_oserror
 def list_variables(path, population: str) -> list[str]:
-    """Recorded variables of ``population``, the one at ``/report/<population>/data`` first."""
+    """Recorded variables of ``population``, the one of the recording's own report first."""
     with _open(path) as f:
-        pop = _pick(_names(f, "report"), population, "reports", path)
-        return _variables(f["report"][pop])
+        pop = _pick(_report_populations(f), population, "reports", path)
+        return _variables(f, pop)
 
 
-def _variables(grp) -> list[str]:
-    first = _attr(grp["data"], "variable") if "data" in grp else None
-    rest = sorted(grp["variables"].keys()) if "variables" in grp else []
-    if first is None and "data" in grp:
-        first = "data"  # a foreign SONATA report: its only variable
-    out = [first] if first is not None else []
-    return out + [v for v in rest if v != first]
+def _report_files(f) -> dict:
+    """variable -> (file name, populations) of the report files linked from ``/report_files`` (format 3)."""
+    if "report_files" not in f:
+        return {}
+    index = f["report_files"]
+    out = {}
+    for var in index:
+        link = index.get(var, getlink=True)
+        if isinstance(link, h5py.ExternalLink):
+            pops = json.loads(_attr(index, var, "[]"))
+            out[var] = (link.filename, [str(p) for p in pops])
+    return out
+
+
+def _report_populations(f) -> list[str]:
+    pops = set(_names(f, "report"))
+    for _, populations in _report_files(f).values():
+        pops.update(populations)
+    return sorted(pops)
+
+
+def _variables(f, pop: str) -> list[str]:
+    out = []
+    grp = f["report"][pop] if "report" in f and pop in f["report"] else None
+    if grp is not None and "data" in grp:
+        first = _attr(grp["data"], "variable")
+        out.append("data" if first is None else first)  # "data": a foreign SONATA report's only variable
+    if grp is not None and "variables" in grp:  # format 2: the other variables in the recording
+        out += [v for v in sorted(grp["variables"].keys()) if v not in out]
+    out += [v for v, (_, pops) in _report_files(f).items() if pop in pops and v not in out]
+    return out
 
 
 def _committed_spikes(g) -> int:
@@ -351,17 +377,35 @@ def load_spikes(path, population: str | None = None, sample: int | None = None) 
         )
 
 
-def _report_group(f, pop: str, variable: str | None, path):
-    grp = f["report"][pop]
-    names = _variables(grp)
+def _report_group(stack: contextlib.ExitStack, f, pop: str, variable: str | None, path):
+    """``(group, variable)``: the report group of ``pop.variable``, opening its report file on ``stack``."""
+    names = _variables(f, pop)
     if variable is None:
         variable = names[0]
+    elif not isinstance(variable, str):
+        raise TypeError(f"variable must be a str or None; got {variable!r}")
     elif variable not in names:
         raise ValueError(f"variable must be one of {tuple(names)} for population {pop!r} in "
                          f"{str(path)!r}; got {variable!r}")
-    if "variables" in grp and variable in grp["variables"]:
-        return grp["variables"][variable], variable
-    return grp, variable
+    grp = f["report"][pop] if "report" in f and pop in f["report"] else None
+    if grp is not None and "variables" in grp and variable in grp["variables"]:
+        return grp["variables"][variable], variable  # format 2
+    if grp is not None and "data" in grp and variable == names[0]:
+        return grp, variable
+    name, _ = _report_files(f)[variable]
+    side = Path(path).parent / name
+    if not side.exists():
+        raise FileNotFoundError(f"report file {str(side)!r} of variable {variable!r} (linked from "
+                                f"{str(path)!r}) does not exist; keep it beside the recording")
+    return stack.enter_context(_open(side))["report"][pop], variable
+
+
+def _values(g, rows: int, n: int, batch: int, sample: int | None) -> np.ndarray:
+    """The committed rows of ``g``: the exact ``data_float64`` when there is one, else ``data``."""
+    data = g["data_float64"] if "data_float64" in g else g["data"]
+    if sample is None:
+        return data[:rows].reshape(rows, n, batch).transpose(0, 2, 1).copy()
+    return data[:rows, sample::batch] if rows else np.zeros((0, n), dtype=data.dtype)
 
 
 @_damaged_as_oserror
@@ -383,9 +427,9 @@ def load_report(path, population: str | None = None, variable: str | None = None
     -------
     Trace
     """
-    with _open(path) as f:
-        pop = _pick(_names(f, "report"), population, "reports", path)
-        g, variable = _report_group(f, pop, variable, path)
+    with _open(path) as f, contextlib.ExitStack() as stack:
+        pop = _pick(_report_populations(f), population, "reports", path)
+        g, variable = _report_group(stack, f, pop, variable, path)
         data = g["data"]
         mapping = g["mapping"]
         node_ids = mapping["node_ids"][()].astype(np.uint64, copy=False)
@@ -406,10 +450,7 @@ def load_report(path, population: str | None = None, variable: str | None = None
         start, step = float(time[0]), float(time[2])
         rows = _committed_rows(data, time)
         times = start + step * np.arange(rows, dtype=np.float64)
-        if sample is None:
-            values = data[:rows].reshape(rows, n, batch).transpose(0, 2, 1).copy()
-        else:
-            values = data[:rows, sample::batch] if rows else np.zeros((0, n), dtype=data.dtype)
+        values = _values(g, rows, n, batch, sample)
         return Trace(data=values, times=times, node_ids=node_ids, variable=variable,
                      unit=str(_attr(data, "units", "")), population=pop,
                      samples=tuple(range(batch)) if sample is None else (sample,))
@@ -481,7 +522,8 @@ def file_info(path) -> dict:
         ``recorded_ms``, ``t_first``/``t_last`` (ms), ``sorting``, ``bipolar``,
         ``n_negative``) and ``reports`` (population -> variable -> ``rows``,
         ``n_nodes``, ``batch_size``, ``unit``, ``dtype``, ``time`` [start,
-        stop, step] ms); ``rates`` (population -> ``rows``, ``columns``,
+        stop, step] ms, ``file``: the report file's name when the variable
+        has its own, else None); ``rates`` (population -> ``rows``, ``columns``,
         ``units`` of the ``/rates`` groups that ``monitors.recording`` adds).
     """
     with _open(path) as f:
@@ -534,22 +576,23 @@ def file_info(path) -> dict:
             if t1 is not None and t1 > t0 and n_rec and samples:
                 entry["rate_hz"] = k / (int(n_rec) * samples * ((t1 - t0) / 1000.0))
             info["spikes"][pop] = entry
-        for pop in _names(f, "report"):
-            grp = f["report"][pop]
+        for pop in _report_populations(f):
             info["reports"][pop] = {}
-            for var in _variables(grp):
-                g, _ = _report_group(f, pop, var, path)
-                d = g["data"]
-                ptr = g["mapping"]["index_pointers"]
-                n = int(g["mapping"]["node_ids"].shape[0])
-                info["reports"][pop][var] = {
-                    "rows": _committed_rows(d, g["mapping"]["time"][()]),
-                    "n_nodes": n,
-                    "batch_size": int(ptr[1] - ptr[0]) if n else 1,
-                    "unit": str(_attr(d, "units", "")),
-                    "dtype": str(d.dtype),
-                    "time": [float(x) for x in g["mapping"]["time"][()]],
-                }
+            for var in _variables(f, pop):
+                with contextlib.ExitStack() as stack:
+                    g, _ = _report_group(stack, f, pop, var, path)
+                    d = g["data"]
+                    ptr = g["mapping"]["index_pointers"]
+                    n = int(g["mapping"]["node_ids"].shape[0])
+                    info["reports"][pop][var] = {
+                        "rows": _committed_rows(d, g["mapping"]["time"][()]),
+                        "n_nodes": n,
+                        "batch_size": int(ptr[1] - ptr[0]) if n else 1,
+                        "unit": str(_attr(d, "units", "")),
+                        "dtype": str((g["data_float64"] if "data_float64" in g else d).dtype),
+                        "time": [float(x) for x in g["mapping"]["time"][()]],
+                        "file": None if g.file.filename == f.filename else os.path.basename(g.file.filename),
+                    }
         if "rates" in f:  # written by monitors.recording (PopulationRateMonitor), not SONATA
             info["rates"] = {}
             for pop, g in f["rates"].items():

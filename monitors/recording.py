@@ -34,7 +34,11 @@ monitor                     in the file
 =========================== ==================================================
 SpikeMonitor                ``/spikes/<population>`` (SONATA), ``sample_ids``
                             when B > 1, ``polarity`` for bipolar models
-StateMonitor                ``/report/<population>`` one report per variable
+StateMonitor                one SONATA report per variable: the file's first
+                            variable in ``/report/<population>``, each other
+                            one in its own file ``<stem>.<variable>.h5``
+                            (linked from ``/report_files``); ``data`` float32,
+                            ``data_float64`` too in float64 runs
 PopulationRateMonitor       ``/rates/<population>/counts`` ``(steps, B)``
                             spikes per step, with ``steps`` and attributes
 =========================== ==================================================

@@ -22,18 +22,42 @@ read a batch-1 file as a plain SONATA spike + report file::
         node_ids     uint64  (n_spikes,)
         sample_ids   uint32  (n_spikes,)   only when batch_size > 1
         polarity     int8    (n_spikes,)   only for bipolar (LIB) populations
-    /report/<population>/           the population's *first* recorded variable
-        data         (n_rows, n_nodes * batch_size)   attributes units,
-                                    variable, batch_size, layout
+    /report/<population>/           the report of the file's *first* recorded
+                                    variable (see "Reports" below)
+        data         float32 (n_rows, n_nodes * batch_size)   attributes
+                                    units, variable, batch_size, layout and,
+                                    beside a data_float64, exact
+        data_float64 float64 (same shape)   only for float64 runs: the exact
+                                    values (attributes units, variable)
         mapping/node_ids        uint64 (n_nodes,)     attribute sorted (uint8)
         mapping/index_pointers  uint64 (n_nodes + 1,)
         mapping/element_ids     uint32 (n_nodes * batch_size,)
         mapping/time            float64 [start, stop, step]  attribute units = "ms"
-    /report/<population>/variables/<variable>/{data, mapping}
-                                    every variable, each a complete SONATA
-                                    report group; for the first variable these
-                                    are HDF5 hard links to the datasets above
-                                    (no copy)
+    /report_files/<variable>        HDF5 external link to "/report" of the
+                                    variable's own report file; attribute
+                                    <variable> of /report_files: JSON list of
+                                    the populations recorded there
+
+Reports (one SONATA report file per variable)
+    A SONATA report is one variable, in a file of its own holding
+    ``/report/<population>/{data, mapping}`` for each population that records
+    it (libsonata's ``ElementReportReader``/``SomaReportReader`` list the
+    groups under ``/report`` as populations).  So the variable of the first
+    :meth:`RecordingFile.report_writer` call is reported in the recording
+    itself, which stays one plain SONATA spike + report file when a single
+    variable is recorded (the usual case), and every other variable is a
+    complete SONATA report file beside it, ``<stem>.<variable><suffix>``
+    (:func:`report_file_path`: ``run.h5`` records ``g_e`` in
+    ``run.g_e.h5``).  The recording links each of them from
+    ``/report_files`` (relative names: keep the files together), and
+    :mod:`monitors.reader` finds them there.  A report file has the root
+    ``magic``/``version``/``format``/``format_version`` attributes, ``variable``
+    and ``recording`` (the main file's name); it is written under its own
+    writer lock, switched to SWMR with the recording, and sealed with it on a
+    write failure.
+    Format 2 kept every variable in the recording, the others under
+    ``/report/<population>/variables/<variable>``, a group no SONATA reader
+    looks for; :mod:`monitors.reader` still reads those files.
 
 Batches (how the sample index is stored)
     * Spikes: a ``sample_ids`` dataset beside ``node_ids`` (the SONATA way of
@@ -48,14 +72,6 @@ Batches (how the sample index is stored)
       this is exactly a SONATA soma report (one element, id 0, per node); with
       B > 1 libsonata's ``ElementReportReader`` returns ``(node_id, sample)``
       pairs.
-
-Several variables of one population
-    SONATA has one ``data`` per report population.  The first variable
-    recorded for a population sits at ``/report/<population>/data`` (plain
-    SONATA); every variable, the first included, also has its own complete
-    report group ``/report/<population>/variables/<variable>/`` (libsonata
-    opens it as population ``"<population>/variables/<variable>"``).  The
-    ``variable`` attribute of each ``data`` names it.
 
 Sorting
     Each appended spike block is put in time order (a stable sort on the
@@ -77,16 +93,19 @@ Metadata (root attributes)
 
 Report data type
     libsonata reads ``data`` only as float32 (``report_reader.cpp`` raises
-    "DataType of dataset 'data' should be Float32" otherwise), so float32 is
-    the default; float64 is allowed and read back exactly by
-    :mod:`monitors.reader`, at the cost of libsonata compatibility.
+    "DataType of dataset 'data' should be Float32" otherwise), so ``data`` is
+    always float32.  A float64 run (``report_writer(..., dtype=float64)``)
+    also keeps its exact values in ``data_float64`` beside it, appended and
+    committed (by ``mapping/time``) together with ``data``;
+    :mod:`monitors.reader` returns those.  (Format 2 wrote float64 ``data``,
+    which libsonata refused.)
 
-Crash safety (format 2)
+Crash safety (formats 2 and 3)
     The file is written with format bounds v1.10 .. v1.14 under an exclusive
     writer lock (``<file>.lock`` holding the writer's PID, see
     :class:`WriterLock`); a second writer fails at once and never truncates
     it.  :meth:`RecordingFile.start_swmr` switches it to HDF5 SWMR once every
-    dataset exists, so readers open it (``swmr=True``, as
+    dataset exists (in the report files too), so readers open it (``swmr=True``, as
     :mod:`monitors.reader` does) while it grows.  A writer killed with
     SIGKILL leaves the superblock's "open for write" flags set: the file then
     opens in SWMR read mode (``monitors.reader``, ``spikesim info``) and holds
@@ -158,12 +177,14 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "package_version",
+    "report_file_path",
 ]
 
 logger = logging.getLogger(__name__)
 
 FORMAT_NAME = "spikesim-sonata"
-FORMAT_VERSION = 2  # 2: SWMR, v1.10+ format bounds, commit counts of rates
+FORMAT_VERSION = 3  # 2: SWMR, v1.10+ format bounds, commit counts of rates; 3: one report file per variable,
+#                      data always float32 (+ data_float64)
 SONATA_MAGIC = 0x0A7A
 SONATA_VERSION = (0, 1)
 
@@ -501,6 +522,76 @@ def repair_status_flags(path) -> bool:
     return True
 
 
+def _seal(f: h5py.File, fileobj) -> None:
+    """Make every later HDF5 write to ``f`` go nowhere (the file on disk stays as it is)."""
+    if fileobj is not None:
+        fileobj.seal()
+        return
+    try:
+        fd = f.id.get_vfd_handle()
+    except Exception:  # noqa: BLE001 - a driver without a file descriptor
+        return
+    nul = os.open(os.devnull, os.O_RDWR)
+    try:
+        os.dup2(nul, fd)
+    finally:
+        os.close(nul)
+
+
+def _open_h5(path: Path, opener):
+    """Create ``path`` for writing: ``(h5py.File, _SealableIO or None)``."""
+    # Format bounds v1.10 .. v1.14: SWMR (start_swmr) needs at least v1.10,
+    # and HDF5 1.14 readers (libsonata's wheels) cannot read objects in
+    # newer formats (libver="latest" under HDF5 2.x).  No chunk cache: every
+    # write flushes, so a cache saves nothing, and its buffers fragment
+    # the C heap (measured: +24 MiB of RSS over 1000 appends with h5py's
+    # default 1 MiB cache, +0 without).
+    if opener is None:
+        return h5py.File(path, "w", libver=_LIBVER, rdcc_nbytes=0), None
+    fileobj = _SealableIO(opener(path))
+    return h5py.File(fileobj, "w", libver=_LIBVER, rdcc_nbytes=0), fileobj
+
+
+def _sonata_root(f: h5py.File) -> None:
+    f.attrs["magic"] = np.uint32(SONATA_MAGIC)
+    f.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
+    f.attrs["format"] = FORMAT_NAME
+    f.attrs["format_version"] = np.int64(FORMAT_VERSION)
+
+
+def report_file_path(path, variable: str) -> Path:
+    """The SONATA report file of ``variable`` beside the recording ``path``: ``<stem>.<variable><suffix>``.
+
+    ``run.h5`` records its second variable ``g_e`` in ``run.g_e.h5`` (see
+    "Reports" in the module docstring).
+    """
+    path = Path(path)
+    return path.with_name(f"{path.stem}.{variable}{path.suffix or '.h5'}")
+
+
+class _ReportFile:
+    """The SONATA report file of one variable beside a recording, written under its own lock."""
+
+    def __init__(self, rf: "RecordingFile", variable: str):
+        self.path = report_file_path(rf.path, variable)
+        self.variable = variable
+        self.lock = WriterLock(self.path).acquire()
+        self.file = self.fileobj = None
+        try:
+            _check_path(self.path, rf._overwrite)
+            self.file, self.fileobj = _open_h5(self.path, rf._opener)
+            _sonata_root(self.file)
+            self.file.attrs["variable"] = variable
+            self.file.attrs["recording"] = rf.path.name  # the main file, in the same directory
+            self.file.require_group("report")
+            self.file.flush()
+        except BaseException:
+            if self.file is not None and self.file.id.valid:
+                self.file.close()
+            self.lock.release()
+            raise
+
+
 class RecordingFile:
     """An HDF5 file, in the SONATA layout, that a run records into.
 
@@ -515,8 +606,9 @@ class RecordingFile:
         Filter for every dataset the writers create (``gzip`` at level 4,
         with the byte shuffle filter and fletcher32 checksums).  None, the
         default, is also the safest against a hard kill (see "Crash safety"
-        in the module docstring); ``h5repack -f GZIP=4`` compresses a
-        finished file.
+        in the module docstring) and the only one every SONATA reader
+        reads (libsonata's wheel has no gzip filter; lzf is h5py's own);
+        ``h5repack -f GZIP=4`` compresses a finished file.
     metadata : dict, optional
         Root attributes.  Known keys: ``dt`` (ms), ``seed`` (int or None),
         ``batch_size`` (int >= 1, default 1), ``duration`` (ms), ``network``
@@ -559,6 +651,10 @@ class RecordingFile:
         self._spike_writers: dict[str, SpikeWriter] = {}
         self._report_writers: dict[tuple[str, str], ReportWriter] = {}
         self._rate_writers: dict[str, RateWriter] = {}
+        self._overwrite = overwrite
+        self._opener = opener
+        self._main_variable: str | None = None  # the variable whose report is in this file
+        self._report_files: dict[str, _ReportFile] = {}  # every other variable: its own file
         self.failed: BaseException | None = None
         self._fileobj = None
         self._closed = False
@@ -566,7 +662,7 @@ class RecordingFile:
         self._lock.acquire()  # before the file is checked, opened or truncated
         try:
             _check_path(self.path, overwrite)
-            self._file = self._open(opener)
+            self._file, self._fileobj = _open_h5(self.path, opener)
             self._init_root(metadata, attrs)
         except BaseException:
             if getattr(self, "_file", None) is not None and self._file.id.valid:
@@ -574,24 +670,9 @@ class RecordingFile:
             self._lock.release()
             raise
 
-    def _open(self, opener) -> h5py.File:
-        # Format bounds v1.10 .. v1.14: SWMR (start_swmr) needs at least v1.10,
-        # and HDF5 1.14 readers (libsonata's wheels) cannot read objects in
-        # newer formats (libver="latest" under HDF5 2.x).  No chunk cache: every
-        # write flushes, so a cache saves nothing, and its buffers fragment
-        # the C heap (measured: +24 MiB of RSS over 1000 appends with h5py's
-        # default 1 MiB cache, +0 without).
-        if opener is None:
-            return h5py.File(self.path, "w", libver=_LIBVER, rdcc_nbytes=0)
-        self._fileobj = _SealableIO(opener(self.path))
-        return h5py.File(self._fileobj, "w", libver=_LIBVER, rdcc_nbytes=0)
-
     def _init_root(self, metadata: dict, attrs: dict) -> None:
         f = self._file
-        f.attrs["magic"] = np.uint32(SONATA_MAGIC)
-        f.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
-        f.attrs["format"] = FORMAT_NAME
-        f.attrs["format_version"] = np.int64(FORMAT_VERSION)
+        _sonata_root(f)
         f.attrs["spikesim_version"] = str(metadata.get("spikesim_version", package_version()))
         f.attrs["created_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         f.attrs["completed"] = False
@@ -615,8 +696,13 @@ class RecordingFile:
         created before (no new group, dataset or root attribute).
         """
         self._check_open()
-        self._file.flush()
-        self._file.swmr_mode = True
+        for f in self._h5_files():
+            f.flush()
+            f.swmr_mode = True
+
+    def _h5_files(self) -> list:
+        """This file and the report files of its other variables."""
+        return [self._file] + [r.file for r in self._report_files.values()]
 
     @contextlib.contextmanager
     def _writing(self):
@@ -636,18 +722,9 @@ class RecordingFile:
         """Freeze the file as it is on disk: later writes of HDF5 (closing) go nowhere."""
         self.failed = exc
         logger.error("recording %s: write failed (%s); sealing the file", self.path, exc)
-        if self._fileobj is not None:
-            self._fileobj.seal()
-            return
-        try:
-            fd = self._file.id.get_vfd_handle()
-        except Exception:  # noqa: BLE001 - a driver without a file descriptor
-            return
-        nul = os.open(os.devnull, os.O_RDWR)
-        try:
-            os.dup2(nul, fd)
-        finally:
-            os.close(nul)
+        _seal(self._file, self._fileobj)
+        for r in self._report_files.values():
+            _seal(r.file, r.fileobj)
 
     # ------------------------------------------------------------------ metadata
     @staticmethod
@@ -771,8 +848,9 @@ class RecordingFile:
         Parameters
         ----------
         population, variable : str
-            Names; the first variable of a population is also the plain
-            SONATA ``/report/<population>/data``.
+            Names.  The first variable recorded in the file is reported in
+            it (``/report/<population>``); every other variable in its own
+            SONATA report file (:func:`report_file_path`), created now.
         node_ids : array_like of int, shape (n,)
             Recorded neurons (distinct, >= 0), in the column order of the
             blocks that will be appended.
@@ -789,7 +867,8 @@ class RecordingFile:
             Unit of the variable (``"mV"``, ``""`` for dimensionless ML-form
             state); stored in the ``units`` attribute of ``data``.
         dtype : {numpy.float32, numpy.float64}
-            Storage type (float32 is what libsonata reads).
+            Type of the values.  ``data`` is always float32 (what libsonata
+            reads); float64 values are also kept exactly in ``data_float64``.
         """
         self._check_not_swmr()
         population = _check_name(population, "population")
@@ -813,11 +892,31 @@ class RecordingFile:
         dtype = np.dtype(dtype)
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be one of (float32, float64); got {dtype}")
-        w = ReportWriter(self, population, variable, ids.astype(np.uint64), dt_ms, start_step,
+        h5 = self._report_h5(variable)
+        w = ReportWriter(self, h5, population, variable, ids.astype(np.uint64), dt_ms, start_step,
                          every, batch_size, unit, dtype)
         self._report_writers[(population, variable)] = w
+        if h5 is not self._file:
+            index = self._file["report_files"]
+            pops = json.loads(index.attrs[variable]) if variable in index.attrs else []
+            index.attrs[variable] = json.dumps(pops + [population])
+            h5.flush()
         self._file.flush()
         return w
+
+    def _report_h5(self, variable: str) -> h5py.File:
+        """The file that holds the reports of ``variable``: this one for the first variable
+        recorded, else the variable's own report file (created now, linked from ``/report_files``)."""
+        if self._main_variable is None:
+            self._main_variable = variable
+        if variable == self._main_variable:
+            return self._file
+        if variable not in self._report_files:
+            side = _ReportFile(self, variable)
+            self._report_files[variable] = side
+            index = self._file.require_group("report_files")
+            index[variable] = h5py.ExternalLink(side.path.name, "/report")
+        return self._report_files[variable].file
 
     def rate_writer(self, name: str, n_neurons: int, columns: int) -> "RateWriter":
         """Create ``/rates/<name>`` (per-step spike counts, ``columns`` samples) and return its writer."""
@@ -868,7 +967,8 @@ class RecordingFile:
         """Write everything buffered by HDF5 to disk."""
         self._check_open()
         with self._writing():
-            self._file.flush()
+            for f in self._h5_files():
+                f.flush()
 
     def close(self, completed: bool, stop_reason: str | None = None, **attrs) -> None:
         """Set ``completed`` (and optional root attributes), flush, close and release the lock.
@@ -880,7 +980,7 @@ class RecordingFile:
         (:func:`repair_status_flags`) so that any HDF5 reader opens it.
         """
         if self.closed:
-            self._lock.release()
+            self._release_locks()
             return
         self._closed = True
         if self.failed is not None:
@@ -896,14 +996,21 @@ class RecordingFile:
                 if stop_reason is not None:
                     self._file.attrs.modify("stop_reason", str(stop_reason))
                 self._file.attrs.modify("completed", bool(completed))
-                self._file.flush()
+                for f in self._h5_files():
+                    f.flush()
         except RecordingWriteError:
             self._close_failed()
             raise
         try:
-            self._file.close()
+            for f in reversed(self._h5_files()):
+                f.close()
         finally:
-            self._lock.release()
+            self._release_locks()
+
+    def _release_locks(self) -> None:
+        for r in self._report_files.values():
+            r.lock.release()
+        self._lock.release()
 
     def _all_writers(self) -> list:
         return (list(self._spike_writers.values()) + list(self._report_writers.values())
@@ -911,15 +1018,18 @@ class RecordingFile:
 
     def _close_failed(self) -> None:
         try:
-            self._file.close()
-        except Exception as exc:  # noqa: BLE001 - the file is sealed; closing may still complain
-            logger.warning("recording %s: closing after the failure: %s", self.path, exc)
-        try:
-            repair_status_flags(self.path)
-        except OSError as exc:
-            logger.warning("recording %s: could not clear the write flags: %s", self.path, exc)
+            files = [(self._file, self.path)] + [(r.file, r.path) for r in self._report_files.values()]
+            for f, path in files:
+                try:
+                    f.close()
+                except Exception as exc:  # noqa: BLE001 - the file is sealed; closing may still complain
+                    logger.warning("recording %s: closing after the failure: %s", path, exc)
+                try:
+                    repair_status_flags(path)
+                except OSError as exc:
+                    logger.warning("recording %s: could not clear the write flags: %s", path, exc)
         finally:
-            self._lock.release()
+            self._release_locks()
 
     def __enter__(self) -> "RecordingFile":
         return self
@@ -1088,9 +1198,10 @@ class ReportWriter:
     in ms, stop exclusive.
     """
 
-    def __init__(self, rf: RecordingFile, population, variable, node_ids, dt_ms, start_step, every,
-                 batch_size, unit, dtype):
+    def __init__(self, rf: RecordingFile, h5: h5py.File, population, variable, node_ids, dt_ms, start_step,
+                 every, batch_size, unit, dtype):
         self._rf = rf
+        self._h5 = h5
         self.population = population
         self.variable = variable
         self.node_ids = node_ids
@@ -1103,29 +1214,31 @@ class ReportWriter:
         n = node_ids.shape[0]
         self.n_elements = n
         ncol = n * batch_size
-        pop_grp = rf._file["report"].require_group(population)
-        first = "data" not in pop_grp
-        var_grp = pop_grp.require_group("variables").create_group(variable)
+        grp = h5["report"].create_group(population)  # one variable per file: a new group
         # chunk: about _TARGET_CHUNK_BYTES, whole rows when they fit
         col_chunk = min(ncol, max(1, _TARGET_CHUNK_BYTES // dtype.itemsize))
         row_chunk = max(1, _TARGET_CHUNK_BYTES // (col_chunk * dtype.itemsize))
         kw = rf._dataset_kwargs()
-        data = var_grp.create_dataset("data", shape=(0, ncol), maxshape=(None, ncol), dtype=dtype,
-                                      chunks=(row_chunk, col_chunk), **kw)
+        kw.update(shape=(0, ncol), maxshape=(None, ncol), chunks=(row_chunk, col_chunk))
+        data = grp.create_dataset("data", dtype=np.float32, **kw)  # what libsonata reads
         data.attrs["units"] = unit
         data.attrs["variable"] = variable
         data.attrs["batch_size"] = np.int64(batch_size)
         data.attrs["layout"] = "node-major: column i*batch_size + b is node_ids[i] in sample b"
-        mapping = var_grp.create_group("mapping")
+        self._exact = None
+        if dtype != np.float32:  # nothing lost: the exact values beside the float32 ones
+            exact = grp.create_dataset("data_float64", dtype=dtype, **kw)
+            exact.attrs["units"] = unit
+            exact.attrs["variable"] = variable
+            data.attrs["exact"] = "data_float64"
+            self._exact = exact
+        mapping = grp.create_group("mapping")
         ds = mapping.create_dataset("node_ids", data=node_ids, dtype=np.uint64)
         ds.attrs["sorted"] = np.uint8(bool(np.all(node_ids[1:] > node_ids[:-1])))
         mapping.create_dataset("index_pointers", data=np.arange(0, ncol + 1, batch_size, dtype=np.uint64))
         mapping.create_dataset("element_ids", data=np.tile(np.arange(batch_size, dtype=np.uint32), n))
         tm = mapping.create_dataset("time", data=self._time_triplet(0), dtype=np.float64)
         tm.attrs["units"] = "ms"
-        if first:  # hard links: /report/<pop>/{data,mapping} is the first variable, no copy
-            pop_grp["data"] = data
-            pop_grp["mapping"] = mapping
         self._data = data
         self._time = tm
         self.n_rows = 0
@@ -1164,7 +1277,7 @@ class ReportWriter:
         flat = np.ascontiguousarray(a.transpose(0, 2, 1), dtype=self.dtype).reshape(rows, -1)
         with self._rf._writing():
             _append_rows(self._row_blocks(flat), self.n_rows)
-            self._rf._file.flush()  # the data first, then mapping/time (the commit count of rows)
+            self._h5.flush()  # the data first, then mapping/time (the commit count of rows)
             try:
                 self._time[...] = self._time_triplet(self.n_rows + rows)
             except BaseException:
@@ -1172,14 +1285,17 @@ class ReportWriter:
                     d.resize(self.n_rows, axis=0)
                 self._time[...] = self._time_triplet(self.n_rows)
                 raise
-            self._rf._file.flush()
+            self._h5.flush()
         self.n_rows += rows
 
     def _row_blocks(self, flat: np.ndarray) -> list:
-        return [(self._data, flat)]
+        if self._exact is None:
+            return [(self._data, flat)]
+        with np.errstate(over="ignore"):  # beyond float32's range: inf there, exact in data_float64
+            return [(self._data, flat.astype(np.float32)), (self._exact, flat)]
 
     def _datasets(self) -> list:
-        return [self._data]
+        return [self._data] if self._exact is None else [self._data, self._exact]
 
     def _sync(self) -> None:
         """Make ``data`` and ``mapping/time`` agree with the committed rows (used by close)."""

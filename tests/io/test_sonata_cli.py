@@ -112,7 +112,7 @@ def test_plot_writes_png(tmp_path, capsys):
     assert main(["plot", str(GOLDEN), "-o", str(out2), "-s", "all"]) == 0
     assert out2.stat().st_size > 1000
     assert main(["plot", str(GOLDEN), "-o", str(out2), "-s", "5"]) == 2
-    assert "sample must lie in [0, 2)" in capsys.readouterr().err
+    assert "sample (--sample) must be an int in [0, 2)" in capsys.readouterr().err
 
 
 def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch, capsys):

@@ -80,21 +80,26 @@ def test_element_report_batch4_gives_node_and_sample(tmp_path):
             np.testing.assert_array_equal(data[:, ids.index((nid, b))], u[:, b, col])
 
 
-def test_second_variable_is_a_report_population_of_its_own(tmp_path):
-    path = str(tmp_path / "v.h5")
-    _write(path, 1)
-    pop = libsonata.SomaReportReader(path)["exc/variables/a"]
+def test_second_variable_is_a_report_file_of_its_own(tmp_path):
+    path = tmp_path / "v.h5"
+    _write(str(path), 1)
+    pop = libsonata.SomaReportReader(str(tmp_path / "v.a.h5"))["exc"]
     assert pop.times == (1.0, 21.0, 2.0)  # start_step 2 * 0.5 ms, every 4 steps
     np.testing.assert_array_equal(np.asarray(pop.get().data), np.arange(20.0).reshape(10, 2))
+    assert libsonata.SomaReportReader(str(path)).get_population_names() == ["exc"]
 
 
-def test_float64_report_is_refused_by_libsonata_but_not_by_us(tmp_path):
+def test_float64_report_is_read_by_libsonata_as_float32_and_exactly_by_us(tmp_path):
     from monitors.reader import load_report
     path = str(tmp_path / "f64.h5")
     _, u = _write(path, 1, dtype=np.float64)
-    with pytest.raises(libsonata.SonataError, match="Float32"):
-        libsonata.SomaReportReader(path)["exc"].get()
-    np.testing.assert_array_equal(load_report(path, variable="v").data, u)
+    frame = libsonata.SomaReportReader(path)["exc"].get()
+    ids = list(frame.ids)
+    for col, nid in enumerate([4, 1, 5]):
+        np.testing.assert_array_equal(np.asarray(frame.data)[:, ids.index(nid)], u[:, 0, col].astype(np.float32))
+    exact = load_report(path, variable="v").data
+    assert exact.dtype == np.float64
+    np.testing.assert_array_equal(exact, u)
 
 
 def test_sorting_none_is_read_as_none(tmp_path):

@@ -4,6 +4,7 @@ Evidence kind: io (round trip, layout, validation).  Layout rules from
 monitors/sonata.py (SONATA developer guide + libsonata report_reader.cpp).
 """
 import json
+import os
 
 import h5py
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from monitors.reader import file_info, list_populations, list_variables, load_report, load_spikes, read_network
-from monitors.sonata import SORTING, RecordingFile
+from monitors.sonata import FORMAT_VERSION, SORTING, RecordingFile
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_report_round_trip(tmp_path, rng, B, dtype):
         np.testing.assert_array_equal(f["report/inh/mapping/element_ids"][()], np.tile(np.arange(B), 3))
 
 
-def test_several_variables_share_first_without_copy(tmp_path, rng):
+def test_every_other_variable_is_a_report_file_of_its_own(tmp_path, rng):
     path = tmp_path / "vars.h5"
     u = rng.standard_normal((4, 2, 3))
     a = rng.standard_normal((2, 2, 1))
@@ -133,12 +134,33 @@ def test_several_variables_share_first_without_copy(tmp_path, rng):
     np.testing.assert_allclose(load_report(path, variable="a").data, a, rtol=1e-6)
     with h5py.File(path, "r") as f:
         g = f["report/alif"]
-        assert g["data"].id == g["variables/u/data"].id  # hard link: same object
-        assert g["mapping"].id == g["variables/u/mapping"].id
-        assert g["data"].attrs["variable"] == "u"
-        assert g["variables/a/data"].attrs["variable"] == "a"
+        assert sorted(g) == ["data", "mapping"] and g["data"].attrs["variable"] == "u"
+        assert json.loads(f["report_files"].attrs["a"]) == ["alif"]
+        assert f["report_files/a/alif/data"].attrs["variable"] == "a"  # the external link resolves
+    with h5py.File(tmp_path / "vars.a.h5", "r") as f:
+        assert f.attrs["variable"] == "a" and f.attrs["recording"] == "vars.h5"
+        assert list(f["report"]) == ["alif"] and f["report/alif/data"].dtype == np.float32
     with pytest.raises(ValueError, match=r"variable must be one of \('u', 'a'\)"):
         load_report(path, variable="b")
+    # the report file goes with the recording; without it that variable is a clear error
+    os.rename(tmp_path / "vars.a.h5", tmp_path / "elsewhere.h5")
+    with pytest.raises(FileNotFoundError, match=r"report file .*vars\.a\.h5.* of variable 'a'"):
+        load_report(path, variable="a")
+    np.testing.assert_allclose(load_report(path, variable="u").data, u, rtol=1e-6)
+
+
+def test_report_files_group_variables_of_several_populations(tmp_path, rng):
+    path = tmp_path / "pops.h5"
+    with RecordingFile(path, metadata={"dt": 1.0}) as rf:
+        rf.report_writer("e", "v", [0], 1.0).append(np.ones((1, 1, 1)))
+        rf.report_writer("i", "g", [0, 1], 1.0).append(np.full((2, 1, 2), 2.0))
+        rf.report_writer("e", "g", [3], 1.0).append(np.full((3, 1, 1), 3.0))
+    assert list_populations(path) == ["e", "i"]
+    assert list_variables(path, "e") == ["v", "g"] and list_variables(path, "i") == ["g"]
+    assert load_report(path, "i").data.shape == (2, 1, 2)  # its first variable: in pops.g.h5
+    assert load_report(path, "e", "g").data.shape == (3, 1, 1)
+    with h5py.File(tmp_path / "pops.g.h5", "r") as f:
+        assert sorted(f["report"]) == ["e", "i"]  # one SONATA report of g, both populations
 
 
 def test_sorting_is_honest(tmp_path):
@@ -208,7 +230,7 @@ def test_metadata_and_network(tmp_path):
     info = file_info(path)
     assert info["completed"] is True and info["stop_reason"] is None
     assert info["dt"] == 0.1 and info["seed"] == 3 and info["batch_size"] == 2 and info["duration"] == 4.5
-    assert info["format"] == "spikesim-sonata" and info["format_version"] == 2
+    assert info["format"] == "spikesim-sonata" and info["format_version"] == FORMAT_VERSION == 3
     assert isinstance(info["spikesim_version"], str) and info["spikesim_version"]
     got = read_network(path)
     assert got["populations"][0]["params"]["beta"] == pytest.approx(0.9)
