@@ -29,9 +29,16 @@ from .kernels.build import sample_rows, transpose_csr
 
 
 class Connector(abc.ABC):
-    """Base class: ``build(n_pre, n_post, same, rng, state) -> (indptr, indices, weights | None)``."""
+    """Base class: ``build(n_pre, n_post, same, rng, state) -> (indptr, indices, weights | None)``.
+
+    A connector whose synapses the user lists (``FromArrays``) sets
+    ``given_order`` when it builds: ``given_order[k]`` is the user's index of
+    the synapse stored at position ``k``, so per-synapse arrays given in the
+    user's order (weights, delays) land on their own synapse.
+    """
 
     has_weights = False
+    given_order = None
 
     @abc.abstractmethod
     def build(self, n_pre, n_post, same, rng, state):
@@ -161,6 +168,7 @@ class FromArrays(Connector):
         i = _check_index_array(self.i, "i", n_pre, "source")
         j = _check_index_array(self.j, "j", n_post, "target")
         order = np.lexsort((j, i))
+        self.given_order = order
         indptr = np.zeros(n_pre + 1, dtype=np.int64)
         np.cumsum(np.bincount(i, minlength=n_pre), out=indptr[1:])
         w = None if self.w is None else self.w[order]

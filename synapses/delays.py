@@ -1,4 +1,6 @@
-"""Per-neuron delay queues (docs/contract.md §2); the kernels are in ``synapses.kernels.queue``.
+"""Delays (docs/contract.md §2): per-source delay queues and per-synapse accumulation rings.
+
+The kernels are in ``synapses.kernels.queue``.
 
 A delay is an integer ``d >= 1`` steps; milliseconds become steps by
 ``floor(delay/dt + 0.5)``, and a result below one step is an error.
@@ -9,45 +11,100 @@ import numpy as np
 
 from simcore.base.clock import ms_to_steps
 from simcore.base.distributions import Distribution, realize
-from simcore.base.errors import check_finite
+from simcore.base.errors import as_float_array, check_finite
 
 
 #: longest delay in steps (the ring's slot arithmetic and its memory stay in range)
 MAX_DELAY_STEPS = 2**31
 
 
-def delays_to_steps(delay_ms, delay_steps, n_pre: int, dt: float, rng) -> np.ndarray:
-    """Per-source delays in steps, shape ``(n_pre,)`` int64, all ``>= 1``."""
+#: how a projection's delays are laid out: one per source neuron (a queue per projection), per stored
+#: synapse, or per target neuron (dendritic; both through an accumulation ring)
+DELAY_LAYOUTS = ("source", "synapse", "target")
+_WHAT = {"source": "one per source neuron", "synapse": "one per synapse", "target": "one per target neuron"}
+
+
+def check_delay_arguments(delay_ms, delay_steps) -> None:
+    """Validate delay values before any work (their count is checked at build, by :func:`delays_to_steps`)."""
     if delay_ms is not None and delay_steps is not None:
         raise ValueError("give delay (ms) or delay_steps, not both")
+    if delay_steps is not None and not isinstance(delay_steps, Distribution):
+        arr = _steps_array(delay_steps)
+        if arr.ndim > 1:
+            raise ValueError(f"delay_steps must be a scalar or a 1-D array; got shape {arr.shape}")
+        _check_steps(arr.astype(np.int64))
+    if delay_ms is not None and not isinstance(delay_ms, Distribution):
+        arr = as_float_array(delay_ms, "delay")
+        check_finite(arr, "delay")
+        if arr.ndim > 1:
+            raise ValueError(f"delay must be a scalar, a 1-D array or a Distribution; got shape {arr.shape}")
+        if np.any(arr < 0):
+            raise ValueError(f"delay must be >= 0 ms; got {arr[arr < 0].flat[0]}")
+
+
+def _steps_array(delay_steps) -> np.ndarray:
+    if isinstance(delay_steps, (bool, str, bytes, dict)):
+        raise TypeError(f"delay_steps must be an int or an array of ints; got {delay_steps!r}")
+    arr = np.asarray(delay_steps)
+    if arr.dtype.kind == "f":
+        check_finite(arr, "delay_steps")
+        if np.any(arr != np.round(arr)):
+            raise ValueError(f"delay_steps must be whole numbers of steps; got {arr[arr != np.round(arr)].flat[0]}")
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(f"delay_steps must be an int or an array of ints; got {delay_steps!r}")
+    if arr.size and np.any(arr >= MAX_DELAY_STEPS):
+        raise ValueError(f"delay_steps must be < {MAX_DELAY_STEPS} steps; got {int(np.max(arr))}")
+    return arr
+
+
+def _check_steps(steps: np.ndarray) -> None:
+    if steps.size and steps.min() < 1:
+        raise ValueError(f"delay_steps must be >= 1 step; got {int(steps.min())}")
+
+
+def delay_layout(delay_ms, delay_steps, delay_per, counts: dict) -> str:
+    """The layout of a projection's delays: ``delay_per`` when given, else the one count the array fits.
+
+    ``counts`` maps each layout to its number of values (``{"source": N_pre,
+    "synapse": n_syn, "target": N_post}``). A scalar or a distribution is per
+    source. An array whose length fits the synapse count and another count
+    is ambiguous; source and target of one size mean per source.
+    """
+    if delay_per is not None:
+        if delay_per not in DELAY_LAYOUTS:
+            raise ValueError(f"delay_per must be one of {DELAY_LAYOUTS}; got {delay_per!r}")
+        return delay_per
+    value = delay_steps if delay_steps is not None else delay_ms
+    if value is None or isinstance(value, Distribution) or np.ndim(value) == 0:
+        return "source"
+    n = np.shape(value)[0]
+    fits = [layout for layout in DELAY_LAYOUTS if counts[layout] == n]
+    if "synapse" in fits and len(fits) > 1:
+        raise ValueError(f"a delay array of length {n} fits {', '.join(_WHAT[f] for f in fits)}: give "
+                         f"delay_per= one of {tuple(fits)}")
+    if not fits:
+        raise ValueError(f"delays must be a scalar or an array with one value per source neuron ({counts['source']}), "
+                         f"per synapse ({counts['synapse']}) or per target neuron ({counts['target']}); got {n}")
+    return fits[0]
+
+
+def delays_to_steps(delay_ms, delay_steps, n: int, dt: float, rng, layout: str = "source") -> np.ndarray:
+    """Delays in steps, shape ``(n,)`` int64, all ``>= 1``: ``n`` values of ``layout`` (``DELAY_LAYOUTS``)."""
+    check_delay_arguments(delay_ms, delay_steps)
     if delay_steps is None and delay_ms is None:
         delay_steps = 1
     if delay_steps is not None:
-        if isinstance(delay_steps, (bool, str, bytes, dict)):
-            raise TypeError(f"delay_steps must be an int or an array of ints; got {delay_steps!r}")
-        arr = np.asarray(delay_steps)
-        if arr.dtype.kind == "f":
-            check_finite(arr, "delay_steps")
-            if np.any(arr != np.round(arr)):
-                raise ValueError(f"delay_steps must be whole numbers of steps; got {arr[arr != np.round(arr)].flat[0]}")
-        elif arr.dtype.kind not in "iu":
-            raise TypeError(f"delay_steps must be an int or an array of ints; got {delay_steps!r}")
-        steps = np.broadcast_to(arr, (n_pre,)) if arr.ndim == 0 else arr
-        if steps.shape != (n_pre,):
-            raise ValueError(f"delay_steps must be a scalar or have shape ({n_pre},) (one per source neuron); got shape {arr.shape}")
-        if np.any(steps >= MAX_DELAY_STEPS):
-            raise ValueError(f"delay_steps must be < {MAX_DELAY_STEPS} steps; got {int(np.max(steps))}")
+        arr = _steps_array(delay_steps)
+        steps = np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr
+        if steps.shape != (n,):
+            raise ValueError(f"delay_steps must be a scalar or have shape ({n},) ({_WHAT[layout]}); "
+                             f"got shape {arr.shape}")
         steps = steps.astype(np.int64)
-        if steps.min() < 1:
-            raise ValueError(f"delay_steps must be >= 1 step; got {int(steps.min())}")
+        _check_steps(steps)
         return np.ascontiguousarray(steps)
-    if not isinstance(delay_ms, Distribution) and np.ndim(delay_ms) not in (0, 1):
-        raise ValueError(f"delay must be a scalar, one value per source neuron ({n_pre},) or a Distribution; got shape {np.shape(delay_ms)}")
-    if not isinstance(delay_ms, Distribution) and np.ndim(delay_ms) == 1 and np.shape(delay_ms) != (n_pre,):
-        raise ValueError(f"delay must have shape ({n_pre},) (one per source neuron; per-synapse delays are not supported); got shape {np.shape(delay_ms)}")
-    values = realize(delay_ms, rng, n_pre, "delay")
-    if np.any(values < 0):
-        raise ValueError(f"delay must be >= 0 ms; got {values[values < 0][0]}")
+    if not isinstance(delay_ms, Distribution) and np.ndim(delay_ms) == 1 and np.shape(delay_ms) != (n,):
+        raise ValueError(f"delay must have shape ({n},) ({_WHAT[layout]}); got shape {np.shape(delay_ms)}")
+    values = realize(delay_ms, rng, n, "delay")
     steps = ms_to_steps(values, dt, "delay", minimum=1)
     if steps.max() >= MAX_DELAY_STEPS:
         raise ValueError(f"delay {values.max()} ms is {int(steps.max())} steps at dt = {dt} ms; delays must be "
@@ -91,3 +148,28 @@ class DelayQueue:
     @property
     def nbytes(self) -> int:
         return self.q_src.nbytes + self.q_val.nbytes + self.q_cnt.nbytes + self.delays.nbytes
+
+
+class AccumulationRing:
+    """Weighted input in flight per target: ``ring[slot, b, j]`` (``D = max(d) + 1`` slots, docs/contract.md §2).
+
+    A spike of step ``t`` adds ``w_k * value`` of each of its synapses ``k``
+    into slot ``(t + d_k) % D`` of the synapse's target at emission; phase 2
+    of step ``t`` adds slot ``t % D`` into the receptor and empties it. Memory
+    ``D * B * N_post``, fixed; per-synapse delays cost 4 bytes per synapse.
+    """
+
+    def __init__(self, delays: np.ndarray, batch_size: int, n_post: int, dtype):
+        self.delays = np.ascontiguousarray(delays, dtype=np.int32)
+        self.length = int(delays.max(initial=1)) + 1
+        self.ring = np.zeros((self.length, batch_size, n_post), dtype=dtype)
+        #: synaptic events emitted so far, per sample
+        self.delivered = np.zeros(batch_size, dtype=np.int64)
+
+    def clear(self) -> None:
+        self.ring[...] = 0
+        self.delivered[...] = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self.ring.nbytes + self.delays.nbytes + self.delivered.nbytes

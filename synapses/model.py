@@ -22,7 +22,16 @@ scalars, which Numba compiles into the network's one kernel
   ``post_spike``  phase 6 (learn), for every target that spiked: updates
                   ``post`` traces;
   ``on_post``     phase 6, then for every synapse into that target: updates
-                  synapse variables.
+                  synapse variables;
+  ``on_step``     phase 6, every step, for every synapse (after the
+                  post-synaptic events): updates synapse variables (an
+                  eligibility trace decaying, a reward applied); costs a pass
+                  over all synapses per step, so only models that need it
+                  define it.
+
+Event functions may also read ``modulator``: the value at step ``t`` of the
+projection's ``modulator=`` input (an array ``(T,)`` or ``(T, B)``, e.g. a
+reward or dopamine signal; 0 after its end).
 
 A model is *plastic* when ``on_pre`` or ``on_post`` updates ``w``; a
 plastic projection needs a batch mode (docs/contract.md §3.7):
@@ -70,9 +79,9 @@ from simcore.base.distributions import Distribution
 from simcore.base.errors import check_identifier, check_int
 from simcore.base.params import Param, ParamSpec
 
-EVENTS = ("on_pre", "pre_spike", "post_spike", "on_post")
+EVENTS = ("on_pre", "pre_spike", "post_spike", "on_post", "on_step")
 #: names an event function may read besides variables, traces and parameters
-SPECIAL_ARGS = ("t", "dt")
+SPECIAL_ARGS = ("t", "dt", "modulator")
 BATCH_MODES = ("per_sample", "mean", "sum")
 
 
@@ -90,7 +99,7 @@ def compile_event(model: str, event: str, fn):
     """Compile one event function and record its argument names and what it updates."""
     fn = fn.__func__ if isinstance(fn, staticmethod) else fn
     out = getattr(fn, "updates", ())
-    if event in ("pre_spike", "post_spike", "on_post") and not out:
+    if event in ("pre_spike", "post_spike", "on_post", "on_step") and not out:
         raise TypeError(f"{model}.{event} must declare what it returns with @updates(...)")
     jitted = njit(fn)
     jitted.arg_names = list(inspect.signature(fn).parameters)
@@ -177,11 +186,12 @@ class SynapseModel:
         readable = {
             "on_pre": set(self.synapse) | set(self.pre) | set(self.post),
             "on_post": set(self.synapse) | set(self.pre) | set(self.post),
+            "on_step": set(self.synapse) | set(self.pre) | set(self.post),
             "pre_spike": set(self.pre),
             "post_spike": set(self.post),
         }
-        writable = {"on_pre": set(self.synapse), "on_post": set(self.synapse), "pre_spike": set(self.pre),
-                    "post_spike": set(self.post)}
+        writable = {"on_pre": set(self.synapse), "on_post": set(self.synapse), "on_step": set(self.synapse),
+                    "pre_spike": set(self.pre), "post_spike": set(self.post)}
         for event, fn in self.events().items():
             known = readable[event] | set(self.values) | set(SPECIAL_ARGS)
             for arg in fn.arg_names:

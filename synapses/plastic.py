@@ -112,17 +112,22 @@ class SynapseCode:
         self.shared = arrays.dw is not None
         self.w = kb.arg(arrays.w, f"{p}_w")
         self.dw = kb.arg(arrays.dw, f"{p}_dw") if self.shared else None
-        self.var = {v: kb.arg(arr, f"{p}_{v}") for v, arr in arrays.variables.items()}
-        self.trace = {x: kb.arg(arr, f"{p}_{x}") for x, arr in {**arrays.pre, **arrays.post}.items()}
-        self.par = {k: kb.arg(np.dtype(proj.weights.dtype).type(v), f"{p}_{k}") for k, v in self.model.values.items()}
-        self.decay = {x: kb.arg(d, f"{p}_P_{x}") for x, d in arrays.decays.items()}
+        # arrays and constants get infixes of their own: no clash with the loop variables {p}_e, {p}_i ...
+        self.var = {v: kb.arg(arr, f"{p}_var_{v}") for v, arr in arrays.variables.items()}
+        self.trace = {x: kb.arg(arr, f"{p}_trace_{x}") for x, arr in {**arrays.pre, **arrays.post}.items()}
+        self.par = {k: kb.arg(np.dtype(proj.weights.dtype).type(v), f"{p}_par_{k}")
+                    for k, v in self.model.values.items()}
+        self.decay = {x: kb.arg(d, f"{p}_decay_{x}") for x, d in arrays.decays.items()}
         self.bw = "0" if self.shared else "b"
+        self.mod = None if proj.modulator is None else kb.arg(proj.modulator, f"{p}_modulator")
 
     def emit(self) -> None:
         self.emit_deliver()
         self.emit_queue()
         if "post_spike" in self.fns or "on_post" in self.fns:
             self.emit_learn()
+        if "on_step" in self.fns:
+            self.emit_step()
         if self.shared:
             self.kb.require_lockstep()
             self.emit_reduce()
@@ -130,7 +135,7 @@ class SynapseCode:
     # ----- phase 1 and 2
     def emit_deliver(self) -> None:
         p, q, kb = self.p, self.proj.queue, self.kb
-        lines = []
+        lines = self.load_modulator()
         for x, arr in self.trace.items():  # phase 1: every trace decays by exp(-dt/tau)
             lines += [f"for {p}_n in range({arr}.shape[1]):", f"    {arr}[b, {p}_n] *= {self.decay[x]}"]
         cnt, src, val = (kb.arg(q.q_cnt, f"{p}_q_cnt"), kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"))
@@ -163,7 +168,7 @@ class SynapseCode:
     def emit_learn(self) -> None:
         p, kb, post = self.p, self.kb, self.proj.post.runtime
         idx, cnt = kb.arg(post.spike_idx, f"{p}_post_idx"), kb.arg(post.spike_cnt, f"{p}_post_cnt")
-        lines = [f"for {p}_e in range({cnt}[b]):", f"    {p}_j = np.int64({idx}[b, {p}_e])"]
+        lines = self.load_modulator() + [f"for {p}_e in range({cnt}[b]):", f"    {p}_j = np.int64({idx}[b, {p}_e])"]
         if "post_spike" in self.fns:
             lines += ["    " + line for line in self.trace_update("post_spike", f"{p}_j")]
         if "on_post" in self.fns:
@@ -173,6 +178,22 @@ class SynapseCode:
                       f"        {p}_i = {srcs}[{p}_m]", f"        {p}_k = {syns}[{p}_m]"]
             lines += ["        " + line for line in self.load_synapse() + self.call_update("on_post")]
         kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: post-synaptic events")
+
+    def emit_step(self) -> None:
+        """``on_step`` for every synapse, every step (phase 6, after the post-synaptic events)."""
+        p, kb = self.p, self.kb
+        indptr, indices = kb.arg(self.proj.indptr, f"{p}_indptr"), kb.arg(self.proj.indices, f"{p}_indices")
+        lines = self.load_modulator() + [f"for {p}_i in range({indptr}.shape[0] - 1):",
+                                         f"    for {p}_k in range({indptr}[{p}_i], {indptr}[{p}_i + 1]):",
+                                         f"        {p}_j = np.int64({indices}[{p}_k])"]
+        lines += ["        " + line for line in self.load_synapse() + self.call_update("on_step")]
+        kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: every synapse, every step")
+
+    def load_modulator(self) -> list:
+        if self.mod is None:
+            return []
+        m, p = self.mod, self.p
+        return [f"{p}_mod = {m}[t, b if {m}.shape[1] > 1 else 0] if t < {m}.shape[0] else {m}[0, 0] * 0"]
 
     def emit_reduce(self) -> None:
         p, kb = self.p, self.kb
@@ -207,6 +228,11 @@ class SynapseCode:
             return f"{p}_tr_{name}"
         if name in self.par:
             return self.par[name]
+        if name == "modulator":
+            if self.mod is None:
+                raise ValueError(f"{self.model.model} reads 'modulator'; give projection {self.proj.name!r} a "
+                                 "modulator= array (T,) or (T, B)")
+            return f"{self.p}_mod"
         return {"t": "t", "dt": self.kb.dt}[name]
 
     def call(self, event: str) -> str:

@@ -18,11 +18,11 @@ from simcore.base.context import BuildContext
 from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
 from .connectors import Connector
-from .delays import DelayQueue, delays_to_steps, queue_bytes
+from .delays import AccumulationRing, DelayQueue, check_delay_arguments, delay_layout, delays_to_steps, queue_bytes
 from .model import SynapseModel, Static, check_batch
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
-from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit
+from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit, ring_deliver, ring_emit
 
 
 def resolve_receptor(post, receptor) -> str:
@@ -44,8 +44,8 @@ class Projection(Component):
     emit_order = 2
 
     def __init__(self, pre, post, connector: Connector, *, weight=None, delay=None, delay_steps=None,
-                 receptor=None, synapse: SynapseModel | None = None, batch: str | None = None, every: int = 1,
-                 name=None):
+                 delay_per: str | None = None, receptor=None, synapse: SynapseModel | None = None,
+                 batch: str | None = None, every: int = 1, modulator=None, name=None):
         if not isinstance(connector, Connector):
             raise TypeError(f"connector must be a Connector (e.g. Bernoulli(0.1)); got {connector!r}")
         synapse = Static() if synapse is None else synapse
@@ -53,6 +53,10 @@ class Projection(Component):
             raise TypeError(f"synapse must be a SynapseModel (e.g. sc.STDP(...)); got {synapse!r}")
         self.synapse = synapse
         self.batch, self.every = check_batch(synapse, batch, every, name or "(unnamed)")
+        self.modulator_arg = None if modulator is None else _check_modulator(modulator)
+        if modulator is None and any("modulator" in fn.arg_names for fn in synapse.events().values()):
+            raise ValueError(f"{synapse.model} reads 'modulator': give the projection modulator= an array (T,) "
+                             "or (T, B), e.g. a reward signal")
         if not pre.spiking:
             raise ValueError(f"{pre.model} {pre.name!r} does not spike and cannot be a projection's source")
         if connector.has_weights and weight is not None:
@@ -64,13 +68,10 @@ class Projection(Component):
         self.pre, self.post, self.connector = pre, post, connector
         self.receptor = resolve_receptor(post, receptor)
         self.weight, self.delay, self.delay_steps_arg = weight, delay, delay_steps
-        if delay_steps is not None and not isinstance(delay_steps, Distribution):
-            delays_to_steps(None, delay_steps, pre.n, 1.0, None)  # validate now, before any work
-        if delay is not None and not isinstance(delay, Distribution):
-            arr = as_float_array(delay, "delay")
-            check_finite(arr, "delay")
-            if np.any(arr < 0):
-                raise ValueError(f"delay must be >= 0 ms; got {arr[arr < 0].flat[0]}")
+        check_delay_arguments(delay, delay_steps)  # values now; their count at build
+        if delay_per is not None:
+            delay_layout(delay, delay_steps, delay_per, {})
+        self.delay_per = delay_per
         self.name = None if name is None else check_name(name)
         self.built = False
 
@@ -82,13 +83,15 @@ class Projection(Component):
         return (self.pre, self.post)
 
     def reset_state(self, ctx) -> None:
-        self.queue.clear()
+        (self.queue or self.ring).clear()
         if self.syn is not None:
             self.syn.reset(self, self.initial_weights)
 
     def state_arrays(self) -> dict:
         if not self.built:
             return {}
+        if self.ring is not None:
+            return {"ring": self.ring.ring, "delivered": self.ring.delivered}
         q = self.queue
         out = {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
         if self.syn is not None:
@@ -112,7 +115,7 @@ class Projection(Component):
     def nbytes(self) -> int:
         if not self.built:
             return 0
-        own = self.indptr.nbytes + self.indices.nbytes + self._weights_array.nbytes + self.queue.nbytes
+        own = self.indptr.nbytes + self.indices.nbytes + self._weights_array.nbytes + (self.queue or self.ring).nbytes
         return own + (0 if self.syn is None else sum(a.nbytes for a in self.syn.run_state().values()))
 
     def schedule(self) -> dict:
@@ -122,9 +125,24 @@ class Projection(Component):
     def emit(self, kb) -> None:
         if self.syn is not None:
             SynapseCode(self, self.syn, kb).emit()
-            return
-        self.emit_deliver(kb)
-        self.emit_emit(kb)
+        elif self.ring is not None:
+            self.emit_ring(kb)
+        else:
+            self.emit_deliver(kb)
+            self.emit_emit(kb)
+
+    def emit_ring(self, kb) -> None:
+        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2."""
+        p, r, spikes = kb.unique(f"proj_{self.name}"), self.ring, self.pre.runtime
+        ring = kb.arg(r.ring, f"{p}_ring")
+        target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
+        kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
+        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
+                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(self.indptr, f"{p}_indptr"),
+                          kb.arg(self.indices, f"{p}_indices"), kb.arg(self._weights_array, f"{p}_weights"),
+                          kb.arg(r.delays, f"{p}_delays"), ring, kb.arg(r.delivered, f"{p}_emitted")])
+        kb.add("emit", f"{kb.func(ring_emit, 'ring_emit')}(b, t, {args})")
+        self._emitted_scalar = None
 
     # ----- build
     def build(self, ctx: BuildContext) -> None:
@@ -142,13 +160,41 @@ class Projection(Component):
         self.indices = np.ascontiguousarray(indices, dtype=idx_dtype)
         self.initial_weights = np.ascontiguousarray(w, dtype=ctx.dtype)
         self._weights_array = self.initial_weights
-        steps = delays_to_steps(self.delay, self.delay_steps_arg, pre.n, ctx.dt,
-                                rnd.network_generator(ctx.seed, self.name, rnd.DELAYS))
-        check_memory(queue_bytes(steps.max(), ctx.batch_size, pre.n, ctx.dtype),
-                   f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
-        self.queue = DelayQueue(steps, ctx.batch_size, ctx.dtype)
+        self._build_delays(ctx, nnz)
         self.syn = None if self.is_static else SynapseArrays.allocate(self, self.initial_weights, ctx)
+        self.modulator = None
+        if self.modulator_arg is not None:
+            m = self.modulator_arg
+            if m.shape[1] not in (1, ctx.batch_size):
+                raise ValueError(f"modulator of projection {self.name!r} has {m.shape[1]} samples; expected "
+                                 f"{ctx.batch_size} (batch_size) or shape (T,)")
+            self.modulator = np.ascontiguousarray(m, dtype=ctx.dtype)
         self.built = True
+
+    def _build_delays(self, ctx, nnz: int) -> None:
+        """Per-source delays: a queue; per-synapse or per-target delays: an accumulation ring."""
+        counts = {"source": self.pre.n, "synapse": nnz, "target": self.post.n}
+        self.delay_layout = delay_layout(self.delay, self.delay_steps_arg, self.delay_per, counts)
+        rng = rnd.network_generator(ctx.seed, self.name, rnd.DELAYS)
+        steps = delays_to_steps(self.delay, self.delay_steps_arg, counts[self.delay_layout], ctx.dt, rng,
+                                self.delay_layout)
+        if self.delay_layout == "source":
+            check_memory(queue_bytes(steps.max(), ctx.batch_size, self.pre.n, ctx.dtype),
+                         f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
+            self.queue, self.ring = DelayQueue(steps, ctx.batch_size, ctx.dtype), None
+            return
+        if not self.is_static:
+            raise ValueError(f"projection {self.name!r}: plastic or short-term synapses take one delay per source "
+                             f"neuron for now; got delays per {self.delay_layout}")
+        if self.delay_layout == "target":
+            steps = steps[self.indices.astype(np.int64)]
+        elif self.connector.given_order is not None and np.ndim(self.delay_steps_arg if self.delay is None
+                                                                else self.delay) == 1:
+            steps = steps[self.connector.given_order]  # listed in the user's synapse order
+        length = int(steps.max(initial=1)) + 1
+        check_memory(length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
+                     f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)")
+        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype)
 
     @property
     def is_static(self) -> bool:
@@ -186,8 +232,9 @@ class Projection(Component):
         if arr.shape == (self.pre.n, self.post.n):
             rows = np.repeat(np.arange(self.pre.n), np.diff(indptr))
             return arr[rows, indices]
-        if arr.shape == (nnz,):
-            return arr
+        if arr.shape == (nnz,):  # one per synapse, in the order the user listed them
+            order = self.connector.given_order
+            return arr if order is None else arr[order]
         raise ValueError(f"weight must be a scalar, a Distribution, a ({self.pre.n}, {self.post.n}) matrix "
                          f"or one value per synapse ({nnz},); got shape {arr.shape}")
 
@@ -229,13 +276,13 @@ class Projection(Component):
     def events_delivered(self) -> int:
         """Synaptic events delivered so far, summed over the batch."""
         self._require_built()
-        return int(self.queue.delivered.sum())
+        return int((self.queue or self.ring).delivered.sum())
 
     @property
     def delays(self) -> np.ndarray:
-        """Per-source delays in steps, ``(N_pre,)``."""
+        """Delays in steps: ``(N_pre,)`` per source, or ``(n_syn,)`` per synapse (``delay_layout``)."""
         self._require_built()
-        return self.queue.delays
+        return (self.queue or self.ring).delays
 
     def to_scipy(self, sample: int = 0) -> sp.csr_matrix:
         """The weights as a ``(N_pre, N_post)`` scipy CSR matrix (of ``sample`` for per-sample weights)."""
@@ -278,3 +325,14 @@ class Projection(Component):
 
     def __repr__(self):
         return f"Projection({self.pre.name!r} -> {self.post.name!r}:{self.receptor}, {type(self.connector).__name__})"
+
+
+def _check_modulator(modulator) -> np.ndarray:
+    """A modulator input ``(T,)`` or ``(T, B)`` of finite numbers, as ``(T, B or 1)``."""
+    arr = as_float_array(modulator, "modulator")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] < 1:
+        raise ValueError(f"modulator must have shape (T,) or (T, B) with T >= 1; got shape {np.shape(modulator)}")
+    check_finite(arr, "modulator")
+    return arr

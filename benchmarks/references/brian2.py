@@ -595,3 +595,49 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def brian2_stdp_spikes(inputs, n_out, w0, i, j, *, delay_steps=1, dt_ms=0.1, duration_ms=100.0, stdp=None,
+                       neuron=None):
+    """Simulate pair STDP (additive, all-to-all) in Brian2 from given input spikes and synapses.
+
+    ``inputs``: ``(steps, sources)`` 0/1 raster driving a SpikeGeneratorGroup;
+    ``n_out`` LIF targets ``dv/dt = (ge - (v - E_L))/tau_m``, ``dge/dt =
+    -ge/tau_e`` (exact integration, threshold ``v > V_th``, reset ``V_reset``,
+    refractory ``t_ref``); synapses ``i -> j`` with initial weights ``w0``
+    (mV), event-driven traces, the delay on the pre pathway only (docs/contract.md
+    §3.7). Returns ``(spike_i, spike_step, w_final)`` with weights in synapse order.
+    """
+    b2 = import_brian2()
+    stdp = {"A_pre": 0.01, "A_post": -0.0105, "tau_pre": 20.0, "tau_post": 20.0, "w_min": 0.0, "w_max": 1.0,
+            **(stdp or {})}
+    neuron = {"E_L": -60.0, "V_th": -50.0, "V_reset": -60.0, "tau_m": 10.0, "tau_e": 5.0, "t_ref": 2.0,
+              **(neuron or {})}
+    steps, n_in = np.shape(inputs)
+    src_step, src_i = np.nonzero(np.asarray(inputs))
+    with _Session(b2, "numpy", 1):
+        clock = b2.Clock(dt=dt_ms * b2.ms, name="stdp_clock")
+        ns = {"E_L": neuron["E_L"] * b2.mV, "V_th": neuron["V_th"] * b2.mV, "V_reset": neuron["V_reset"] * b2.mV,
+              "tau_m": neuron["tau_m"] * b2.ms, "tau_e": neuron["tau_e"] * b2.ms,
+              "taupre": stdp["tau_pre"] * b2.ms, "taupost": stdp["tau_post"] * b2.ms,
+              "Apre": stdp["A_pre"], "Apost": stdp["A_post"], "wmin": stdp["w_min"], "wmax": stdp["w_max"]}
+        G = b2.SpikeGeneratorGroup(n_in, src_i, src_step * dt_ms * b2.ms, clock=clock, name="stdp_in")
+        P = b2.NeuronGroup(n_out, "dv/dt = (ge - (v - E_L))/tau_m : volt (unless refractory)\n"
+                                  "dge/dt = -ge/tau_e : volt",
+                           threshold="v > V_th", reset="v = V_reset", refractory=neuron["t_ref"] * b2.ms,
+                           method="exact", clock=clock, namespace=ns, name="stdp_out")
+        P.v = neuron["E_L"] * b2.mV
+        S = b2.Synapses(G, P, "w : 1\ndapre/dt = -apre/taupre : 1 (event-driven)\n"
+                              "dapost/dt = -apost/taupost : 1 (event-driven)",
+                        on_pre="ge_post += w*mV\napre += Apre\nw = clip(w + apost, wmin, wmax)",
+                        on_post="apost += Apost\nw = clip(w + apre, wmin, wmax)",
+                        clock=clock, namespace=ns, name="stdp_syn")
+        S.connect(i=np.asarray(i), j=np.asarray(j))
+        S.w = np.asarray(w0, dtype=np.float64)
+        S.pre.delay = delay_steps * dt_ms * b2.ms
+        mon = b2.SpikeMonitor(P, name="stdp_mon")
+        net = b2.Network(G, P, S, mon)
+        net.run(duration_ms * b2.ms)
+        order = np.lexsort((np.asarray(S.j[:]), np.asarray(S.i[:])))
+        return (np.asarray(mon.i[:], dtype=np.int64), np.round(np.asarray(mon.t / b2.ms) / dt_ms).astype(np.int64),
+                np.asarray(S.w[:], dtype=np.float64)[order])

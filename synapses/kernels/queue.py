@@ -67,3 +67,31 @@ def queue_deliver_shared(b, t, q_src, q_val, q_cnt, indptr, indices, weight, buf
         n_events += hi - lo
     delivered[b] += n_events
     q_cnt[slot, b] = 0
+
+
+@njit(cache=True)
+def ring_emit(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, weights, delays, ring, emitted):
+    """Phase 5 with per-synapse delays: ``ring[(t + d_k) % D, b, j_k] += w_k * value`` for every synapse of a spike.
+
+    ``emitted[b]`` counts synaptic events (they arrive ``d_k`` steps later).
+    """
+    D = ring.shape[0]
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        value = spike_val[b, e]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
+            ring[(t + delays[k]) % D, b, indices[k]] += weights[k] * value
+        n_events += hi - lo
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_deliver(b, t, ring, buf):
+    """Phase 2 with per-synapse delays: add slot ``t % D`` into the receptor buffer and empty it."""
+    slot = t % ring.shape[0]
+    for j in range(buf.shape[1]):
+        buf[b, j] += ring[slot, b, j]
+        ring[slot, b, j] = 0
