@@ -2,5 +2,6 @@
 from .base import Monitor
 from .spike import SpikeMonitor
 from .state import PopulationRateMonitor, StateMonitor
+from .weights import WeightMonitor
 
-__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"]
+__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"]

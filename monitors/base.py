@@ -15,30 +15,12 @@ import numpy as np
 
 from simcore.base.component import Component
 from simcore.base.errors import check_int, check_name
+from simcore.base.subgroup import select, split
 
 
 def select_indices(selection, n: int, name: str) -> np.ndarray:
-    """``None`` (all), a slice, an int count-free list or a boolean mask, as sorted int64 indices."""
-    if selection is None:
-        return np.arange(n, dtype=np.int64)
-    if isinstance(selection, slice):
-        return np.arange(n, dtype=np.int64)[selection]
-    arr = np.asarray(selection)
-    if arr.dtype == bool:
-        if arr.shape != (n,):
-            raise ValueError(f"{name} mask must have shape ({n},); got {arr.shape}")
-        return np.flatnonzero(arr).astype(np.int64)
-    if arr.ndim == 0:
-        arr = arr[None]
-    if arr.size == 0:  # an empty list or range() arrives as float64
-        return np.zeros(0, dtype=np.int64)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be indices (ints), a boolean mask or a slice; got dtype {arr.dtype}")
-    if arr.size and (arr.min() < 0 or arr.max() >= n):
-        raise ValueError(f"{name} must lie in [0, {n}); got values in [{arr.min()}, {arr.max()}]")
-    if np.unique(arr).size != arr.size:
-        raise ValueError(f"{name} must not repeat an index")
-    return np.sort(arr.astype(np.int64))
+    """``None`` (all), a slice, indices or a boolean mask, as sorted int64 indices (:func:`simcore.base.subgroup.select`)."""
+    return select(selection, n, name)
 
 
 class Monitor(Component):
@@ -49,12 +31,19 @@ class Monitor(Component):
     addable_after_build = True
 
     def __init__(self, population, *, samples=None, name=None, keep_in_memory: bool = True):
-        self.population = population
+        #: the population, and the indices of the subgroup watched (None: all of it)
+        self.population, self.view = split(population)
         self.name = None if name is None else check_name(name)
         self.samples_arg = samples
         self.keep_in_memory = bool(keep_in_memory)
         self.sinks: list = []
         self.ctx = None
+
+    def _neurons(self, neurons) -> np.ndarray:
+        """Population indices of the recorded ``neurons`` (given within the subgroup, when one was given)."""
+        if self.view is None:
+            return select_indices(neurons, self.population.n, "neurons")
+        return self.view[select_indices(neurons, self.view.size, "neurons")]
 
     def _samples(self, batch_size: int) -> np.ndarray:
         return select_indices(self.samples_arg, batch_size, "samples")

@@ -38,3 +38,23 @@ def state_record(b, t, base, every, var, neuron_ids, out):
 def rate_record(b, t, base, spike_cnt, out):
     """``out[t - base, b]`` = number of spikes of the population at step ``t``."""
     out[t - base, b] = spike_cnt[b]
+
+
+@njit(cache=True)
+def rate_record_masked(b, t, base, spike_idx, spike_cnt, mask, out):
+    """``out[t - base, b]`` = number of spikes at step ``t`` of the neurons where ``mask`` is set (a subgroup)."""
+    n = 0
+    for e in range(spike_cnt[b]):
+        if mask[spike_idx[b, e]]:
+            n += 1
+    out[t - base, b] = n
+
+
+@njit(cache=True)
+def synapse_record(b, t, base, every, src, ids, out):
+    """``out[row, b, :] = src[b, ids]`` at the steps ``t % every == 0`` (``row`` counts from the chunk's start)."""
+    if t % every != 0:
+        return
+    row = t // every - (base + every - 1) // every
+    for e in range(ids.shape[0]):
+        out[row, b, e] = src[b, ids[e]]

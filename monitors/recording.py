@@ -112,7 +112,7 @@ class _RateSink:
 
     def __init__(self, rec, mon):
         name = _unique(mon.population.name, mon.name, rec.file._rate_writers)
-        self.writer = rec.file.rate_writer(name, mon.population.n, len(mon.sample_ids))
+        self.writer = rec.file.rate_writer(name, mon.n_neurons, len(mon.sample_ids))
 
     def append(self, items) -> None:
         self.writer.append(np.concatenate([s for s, _ in items]), np.concatenate([c for _, c in items]))

@@ -933,6 +933,19 @@ class RecordingFile:
         self._file.flush()
         return w
 
+    def table_writer(self, path: str, columns: dict, attrs: dict | None = None) -> "TableWriter":
+        """Create the group ``path`` with a ``steps`` dataset and one growing dataset per column.
+
+        ``columns`` maps a column name to ``(row_shape, dtype)``; every append
+        adds rows to all of them at once (for monitors that are not SONATA:
+        weights, a user's own). Returns the :class:`TableWriter`.
+        """
+        self._check_not_swmr()
+        grp = self._file.require_group(path)
+        for key, value in (attrs or {}).items():
+            grp.attrs[key] = value
+        return TableWriter(self, grp, columns)
+
     # ------------------------------------------------------------------ file
     @property
     def h5(self) -> h5py.File:
@@ -1043,6 +1056,41 @@ class RecordingFile:
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"RecordingFile({str(self.path)!r}, {state})"
+
+
+class TableWriter:
+    """Appends rows to ``steps`` and the column datasets of one group (see :meth:`RecordingFile.table_writer`).
+
+    The group attribute ``n_rows`` is the commit count.
+    """
+
+    def __init__(self, rf: "RecordingFile", grp, columns: dict):
+        self._rf, self._group = rf, grp
+        kw = rf._dataset_kwargs()
+        grp.attrs["n_rows"] = np.int64(0)
+        self._steps = grp.create_dataset("steps", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,), **kw)
+        self._columns = {}
+        for name, (row_shape, dtype) in columns.items():
+            row_shape = tuple(int(x) for x in row_shape)
+            rows = max(1, min(4096, (1 << 20) // max(1, int(np.prod(row_shape)) * np.dtype(dtype).itemsize)))
+            self._columns[name] = grp.create_dataset(name, shape=(0, *row_shape), maxshape=(None, *row_shape),
+                                                     dtype=dtype, chunks=(rows, *[max(1, x) for x in row_shape]),
+                                                     **kw)
+        self.n_rows = 0
+
+    def append(self, steps, values: dict) -> None:
+        """Append rows: ``steps`` ``(rows,)`` and ``values[column]`` ``(rows, *row_shape)``; flush."""
+        self._rf._check_open()
+        steps = _int_array(steps, "steps")
+        if steps.shape[0] == 0:
+            return
+        pairs = [(self._steps, steps)] + [(self._columns[k], np.asarray(v, dtype=self._columns[k].dtype))
+                                          for k, v in values.items()]
+        with self._rf._writing():
+            _append_rows(pairs, self.n_rows)
+            self._rf._file.flush()
+            self._group.attrs.modify("n_rows", np.int64(self.n_rows + steps.shape[0]))
+        self.n_rows += steps.shape[0]
 
 
 def _append_rows(datasets_and_values, n_old: int) -> None:

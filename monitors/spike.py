@@ -45,7 +45,7 @@ class SpikeMonitor(Monitor):
         super().__init__(population, samples=samples, name=name, keep_in_memory=keep_in_memory)
         if not population.spiking:
             raise ValueError(f"{population.model} {population.name!r} does not spike; use a StateMonitor")
-        self.neuron_ids = select_indices(neurons, population.n, "neurons")
+        self.neuron_ids = self._neurons(neurons)
         self.buffer_events = buffer_events
         self._blocks: list[SpikeBlock] = []
         self._pending: list[SpikeBlock] = []

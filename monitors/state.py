@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Monitor, check_every, select_indices
-from .kernels import rate_record, state_record
+from .kernels import rate_record, rate_record_masked, state_record
 
 
 class StateMonitor(Monitor):
@@ -28,7 +28,7 @@ class StateMonitor(Monitor):
         if not variables:
             raise ValueError("variables must name at least one state variable")
         self.variables = variables
-        self.neuron_ids = select_indices(neurons, population.n, "neurons")
+        self.neuron_ids = self._neurons(neurons)
         self.every = check_every(every)
         self._rows: dict[str, list] = {v: [] for v in variables}
         self._steps: list = []
@@ -117,9 +117,21 @@ class PopulationRateMonitor(Monitor):
         self.buffer = np.zeros((ctx.chunk_steps, ctx.batch_size), dtype=np.int64)
 
     def emit(self, kb) -> None:
-        p = kb.unique(f"mon_{self.name}")
-        kb.add("record", f"{kb.func(rate_record, 'rate_record')}(b, t, base, "
-                         f"{kb.arg(self.population.runtime.spike_cnt, p + '_cnt')}, {kb.arg(self.buffer, p + '_out')})")
+        p, spikes = kb.unique(f"mon_{self.name}"), self.population.runtime
+        cnt, out = kb.arg(spikes.spike_cnt, p + "_cnt"), kb.arg(self.buffer, p + "_out")
+        if self.view is None:
+            kb.add("record", f"{kb.func(rate_record, 'rate_record')}(b, t, base, {cnt}, {out})")
+            return
+        mask = np.zeros(self.population.n, dtype=np.bool_)
+        mask[self.view] = True
+        self._mask = mask
+        kb.add("record", f"{kb.func(rate_record_masked, 'rate_record_masked')}(b, t, base, "
+                         f"{kb.arg(spikes.spike_idx, p + '_idx')}, {cnt}, {kb.arg(mask, p + '_mask')}, {out})")
+
+    @property
+    def n_neurons(self) -> int:
+        """Neurons counted: the population's, or the subgroup's."""
+        return self.population.n if self.view is None else int(self.view.size)
 
     def flush(self, base: int, upto: int) -> None:
         if upto <= base:
@@ -143,8 +155,8 @@ class PopulationRateMonitor(Monitor):
 
     @property
     def rate(self) -> np.ndarray:
-        """Population rate in Hz, ``(T, B_recorded)``: count / (N * dt)."""
-        return self.counts / (self.population.n * self.ctx.dt / 1000.0)
+        """Population rate in Hz, ``(T, B_recorded)``: count / (N * dt), ``N`` the neurons counted."""
+        return self.counts / (self.n_neurons * self.ctx.dt / 1000.0)
 
     def reset(self) -> None:
         self._counts, self._steps = [], []

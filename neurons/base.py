@@ -75,6 +75,7 @@ from simcore.base.component import Component
 from simcore.base.distributions import Distribution, realize
 from simcore.base.errors import check_finite, check_identifier, check_int, check_memory, check_name
 from simcore.base.params import Param, ParamSpec
+from simcore.base.subgroup import Subgroup
 from .population import SPECIAL_ARGS, PopulationArrays, PopulationCode, check_phase_arguments
 
 PHASES = ("integrate", "deliver", "threshold", "reset", "output", "post")
@@ -289,8 +290,12 @@ class NeuronModel(Component):
         return {"name": self.name, "model": self.model, "n": self.n, "params": params,
                 "state": list(self.state_defaults()), "receptors": list(self.receptor_names())}
 
-    def __getitem__(self, var: str) -> np.ndarray:
-        """The ``(B, N)`` state array of ``var`` (after the network is built)."""
+    def __getitem__(self, key):
+        """``pop["v"]``: the ``(B, N)`` state array of ``v`` (after the network is built);
+        ``pop[a:b]``, ``pop[indices]``, ``pop[mask]``: a :class:`~simcore.base.subgroup.Subgroup`."""
+        if not isinstance(key, str):
+            return Subgroup(self, key)
+        var = key
         self._require_built()
         if var not in self.runtime.state:
             raise KeyError(f"{var!r} is not a state variable of {self.model}; choose from {sorted(self.runtime.state)}")

@@ -41,7 +41,7 @@ _ABOVE = {
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
                  "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram"),
-    "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
+    "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"),
     "simcore.network": ("Network", "RunStopped"),
 }
 _WHERE = {name: module for module, names in _ABOVE.items() for name in names}

@@ -17,6 +17,7 @@ from simcore.base.component import Component
 from simcore.base.context import BuildContext
 from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
+from simcore.base.subgroup import expand, split
 from .connectors import Connector
 from .delays import AccumulationRing, DelayQueue, check_delay_arguments, delay_layout, delays_to_steps, queue_bytes
 from .model import SynapseModel, Static, check_batch
@@ -52,6 +53,8 @@ class Projection(Component):
         if not isinstance(synapse, SynapseModel):
             raise TypeError(f"synapse must be a SynapseModel (e.g. sc.STDP(...)); got {synapse!r}")
         self.synapse = synapse
+        #: the populations, and the indices of the subgroups connected (None: all neurons)
+        (pre, self.pre_view), (post, self.post_view) = split(pre), split(post)
         self.batch, self.every = check_batch(synapse, batch, every, name or "(unnamed)")
         self.modulator_arg = None if modulator is None else _check_modulator(modulator)
         if modulator is None and any("modulator" in fn.arg_names for fn in synapse.events().values()):
@@ -150,10 +153,14 @@ class Projection(Component):
         pre, post = self.pre, self.post
         state = rnd.stream_states(ctx.seed, self.name, rnd.CONNECT, 1)
         rng = rnd.network_generator(ctx.seed, self.name, rnd.CONNECT)
-        indptr, indices, w = self.connector.build(pre.n, post.n, pre is post, rng, state)
+        n_pre, n_post = self._view_size(self.pre, self.pre_view), self._view_size(self.post, self.post_view)
+        same = pre is post and (self.pre_view is None) == (self.post_view is None) and (
+            self.pre_view is None or np.array_equal(self.pre_view, self.post_view))
+        indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
         nnz = int(indices.shape[0])
         if w is None:
             w = self._weights(indptr, indices, nnz, rnd.network_generator(ctx.seed, self.name, rnd.WEIGHTS))
+        indptr, indices = self._to_population(indptr, indices)
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         # unsigned: Numba then skips the negative-index check per synapse (measured 1.2x delivery)
         idx_dtype = np.uint32 if post.n < 2**32 else np.uint64
@@ -171,13 +178,32 @@ class Projection(Component):
             self.modulator = np.ascontiguousarray(m, dtype=ctx.dtype)
         self.built = True
 
+    @staticmethod
+    def _view_size(pop, view) -> int:
+        return pop.n if view is None else int(view.size)
+
+    def _to_population(self, indptr, indices):
+        """CSR over a subgroup's neurons -> CSR over the population's (rows and targets mapped; order kept)."""
+        if self.post_view is not None:
+            indices = self.post_view[indices]
+        if self.pre_view is not None:
+            counts = np.zeros(self.pre.n, dtype=np.int64)
+            counts[self.pre_view] = np.diff(indptr)
+            indptr = np.zeros(self.pre.n + 1, dtype=np.int64)
+            np.cumsum(counts, out=indptr[1:])
+        return indptr, indices
+
     def _build_delays(self, ctx, nnz: int) -> None:
         """Per-source delays: a queue; per-synapse or per-target delays: an accumulation ring."""
-        counts = {"source": self.pre.n, "synapse": nnz, "target": self.post.n}
+        counts = {"source": self._view_size(self.pre, self.pre_view), "synapse": nnz,
+                  "target": self._view_size(self.post, self.post_view)}
         self.delay_layout = delay_layout(self.delay, self.delay_steps_arg, self.delay_per, counts)
         rng = rnd.network_generator(ctx.seed, self.name, rnd.DELAYS)
         steps = delays_to_steps(self.delay, self.delay_steps_arg, counts[self.delay_layout], ctx.dt, rng,
                                 self.delay_layout)
+        if self.delay_layout != "synapse":  # on the population's neurons (1 step where there is no synapse)
+            view, n = (self.pre_view, self.pre.n) if self.delay_layout == "source" else (self.post_view, self.post.n)
+            steps = np.maximum(expand(steps, view, n), 1)
         if self.delay_layout == "source":
             check_memory(queue_bytes(steps.max(), ctx.batch_size, self.pre.n, ctx.dtype),
                          f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
@@ -229,13 +255,14 @@ class Projection(Component):
         arr = as_float_array(weight, "weight")
         if arr.ndim == 0:
             return np.full(nnz, float(arr))
-        if arr.shape == (self.pre.n, self.post.n):
-            rows = np.repeat(np.arange(self.pre.n), np.diff(indptr))
+        n_pre, n_post = self._view_size(self.pre, self.pre_view), self._view_size(self.post, self.post_view)
+        if arr.shape == (n_pre, n_post):
+            rows = np.repeat(np.arange(n_pre), np.diff(indptr))
             return arr[rows, indices]
         if arr.shape == (nnz,):  # one per synapse, in the order the user listed them
             order = self.connector.given_order
             return arr if order is None else arr[order]
-        raise ValueError(f"weight must be a scalar, a Distribution, a ({self.pre.n}, {self.post.n}) matrix "
+        raise ValueError(f"weight must be a scalar, a Distribution, a ({n_pre}, {n_post}) matrix "
                          f"or one value per synapse ({nnz},); got shape {arr.shape}")
 
     # ----- kernel

@@ -21,6 +21,7 @@ from simcore.base.component import Component
 from simcore.base.errors import as_vector, check_finite, check_int, check_name, check_real
 from scipy import stats
 
+from simcore.base.subgroup import expand, split
 from .kernels.stimuli import current_array, poisson_input, poisson_input_shared, step_current
 from .projection import resolve_receptor as _receptor
 
@@ -60,7 +61,8 @@ class CurrentInput(Stimulus):
             raise ValueError(f"values must have shape (T, {target.n}) or (T, B, {target.n}) for {target.name!r}; "
                              f"got {np.shape(values)}")
         check_finite(arr, "values")
-        self.values = arr
+        self.target, view = split(target)
+        self.values = expand(arr, view, self.target.n)
         self.start_step = check_int(start_step, "start_step", minimum=0)
 
     def build(self, ctx: BuildContext) -> None:
@@ -81,7 +83,8 @@ class StepCurrent(Stimulus):
 
     def __init__(self, target, amplitude, *, start: float = 0.0, stop: float | None = None, receptor=None, name=None):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
-        self.amplitude = as_vector(amplitude, target.n, "amplitude")
+        self.target, view = split(target)
+        self.amplitude = expand(as_vector(amplitude, target.n, "amplitude"), view, self.target.n)
         start = check_real(start, "start", minimum=0.0)
         if stop is not None:
             stop = check_real(stop, "stop")
@@ -107,10 +110,11 @@ class PoissonInput(Stimulus):
     def __init__(self, target, n_inputs: int, rate, weight, *, receptor=None, name=None):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
-        self.rate = as_vector(rate, target.n, "rate")
+        self.target, view = split(target)
+        self.rate = expand(as_vector(rate, target.n, "rate"), view, self.target.n)
         if np.any(self.rate < 0):
             raise ValueError(f"rate must be >= 0 Hz; got {self.rate[self.rate < 0][0]}")
-        self.weight = as_vector(weight, target.n, "weight")
+        self.weight = expand(as_vector(weight, target.n, "weight"), view, self.target.n)
 
     #: a shared mean below this uses the table kernel
     TABLE_MAX_LAM = 64.0
