@@ -20,7 +20,7 @@ from benchmarks.references import nest as nestref
 from benchmarks.references import params
 from benchmarks.references.common import ReferenceUnavailable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # pyparsing >= 3.3 deprecates the camelCase names that brian2 2.9 calls
 pytestmark = pytest.mark.filterwarnings("ignore:'[A-Za-z]+' (argument is )?deprecated:DeprecationWarning")

@@ -17,7 +17,7 @@ import pytest
 from benchmarks import cases, records, references, runner, table
 from benchmarks.cases import batch, brunel, cuba, recording, scale, startup
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 STANDARD_KEYS = {"benchmark", "label", "parameters", "machine", "versions", "notes", "comparisons", "targets",
                  *records.STANDARD_KEYS}

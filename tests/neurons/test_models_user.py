@@ -17,7 +17,7 @@ import simcore as sc
 from neurons.adex import AdEx
 from neurons.izhikevich import Izhikevich
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # ----- Izhikevich (2003)
 

@@ -17,7 +17,7 @@ import pytest
 from monitors.reader import file_info, load_report, load_spikes
 from monitors.sonata import RecordingFile
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _fake_run(rf, n_blocks, raise_after, exc):

@@ -14,7 +14,7 @@ import pytest
 
 from monitors.sonata import RecordingFile
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 STEPS_PER_BLOCK = 1000
 
 

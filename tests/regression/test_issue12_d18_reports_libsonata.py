@@ -120,7 +120,7 @@ def test_write_failure_in_a_report_file_seals_all_and_keeps_every_commit(tmp_pat
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from test_issue2_disk_full import FullDisk
+    from test_issue12_d02_disk_full import FullDisk
     from monitors.sonata import RecordingWriteError
 
     path = tmp_path / "full.h5"

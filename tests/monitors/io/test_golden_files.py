@@ -13,7 +13,7 @@ import pytest
 from monitors.reader import file_info, list_variables, load_report, load_spikes, read_network
 from monitors.sonata import FORMAT_VERSION
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 sys.path.insert(0, str(DATA))
 import make_golden  # noqa: E402
 

@@ -14,7 +14,7 @@ from monitors.cli import main, register
 from monitors.reader import file_info, load_report, load_spikes, read_network
 from monitors.sonata import RecordingFile
 
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "sonata_v1_golden.h5"
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "sonata_v1_golden.h5"
 NETWORK = {
     "populations": [{"name": "lib", "model": "LIB", "n": 4, "params": {"theta_pos": 1.0, "theta_neg": 1.0}},
                     {"name": "lif", "model": "LIF", "n": 3, "params": {"beta": 0.9, "threshold": 1.0}}],
