@@ -23,12 +23,20 @@ def test_twenty_line_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "demo.h5").exists()
 
 
+def test_plasticity_example_learns():
+    ns = {}
+    exec(compile(python_blocks()[1], "README.md", "exec"), ns)
+    w = ns["weights"]["w"]
+    assert w.shape == (10, 1, 100)
+    assert not (w[-1] == w[0]).all()
+
+
 def test_model_example_defines_a_working_model():
     import numpy as np
     import simcore as sc
 
     ns = {}
-    exec(compile(python_blocks()[1], "README.md", "exec"), ns)
+    exec(compile(python_blocks()[2], "README.md", "exec"), ns)
     net = sc.Network()
     pop = net.add(ns["Izhikevich"](2))
     net.add(sc.StepCurrent(pop, 10.0))
@@ -39,7 +47,7 @@ def test_model_example_defines_a_working_model():
 
 def test_bptt_example_trains_a_step():
     ns = {}
-    exec(compile(python_blocks()[2], "README.md", "exec"), ns)
+    exec(compile(python_blocks()[3], "README.md", "exec"), ns)
     import numpy as np
 
     assert np.isfinite(ns["result"]["loss"]) and ns["result"]["grad_norm"] > 0
