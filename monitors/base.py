@@ -18,6 +18,12 @@ from simcore.base.errors import check_int, check_name
 from simcore.base.subgroup import select, split
 
 
+def rows_between(base: int, upto: int, every: int):
+    """``(steps, count)``: the steps ``t`` with ``t % every == 0`` in ``base <= t < upto`` (rows of a chunk)."""
+    first, last = -(-base // every), -(-upto // every)
+    return np.arange(first, max(first, last), dtype=np.int64) * every, max(0, last - first)
+
+
 def select_indices(selection, n: int, name: str) -> np.ndarray:
     """``None`` (all), a slice, indices or a boolean mask, as sorted int64 indices (:func:`simcore.base.subgroup.select`)."""
     return select(selection, n, name)

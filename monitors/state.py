@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Monitor, check_every, select_indices
+from .base import Monitor, check_every, rows_between, select_indices
 from .kernels import rate_record, rate_record_masked, state_record
 
 
@@ -55,12 +55,10 @@ class StateMonitor(Monitor):
 
     def flush(self, base: int, upto: int) -> None:
         """Publish the rows of steps ``base <= t < upto``."""
-        first = -(-base // self.every)
-        last = -(-upto // self.every)
-        if last <= first:
+        steps, rows = rows_between(base, upto, self.every)
+        if rows == 0:
             return
-        steps = np.arange(first, last, dtype=np.int64) * self.every
-        block = {v: self.buffers[v][:last - first][:, self.sample_ids].copy() for v in self.variables}
+        block = {v: self.buffers[v][:rows][:, self.sample_ids].copy() for v in self.variables}
         if self.keep_in_memory:
             self._steps.append(steps)
             for v in self.variables:

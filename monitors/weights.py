@@ -13,7 +13,7 @@ import numpy as np
 
 from simcore.base.component import Component
 from simcore.base.errors import check_int, check_name
-from .base import select_indices
+from .base import rows_between, select_indices
 from .kernels import synapse_record
 
 
@@ -77,11 +77,10 @@ class WeightMonitor(Component):
                 kb.add("record", f"{fn}(b, t, base, {every}, {src}, {ids}, {out})")
 
     def after_chunk(self, base: int, upto: int) -> None:
-        first, last = -(-base // self.every), -(-upto // self.every)
-        if last <= first:
+        steps, rows = rows_between(base, upto, self.every)
+        if rows == 0:
             return
-        steps = np.arange(first, last, dtype=np.int64) * self.every
-        block = {v: self.buffers[v][:last - first].copy() for v in self.variables}
+        block = {v: self.buffers[v][:rows].copy() for v in self.variables}
         if self.keep_in_memory:
             self._steps.append(steps)
             for v in self.variables:

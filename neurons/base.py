@@ -74,7 +74,7 @@ from numba import njit
 from simcore.base.component import Component
 from simcore.base.distributions import Distribution, realize
 from simcore.base.errors import check_finite, check_identifier, check_int, check_memory, check_name
-from simcore.base.params import Param, ParamSpec
+from simcore.base.params import ParamSpec, class_spec
 from simcore.base.subgroup import Subgroup
 from .population import SPECIAL_ARGS, PopulationArrays, PopulationCode, check_phase_arguments
 
@@ -114,12 +114,7 @@ class NeuronModel(Component):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        declared = cls.__dict__.get("spec") is not None
-        if not declared and "params" in cls.__dict__:
-            cls.spec = ParamSpec(*(Param(k, v, "", "") for k, v in cls.params.items()))
-        if declared and cls.__doc__:
-            cls.__doc__ = cls.__doc__.rstrip() + "\n\n    Parameters (docs/contract.md §3)::\n\n" + "\n".join(
-                "        " + line for line in cls.spec.table().splitlines()) + "\n"
+        class_spec(cls, "§3")
         cls._phase_functions = {}
         for phase in PHASES:
             fn = _raw_function(cls.__dict__.get(phase))

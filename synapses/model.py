@@ -77,7 +77,7 @@ from numba import njit
 
 from simcore.base.distributions import Distribution
 from simcore.base.errors import check_identifier, check_int
-from simcore.base.params import Param, ParamSpec
+from simcore.base.params import ParamSpec, class_spec
 
 EVENTS = ("on_pre", "pre_spike", "post_spike", "on_post", "on_step")
 #: names an event function may read besides variables, traces and parameters
@@ -118,12 +118,7 @@ class SynapseModel:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        declared = cls.__dict__.get("spec") is not None
-        if not declared and "params" in cls.__dict__:
-            cls.spec = ParamSpec(*(Param(k, v, "", "") for k, v in cls.params.items()))
-        if declared and cls.__doc__:
-            table = "\n".join("        " + line for line in cls.spec.table().splitlines())
-            cls.__doc__ = f"{cls.__doc__.rstrip()}\n\n    Parameters (docs/contract.md §3.7)::\n\n{table}\n"
+        class_spec(cls, "§3.7")
         cls._events = {e: compile_event(cls.__name__, e, cls.__dict__[e]) for e in EVENTS if e in cls.__dict__}
         for parent in cls.__mro__[1:]:
             for event, fn in getattr(parent, "_events", {}).items():

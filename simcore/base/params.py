@@ -71,6 +71,20 @@ class Choice:
         return (self.name,)
 
 
+def class_spec(cls, section: str) -> None:
+    """Give a model class its ``spec``: the one it declares, or one made from a plain ``params`` dict.
+
+    A declared spec's table is appended to the class docstring (``help(cls)``
+    shows it) under a heading that cites ``section`` of docs/contract.md.
+    """
+    declared = cls.__dict__.get("spec") is not None
+    if not declared and "params" in cls.__dict__:
+        cls.spec = ParamSpec(*(Param(k, v, "", "") for k, v in cls.params.items()))
+    if declared and cls.__doc__:
+        table = "\n".join("        " + line for line in cls.spec.table().splitlines())
+        cls.__doc__ = f"{cls.__doc__.rstrip()}\n\n    Parameters (docs/contract.md {section})::\n\n{table}\n"
+
+
 class ParamSpec:
     """The parameters of one model, in order; see the module docstring."""
 
