@@ -6,8 +6,9 @@ from .izhikevich import Izhikevich
 from .lib import LIB
 from .lif import LIF
 from .lif_bio import LIFBio
+from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["ALIF", "AdEx", "Izhikevich", "LIB", "LIF", "LIFBio", "NeuronModel", "PoissonGroup", "Readout",
+__all__ = ["ALIF", "AdEx", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "NeuronModel", "PoissonGroup", "Readout",
            "SpikeArraySource", "updates"]
