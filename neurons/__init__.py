@@ -5,10 +5,11 @@ from .base import NeuronModel, updates
 from .izhikevich import Izhikevich
 from .lib import LIB
 from .lif import LIF
+from .lif_alpha import LIFCurrAlpha
 from .lif_bio import LIFBio
 from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["ALIF", "AdEx", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "NeuronModel", "PoissonGroup", "Readout",
-           "SpikeArraySource", "updates"]
+__all__ = ["ALIF", "AdEx", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "LIFCurrAlpha",
+           "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]
