@@ -1,5 +1,6 @@
 """Neuron models: the model API (:mod:`neurons.base`) and the built-in models."""
 from .adex import AdEx
+from .adex_cond import AdExCondExp
 from .alif import ALIF
 from .base import NeuronModel, updates
 from .izhikevich import Izhikevich
@@ -11,5 +12,5 @@ from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["ALIF", "AdEx", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "LIFCurrAlpha",
+__all__ = ["ALIF", "AdEx", "AdExCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "LIFCurrAlpha",
            "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]
