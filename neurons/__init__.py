@@ -3,6 +3,7 @@ from .adex import AdEx
 from .adex_cond import AdExCondExp
 from .alif import ALIF
 from .base import NeuronModel, updates
+from .hh import HHCondExp
 from .izhikevich import Izhikevich
 from .lib import LIB
 from .lif import LIF
@@ -12,5 +13,5 @@ from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["ALIF", "AdEx", "AdExCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "LIFCurrAlpha",
+__all__ = ["ALIF", "AdEx", "AdExCondExp", "HHCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "LIFCurrAlpha",
            "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]

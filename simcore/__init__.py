@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 _ABOVE = {
     "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "ALIF", "LIB", "Readout", "PoissonGroup",
                 "SpikeArraySource", "Izhikevich", "AdEx", "LIFCondExp", "LIFCondAlpha",
-                "LIFCurrAlpha", "AdExCondExp"),
+                "LIFCurrAlpha", "AdExCondExp", "HHCondExp"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
                  "StepCurrent", "PoissonInput"),

@@ -39,8 +39,8 @@ examples have none (docs/contract.md §2).
 from __future__ import annotations
 
 from monitors import PopulationRateMonitor, SpikeMonitor
-from neurons import LIFBio, LIFCondExp
-from simcore.base.distributions import Uniform
+from neurons import HHCondExp, LIFBio, LIFCondExp
+from simcore.base.distributions import Normal, Uniform
 from synapses import Bernoulli, FixedInDegree, PoissonInput
 from .network import Network
 
@@ -117,6 +117,32 @@ def coba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: b
     return net
 
 
+COBAHH = {"n": 4000, "n_exc": 3200, "C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "g_Na": 20000.0, "g_K": 6000.0,
+          "E_Na": 50.0, "E_K": -90.0, "V_T": -63.0, "V_spike": -20.0, "t_ref": 3.0, "E_ex": 0.0, "E_in": -80.0,
+          "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "w_exc": 6.0, "w_inh": 67.0, "p": 0.02, "delay": 0.1,
+          "v0": (-65.0, 5.0), "g_ex0": (40.0, 15.0), "g_in0": (200.0, 120.0)}
+
+#: the neuron parameters of COBAHH's cells (the keys of COBAHH that HHCondExp takes)
+COBAHH_NEURON = ("C_m", "g_L", "E_L", "g_Na", "g_K", "E_Na", "E_K", "V_T", "V_spike", "t_ref", "E_ex", "E_in",
+                 "tau_syn_ex", "tau_syn_in")
+
+
+def cobahh(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
+           keep_in_memory: bool = True) -> Network:
+    """The COBAHH network (module docstring); ``n`` scales it as :func:`cuba` does."""
+    c = COBAHH
+    n_exc, p = _sizes(n, p, c["p"])
+    net = Network("cobahh")
+    init = {"v": Normal(*c["v0"]), "g_ex": Normal(*c["g_ex0"]), "g_in": Normal(*c["g_in0"])}
+    common = dict({k: c[k] for k in COBAHH_NEURON}, init=init)
+    exc = net.add(HHCondExp(n_exc, name="exc", **common))
+    inh = net.add(HHCondExp(n - n_exc, name="inh", **common))
+    _recurrent(net, exc, inh, p, delay, c["w_exc"], c["w_inh"])
+    if record:
+        _monitors(net, (exc, inh), keep_in_memory)
+    return net
+
+
 def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0.1, delay: float = 1.5,
            V_reset: float = 10.0, record: bool = True, keep_in_memory: bool = True) -> Network:
     """Brunel (2000) model A as in NEST's brunel_delta example (module docstring).
@@ -149,7 +175,7 @@ def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0
     return net
 
 
-NETWORKS = {"cuba": cuba, "brunel": brunel, "coba": coba}
+NETWORKS = {"cuba": cuba, "brunel": brunel, "coba": coba, "cobahh": cobahh}
 
 
 def synaptic_events(net: Network) -> int:

@@ -55,6 +55,13 @@ def coba_params() -> dict:
             "w_exc": c["w_exc"], "w_inh": c["w_inh"]}
 
 
+def cobahh_params() -> dict:
+    """:data:`simcore.builtin.COBAHH` as plain numbers (NEST's names, mV, ms, pF, nS), plus ``N``, ``N_exc``, ``N_inh``."""
+    from simcore.builtin import COBAHH as c
+
+    return dict(c, N=c["n"], N_exc=c["n_exc"], N_inh=c["n"] - c["n_exc"])
+
+
 #: COBA's neuron parameters under NEST's names (iaf_cond_exp)
 _COBA_NEST = ("C_m", "g_L", "E_L", "V_th", "V_reset", "t_ref", "E_ex", "E_in", "tau_syn_ex", "tau_syn_in", "I_e")
 
