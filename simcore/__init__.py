@@ -42,6 +42,7 @@ _ABOVE = {
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
                  "StepCurrent", "PoissonInput"),
+    "synapses.stimuli": ("DCSource", "StepCurrentSource", "NoisyCurrent", "ACSource", "InhomogeneousPoissonInput"),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
     "simcore.network": ("Network", "RunStopped"),
 }
