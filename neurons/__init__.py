@@ -13,5 +13,5 @@ from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["ALIF", "AdEx", "AdExCondExp", "HHCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha", "LIFCondExp", "LIFCurrAlpha",
-           "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]
+__all__ = ["ALIF", "AdEx", "AdExCondExp", "HHCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha",
+           "LIFCondExp", "LIFCurrAlpha", "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]

@@ -140,7 +140,7 @@ def integrate_rk4(v, w, g_ex, g_in, I_stim, ref, g_L, E_L, E_ex, E_in, I_e, C_m,
 
 
 def _adex_rhs_py(v, w, g_ex, g_in, I0, g_L, E_L, E_ex, E_in, C_m, V_th, Delta_T, V_peak, a, tau_w):
-    """``(dv/dt, dw/dt)`` of AdEx with conductances at ``min(v, V_peak)`` (as NEST: a stage past the peak stays finite)."""
+    """``(dv/dt, dw/dt)`` at ``min(v, V_peak)`` (as NEST: a stage past the peak stays finite)."""
     v = min(v, V_peak)
     I_exp = g_L * Delta_T * math.exp((v - V_th) / Delta_T)
     dv = (-g_L * (v - E_L) + I_exp - g_ex * (v - E_ex) - g_in * (v - E_in) - w + I0) / C_m

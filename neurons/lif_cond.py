@@ -1,4 +1,4 @@
-"""Conductance-based LIF (NEST ``iaf_cond_exp`` / ``iaf_cond_alpha``): see :class:`LIFCondExp`, :class:`LIFCondAlpha`."""
+"""Conductance-based LIF (NEST ``iaf_cond_exp``, ``iaf_cond_alpha``): see :class:`LIFCondExp`, :class:`LIFCondAlpha`."""
 from __future__ import annotations
 
 import math

@@ -231,7 +231,7 @@ def _window_steps(start, stop, dt) -> tuple:
 
 
 class NoisyCurrent(Stimulus):
-    """An Ornstein-Uhlenbeck current per neuron and sample: mean ``mean``, stationary std ``std``, time constant ``tau``.
+    """An Ornstein-Uhlenbeck current per neuron and sample: ``mean``, stationary ``std``, time constant ``tau`` (ms).
 
     Exact update over each step (no discretisation error), with
     ``P = exp(-dt/tau)`` and ``z ~ N(0, 1)`` from the sample's own stream

@@ -1,4 +1,4 @@
-"""Case ``coba``: Brette et al. (2007) benchmark 1 (Vogels-Abbott with conductances), batch 1, against Brian2 and NEST."""
+"""Case ``coba``: Brette et al. (2007) benchmark 1 (Vogels-Abbott, conductances), batch 1, against Brian2 and NEST."""
 from __future__ import annotations
 
 from benchmarks.cases.common import bare_bound, check_references, reference_comparisons

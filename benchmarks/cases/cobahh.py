@@ -1,4 +1,4 @@
-"""Case ``cobahh``: Brette et al. (2007) benchmark 3 (Hodgkin-Huxley, Brian2's COBAHH), batch 1, against Brian2 and NEST."""
+"""Case ``cobahh``: Brette et al. (2007) benchmark 3 (Brian2's COBAHH), batch 1, against Brian2 and NEST."""
 from __future__ import annotations
 
 from benchmarks.cases.coba import run_network

@@ -56,7 +56,7 @@ def coba_params() -> dict:
 
 
 def cobahh_params() -> dict:
-    """:data:`simcore.builtin.COBAHH` as plain numbers (NEST's names, mV, ms, pF, nS), plus ``N``, ``N_exc``, ``N_inh``."""
+    """:data:`simcore.builtin.COBAHH` (NEST's names; mV, ms, pF, nS), plus ``N``, ``N_exc``, ``N_inh``."""
     from simcore.builtin import COBAHH as c
 
     return dict(c, N=c["n"], N_exc=c["n_exc"], N_inh=c["n"] - c["n_exc"])

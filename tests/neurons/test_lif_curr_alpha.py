@@ -1,4 +1,4 @@
-"""LIFCurrAlpha (NEST iaf_psc_alpha): exact propagator matrix, closed-form PSP, Brian2, bad input (docs/contract.md §3.9)."""
+"""LIFCurrAlpha (NEST iaf_psc_alpha): exact propagators, closed-form PSP, Brian2, bad input (docs/contract.md §3.9)."""
 import math
 
 import numpy as np
