@@ -37,11 +37,18 @@ __version__ = "0.1.0"
 #: public names of the floors above the ground floor, by module
 _ABOVE = {
     "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "ALIF", "LIB", "Readout", "PoissonGroup",
-                "SpikeArraySource", "Izhikevich", "AdEx"),
+                "SpikeArraySource", "Izhikevich", "AdEx", "LIFCondExp", "LIFCondAlpha",
+                "LIFCurrAlpha", "AdExCondExp", "HHCondExp"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
-                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram"),
+<<<<<<< HEAD
+                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram", "DCSource",
+                 "StepCurrentSource", "NoisyCurrent", "ACSource", "InhomogeneousPoissonInput"),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"),
+=======
+                 "StepCurrent", "PoissonInput"),
+    "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
+>>>>>>> models-bio
     "simcore.network": ("Network", "RunStopped"),
 }
 _WHERE = {name: module for module, names in _ABOVE.items() for name in names}

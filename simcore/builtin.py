@@ -1,4 +1,4 @@
-"""Built-in benchmark networks: Vogels-Abbott CUBA and Brunel (2000) model A.
+"""Built-in benchmark networks: Vogels-Abbott CUBA and COBA, COBAHH, and Brunel (2000) model A.
 
 ``cuba()`` follows Brian2's ``examples/CUBA.py`` (Vogels & Abbott 2005):
 4000 LIF neurons (3200 excitatory, 800 inhibitory), ``dv/dt = (ge + gi -
@@ -16,12 +16,31 @@ in-degree ``CE = 0.1*NE`` from the excitatory and ``CI = 0.1*NI`` from the
 inhibitory population (autapses and multapses allowed, NEST's defaults),
 J = 0.1 mV, g = 5, delay 1.5 ms, and external Poisson drive of ``CE`` inputs
 at ``eta * nu_th`` per neuron (``nu_th = V_th/(J*CE*tau_m)``).
+
+``coba()`` is benchmark 1 of Brette et al. (2007), Vogels & Abbott (2005) with
+conductances, as Brian2's COBA benchmark script writes it: CUBA's 4000 neurons,
+connectivity and refractoriness with :class:`neurons.LIFCondExp` cells in NEST's
+units (C_m = 200 pF, g_L = 10 nS: taum = 20 ms; E_L = V_reset = -60 mV,
+V_th = -50 mV, E_ex = 0, E_in = -80 mV, tau_syn_ex = 5 ms, tau_syn_in = 10 ms),
+weights 6 nS and 67 nS (Brian2's dimensionless ``we = 6/10``, ``wi = 67/10`` in
+units of g_L), ``v0 ~ U(V_reset, V_th)``, conductances 0, and Brian2's
+constant drive ``I = 20 mV`` (here ``I_e = g_L * 20 mV = 200 pA``), which keeps the
+network active without Brette et al.'s initial 50 ms kick.
+
+``cobahh()`` is benchmark 3 as Brian2's ``examples/COBAHH.py``: 4000
+:class:`neurons.HHCondExp` cells (Traub & Miles; C_m = 200 pF, g_L = 10 nS,
+g_Na = 20 uS, g_K = 6 uS, E_L = -60, E_Na = 50, E_K = -90, V_T = -63 mV), spike
+when ``v > -20 mV``, refractory 3 ms (no reset), E_ex = 0, E_in = -80 mV,
+tau_syn_ex = 5 ms, tau_syn_in = 10 ms, weights 6 nS and 67 nS, p = 0.02,
+``v0 ~ E_L + N(-5, 5) mV``, ``g_ex0 ~ N(40, 15) nS``, ``g_in0 ~ N(200, 120) nS``,
+gating variables 0. Both have CUBA's one-step (0.1 ms) delay where Brian2's
+examples have none (docs/contract.md §2).
 """
 from __future__ import annotations
 
 from monitors import PopulationRateMonitor, SpikeMonitor
-from neurons import LIFBio
-from simcore.base.distributions import Uniform
+from neurons import HHCondExp, LIFBio, LIFCondExp
+from simcore.base.distributions import Normal, Uniform
 from synapses import Bernoulli, FixedInDegree, PoissonInput
 from .network import Network
 
@@ -52,6 +71,75 @@ def cuba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: b
         for pop in (exc, inh):
             net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
             net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+    return net
+
+
+COBA = {"n": 4000, "n_exc": 3200, "C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "V_th": -50.0, "V_reset": -60.0,
+        "t_ref": 5.0, "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "I_e": 200.0,
+        "w_exc": 6.0, "w_inh": 67.0, "p": 0.02, "delay": 0.1}
+
+#: the neuron parameters of COBA's cells (the keys of COBA that LIFCondExp takes)
+COBA_NEURON = ("C_m", "g_L", "E_L", "V_th", "V_reset", "t_ref", "E_ex", "E_in", "tau_syn_ex", "tau_syn_in", "I_e")
+
+
+def _recurrent(net, exc, inh, p, delay, w_exc, w_inh) -> None:
+    """Bernoulli(p) projections from ``exc`` (receptor exc) and ``inh`` (receptor inh) onto both populations."""
+    for pre, w, receptor in ((exc, w_exc, "exc"), (inh, w_inh, "inh")):
+        for post in (exc, inh):
+            net.connect(pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor,
+                        name=f"{pre.name}_{post.name}")
+
+
+def _monitors(net, pops, keep_in_memory) -> None:
+    for pop in pops:
+        net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
+        net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+
+
+def _sizes(n: int, p: float | None, base_p: float) -> tuple:
+    """``(n_exc, p)``: 80/20 split; ``p`` scaled to keep 4000*base_p inputs per neuron unless given."""
+    p = base_p * 4000 / n if p is None and n != 4000 else (base_p if p is None else p)
+    return int(round(n * 0.8)), p
+
+
+def coba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
+         keep_in_memory: bool = True) -> Network:
+    """The COBA network (module docstring); ``n`` scales it as :func:`cuba` does."""
+    c = COBA
+    n_exc, p = _sizes(n, p, c["p"])
+    net = Network("coba")
+    common = dict({k: c[k] for k in COBA_NEURON}, init={"v": Uniform(c["V_reset"], c["V_th"])})
+    exc = net.add(LIFCondExp(n_exc, name="exc", **common))
+    inh = net.add(LIFCondExp(n - n_exc, name="inh", **common))
+    _recurrent(net, exc, inh, p, delay, c["w_exc"], c["w_inh"])
+    if record:
+        _monitors(net, (exc, inh), keep_in_memory)
+    return net
+
+
+COBAHH = {"n": 4000, "n_exc": 3200, "C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "g_Na": 20000.0, "g_K": 6000.0,
+          "E_Na": 50.0, "E_K": -90.0, "V_T": -63.0, "V_spike": -20.0, "t_ref": 3.0, "E_ex": 0.0, "E_in": -80.0,
+          "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "w_exc": 6.0, "w_inh": 67.0, "p": 0.02, "delay": 0.1,
+          "v0": (-65.0, 5.0), "g_ex0": (40.0, 15.0), "g_in0": (200.0, 120.0)}
+
+#: the neuron parameters of COBAHH's cells (the keys of COBAHH that HHCondExp takes)
+COBAHH_NEURON = ("C_m", "g_L", "E_L", "g_Na", "g_K", "E_Na", "E_K", "V_T", "V_spike", "t_ref", "E_ex", "E_in",
+                 "tau_syn_ex", "tau_syn_in")
+
+
+def cobahh(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
+           keep_in_memory: bool = True) -> Network:
+    """The COBAHH network (module docstring); ``n`` scales it as :func:`cuba` does."""
+    c = COBAHH
+    n_exc, p = _sizes(n, p, c["p"])
+    net = Network("cobahh")
+    init = {"v": Normal(*c["v0"]), "g_ex": Normal(*c["g_ex0"]), "g_in": Normal(*c["g_in0"])}
+    common = dict({k: c[k] for k in COBAHH_NEURON}, init=init)
+    exc = net.add(HHCondExp(n_exc, name="exc", **common))
+    inh = net.add(HHCondExp(n - n_exc, name="inh", **common))
+    _recurrent(net, exc, inh, p, delay, c["w_exc"], c["w_inh"])
+    if record:
+        _monitors(net, (exc, inh), keep_in_memory)
     return net
 
 
@@ -87,7 +175,7 @@ def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0
     return net
 
 
-NETWORKS = {"cuba": cuba, "brunel": brunel}
+NETWORKS = {"cuba": cuba, "brunel": brunel, "coba": coba, "cobahh": cobahh}
 
 
 def synaptic_events(net: Network) -> int:

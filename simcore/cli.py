@@ -17,6 +17,9 @@ import time
 
 from monitors.cli import report_error
 
+#: the networks of simcore.builtin.NETWORKS, named here so that ``spikesim info`` starts without the engine
+NETWORK_NAMES = ("cuba", "brunel", "coba", "cobahh")
+
 #: refuse runs of more steps than this (int32 step counters, and about a day of wall time)
 MAX_STEPS = 2**31 - 1
 #: refuse runs whose memory estimate exceeds this fraction of the available memory
@@ -28,8 +31,8 @@ _RATE_GUESS = {"cuba": 20.0, "brunel": 40.0}
 
 
 def _add_run(sub) -> None:
-    p = sub.add_parser("run", help="run a built-in network (cuba, brunel) and record it to HDF5")
-    p.add_argument("network", choices=("cuba", "brunel"))
+    p = sub.add_parser("run", help=f"run a built-in network ({', '.join(NETWORK_NAMES)}) and record it to HDF5")
+    p.add_argument("network", choices=NETWORK_NAMES)
     p.add_argument("--duration", type=float, default=1000.0, metavar="MS", help="model time in ms (1000)")
     p.add_argument("--batch", type=int, default=1, metavar="B", help="samples stepped together (1)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")

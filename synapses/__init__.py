@@ -5,8 +5,9 @@ from .model import Static, SynapseModel, updates
 from .short_term import TsodyksMarkram
 from .stdp import STDP
 from .projection import Projection
-from .stimuli import CurrentInput, PoissonInput, StepCurrent, Stimulus
+from .stimuli import (ACSource, CurrentInput, DCSource, InhomogeneousPoissonInput, NoisyCurrent, PoissonInput,
+                      StepCurrent, StepCurrentSource, Stimulus)
 
-__all__ = ["AllToAll", "Bernoulli", "Connector", "CurrentInput", "DelayQueue", "FixedInDegree", "FixedOutDegree",
+__all__ = ["ACSource", "DCSource", "InhomogeneousPoissonInput", "NoisyCurrent", "StepCurrentSource", "AllToAll", "Bernoulli", "Connector", "CurrentInput", "DelayQueue", "FixedInDegree", "FixedOutDegree",
            "FromArrays", "FromMatrix", "OneToOne", "PoissonInput", "Projection", "STDP", "Static", "StepCurrent", "Stimulus", "SynapseModel",
            "TsodyksMarkram", "updates"]

@@ -8,9 +8,26 @@ StepCurrent     ``amplitude`` (scalar or ``(N,)``) for ``start <= t*dt < stop`` 
 PoissonInput    ``weight * k``, ``k ~ Poisson(n_inputs * rate * dt)``: ``n_inputs`` independent
                 Poisson trains at ``rate`` Hz per target neuron (Brian2 PoissonInput, NEST
                 poisson_generator), drawn from the sample's own stream
+DCSource        StepCurrent under PyNN's name (NEST dc_generator)
+StepCurrentSource  ``amplitudes[k]`` from ``times[k]`` until ``times[k+1]`` (ms; NEST
+                step_current_generator, PyNN StepCurrentSource); nothing before ``times[0]``
+NoisyCurrent    an Ornstein-Uhlenbeck current, ``mean``, stationary ``std``, correlation time
+                ``tau``, exact update per step, per-sample streams
+ACSource        ``offset + amplitude*sin(2 pi frequency t + phase)`` (NEST ac_generator, PyNN
+                ACSource; frequency in Hz, phase in degrees, ``t = step*dt``)
+InhomogeneousPoissonInput  PoissonInput with a rate that changes over time: an array
+                ``(K,)`` or ``(K, N)`` of Hz, one row per ``rate_dt`` ms from ``start``, or a
+                function of time (ms) sampled once per step at build (NEST
+                inhomogeneous_poisson_generator)
 =============== ==========================================================================
+
+A current source targets a receptor that takes a current (``I`` of the
+biophysical models, in pA): the value given for step ``t`` is delivered in phase 2
+of step ``t`` and, for those models, held over the step ``t -> t+1``.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -18,11 +35,13 @@ from simcore.base import random as rnd
 from simcore.base.clock import ms_to_steps
 from simcore.base.context import BuildContext
 from simcore.base.component import Component
-from simcore.base.errors import as_vector, check_finite, check_int, check_name, check_real
+from simcore.base.errors import as_float_array, as_vector, check_finite, check_int, check_name, check_real
 from scipy import stats
 
+from simcore.base.kernels.rng import normal as rng_normal
 from simcore.base.subgroup import expand, split
-from .kernels.stimuli import current_array, poisson_input, poisson_input_shared, step_current
+from .kernels.stimuli import (current_array, noisy_current, poisson_input, poisson_input_shared,
+                              poisson_input_timed, sine_current, step_current, step_currents)
 from .projection import resolve_receptor as _receptor
 
 
@@ -154,6 +173,234 @@ class PoissonInput(Stimulus):
 
     def state_arrays(self) -> dict:
         return {"rng": self.rng_state} if hasattr(self, "rng_state") else {}
+
+
+class DCSource(StepCurrent):
+    """A constant current ``amplitude`` from ``start`` to ``stop`` ms (PyNN ``DCSource``, NEST ``dc_generator``).
+
+    The same input as :class:`StepCurrent`; the name is PyNN's.
+    """
+
+
+class StepCurrentSource(Stimulus):
+    """A piecewise constant current: ``amplitudes[k]`` from ``times[k]`` to ``times[k+1]`` ms, the last to the end.
+
+    ``times``: strictly increasing ms (each rounded to a step, docs/contract.md
+    §2, and still strictly increasing); ``amplitudes``: ``(K,)`` (every neuron)
+    or ``(K, N)``. Nothing is added before ``times[0]``.
+    """
+
+    def __init__(self, target, times, amplitudes, *, receptor=None, name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
+        times = np.atleast_1d(as_float_array(times, "times"))
+        if times.ndim != 1 or times.size == 0:
+            raise ValueError(f"times must be a non-empty 1-d sequence of ms; got shape {times.shape}")
+        check_finite(times, "times")
+        if np.any(times < 0) or np.any(np.diff(times) <= 0):
+            raise ValueError(f"times must be >= 0 ms and strictly increasing; got {times.tolist()}")
+        amps = np.asarray(amplitudes, dtype=np.float64) if not isinstance(amplitudes, (str, bool)) else None
+        if amps is None or amps.shape not in ((times.size,), (times.size, target.n)):
+            raise ValueError(f"amplitudes must have shape ({times.size},) or ({times.size}, {target.n}) for "
+                             f"{times.size} times; got {np.shape(amplitudes)}")
+        check_finite(amps, "amplitudes")
+        self.times, self.amplitudes = times, amps
+
+    def build(self, ctx: BuildContext) -> None:
+        steps = ms_to_steps(self.times, ctx.dt, "times").astype(np.int64)
+        if np.any(np.diff(steps) <= 0):
+            raise ValueError(f"times {self.times.tolist()} ms round to the steps {steps.tolist()} at dt = {ctx.dt} ms;"
+                             " two changes fall in one step (docs/contract.md §2)")
+        self.steps = np.ascontiguousarray(steps)
+        amps = self.amplitudes if self.amplitudes.ndim == 2 else np.repeat(self.amplitudes[:, None], self.target.n, 1)
+        self.kernel_amplitudes = np.ascontiguousarray(amps, dtype=ctx.dtype)
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        kb.add("deliver", f"{kb.func(step_currents, 'step_currents')}(b, t, {kb.arg(self.steps, p + '_steps')}, "
+                          f"{kb.arg(self.kernel_amplitudes, p + '_amps')}, {self._buffer(kb, p)})")
+
+
+def _window(start, stop) -> tuple:
+    """``start`` (ms, >= 0) and ``stop`` (ms or None, >= start), checked."""
+    start = check_real(start, "start", minimum=0.0)
+    if stop is not None:
+        stop = check_real(stop, "stop")
+        if stop < start:
+            raise ValueError(f"stop must be >= start; got start={start}, stop={stop}")
+    return start, stop
+
+
+def _window_steps(start, stop, dt) -> tuple:
+    return int(ms_to_steps(start, dt, "start")), (-1 if stop is None else int(ms_to_steps(stop, dt, "stop")))
+
+
+class NoisyCurrent(Stimulus):
+    """An Ornstein-Uhlenbeck current per neuron and sample: ``mean``, stationary ``std``, time constant ``tau`` (ms).
+
+    Exact update over each step (no discretisation error), with
+    ``P = exp(-dt/tau)`` and ``z ~ N(0, 1)`` from the sample's own stream
+    (docs/contract.md §5)::
+
+        x <- mean + (x - mean) P + std sqrt(1 - P^2) z
+
+    ``x`` starts from the stationary distribution ``N(mean, std^2)`` (drawn
+    from the same stream when the network is built or reset), is advanced and
+    then added in every step ``start <= t*dt < stop``. ``mean``, ``std`` (>= 0)
+    and ``tau`` (ms, > 0) are scalars or ``(N,)``. (PyNN's NoisyCurrentSource and
+    NEST's noise_generator are piecewise-constant white noise instead.)
+    """
+
+    def __init__(self, target, mean, std, tau, *, start: float = 0.0, stop: float | None = None, receptor=None,
+                 name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
+        self.mean, self.std = as_vector(mean, target.n, "mean"), as_vector(std, target.n, "std")
+        self.tau = as_vector(tau, target.n, "tau")
+        if np.any(self.std < 0):
+            raise ValueError(f"std must be >= 0; got {self.std[self.std < 0][0]}")
+        if np.any(self.tau <= 0):
+            raise ValueError(f"tau must be > 0 ms; got {self.tau[self.tau <= 0][0]}")
+        self.start, self.stop = _window(start, stop)
+
+    def build(self, ctx: BuildContext) -> None:
+        decay = np.exp(-ctx.dt / self.tau)
+        self.kernel = {"mean": self.mean.astype(ctx.dtype), "decay": decay.astype(ctx.dtype),
+                       "spread": (self.std * np.sqrt(-np.expm1(-2.0 * ctx.dt / self.tau))).astype(ctx.dtype),
+                       "std": self.std}
+        self.start_step, self.stop_step = _window_steps(self.start, self.stop, ctx.dt)
+        self.x = np.empty((ctx.batch_size, self.target.n), dtype=ctx.dtype)
+        self.rng_state = np.empty((ctx.batch_size, 2), dtype=np.uint64)
+        self.reset_state(ctx)
+
+    def reset_state(self, ctx: BuildContext) -> None:
+        """Streams restarted, ``x`` drawn from the stationary distribution with them."""
+        self.rng_state[...] = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+        for b in range(ctx.batch_size):
+            for i in range(self.target.n):
+                self.x[b, i] = self.mean[i] + self.std[i] * rng_normal(self.rng_state, b)
+
+    def state_arrays(self) -> dict:
+        return {"rng": self.rng_state, "x": self.x} if hasattr(self, "x") else {}
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        k = {key: kb.arg(np.ascontiguousarray(v), f"{p}_{key}") for key, v in self.kernel.items() if key != "std"}
+        kb.add("deliver", f"{kb.func(noisy_current, 'noisy_current')}(b, t, {kb.arg(self.start_step, p + '_start')}, "
+                          f"{kb.arg(self.stop_step, p + '_stop')}, {k['mean']}, {k['decay']}, {k['spread']}, "
+                          f"{kb.arg(self.x, p + '_x')}, {kb.arg(self.rng_state, p + '_rng')}, {self._buffer(kb, p)})")
+
+    def describe(self):
+        return {**super().describe(), "mean": float(self.mean.mean()), "std": float(self.std.mean()),
+                "tau_ms": float(self.tau.mean())}
+
+
+class ACSource(Stimulus):
+    """``offset + amplitude*sin(2 pi frequency t/1000 + phase)`` for ``start <= t < stop`` (``t`` = step*dt, ms).
+
+    ``frequency`` in Hz, ``phase`` in degrees (NEST ``ac_generator``, PyNN
+    ``ACSource``); each a scalar or ``(N,)``.
+    """
+
+    def __init__(self, target, amplitude, frequency, *, offset=0.0, phase=0.0, start: float = 0.0,
+                 stop: float | None = None, receptor=None, name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
+        self.amplitude = as_vector(amplitude, target.n, "amplitude")
+        self.frequency = as_vector(frequency, target.n, "frequency")
+        if np.any(self.frequency < 0):
+            raise ValueError(f"frequency must be >= 0 Hz; got {self.frequency[self.frequency < 0][0]}")
+        self.offset, self.phase = as_vector(offset, target.n, "offset"), as_vector(phase, target.n, "phase")
+        self.start, self.stop = _window(start, stop)
+
+    def build(self, ctx: BuildContext) -> None:
+        self.kernel = {"offset": self.offset, "amplitude": self.amplitude,
+                       "omega": 2.0 * math.pi * self.frequency / 1000.0, "phase": np.deg2rad(self.phase)}
+        self.kernel = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in self.kernel.items()}
+        self.start_step, self.stop_step = _window_steps(self.start, self.stop, ctx.dt)
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        k = {key: kb.arg(v, f"{p}_{key}") for key, v in self.kernel.items()}
+        kb.add("deliver", f"{kb.func(sine_current, 'sine_current')}(b, t, {kb.dt}, "
+                          f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.stop_step, p + '_stop')}, "
+                          f"{k['offset']}, {k['amplitude']}, {k['omega']}, {k['phase']}, {self._buffer(kb, p)})")
+
+
+class InhomogeneousPoissonInput(Stimulus):
+    """``n_inputs`` Poisson trains per target neuron whose rate (Hz) changes over time; weight ``weight``.
+
+    ``rate`` is an array ``(K,)`` (every neuron) or ``(K, N)``: row ``k`` holds
+    from ``start + k*rate_dt`` ms for ``rate_dt`` ms (default: one step; a
+    multiple of ``dt``), and nothing is added after the last row. Or ``rate``
+    is a function of time in ms returning Hz (a scalar or ``(N,)``), sampled once
+    per step at build from ``start`` to ``stop`` (required then). In step ``t``
+    the input is ``weight * k``, ``k ~ Poisson(n_inputs * rate * dt/1000)``, from
+    the sample's own stream (docs/contract.md §5), as :class:`PoissonInput`.
+    """
+
+    def __init__(self, target, n_inputs: int, rate, weight, *, rate_dt: float | None = None, start: float = 0.0,
+                 stop: float | None = None, receptor=None, name=None):
+        self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
+        self.n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
+        self.weight = as_vector(weight, target.n, "weight")
+        self.start, self.stop = _window(start, stop)
+        self.rate_dt = None if rate_dt is None else check_real(rate_dt, "rate_dt")
+        if self.rate_dt is not None and self.rate_dt <= 0:
+            raise ValueError(f"rate_dt must be > 0 ms; got {self.rate_dt}")
+        if callable(rate):
+            if stop is None:
+                raise ValueError("a rate given as a function needs stop (ms): it is sampled once per step at build")
+            self.rate_fn, self.rate = rate, None
+        else:
+            self.rate_fn, self.rate = None, _rate_table(rate, target.n)
+
+    def _table(self, dt) -> np.ndarray:
+        """Rates (Hz) per step, ``(K, 1)`` or ``(K, N)``."""
+        if self.rate_fn is not None:
+            start, stop = _window_steps(self.start, self.stop, dt)
+            rows = [np.broadcast_to(np.asarray(self.rate_fn((start + k) * dt), dtype=np.float64), (self.target.n,))
+                    for k in range(max(stop - start, 0))]
+            return _rate_table(np.array(rows).reshape(-1, self.target.n), self.target.n, "rate(t)")
+        if self.rate_dt is None:
+            return self.rate
+        ratio = self.rate_dt / dt
+        if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio) or round(ratio) < 1:
+            raise ValueError(f"rate_dt = {self.rate_dt} ms must be a whole number of steps of dt = {dt} ms")
+        return np.repeat(self.rate, int(round(ratio)), axis=0)
+
+    def build(self, ctx: BuildContext) -> None:
+        lam = self.n_inputs * self._table(ctx.dt) * ctx.dt / 1000.0
+        self.lam = np.ascontiguousarray(lam, dtype=np.float64)
+        self.exp_neg_lam = np.exp(-self.lam)
+        self.start_step = int(ms_to_steps(self.start, ctx.dt, "start"))
+        self.kernel_weight = self.weight.astype(ctx.dtype)
+        self.rng_state = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+
+    def reset_state(self, ctx: BuildContext) -> None:
+        self.rng_state[...] = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+
+    def state_arrays(self) -> dict:
+        return {"rng": self.rng_state} if hasattr(self, "rng_state") else {}
+
+    def emit(self, kb) -> None:
+        p = kb.unique(f"stim_{self.name}")
+        kb.add("deliver", f"{kb.func(poisson_input_timed, 'poisson_input_timed')}(b, t, "
+                          f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.lam, p + '_lam')}, "
+                          f"{kb.arg(self.exp_neg_lam, p + '_expm')}, {kb.arg(self.kernel_weight, p + '_w')}, "
+                          f"{kb.arg(self.rng_state, p + '_rng')}, {self._buffer(kb, p)})")
+
+
+def _rate_table(rate, n: int, name: str = "rate") -> np.ndarray:
+    """Rates (Hz) as ``(K, 1)`` or ``(K, n)`` float64: finite, >= 0."""
+    if isinstance(rate, (str, bool, dict)):
+        raise TypeError(f"{name} must be an array of Hz or a function of time; got {rate!r}")
+    arr = np.asarray(rate, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] not in (1, n) or arr.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (K,) or (K, {n}) with K >= 1; got {np.shape(rate)}")
+    check_finite(arr, name)
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0 Hz; got {arr[arr < 0][0]}")
+    return arr
 
 
 def _optional_name(name):

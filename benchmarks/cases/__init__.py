@@ -6,22 +6,33 @@ Every case module has ``NAME``, the sizes of the full and the quick mode
 comparing with reference simulators takes them as ``references`` (keys of
 :data:`benchmarks.references.REFERENCES`); the runner empties that argument
 for ``--no-reference``.
+
+``coba`` and ``cobahh`` (Brette et al. 2007, with Brian2 and NEST beside
+them) run when named, ``python -m benchmarks coba cobahh --quick``; they are
+not in the default set :data:`NAMES` because their NEST references alone take
+minutes.
 """
 from __future__ import annotations
 
-from benchmarks.cases import batch, brunel, cuba, recording, scale, startup
+from benchmarks.cases import batch, brunel, coba, cobahh, cuba, recording, scale, startup
 
-#: name -> case module, in running order
-CASES = {module.NAME: module for module in (cuba, brunel, batch, scale, startup, recording)}
+#: the cases run by default, in running order
+DEFAULT = (cuba, brunel, batch, scale, startup, recording)
 
-#: the case names in running order
-NAMES = tuple(CASES)
+#: cases run only when named
+ON_REQUEST = (coba, cobahh)
+
+#: name -> case module, every case
+CASES = {module.NAME: module for module in DEFAULT + ON_REQUEST}
+
+#: the case names run by default, in running order
+NAMES = tuple(module.NAME for module in DEFAULT)
 
 
 def sizes(name: str, *, quick: bool = False, references: bool = True) -> dict:
     """The keyword arguments of case ``name`` in the quick or full mode; no references unless ``references``."""
     if name not in CASES:
-        raise ValueError(f"unknown benchmark {name!r}; choose from {NAMES}")
+        raise ValueError(f"unknown benchmark {name!r}; choose from {tuple(CASES)}")
     kwargs = dict(CASES[name].QUICK if quick else CASES[name].FULL)
     if not references and "references" in kwargs:
         kwargs["references"] = ()

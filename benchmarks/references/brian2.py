@@ -27,6 +27,20 @@ delivers a spike within the step it was emitted; spikesim requires ``d >=
 threshold, synapses, reset) is the contract's (docs/contract.md §1 and §3.2):
 input to ``ge``/``gi`` lands after the threshold, which only reads ``v``.
 
+*COBA* is benchmark 1 of Brette et al. (2007) as Brian2's COBA benchmark
+script writes it, with :data:`simcore.builtin.COBA`'s values
+(:func:`~benchmarks.references.params.coba_params`): ``dv/dt =
+(ge*(Ee-v) + gi*(Ei-v) - (v-El) + I)/taum`` (unless refractory), exponential
+``ge``/``gi`` in units of the leak conductance, method ``exponential_euler``,
+the rest as CUBA (same delay change).
+
+*COBAHH* is Brian2's ``examples/COBAHH.py`` (Brette et al. 2007, benchmark 3)
+with :data:`simcore.builtin.COBAHH`'s values (in pF, nS, mV, ms, which are
+the example's area-scaled values), method ``exponential_euler``, threshold
+``v > -20 mV``, refractory 3 ms, no reset, ``v0 = El + (randn()*5 - 5) mV``,
+``ge0 = (randn()*1.5 + 4)*10 nS``, ``gi0 = (randn()*12 + 20)*10 nS``, and CUBA's
+delay change.
+
 *Brunel* is NEST's ``brunel_delta_nest.py`` as :func:`simcore.builtin.brunel`
 builds it (sizes, in-degrees, weights, ``V_reset``, drive: see
 :func:`~benchmarks.references.params.brunel_params`). Deviations from NEST:
@@ -68,13 +82,18 @@ from benchmarks.references.common import (
     run_times,
     synaptic_events,
 )
-from benchmarks.references.params import brunel_params, cuba_params
+from benchmarks.references.params import brunel_params, coba_params, cobahh_params, cuba_params
 
 __all__ = [
     "CASES",
     "TARGETS",
     "ReferenceUnavailable",
     "brian2_brunel",
+    "brian2_coba",
+    "brian2_coba_network_arrays",
+    "brian2_coba_spikes",
+    "brian2_cobahh",
+    "brian2_cobahh_network_arrays",
     "brian2_cuba",
     "brian2_cuba_network_arrays",
     "brian2_cuba_spikes",
@@ -494,6 +513,259 @@ def brian2_cuba_spikes(arrays, duration_ms=200.0, target="runtime"):
 
 
 # --------------------------------------------------------------------------
+# COBA (conductance-based LIF, exponential Euler)
+# --------------------------------------------------------------------------
+
+_COBA_EQS = """
+dv/dt  = (ge*(Ee-v) + gi*(Ei-v) - (v-El) + I)/taum : volt (unless refractory)
+dge/dt = -ge/taue : 1
+dgi/dt = -gi/taui : 1
+"""
+
+
+def _coba_namespace(b2, p) -> dict:
+    ms, mV = b2.ms, b2.mV
+    return {"taum": p["taum"] * ms, "taue": p["taue"] * ms, "taui": p["taui"] * ms, "Vt": p["Vt"] * mV,
+            "Vr": p["Vr"] * mV, "El": p["El"] * mV, "Ee": p["Ee"] * mV, "Ei": p["Ei"] * mV, "I": p["I"] * mV,
+            "we": p["we"], "wi": p["wi"]}
+
+
+def _coba_objects(b2, p, clock, namespace, delay_ms, arrays=None):
+    """NeuronGroup, two Synapses and a SpikeMonitor of COBA (``arrays`` as in :func:`_cuba_objects`)."""
+    P = b2.NeuronGroup(p["N"], _COBA_EQS, threshold="v>Vt", reset="v = Vr", refractory=p["t_ref"] * b2.ms,
+                       method="exponential_euler", clock=clock, namespace=namespace, name="coba_neurons")
+    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
+                     name="coba_exc")
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
+                     name="coba_inh")
+    _connect_va(b2, P, Ce, Ci, p, arrays)
+    P.ge = 0
+    P.gi = 0
+    return P, Ce, Ci, b2.SpikeMonitor(P, name="coba_spikes")
+
+
+def _connect_va(b2, P, Ce, Ci, p, arrays) -> None:
+    """Vogels-Abbott connectivity and ``v0 ~ U(Vr, Vt)`` drawn by Brian2, or taken from ``arrays``."""
+    if arrays is None:
+        P.v = "Vr + rand() * (Vt - Vr)"
+        Ce.connect(f"i<{p['N_exc']}", p=p["p"])
+        Ci.connect(f"i>={p['N_exc']}", p=p["p"])
+    else:
+        P.v = np.asarray(arrays["v0"], dtype=np.float64) * b2.mV
+        Ce.connect(i=np.asarray(arrays["i_exc"]), j=np.asarray(arrays["j_exc"]))
+        Ci.connect(i=np.asarray(arrays["i_inh"]), j=np.asarray(arrays["j_inh"]))
+
+
+def _run_va(b2, session, p, objects, namespace, model, seed, dt_ms, delay_ms, duration_ms, repeats):
+    """Build, time and summarise a Vogels-Abbott style network (COBA) drawn by Brian2."""
+    t0 = time.perf_counter()
+    b2.seed(seed)
+    clock = b2.Clock(dt=dt_ms * b2.ms, name=f"{model}_clock")
+    ns = namespace(b2, p)
+    P, Ce, Ci, mon = objects(b2, p, clock, ns, delay_ms)
+    net = b2.Network(P, Ce, Ci, mon)
+    timing = _time_runs(b2, session, net, duration_ms * b2.ms, ns, time.perf_counter() - t0, repeats)
+    i_spk = np.asarray(mon.i[:], dtype=np.int64)
+    i_exc, i_inh = np.asarray(Ce.i[:], dtype=np.int64), np.asarray(Ci.i[:], dtype=np.int64)
+    outdeg = np.bincount(i_exc, minlength=p["N"]) + np.bincount(i_inh, minlength=p["N"])
+    n_exc_spk = int(np.count_nonzero(i_spk < p["N_exc"]))
+    return _result(b2, model, session.target, session.threads, timing, n_exc_spk, int(i_spk.size) - n_exc_spk,
+                   duration_ms, dt_ms, n_exc=p["N_exc"], n_inh=p["N_inh"], n_synapses=int(i_exc.size + i_inh.size),
+                   synaptic_events=synaptic_events(i_spk, outdeg), delay_ms=delay_ms,
+                   compile_flags=session.compile_flags())
+
+
+def brian2_coba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=None, dt_ms=0.1, threads=1,
+                repeats=1, directory=None, fresh_cython_cache=False) -> dict:
+    """Build, run and time Brian2's COBA with :data:`simcore.builtin.COBA`'s parameters.
+
+    Arguments and result as :func:`brian2_cuba` (``model`` ``"coba"``).
+    """
+    target = _check_target(target)
+    threads = _check_threads(threads, target)
+    repeats = _check_run(duration_ms, dt_ms, repeats)
+    delay_ms = _check_delay(delay_ms, dt_ms)
+    b2 = import_brian2()
+    with _Session(b2, target, threads, directory, fresh_cython_cache) as session:
+        return _run_va(b2, session, coba_params(), _coba_objects, _coba_namespace, "coba", seed, dt_ms, delay_ms,
+                       duration_ms, repeats)
+
+
+def brian2_coba_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
+    """The synapses and initial voltages Brian2 draws for COBA; as :func:`brian2_cuba_network_arrays`.
+
+    ``run(duration_ms=200.0, target="runtime", record_v=())`` simulates them
+    (:func:`brian2_coba_spikes`).
+    """
+    check_positive("dt_ms", dt_ms)
+    delay_ms = _check_delay(delay_ms, dt_ms)
+    p = coba_params()
+    b2 = import_brian2()
+    with _Session(b2, "runtime", 1):
+        b2.seed(seed)
+        clock = b2.Clock(dt=dt_ms * b2.ms, name="coba_clock")
+        P, Ce, Ci, mon = _coba_objects(b2, p, clock, _coba_namespace(b2, p), delay_ms)
+        b2.Network(P, Ce, Ci, mon)
+        arrays = {"i_exc": np.array(Ce.i[:], dtype=np.int64), "j_exc": np.array(Ce.j[:], dtype=np.int64),
+                  "i_inh": np.array(Ci.i[:], dtype=np.int64), "j_inh": np.array(Ci.j[:], dtype=np.int64),
+                  "v0": np.array(P.v[:] / b2.mV, dtype=np.float64)}
+    arrays.update(params=p, delay_ms=delay_ms, dt_ms=float(dt_ms), seed=seed)
+
+    def run(duration_ms=200.0, target="runtime", record_v=()):
+        return brian2_coba_spikes(arrays, duration_ms=duration_ms, target=target, record_v=record_v)
+
+    arrays["run"] = run
+    return arrays
+
+
+def brian2_coba_spikes(arrays, duration_ms=200.0, target="runtime", record_v=()):
+    """Simulate COBA in Brian2 with given synapses and v(0); return ``(i, t_ms)`` or ``(i, t_ms, v)``.
+
+    As :func:`brian2_cuba_spikes`; with ``record_v`` (neuron indices) also the
+    membrane potentials ``(steps, len(record_v))`` in mV, recorded at the end of
+    each step (``when="end"``: after the reset, as spikesim's StateMonitor).
+    """
+    target = _check_target(target)
+    if target == "cpp_standalone":
+        raise ValueError("target must be a runtime target ('runtime', 'numpy', 'cython'); got 'cpp_standalone'")
+    check_positive("duration_ms", duration_ms)
+    p = coba_params()
+    delay_ms = float(arrays.get("delay_ms", p["delay"]))
+    dt_ms = float(arrays.get("dt_ms", 0.1))
+    b2 = import_brian2()
+    with _Session(b2, target, 1):
+        clock = b2.Clock(dt=dt_ms * b2.ms, name="coba_clock")
+        ns = _coba_namespace(b2, p)
+        P, Ce, Ci, mon = _coba_objects(b2, p, clock, ns, delay_ms, arrays=arrays)
+        objs = [P, Ce, Ci, mon]
+        vmon = None
+        if len(record_v):
+            vmon = b2.StateMonitor(P, "v", record=np.asarray(record_v), when="end", name="coba_v")
+            objs.append(vmon)
+        b2.Network(*objs).run(duration_ms * b2.ms, namespace=ns)
+        out = (np.array(mon.i[:], dtype=np.int64), np.array(mon.t[:] / b2.ms, dtype=np.float64))
+        if vmon is not None:
+            out += (np.array(vmon.v[:] / b2.mV, dtype=np.float64).T,)
+        return out
+
+
+# --------------------------------------------------------------------------
+# COBAHH (Hodgkin-Huxley, exponential Euler)
+# --------------------------------------------------------------------------
+
+_COBAHH_EQS = """
+dv/dt = (gl*(El-v) + ge*(Ee-v) + gi*(Ei-v) - g_na*(m*m*m)*h*(v-ENa) - g_kd*(n*n*n*n)*(v-EK))/Cm : volt
+dm/dt = alpha_m*(1-m) - beta_m*m : 1
+dn/dt = alpha_n*(1-n) - beta_n*n : 1
+dh/dt = alpha_h*(1-h) - beta_h*h : 1
+dge/dt = -ge*(1./taue) : siemens
+dgi/dt = -gi*(1./taui) : siemens
+alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
+beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
+alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
+beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+"""
+
+
+def _cobahh_namespace(b2, p) -> dict:
+    ms, mV, nS, pF = b2.ms, b2.mV, b2.nS, b2.pF
+    return {"Cm": p["C_m"] * pF, "gl": p["g_L"] * nS, "El": p["E_L"] * mV, "EK": p["E_K"] * mV,
+            "ENa": p["E_Na"] * mV, "g_na": p["g_Na"] * nS, "g_kd": p["g_K"] * nS, "VT": p["V_T"] * mV,
+            "taue": p["tau_syn_ex"] * ms, "taui": p["tau_syn_in"] * ms, "Ee": p["E_ex"] * mV, "Ei": p["E_in"] * mV,
+            "we": p["w_exc"] * nS, "wi": p["w_inh"] * nS, "V_spike": p["V_spike"] * mV}
+
+
+def _cobahh_objects(b2, p, clock, namespace, delay_ms, arrays=None):
+    """NeuronGroup, two Synapses and a SpikeMonitor of COBAHH (``arrays``: synapses and ``v0, ge0, gi0``)."""
+    P = b2.NeuronGroup(p["N"], _COBAHH_EQS, threshold="v > V_spike", refractory=p["t_ref"] * b2.ms,
+                       method="exponential_euler", clock=clock, namespace=namespace, name="cobahh_neurons")
+    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
+                     name="cobahh_exc")
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
+                     name="cobahh_inh")
+    if arrays is None:
+        (v_m, v_s), (e_m, e_s), (i_m, i_s) = p["v0"], p["g_ex0"], p["g_in0"]
+        P.v = f"({v_m} + randn()*{v_s})*mV"
+        P.ge = f"({e_m} + randn()*{e_s})*nS"
+        P.gi = f"({i_m} + randn()*{i_s})*nS"
+        Ce.connect(f"i<{p['N_exc']}", p=p["p"])
+        Ci.connect(f"i>={p['N_exc']}", p=p["p"])
+    else:
+        P.v = np.asarray(arrays["v0"], dtype=np.float64) * b2.mV
+        P.ge = np.asarray(arrays["ge0"], dtype=np.float64) * b2.nS
+        P.gi = np.asarray(arrays["gi0"], dtype=np.float64) * b2.nS
+        Ce.connect(i=np.asarray(arrays["i_exc"]), j=np.asarray(arrays["j_exc"]))
+        Ci.connect(i=np.asarray(arrays["i_inh"]), j=np.asarray(arrays["j_inh"]))
+    return P, Ce, Ci, b2.SpikeMonitor(P, name="cobahh_spikes")
+
+
+def brian2_cobahh(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=None, dt_ms=0.1, threads=1,
+                  repeats=1, directory=None, fresh_cython_cache=False) -> dict:
+    """Build, run and time Brian2's COBAHH with :data:`simcore.builtin.COBAHH`'s parameters (as :func:`brian2_cuba`)."""
+    target = _check_target(target)
+    threads = _check_threads(threads, target)
+    repeats = _check_run(duration_ms, dt_ms, repeats)
+    delay_ms = _check_delay(delay_ms, dt_ms)
+    b2 = import_brian2()
+    with _Session(b2, target, threads, directory, fresh_cython_cache) as session:
+        return _run_va(b2, session, cobahh_params(), _cobahh_objects, _cobahh_namespace, "cobahh", seed, dt_ms,
+                       delay_ms, duration_ms, repeats)
+
+
+def brian2_cobahh_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
+    """Synapses and initial ``v0`` (mV), ``ge0``, ``gi0`` (nS) Brian2 draws for COBAHH, and ``run(duration_ms)``.
+
+    ``run(duration_ms=200.0, target="runtime", record_v=())`` simulates exactly
+    these in Brian2 and returns ``(i, t_ms)`` or ``(i, t_ms, v)`` as
+    :func:`brian2_coba_spikes`.
+    """
+    check_positive("dt_ms", dt_ms)
+    delay_ms = _check_delay(delay_ms, dt_ms)
+    p = cobahh_params()
+    b2 = import_brian2()
+    with _Session(b2, "runtime", 1):
+        b2.seed(seed)
+        clock = b2.Clock(dt=dt_ms * b2.ms, name="cobahh_clock")
+        P, Ce, Ci, mon = _cobahh_objects(b2, p, clock, _cobahh_namespace(b2, p), delay_ms)
+        b2.Network(P, Ce, Ci, mon)
+        arrays = {"i_exc": np.array(Ce.i[:], dtype=np.int64), "j_exc": np.array(Ce.j[:], dtype=np.int64),
+                  "i_inh": np.array(Ci.i[:], dtype=np.int64), "j_inh": np.array(Ci.j[:], dtype=np.int64),
+                  "v0": np.array(P.v[:] / b2.mV, dtype=np.float64), "ge0": np.array(P.ge[:] / b2.nS),
+                  "gi0": np.array(P.gi[:] / b2.nS)}
+    arrays.update(params=p, delay_ms=delay_ms, dt_ms=float(dt_ms), seed=seed)
+
+    def run(duration_ms=200.0, target="runtime", record_v=()):
+        return _simulate_arrays(_cobahh_objects, _cobahh_namespace, p, "cobahh", arrays, duration_ms, target,
+                                record_v)
+
+    arrays["run"] = run
+    return arrays
+
+
+def _simulate_arrays(objects, namespace, p, model, arrays, duration_ms, target, record_v):
+    """Run a network built from ``arrays`` in a Brian2 runtime target; ``(i, t_ms)`` or ``(i, t_ms, v)``."""
+    target = _check_target(target)
+    if target == "cpp_standalone":
+        raise ValueError("target must be a runtime target ('runtime', 'numpy', 'cython'); got 'cpp_standalone'")
+    check_positive("duration_ms", duration_ms)
+    b2 = import_brian2()
+    with _Session(b2, target, 1):
+        clock = b2.Clock(dt=float(arrays.get("dt_ms", 0.1)) * b2.ms, name=f"{model}_clock")
+        ns = namespace(b2, p)
+        P, Ce, Ci, mon = objects(b2, p, clock, ns, float(arrays.get("delay_ms", p["delay"])), arrays=arrays)
+        objs = [P, Ce, Ci, mon]
+        if len(record_v):
+            objs.append(b2.StateMonitor(P, "v", record=np.asarray(record_v), when="end", name=f"{model}_v"))
+        b2.Network(*objs).run(duration_ms * b2.ms, namespace=ns)
+        out = (np.array(mon.i[:], dtype=np.int64), np.array(mon.t[:] / b2.ms, dtype=np.float64))
+        if len(record_v):
+            out += (np.array(objs[-1].v[:] / b2.mV, dtype=np.float64).T,)
+        return out
+
+
+# --------------------------------------------------------------------------
 # Brunel (delta synapses)
 # --------------------------------------------------------------------------
 
@@ -585,7 +857,7 @@ def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1
 
 
 #: the cases ``python -m benchmarks.references.brian2 --case NAME`` runs
-CASES = {"cuba": brian2_cuba, "brunel": brian2_brunel}
+CASES = {"cuba": brian2_cuba, "brunel": brian2_brunel, "coba": brian2_coba, "cobahh": brian2_cobahh}
 
 
 def main(argv=None) -> int:

@@ -1,10 +1,10 @@
-"""Brunel's model A in NEST (``brunel_delta_nest.py``), timed like spikesim.
+"""Brunel's model A in NEST (``brunel_delta_nest.py``) and the COBA benchmark, timed like spikesim.
 
 Run in a child process by the suite (:func:`benchmarks.references.run_reference`)::
 
     python -m benchmarks.references.nest --case brunel --kwargs '{"scale": 0.2}' --json out.json
 
-or call :func:`nest_brunel` directly. It returns the flat dict of
+or call :func:`nest_brunel` / :func:`nest_coba` directly. It returns the flat dict of
 :mod:`benchmarks.references.brian2` (``simulator`` ``"nest"``, ``target``
 ``"nest"``) and raises :class:`ReferenceUnavailable` when NEST cannot be
 imported; NEST is imported inside the function only (importing it is slow
@@ -18,6 +18,24 @@ connections (multapses and autapses allowed, NEST's defaults) of weight
 ``J`` and ``J_in`` with the builtin's delay, and one ``poisson_generator``
 of rate ``n_ext * nu_ext_hz`` whose independent train reaches every neuron
 with weight ``J_ext``.
+
+COBA (:func:`nest_coba`) is :func:`simcore.builtin.coba`'s network with
+``iaf_cond_exp`` cells (:data:`simcore.builtin.COBA`'s parameters under the
+same names), ``V_m(0) ~ U(V_reset, V_th)``, ``pairwise_bernoulli`` connections
+of probability ``p`` (autapses allowed, as Brian2's ``connect(p=...)``), weight
+``w_exc`` from the excitatory and ``-w_inh`` from the inhibitory cells (NEST
+routes a negative weight to ``g_in``), and the builtin's delay. NEST integrates
+``iaf_cond_exp`` with adaptive RK45 (GSL) and keeps a neuron refractory one step
+longer than spikesim and Brian2 (docs/contract.md §3.2), so only rates compare.
+
+COBAHH (:func:`nest_cobahh`) is :func:`simcore.builtin.cobahh`'s network with
+``hh_cond_exp_traub`` cells (:data:`simcore.builtin.COBAHH`'s parameters, its
+``t_ref`` of 3 ms), ``V_m`` drawn from COBAHH's normal distribution, gating
+variables 0 (as Brian2's example), connections as COBA's. NEST cannot set the
+initial conductances (they start at 0, where COBAHH draws them), integrates
+with RK45 and detects a spike at the peak of ``V_m`` above ``V_T + 30 mV``
+(Brian2: ``v > -20 mV``), so its rates are close to, not equal to, Brian2's
+and spikesim's.
 """
 from __future__ import annotations
 
@@ -35,10 +53,11 @@ from benchmarks.references.common import (
     check_steps,
     main_for,
     run_times,
+    synaptic_events,
 )
-from benchmarks.references.params import brunel_params
+from benchmarks.references.params import brunel_params, coba_params, cobahh_params
 
-__all__ = ["CASES", "ReferenceUnavailable", "import_nest", "main", "nest_brunel"]
+__all__ = ["CASES", "ReferenceUnavailable", "import_nest", "main", "nest_brunel", "nest_coba", "nest_cobahh"]
 
 
 def import_nest():
@@ -174,8 +193,104 @@ def _result(nest, s, recorder, first_id, duration_ms, dt_ms, threads, *, times, 
                 versions=dict(base_versions(), nest=str(nest.__version__)), **fields)
 
 
+def _coba_build(nest, p: dict, dt_ms: float, threads: int, seed: int):
+    """Reset NEST's kernel and create COBA; returns (neurons, spike recorder)."""
+    _kernel(nest, dt_ms, threads, seed)
+    cells = nest.Create("iaf_cond_exp", p["N"], params=p["nest"])
+    cells.V_m = nest.random.uniform(p["Vr"], p["Vt"])
+    return cells, _va_connect(nest, cells, p)
+
+
+def _cobahh_build(nest, p: dict, dt_ms: float, threads: int, seed: int):
+    """Reset NEST's kernel and create COBAHH; returns (neurons, spike recorder)."""
+    _kernel(nest, dt_ms, threads, seed)
+    names = ("C_m", "g_L", "E_L", "g_Na", "g_K", "E_Na", "E_K", "V_T", "t_ref", "E_ex", "E_in", "tau_syn_ex",
+             "tau_syn_in")
+    cells = nest.Create("hh_cond_exp_traub", p["N"], params={k: p[k] for k in names})
+    cells.V_m = nest.random.normal(*p["v0"])
+    cells.set(Act_m=0.0, Inact_h=0.0, Act_n=0.0)  # as Brian2's example; NEST's own start is the equilibrium
+    return cells, _va_connect(nest, cells, p)
+
+
+def _va_connect(nest, cells, p: dict):
+    """COBA's connectivity (pairwise Bernoulli, autapses allowed) and a spike recorder; returns the recorder."""
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(cells, recorder)
+    exc, inh = cells[:p["N_exc"]], cells[p["N_exc"]:]
+    rule = {"rule": "pairwise_bernoulli", "p": p["p"], "allow_autapses": True}
+    nest.Connect(exc, cells, rule, {"synapse_model": "static_synapse", "weight": p["w_exc"], "delay": p["delay"]})
+    nest.Connect(inh, cells, rule, {"synapse_model": "static_synapse", "weight": -p["w_inh"], "delay": p["delay"]})
+    return recorder
+
+
+def _kernel(nest, dt_ms, threads, seed) -> None:
+    nest.ResetKernel()
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    nest.resolution = float(dt_ms)
+    nest.local_num_threads = int(threads)
+    nest.rng_seed = int(seed)
+    nest.print_time = False
+
+
+def _timed_runs(nest, recorder, duration_ms, repeats) -> tuple:
+    """``nest.Prepare``, ``repeats`` timed ``nest.Run``, ``nest.Cleanup``: (compile_s, times, per_run, cleanup_s)."""
+    t0 = time.perf_counter()
+    nest.Prepare()
+    compile_s = time.perf_counter() - t0
+    times, per_run = [], []
+    for _ in range(repeats):
+        before = int(recorder.get("n_events"))
+        t0 = time.perf_counter()
+        nest.Run(float(duration_ms))
+        times.append(time.perf_counter() - t0)
+        per_run.append(int(recorder.get("n_events")) - before)
+    t0 = time.perf_counter()
+    nest.Cleanup()
+    return compile_s, times, per_run, time.perf_counter() - t0
+
+
+def nest_coba(duration_ms=1000.0, threads=1, seed=1, dt_ms=0.1, repeats=1) -> dict:
+    """Build, run and time :func:`simcore.builtin.coba`'s network in NEST (module docstring).
+
+    Timing and arguments as :func:`nest_brunel`; ``synaptic_events`` is exact
+    (``sum_i spikes_i * outdeg_i`` from the connections, 320 000 of them).
+    """
+    return _nest_va("coba", _coba_build, coba_params(), duration_ms, threads, seed, dt_ms, repeats)
+
+
+def nest_cobahh(duration_ms=1000.0, threads=1, seed=1, dt_ms=0.1, repeats=1) -> dict:
+    """Build, run and time :func:`simcore.builtin.cobahh`'s network in NEST (module docstring); as :func:`nest_coba`."""
+    return _nest_va("cobahh", _cobahh_build, cobahh_params(), duration_ms, threads, seed, dt_ms, repeats)
+
+
+def _nest_va(model, build, p, duration_ms, threads, seed, dt_ms, repeats) -> dict:
+    """Check the arguments, build with ``build``, time the runs; the flat result dict."""
+    check_positive("duration_ms", duration_ms)
+    check_positive("dt_ms", dt_ms)
+    threads = check_int("threads", threads)
+    seed = check_int("seed", seed, 1, 2**31)
+    repeats = check_int("repeats", repeats)
+    check_steps("delay", p["delay"], dt_ms)
+    nest = import_nest()
+    t0 = time.perf_counter()
+    cells, recorder = build(nest, p, dt_ms, threads, seed)
+    build_s = time.perf_counter() - t0
+    conns = nest.GetConnections(source=cells, target=cells)
+    outdeg = np.bincount(np.asarray(conns.get("source"), dtype=np.int64) - int(cells[0].global_id), minlength=p["N"])
+    compile_s, times, per_run, cleanup_s = _timed_runs(nest, recorder, duration_ms, repeats)
+    idx = _first_run_spikes(recorder, int(cells[0].global_id), duration_ms, dt_ms)
+    n_exc_spk, T = int(np.count_nonzero(idx < p["N_exc"])), duration_ms / 1000.0
+    return dict(simulator="nest", model=model, target="nest", threads=int(threads), **run_times(times),
+                spikes=int(idx.size), mean_rate_hz=idx.size / p["N"] / T, n_neurons=p["N"],
+                n_synapses=int(outdeg.sum()), synaptic_events=synaptic_events(idx, outdeg),
+                synaptic_events_method="exact", rate_exc_hz=n_exc_spk / p["N_exc"] / T,
+                rate_inh_hz=(idx.size - n_exc_spk) / p["N_inh"] / T, duration_ms=float(duration_ms),
+                dt_ms=float(dt_ms), build_s=build_s, compile_s=compile_s, cleanup_s=cleanup_s,
+                spikes_per_run=per_run, versions=dict(base_versions(), nest=str(nest.__version__)))
+
+
 #: the cases ``python -m benchmarks.references.nest --case NAME`` runs
-CASES = {"brunel": nest_brunel}
+CASES = {"brunel": nest_brunel, "coba": nest_coba, "cobahh": nest_cobahh}
 
 
 def main(argv=None) -> int:

@@ -5,6 +5,10 @@ builds, so nothing here is typed twice:
 
 * :func:`cuba_params` renames :data:`simcore.builtin.CUBA` to the names of
   Brian2's ``examples/CUBA.py`` (``taum``, ``Vt``, ``we``, ...);
+* :func:`coba_params` renames :data:`simcore.builtin.COBA` to the names of
+  Brian2's COBA benchmark (dimensionless conductances in units of ``g_L``) and
+  keeps NEST's names (``C_m``, ``g_L``, ...) beside them; :func:`cobahh_params`
+  does the same for :data:`simcore.builtin.COBAHH`;
 * :func:`brunel_params` reads a Brunel network of the requested scale as
   :func:`simcore.builtin.brunel` builds it (``Network.describe()``: sizes,
   in-degrees, weights, neuron parameters, the Poisson drive) plus the
@@ -32,6 +36,34 @@ def cuba_params() -> dict:
             "taum": c["tau_m"], "taue": c["tau_exc"], "taui": c["tau_inh"], "Vt": c["V_th"],
             "Vr": c["V_reset"], "El": c["E_L"], "t_ref": c["t_ref"], "we": c["w_exc"], "wi": c["w_inh"],
             "delay": c["delay"]}
+
+
+def coba_params() -> dict:
+    """:data:`simcore.builtin.COBA` under Brian2's names (``taum``, ``we`` in units of ``g_L``, ``I`` in mV) and NEST's.
+
+    Brian2's COBA writes ``dv/dt = (ge*(Ee-v) + gi*(Ei-v) - (v-El) + I)/taum`` with
+    ``ge = g_ex/g_L``: ``taum = C_m/g_L``, ``we = w_exc/g_L``, ``wi = w_inh/g_L``,
+    ``I = I_e/g_L`` (pA/nS = mV).
+    """
+    from simcore.builtin import COBA as c
+
+    g_L = c["g_L"]
+    return {"N": c["n"], "N_exc": c["n_exc"], "N_inh": c["n"] - c["n_exc"], "p": c["p"], "taum": c["C_m"] / g_L,
+            "taue": c["tau_syn_ex"], "taui": c["tau_syn_in"], "Vt": c["V_th"], "Vr": c["V_reset"], "El": c["E_L"],
+            "Ee": c["E_ex"], "Ei": c["E_in"], "I": c["I_e"] / g_L, "t_ref": c["t_ref"], "we": c["w_exc"] / g_L,
+            "wi": c["w_inh"] / g_L, "delay": c["delay"], "nest": {k: c[k] for k in _COBA_NEST},
+            "w_exc": c["w_exc"], "w_inh": c["w_inh"]}
+
+
+def cobahh_params() -> dict:
+    """:data:`simcore.builtin.COBAHH` (NEST's names; mV, ms, pF, nS), plus ``N``, ``N_exc``, ``N_inh``."""
+    from simcore.builtin import COBAHH as c
+
+    return dict(c, N=c["n"], N_exc=c["n_exc"], N_inh=c["n"] - c["n_exc"])
+
+
+#: COBA's neuron parameters under NEST's names (iaf_cond_exp)
+_COBA_NEST = ("C_m", "g_L", "E_L", "V_th", "V_reset", "t_ref", "E_ex", "E_in", "tau_syn_ex", "tau_syn_in", "I_e")
 
 
 def brunel_defaults() -> dict:

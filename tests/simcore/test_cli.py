@@ -35,3 +35,10 @@ def test_brunel_small_scale_json(tmp_path, capsys):
     import json
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["neurons"] == 250 and summary["synaptic_events"] > 0
+
+
+def test_cli_offers_every_built_in_network():
+    from simcore.builtin import NETWORKS
+    from simcore.cli import NETWORK_NAMES
+
+    assert set(NETWORK_NAMES) == set(NETWORKS)
