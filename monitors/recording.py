@@ -221,6 +221,24 @@ class Recorder:
             if self in mon.sinks:
                 mon.sinks.remove(self)
 
+    def begin_run(self, steps: int) -> None:
+        """A later run continues this recording: ``completed`` is False again until it ends."""
+        if self.file.closed or self.file.failed is not None:
+            raise ValueError(f"the recording {str(self.file.path)!r} is closed; pass out= to start a new one")
+        planned = float(self.file.h5.attrs.get("duration", 0.0)) + steps * self.dt
+        self.file.set_completed(False)
+        self.file.update_metadata(duration=planned)
+
+    def end_run(self) -> None:
+        """A run ended normally: write what waits, record the end step and ``completed``; stay open."""
+        self.write_pending()
+        self.file.update_metadata(end_step=int(self.network.t))
+        self.file.set_completed(True)
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
     def close(self, completed: bool, stop_reason: str | None = None) -> None:
         """Detach from the monitors, write what waits and close the file with ``completed``.
 

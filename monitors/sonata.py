@@ -792,6 +792,13 @@ class RecordingFile:
                                  "a file in SWMR mode cannot get new attributes")
             self._file.attrs[key] = value
 
+    def set_completed(self, completed: bool) -> None:
+        """Set the ``completed`` flag without closing (a network's later run continues the file)."""
+        self._check_open()
+        with self._writing():
+            self._file.attrs.modify("completed", bool(completed))
+            self._file.flush()
+
     def update_metadata(self, **attrs) -> None:
         """Set or replace root attributes (same rules as ``metadata``), then flush."""
         self._check_open()

@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import NeuronModel, Param, ParamSpec, updates
+from simcore.base.params import Param, ParamSpec
+from .base import NeuronModel, updates
 
 #: Izhikevich's parameters with units (u in mV/ms) and ranges; defaults: regular spiking
 IZHIKEVICH_SPEC = ParamSpec(

@@ -41,14 +41,9 @@ _ABOVE = {
                 "LIFCurrAlpha", "AdExCondExp", "HHCondExp"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
-<<<<<<< HEAD
                  "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram", "DCSource",
                  "StepCurrentSource", "NoisyCurrent", "ACSource", "InhomogeneousPoissonInput"),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"),
-=======
-                 "StepCurrent", "PoissonInput"),
-    "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor"),
->>>>>>> models-bio
     "simcore.network": ("Network", "RunStopped"),
 }
 _WHERE = {name: module for module, names in _ABOVE.items() for name in names}

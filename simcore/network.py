@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 import warnings
+import weakref
 from dataclasses import replace
 
 import numpy as np
@@ -73,6 +74,8 @@ class Network:
         self._args = None
         self.last_run: dict = {}
         self._desynchronised = False
+        #: the recording runs stream into (opened by ``run(out=...)``, kept until ``close()``)
+        self.recorder = None
 
     # ----- the components, by role
     def _role(self, role: str) -> list:
@@ -202,7 +205,9 @@ class Network:
 
         ``batch_size``, ``dt``, ``seed`` and ``dtype`` are fixed by the first
         run (or :meth:`build`); a later run may repeat them but not change them.
-        With ``out`` (a path), every monitor streams to that HDF5 file.
+        With ``out`` (a path), every monitor streams to that HDF5 file, and so
+        do later runs without ``out`` (``run(a, out=f); run(b)`` records
+        ``a + b`` steps) until :meth:`close` or a new ``out``.
         ``callback(network)`` is called after every chunk (monitors flushed);
         an exception it raises stops the run, keeping everything recorded.
         SIGINT and SIGTERM stop the run at the next chunk boundary (every
@@ -222,9 +227,7 @@ class Network:
                        seed=seed, dtype="float64" if dtype is None else dtype, chunk_steps=chunk_steps)
         else:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
-        recorder = None
-        if out is not None:
-            recorder = Recorder(self, out, overwrite=overwrite, compression=compression, duration_steps=n)
+        recorder = self._recorder_for(out, overwrite, compression, n)
         try:
             if self._kernel is None or any(c.kernel_stale() for c in self.components):
                 self._generate()
@@ -236,10 +239,36 @@ class Network:
             if recorder is not None:
                 reason = exc.signame if isinstance(exc, RunStopped) else type(exc).__name__
                 recorder.close(completed=False, stop_reason=reason)
+                self.recorder = None
             raise
         if recorder is not None:
-            recorder.close(completed=True)
+            recorder.end_run()
         return self
+
+    def _recorder_for(self, out, overwrite: bool, compression, steps: int):
+        """The recording of this run: a new one for ``out``, else the one earlier runs stream into."""
+        if out is None:
+            if self.recorder is not None and not self.recorder.closed:
+                self.recorder.begin_run(steps)
+                return self.recorder
+            return None
+        self.close()
+        self.recorder = Recorder(self, out, overwrite=overwrite, compression=compression, duration_steps=steps)
+        # a network that is dropped (or the interpreter's exit) closes its file; the callback holds only the file
+        self._close_at_collection = weakref.finalize(self, self.recorder.file.close, completed=True)
+        return self.recorder
+
+    def close(self) -> None:
+        """Close the recording that runs stream into (``run(out=...)``); later runs record nothing to it.
+
+        Until then the file is open for writing (HDF5 SWMR): ``monitors.reader``, ``spikesim info`` and
+        h5py read it, tools with their own HDF5 library (libsonata) may not. A network that is garbage
+        collected, and the interpreter's exit, close it too. A later ``run(out=...)`` starts a new one.
+        """
+        if self.recorder is not None:
+            self.recorder.close(completed=True)
+            self.recorder = None
+            self._close_at_collection.detach()
 
     def _run_steps(self, n: int, progress: bool, callback, stop: "_StopSignals") -> None:
         end = self.t + n

@@ -15,12 +15,22 @@ def test_first_two_lines_are_the_setup_commands():
     assert "spikesim run cuba" in block[0] and "pytest" in block[1]
 
 
-def test_twenty_line_example_runs(tmp_path, monkeypatch):
+def test_twenty_line_example_runs_twice_and_records_both_runs(tmp_path, monkeypatch):
+    """Issue 12, defect 17: a second execution used to fail (FileExistsError) and demo.h5 held only the
+    first run."""
+    import h5py
+
     monkeypatch.chdir(tmp_path)
     code = python_blocks()[0]
     assert len(code.strip().splitlines()) <= 22
-    exec(compile(code, "README.md", "exec"), {})
-    assert (tmp_path / "demo.h5").exists()
+    for _ in range(2):
+        ns = {}
+        exec(compile(code, "README.md", "exec"), ns)
+        ns["net"].close()
+        with h5py.File(tmp_path / "demo.h5", "r") as f:
+            assert f.attrs["completed"] and f.attrs["end_step"] == 10_000
+            t = f["spikes/exc/timestamps"][()]
+            assert t.max() > 500.0  # the second run is in the file
 
 
 def test_plasticity_example_learns():

@@ -174,7 +174,8 @@ def test_example_models_use_only_the_public_api(path):
     tree = ast.parse((ROOT / path).read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            assert (node.level, node.module) in ((0, "__future__"), (1, "base"), (0, "simcore.base.distributions")), \
+            assert (node.level, node.module) in ((0, "__future__"), (1, "base"), (0, "simcore.base.distributions"),
+                                                 (0, "simcore.base.params")), \
                 node.module
             if node.module != "__future__":
                 assert {a.name for a in node.names} <= set(sc.__all__)

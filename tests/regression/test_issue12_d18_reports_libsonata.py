@@ -83,6 +83,7 @@ def test_a_float64_network_run_writes_libsonata_reports_for_every_variable(tmp_p
     trace = net.add(sc.StateMonitor(pop, ("v", "g_exc"), neurons=[0, 5, 7], every=2))
     path = tmp_path / "run.h5"
     net.run(steps=200, batch_size=1, dt=0.1, seed=3, dtype="float64", out=path)
+    net.close()  # the recording stays open for later runs until closed; libsonata has its own HDF5
     for var, file in (("v", path), ("g_exc", report_file_path(path, "g_exc"))):
         pop_r = libsonata.SomaReportReader(str(file))["pop"]
         data = np.asarray(pop_r.get().data)
