@@ -173,3 +173,33 @@ class AccumulationRing:
     @property
     def nbytes(self) -> int:
         return self.ring.nbytes + self.delays.nbytes + self.delivered.nbytes
+
+
+class DelayGroups:
+    """The synapses of each source grouped by delay, for stateful synapses with per-synapse delays.
+
+    A group ``g`` is the synapses of one source with one delay ``delay[g]``, in
+    their stored order: positions ``start[g] <= pos < end[g]`` of ``order``
+    (stored synapse indices). A spike enters one queue entry per group; the
+    group's synapses run ``on_pre`` when it arrives, and its pre-synaptic
+    traces are the group's (its arrival times are the group's). ``of_synapse[k]``
+    is the group of synapse ``k``; ``ptr[i]:ptr[i + 1]`` the groups of source ``i``.
+    """
+
+    def __init__(self, indptr: np.ndarray, steps: np.ndarray):
+        nnz, n_pre = steps.shape[0], indptr.shape[0] - 1
+        rows = np.repeat(np.arange(n_pre), np.diff(indptr))
+        self.order = np.lexsort((np.arange(nnz), steps, rows)).astype(np.int64)
+        d, r = steps[self.order], rows[self.order]
+        first = np.ones(nnz, dtype=bool)
+        first[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+        self.start = np.flatnonzero(first).astype(np.int64)
+        self.end = np.append(self.start[1:], nnz).astype(np.int64)
+        self.delay = d[self.start].astype(np.int64)
+        self.ptr = np.searchsorted(r[self.start], np.arange(n_pre + 1)).astype(np.int64)
+        self.of_synapse = np.empty(nnz, dtype=np.int64)
+        self.of_synapse[self.order] = np.repeat(np.arange(self.start.size), self.end - self.start)
+
+    @property
+    def n(self) -> int:
+        return int(self.start.size)

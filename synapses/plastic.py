@@ -24,7 +24,7 @@ import numpy as np
 
 from simcore.base.errors import check_memory
 from .kernels.build import transpose_csr
-from .kernels.queue import queue_emit
+from .kernels.queue import queue_emit, segment_emit
 
 
 @dataclass
@@ -56,7 +56,8 @@ class SynapseArrays:
         ptr, src, order = transpose_csr(proj.indptr, proj.indices, proj.post.n)
         return cls(
             w=w, dw=np.zeros((B, nnz), dtype=dtype) if shared else None, variables=variables,
-            pre={x: np.zeros((B, proj.pre.n), dtype=dtype) for x in model.pre},
+            pre={x: np.zeros((B, proj.pre.n if proj.groups is None else proj.groups.n), dtype=dtype)
+                 for x in model.pre},
             post={y: np.zeros((B, proj.post.n), dtype=dtype) for y in model.post},
             decays={x: dtype.type(np.exp(-ctx.dt / model.values[tau]))
                     for x, tau in {**model.pre, **model.post}.items()},
@@ -142,27 +143,44 @@ class SynapseCode:
         indptr, indices = kb.arg(self.proj.indptr, f"{p}_indptr"), kb.arg(self.proj.indices, f"{p}_indices")
         buf = kb.arg(self.proj.post.runtime.receptors[self.proj.receptor], f"{p}_target")
         delivered = kb.arg(q.delivered, f"{p}_delivered")
+        lo, hi, k = self.synapse_range()
         lines += [f"{p}_slot = t % {cnt}.shape[0]",
                   f"for {p}_e in range({cnt}[{p}_slot, b]):",
-                  f"    {p}_i = {src}[{p}_slot, b, {p}_e]",
+                  f"    {p}_i = {src}[{p}_slot, b, {p}_e]  # a source, or a delay group of one",
                   f"    {p}_value = {val}[{p}_slot, b, {p}_e]",
-                  f"    for {p}_k in range({indptr}[{p}_i], {indptr}[{p}_i + 1]):",
+                  f"    for {p}_pos in range({lo}, {hi}):",
+                  f"        {p}_k = {k}",
                   f"        {p}_j = np.int64({indices}[{p}_k])"]
         body = self.load_synapse() + self.call_update("on_pre", delivered=f"{p}_out")
         body.append(f"{buf}[b, {p}_j] += {p}_out * {p}_value")
         lines += ["        " + line for line in body]
-        lines += [f"    {delivered}[b] += {indptr}[{p}_i + 1] - {indptr}[{p}_i]"]
+        lines += [f"    {delivered}[b] += {hi} - {lo}"]
         if "pre_spike" in self.fns:
             lines += ["    " + line for line in self.trace_update("pre_spike", f"{p}_i")]
         lines.append(f"{cnt}[{p}_slot, b] = 0")
         kb.add("deliver", "\n".join(lines), comment=f"projection {self.proj.name!r} ({self.model.model!r} synapses)")
 
+    def synapse_range(self) -> tuple:
+        """``(lo, hi, k)``: the positions of the arriving entry ``{p}_i`` and the synapse at ``{p}_pos``."""
+        p, kb, groups = self.p, self.kb, self.proj.groups
+        if groups is None:  # one delay per source: the entry is a source, its synapses its CSR row
+            indptr = kb.arg(self.proj.indptr, f"{p}_indptr")
+            return f"{indptr}[{p}_i]", f"{indptr}[{p}_i + 1]", f"{p}_pos"
+        start, end = kb.arg(groups.start, f"{p}_group_start"), kb.arg(groups.end, f"{p}_group_end")
+        return f"{start}[{p}_i]", f"{end}[{p}_i]", f"{kb.arg(groups.order, f'{p}_group_order')}[{p}_pos]"
+
     def emit_queue(self) -> None:
         p, q, kb, spikes = self.p, self.proj.queue, self.kb, self.proj.pre.runtime
-        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
-                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
-                          kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
-        kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
+        src = [kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
+               kb.arg(spikes.spike_cnt, f"{p}_src_cnt")]
+        ring = [kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")]
+        groups = self.proj.groups
+        if groups is None:
+            args = src + [kb.arg(q.delays, f"{p}_delay")] + ring
+            kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {', '.join(args)})")
+            return
+        args = src + [kb.arg(groups.ptr, f"{p}_group_ptr"), kb.arg(groups.delay, f"{p}_group_delay")] + ring
+        kb.add("emit", f"{kb.func(segment_emit, 'segment_emit')}(b, t, {', '.join(args)})")
 
     # ----- phase 6
     def emit_learn(self) -> None:
@@ -174,6 +192,8 @@ class SynapseCode:
         if "on_post" in self.fns:
             ptr = kb.arg(self.a.post_indptr, f"{p}_in_ptr")
             srcs, syns = kb.arg(self.a.post_sources, f"{p}_in_src"), kb.arg(self.a.post_synapses, f"{p}_in_syn")
+            if self.proj.groups is not None:  # pre traces belong to delay groups
+                srcs = kb.arg(self.proj.groups.of_synapse[self.a.post_synapses], f"{p}_in_group")
             lines += [f"    for {p}_m in range({ptr}[{p}_j], {ptr}[{p}_j + 1]):",
                       f"        {p}_i = {srcs}[{p}_m]", f"        {p}_k = {syns}[{p}_m]"]
             lines += ["        " + line for line in self.load_synapse() + self.call_update("on_post")]
@@ -183,8 +203,11 @@ class SynapseCode:
         """``on_step`` for every synapse, every step (phase 6, after the post-synaptic events)."""
         p, kb = self.p, self.kb
         indptr, indices = kb.arg(self.proj.indptr, f"{p}_indptr"), kb.arg(self.proj.indices, f"{p}_indices")
-        lines = self.load_modulator() + [f"for {p}_i in range({indptr}.shape[0] - 1):",
-                                         f"    for {p}_k in range({indptr}[{p}_i], {indptr}[{p}_i + 1]):",
+        groups = self.proj.groups
+        trace = f"{p}_row" if groups is None else f"{kb.arg(groups.of_synapse, f'{p}_group_of')}[{p}_k]"
+        lines = self.load_modulator() + [f"for {p}_row in range({indptr}.shape[0] - 1):",
+                                         f"    for {p}_k in range({indptr}[{p}_row], {indptr}[{p}_row + 1]):",
+                                         f"        {p}_i = {trace}",
                                          f"        {p}_j = np.int64({indices}[{p}_k])"]
         lines += ["        " + line for line in self.load_synapse() + self.call_update("on_step")]
         kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: every synapse, every step")

@@ -19,7 +19,7 @@ from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
 from simcore.base.subgroup import expand, split
 from .connectors import Connector
-from .delays import AccumulationRing, DelayQueue, check_delay_arguments, delay_layout, delays_to_steps, queue_bytes
+from .delays import AccumulationRing, DelayGroups, DelayQueue, check_delay_arguments, delay_layout, delays_to_steps, queue_bytes
 from .model import SynapseModel, Static, check_batch
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
@@ -204,19 +204,23 @@ class Projection(Component):
         if self.delay_layout != "synapse":  # on the population's neurons (1 step where there is no synapse)
             view, n = (self.pre_view, self.pre.n) if self.delay_layout == "source" else (self.post_view, self.post.n)
             steps = np.maximum(expand(steps, view, n), 1)
+        self.groups = None
         if self.delay_layout == "source":
             check_memory(queue_bytes(steps.max(), ctx.batch_size, self.pre.n, ctx.dtype),
                          f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
             self.queue, self.ring = DelayQueue(steps, ctx.batch_size, ctx.dtype), None
             return
-        if not self.is_static:
-            raise ValueError(f"projection {self.name!r}: plastic or short-term synapses take one delay per source "
-                             f"neuron for now; got delays per {self.delay_layout}")
         if self.delay_layout == "target":
             steps = steps[self.indices.astype(np.int64)]
         elif self.connector.given_order is not None and np.ndim(self.delay_steps_arg if self.delay is None
                                                                 else self.delay) == 1:
             steps = steps[self.connector.given_order]  # listed in the user's synapse order
+        if not self.is_static:  # stateful synapses run at arrival: a queue of delay groups, not a ring
+            self.groups = DelayGroups(self.indptr, steps)
+            check_memory(queue_bytes(self.groups.delay.max(initial=1), ctx.batch_size, self.groups.n, ctx.dtype),
+                         f"the delay-group queue of projection {self.name!r} ({self.groups.n} groups)")
+            self.queue, self.ring = DelayQueue(self.groups.delay, ctx.batch_size, ctx.dtype), None
+            return
         length = int(steps.max(initial=1)) + 1
         check_memory(length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
                      f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)")
@@ -309,6 +313,8 @@ class Projection(Component):
     def delays(self) -> np.ndarray:
         """Delays in steps: ``(N_pre,)`` per source, or ``(n_syn,)`` per synapse (``delay_layout``)."""
         self._require_built()
+        if self.groups is not None:
+            return self.groups.delay[self.groups.of_synapse]
         return (self.queue or self.ring).delays
 
     def to_scipy(self, sample: int = 0) -> sp.csr_matrix:

@@ -906,7 +906,7 @@ def brian2_stdp_spikes(inputs, n_out, w0, i, j, *, delay_steps=1, dt_ms=0.1, dur
                         clock=clock, namespace=ns, name="stdp_syn")
         S.connect(i=np.asarray(i), j=np.asarray(j))
         S.w = np.asarray(w0, dtype=np.float64)
-        S.pre.delay = delay_steps * dt_ms * b2.ms
+        S.pre.delay = np.asarray(delay_steps) * dt_ms * b2.ms  # one value, or one per synapse (connect order)
         mon = b2.SpikeMonitor(P, name="stdp_mon")
         net = b2.Network(G, P, S, mon)
         net.run(duration_ms * b2.ms)

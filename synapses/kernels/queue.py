@@ -95,3 +95,20 @@ def ring_deliver(b, t, ring, buf):
     for j in range(buf.shape[1]):
         buf[b, j] += ring[slot, b, j]
         ring[slot, b, j] = 0
+
+
+@njit(cache=True)
+def segment_emit(b, t, spike_idx, spike_val, spike_cnt, seg_ptr, seg_delay, q_src, q_val, q_cnt):
+    """Phase 5 with per-synapse delays of stateful synapses: every delay group ``g`` of a spiking source
+    (its synapses with one delay) enters slot ``(t + d_g) % D``; it arrives, and its synapses run, at ``t + d_g``.
+    """
+    D = q_cnt.shape[0]
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        value = spike_val[b, e]
+        for g in range(seg_ptr[i], seg_ptr[i + 1]):
+            slot = (t + seg_delay[g]) % D
+            n = q_cnt[slot, b]
+            q_src[slot, b, n] = g
+            q_val[slot, b, n] = value
+            q_cnt[slot, b] = n + 1

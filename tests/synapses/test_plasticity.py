@@ -226,3 +226,23 @@ def test_batch_mode_is_required_and_checked():
         net.connect(a, a, sc.AllToAll(), synapse=sc.TsodyksMarkram(), batch="mean")
     with pytest.raises(TypeError, match="synapse must be a SynapseModel"):
         net.connect(a, a, sc.AllToAll(), synapse="stdp")
+
+
+def test_per_synapse_delays_time_each_synapse_at_its_own_arrival():
+    """One source, two targets through synapses with delays 2 and 9: each pair is timed at its synapse."""
+    steps = 40
+    spikes = np.zeros((steps, 1))
+    spikes[5, 0] = 1.0
+    drive = np.zeros((steps, 2))
+    drive[12, :] = 5.0  # both targets fire at 12
+    net = sc.Network()
+    src = net.add(sc.SpikeArraySource(1, spikes, name="src"))
+    tgt = net.add(sc.LIF(2, beta=0.0, threshold=1.0, name="tgt"))
+    net.add(sc.CurrentInput(tgt, drive))
+    proj = net.connect(src, tgt, sc.FromArrays([0, 0], [0, 1]), weight=0.5, delay_steps=[2, 9], delay_per="synapse",
+                       synapse=sc.STDP(A_pre=0.01, A_post=-0.012, tau_pre=20.0, tau_post=10.0), batch="per_sample")
+    net.run(steps=steps, dt=1.0, seed=0)
+    # synapse 0: arrival 7, post 12 -> potentiation over 5 steps; synapse 1: arrival 14, post 12 -> depression over 2
+    np.testing.assert_allclose(proj.weights[0], [0.5 + 0.01 * math.exp(-5 / 20), 0.5 - 0.012 * math.exp(-2 / 10)],
+                               rtol=1e-13)
+    np.testing.assert_array_equal(proj.delays, [2, 9])

@@ -8,13 +8,15 @@ import simcore as sc
 brian2_ref = pytest.importorskip("benchmarks.references.brian2")
 
 
-@pytest.mark.parametrize("delay_steps", [1, 7])
+@pytest.mark.parametrize("delay_steps", [1, 7, "per_synapse"])
 def test_stdp_network_matches_brian2(delay_steps):
     rng = np.random.default_rng(4)
     steps, n_in, n_out, dt = 2000, 40, 8, 0.1
     inputs = (rng.random((steps, n_in)) < 0.004).astype(np.float64)
     i = np.repeat(np.arange(n_in), n_out)
     j = np.tile(np.arange(n_out), n_in)
+    if delay_steps == "per_synapse":  # timing at the synapse, each with its own delay (docs/contract.md §3.7)
+        delay_steps = rng.integers(1, 30, i.size)
     w0 = rng.uniform(0.3, 0.9, i.size)
     stdp = {"A_pre": 0.05, "A_post": -0.055, "tau_pre": 20.0, "tau_post": 20.0, "w_min": 0.0, "w_max": 1.0}
     try:
@@ -27,7 +29,8 @@ def test_stdp_network_matches_brian2(delay_steps):
     src = net.add(sc.SpikeArraySource(n_in, inputs, name="in"))
     out = net.add(sc.LIFBio(n_out, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=2.0,
                             tau_syn={"e": 5.0}, init={"v": -60.0}, name="out"))
-    proj = net.connect(src, out, sc.FromArrays(i, j), weight=w0 * 4.0, delay_steps=delay_steps, name="syn",
+    per = "synapse" if np.ndim(delay_steps) else None
+    proj = net.connect(src, out, sc.FromArrays(i, j), weight=w0 * 4.0, delay_steps=delay_steps, name="syn", delay_per=per,
                        synapse=sc.STDP(**{**stdp, "w_max": 4.0}), batch="per_sample")
     mon = net.add(sc.SpikeMonitor(out))
     net.run(steps=steps, dt=dt, seed=0, dtype="float64")
