@@ -40,7 +40,8 @@ _ABOVE = {
                 "SpikeArraySource", "Izhikevich", "AdEx"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
-                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram"),
+                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TripletSTDP",
+                 "TsodyksMarkram"),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"),
     "simcore.network": ("Network", "RunStopped"),
 }

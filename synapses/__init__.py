@@ -4,9 +4,10 @@ from .delays import DelayQueue
 from .model import Static, SynapseModel, updates
 from .short_term import TsodyksMarkram
 from .stdp import STDP
+from .triplet import TripletSTDP
 from .projection import Projection
 from .stimuli import CurrentInput, PoissonInput, StepCurrent, Stimulus
 
 __all__ = ["AllToAll", "Bernoulli", "Connector", "CurrentInput", "DelayQueue", "FixedInDegree", "FixedOutDegree",
            "FromArrays", "FromMatrix", "OneToOne", "PoissonInput", "Projection", "STDP", "Static", "StepCurrent", "Stimulus", "SynapseModel",
-           "TsodyksMarkram", "updates"]
+           "TripletSTDP", "TsodyksMarkram", "updates"]
