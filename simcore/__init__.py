@@ -41,8 +41,8 @@ _ABOVE = {
                 "LIFCurrAlpha", "AdExCondExp", "HHCondExp"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
-                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TsodyksMarkram", "DCSource",
-                 "StepCurrentSource", "NoisyCurrent", "ACSource", "InhomogeneousPoissonInput"),
+                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TripletSTDP", "TsodyksMarkram",
+                 "DCSource", "StepCurrentSource", "NoisyCurrent", "ACSource", "InhomogeneousPoissonInput"),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"),
     "simcore.network": ("Network", "RunStopped"),
 }

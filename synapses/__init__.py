@@ -4,10 +4,11 @@ from .delays import DelayQueue
 from .model import Static, SynapseModel, updates
 from .short_term import TsodyksMarkram
 from .stdp import STDP
+from .triplet import TripletSTDP
 from .projection import Projection
 from .stimuli import (ACSource, CurrentInput, DCSource, InhomogeneousPoissonInput, NoisyCurrent, PoissonInput,
                       StepCurrent, StepCurrentSource, Stimulus)
 
 __all__ = ["ACSource", "DCSource", "InhomogeneousPoissonInput", "NoisyCurrent", "StepCurrentSource", "AllToAll", "Bernoulli", "Connector", "CurrentInput", "DelayQueue", "FixedInDegree", "FixedOutDegree",
            "FromArrays", "FromMatrix", "OneToOne", "PoissonInput", "Projection", "STDP", "Static", "StepCurrent", "Stimulus", "SynapseModel",
-           "TsodyksMarkram", "updates"]
+           "TripletSTDP", "TsodyksMarkram", "updates"]
