@@ -40,6 +40,8 @@ MAX_CHUNK_STEPS = 10_000
 CHUNK_BUFFER_BYTES = 64 << 20
 #: a run of more steps than this gets a warning with an estimate (a dt given in s instead of ms?)
 LONG_RUN_STEPS = 10**9
+#: neurons x samples from which a lockstep kernel (shared plastic weights) runs its samples on threads
+LOCKSTEP_PARALLEL_WORK = 50_000
 #: signals that stop a run at the next chunk boundary (the recording keeps everything before)
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 
@@ -180,11 +182,19 @@ class Network:
         for comp in self._in_emit_order():
             comp.emit(kb)
         t0 = time.perf_counter()
-        parallel = self.ctx.batch_size > 1
+        parallel = self._parallel(kb)
         self._kernel = kb.compile(parallel=parallel)
         self._args = kb.arg_values
         self.source = kb.source(kb.kernel_name(parallel))
         self.compile_seconds = time.perf_counter() - t0
+
+    def _parallel(self, kb) -> bool:
+        """Samples on Numba's threads: for a batch, unless the kernel steps samples in lockstep with little
+        work per step (a threaded hand-off every step would cost more than it saves)."""
+        if self.ctx.batch_size == 1:
+            return False
+        work = self.ctx.batch_size * sum(p.n for p in self.populations)
+        return not kb.lockstep or work >= LOCKSTEP_PARALLEL_WORK
 
     def warmup(self) -> float:
         """Compile (or load from cache) the kernel without stepping; returns seconds."""
