@@ -88,10 +88,9 @@ class IF_curr_exp(SpikesimCell, cells.IF_curr_exp):
         return 1000.0 * p["tau_m"] / p["C_m"]
 
     def current_factor(self, p, dt):
-        # a current held over one step, given as a jump of v at its start that the step's decay brings to the
-        # exact value at the step's end: R*I*(1 - P)/P (docs/pynn.md: seen by the threshold one step early)
-        decay = np.exp(-dt / p["tau_m"])
-        return 1000.0 * p["tau_m"] / p["C_m"] * (1.0 - decay) / decay
+        # a jump of v by R*I*(1 - P) in step t is the exact propagator of a current held over (t-1, t]: the
+        # current acts one step earlier than on the other models, which hold it over [t, t+1) (docs/pynn.md)
+        return 1000.0 * p["tau_m"] / p["C_m"] * (1.0 - np.exp(-dt / p["tau_m"]))
 
 
 class IF_curr_alpha(SpikesimCell, cells.IF_curr_alpha):
@@ -313,6 +312,7 @@ class _Source:
 
     def _build(self, net):
         ps = self.parameter_space
+        ps.shape = (1,)
         ps.evaluate(simplify=True)
         values = {name: ps[name] for name in ps.keys()}
         for pop, index in self._targets:
