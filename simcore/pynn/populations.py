@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pyNN import common, errors
+from pyNN import common
 from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
