@@ -14,7 +14,8 @@ def source_target(spike_steps, delay_steps=None, delay=None, n_src=3, T=30, dt=1
     src = net.add(sc.SpikeArraySource(n_src, raster, name="src"))
     dst = net.add(sc.LIF(n_src, beta=1.0, threshold=1e9, name="dst"))
     kw = {"delay_steps": delay_steps} if delay is None else {"delay": delay}
-    proj = net.connect(src, dst, sc.OneToOne(), weight=weight, **kw)
+    # one to one: as many synapses as sources, so an array must say it is per source
+    proj = net.connect(src, dst, sc.OneToOne(), weight=weight, delay_per="source", **kw)
     tr = net.add(sc.StateMonitor(dst, "u"))
     return net, proj, tr
 
@@ -102,8 +103,10 @@ def test_delay_below_one_step_is_an_error_not_a_clamp():
 def test_per_neuron_delay_array_shape_is_checked():
     net = sc.Network()
     a = net.add(sc.LIF(3, beta=0.9))
-    with pytest.raises(ValueError, match=r"shape \(3,\)"):
-        net.connect(a, a, sc.AllToAll(), delay_steps=np.array([1, 2]))
+    net.connect(a, a, sc.AllToAll(), delay_steps=np.array([1, 2]))
+    with pytest.raises(ValueError, match=r"one value per source neuron \(3\), per synapse \(9\) or per target neuron "
+                                         r"\(3\); got 2"):
+        net.build()
 
 
 def test_delay_distribution_is_per_source_and_seeded():
