@@ -82,6 +82,15 @@ class SpikeMonitor(Monitor):
     def state_arrays(self) -> dict:
         return {} if self.ctx is None else {"count": self.count}
 
+    def export_results(self) -> dict:
+        blk = self._all()
+        return {f: np.array(getattr(blk, f), copy=True) for f in SpikeBlock.__slots__}
+
+    def import_results(self, results: dict) -> None:
+        if results:
+            self._blocks = [SpikeBlock(*(np.asarray(results[f]) for f in SpikeBlock.__slots__))]
+            self._pending = []
+
     @property
     def nbytes(self) -> int:
         if self.ctx is None:

@@ -88,6 +88,14 @@ class StateMonitor(Monitor):
         self._rows = {v: [] for v in self.variables}
         self._steps = []
 
+    def export_results(self) -> dict:
+        return {"steps": self.steps, **{f"var.{v}": np.array(self[v], copy=True) for v in self.variables}}
+
+    def import_results(self, results: dict) -> None:
+        if results:
+            self._steps = [np.asarray(results["steps"])]
+            self._rows = {v: [np.asarray(results[f"var.{v}"])] for v in self.variables}
+
     def describe(self):
         return {**super().describe(), "variables": list(self.variables), "every": self.every,
                 "n_neurons": int(self.neuron_ids.size)}
@@ -158,6 +166,13 @@ class PopulationRateMonitor(Monitor):
 
     def reset(self) -> None:
         self._counts, self._steps = [], []
+
+    def export_results(self) -> dict:
+        return {"steps": self.steps, "counts": self.counts}
+
+    def import_results(self, results: dict) -> None:
+        if results:
+            self._steps, self._counts = [np.asarray(results["steps"])], [np.asarray(results["counts"])]
 
     #: how monitors.recording stores this monitor (a /rates group)
     record_kind = "rates"

@@ -117,6 +117,14 @@ class WeightMonitor(Component):
         self._rows = {v: [] for v in self.variables}
         self._steps = []
 
+    def export_results(self) -> dict:
+        return {"steps": self.steps, **{f"var.{v}": np.array(self[v], copy=True) for v in self.variables}}
+
+    def import_results(self, results: dict) -> None:
+        if results:
+            self._steps = [np.asarray(results["steps"])]
+            self._rows = {v: [np.asarray(results[f"var.{v}"])] for v in self.variables}
+
     def schedule(self) -> dict:
         return {"record": [f"{self.name} (WeightMonitor of {self.projection.name})"]}
 

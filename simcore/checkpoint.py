@@ -47,6 +47,11 @@ def store(net, path, *, overwrite: bool = False) -> None:
             grp = f.create_group(check_name(name, "component name"))
             for key, arr in arrays.items():
                 grp.create_dataset(key, data=arr)
+        results = f.create_group("__results__")  # what monitors recorded: their position in their output
+        for name, arrays in state["results"].items():
+            grp = results.create_group(name)
+            for key, arr in arrays.items():
+                grp.create_dataset(key, data=arr)
     os.replace(tmp, path)  # a crash while writing never leaves half a checkpoint
 
 
@@ -66,8 +71,9 @@ def restore(net, path) -> None:
             raise ValueError(f"checkpoint {path!r} was taken from a network of another structure or settings "
                              f"(saved {settings} by spikesim {version}; this one {net.ctx.describe()} with "
                              f"spikesim {__version__}); build the network with the same script and settings")
-        components = {name: {k: grp[k][()] for k in grp} for name, grp in f.items()}
-        net.import_state({"t": int(f.attrs["t"]), "components": components})
+        components = {name: {k: grp[k][()] for k in grp} for name, grp in f.items() if name != "__results__"}
+        results = {name: {k: grp[k][()] for k in grp} for name, grp in f.get("__results__", {}).items()}
+        net.import_state({"t": int(f.attrs["t"]), "components": components, "results": results})
 
 
 __all__ = ["store", "restore", "structure_hash", "FORMAT"]

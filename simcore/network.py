@@ -351,7 +351,8 @@ class Network:
     def export_state(self) -> dict:
         """Copies of every array a run continues from, ``{component: {array: copy}}``, and the step."""
         self._require_built()
-        return {"t": self.t, "components": {c.name: c.export_state() for c in self.components}}
+        return {"t": self.t, "components": {c.name: c.export_state() for c in self.components},
+                "results": {c.name: c.export_results() for c in self.components}}
 
     def import_state(self, state: dict) -> None:
         """Go back to a state taken by :meth:`export_state` on this network (or one built the same way)."""
@@ -362,6 +363,7 @@ class Network:
             raise ValueError(f"the saved state and this network differ in components {missing}")
         for comp in self.components:
             comp.import_state(saved[comp.name])
+            comp.import_results(state.get("results", {}).get(comp.name, {}))
         self.t = check_int(state["t"], "t", minimum=0)
         self._desynchronised = False
 

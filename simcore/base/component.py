@@ -30,6 +30,8 @@ without knowing their classes, the way Brian2's ``Network`` sorts objects by
 ``state_arrays()``
     the arrays that a run continues from (checkpoints, docs/contract.md §7):
     ``export_state()`` copies them, ``import_state(d)`` writes them back;
+    ``export_results()`` / ``import_results(d)``: what a monitor recorded so
+    far (its position in its output);
 ``schedule()``
     who runs in which phase, for :meth:`Network.schedule`;
 ``describe()``
@@ -127,6 +129,13 @@ class Component(abc.ABC):
                 raise ValueError(f"{self.name}.{key} has shape {value.shape} and dtype {value.dtype}; "
                                  f"expected {target.shape} and {target.dtype}")
             target[...] = value
+
+    def export_results(self) -> dict:
+        """What a monitor recorded so far, as arrays of any length (restored with the state)."""
+        return {}
+
+    def import_results(self, results: dict) -> None:
+        """Take back what :meth:`export_results` gave (a restored monitor goes on from there)."""
 
     # ----- inspection
     def schedule(self) -> dict:
