@@ -177,7 +177,8 @@ class KernelBuilder:
         self._stops: list[str] = []
         #: every sample at the same step (set by :meth:`require_lockstep`)
         self.lockstep = False
-        self._names: set[str] = {"b", "t", "i", "k", "sample", "base", "stop", "pos", "np", "prange", "njit", "sh", "job"}
+        self._names: set[str] = {"b", "t", "i", "k", "sample", "base", "stop", "pos", "np", "prange", "njit",
+                                 "sh", "job"}
         #: the argument holding the step ``dt`` in ms (for phase functions that read ``dt``)
         self.dt = self.arg(float(dt), "dt")
 
