@@ -16,6 +16,7 @@ from simcore.base import random as rnd
 from simcore.base.context import BuildContext
 from simcore.base.kernels.rng import normal as rng_normal
 from simcore.base.kernels.rng import uniform as rng_uniform
+from simcore.base.shards import NotShardable, bounds, join_spikes
 
 #: names a phase function may read besides state, receptors and parameters
 SPECIAL_ARGS = ("t", "dt", "s", "uniform", "normal")
@@ -121,7 +122,7 @@ class PopulationCode:
     """
 
     def __init__(self, pop, arrays: PopulationArrays, kb):
-        self.pop, self.kb = pop, kb
+        self.pop, self.kb, self.arrays = pop, kb, arrays
         self.fns = pop.phase_functions()
         p = self.p = kb.unique(f"p_{pop.name}")
         self.local = {var: f"{p}_{var}" for var in pop.state_defaults()}
@@ -138,10 +139,34 @@ class PopulationCode:
         self.s = f"{p}_s"
 
     def emit(self) -> None:
+        if self.kb.shards > 1:
+            self.emit_sharded()
+            return
         lines = [f"for i in range({self.idx}.shape[1]):"] + _indent(self.state_pass(), 1)
         if self.pop.spiking:
             lines += self.spike_pass()
         self.kb.add("neurons", "\n".join(lines), comment=f"population {self.pop.name!r} ({self.pop.model!r})")
+
+    def emit_sharded(self) -> None:
+        """Phases 1-4 for the neurons of shard ``sh``; its spikes listed from the shard's first neuron on.
+
+        The serial ``gather`` section then joins the shard lists in shard order:
+        the population's spike list is in ascending neuron order, as unsplit
+        (docs/contract.md §6).
+        """
+        kb, p = self.kb, self.p
+        if any({"uniform", "normal"} & set(fn.arg_names) for fn in self.fns.values()):
+            raise NotShardable(f"population {self.pop.name!r} draws random numbers in its phase functions")
+        limits = kb.arg(bounds(self.pop.n, kb.shards), f"{p}_bounds")
+        lines = [f"for i in range({limits}[sh], {limits}[sh + 1]):"] + _indent(self.state_pass(), 1)
+        if self.pop.spiking:
+            batch = self.arrays.spike_cnt.shape[0]
+            shard_cnt = kb.arg(np.zeros((batch, kb.shards), dtype=np.int64), f"{p}_shard_cnt")
+            lines += self.spike_pass(f"{shard_cnt}[b, sh]", f"{limits}[sh]", f"range({limits}[sh], {limits}[sh + 1])")
+            kb.add("gather", f"{kb.func(join_spikes, 'join_spikes')}(b, {limits}, {shard_cnt}, {self.idx}, "
+                             f"{self.code}, {self.val}, {self.cnt})")
+        kb.add("neurons", "\n".join(lines), comment=f"population {self.pop.name!r} ({self.pop.model!r}), one shard",
+               sharded=True)
 
     # ----- the two passes
     def state_pass(self) -> list:
@@ -169,8 +194,11 @@ class PopulationCode:
         return lines + [f"{self.local[v]} = {t_} if {self.s} != 0.0 else {self.local[v]}"
                         for v, t_ in zip(reset.updates, tmp)]
 
-    def spike_pass(self) -> list:
-        lines = [f"{self.cnt}[b] = 0", f"for i in range({self.idx}.shape[1]):", f"    {self.s} = {self.flag}[b, i]",
+    def spike_pass(self, counter: str | None = None, offset: str = "0", neurons: str | None = None) -> list:
+        """List the spiking neurons: entry ``offset + counter`` (default: the population's ``cnt[b]``)."""
+        counter = f"{self.cnt}[b]" if counter is None else counter
+        neurons = f"range({self.idx}.shape[1])" if neurons is None else neurons
+        lines = [f"{counter} = 0", f"for i in {neurons}:", f"    {self.s} = {self.flag}[b, i]",
                  f"    if {self.s} != 0.0:"]
         spike = []
         if "output" in self.fns:
@@ -179,8 +207,10 @@ class PopulationCode:
             value = self.call("output")
         else:
             value = self.s
-        spike += [f"k = {self.cnt}[b]", f"{self.idx}[b, k] = i", f"{self.code}[b, k] = np.int8({self.s})",
-                  f"{self.val}[b, k] = {value}", f"{self.cnt}[b] = k + 1"]
+        at = f"k = {counter}" if offset == "0" else f"k = {offset} + {counter}"
+        spike += [at, f"{self.idx}[b, k] = i", f"{self.code}[b, k] = np.int8({self.s})",
+                  f"{self.val}[b, k] = {value}",
+                  f"{counter} = k + 1" if offset == "0" else f"{counter} += 1"]
         return lines + _indent(spike, 2)
 
     # ----- calls of the model's functions

@@ -19,6 +19,7 @@ import warnings
 import weakref
 from dataclasses import replace
 
+import numba
 import numpy as np
 
 from monitors.recording import Recorder
@@ -29,6 +30,7 @@ from simcore.base.component import ROLES, Component
 from simcore.base.context import BuildContext
 from simcore.base.errors import SpikesimWarning, check_int, check_name
 from simcore.base.schedule import schedule_text
+from simcore.base.shards import NotShardable, available_cores, check_threads, shard_count
 from synapses.projection import Projection
 
 log = logging.getLogger("spikesim")
@@ -177,31 +179,52 @@ class Network:
     def chunk_steps(self) -> int:
         return self.ctx.chunk_steps
 
-    def _generate(self) -> None:
-        kb = KernelBuilder(self.ctx.dt)
-        for comp in self._in_emit_order():
-            comp.emit(kb)
+    @property
+    def n_neurons(self) -> int:
+        """Neurons of every population together."""
+        return sum(p.n for p in self.populations)
+
+    def _generate(self, shards: int = 1) -> None:
+        """Generate and compile the kernel for ``shards`` shards (one, with a logged note, if a component cannot
+        be split: see :mod:`simcore.base.shards`)."""
+        self._shards_asked, self.shard_note = shards, None
+        kb = self._emit_all(shards)
+        if kb is None:
+            kb = self._emit_all(1)
         t0 = time.perf_counter()
         parallel = self._parallel(kb)
         self._kernel = kb.compile(parallel=parallel)
         self._args = kb.arg_values
         self.source = kb.source(kb.kernel_name(parallel))
+        self.shards = kb.shards
         self.compile_seconds = time.perf_counter() - t0
 
     def _parallel(self, kb) -> bool:
-        """Samples on Numba's threads: for a batch, unless the kernel steps samples in lockstep with little
-        work per step (a threaded hand-off every step would cost more than it saves)."""
-        if self.ctx.batch_size == 1:
+        """Samples (and shards) on Numba's threads, unless there is one of each, or the kernel steps samples in
+        lockstep with little work per step (a threaded hand-off every step would cost more than it saves)."""
+        if self.ctx.batch_size * kb.shards == 1:
             return False
         work = self.ctx.batch_size * sum(p.n for p in self.populations)
         return not kb.lockstep or work >= LOCKSTEP_PARALLEL_WORK
+
+    def _emit_all(self, shards: int):
+        """A kernel builder every component wrote into; ``None`` when one of them cannot be split."""
+        kb = KernelBuilder(self.ctx.dt, shards=shards)
+        try:
+            for comp in self._in_emit_order():
+                comp.emit(kb)
+        except NotShardable as exc:
+            self.shard_note = f"running on one shard instead of {shards}: {exc}"
+            log.info("%s", self.shard_note)
+            return None
+        return kb
 
     def warmup(self) -> float:
         """Compile (or load from cache) the kernel without stepping; returns seconds."""
         if self.ctx is None:
             raise RuntimeError("build the network first")
         t0 = time.perf_counter()
-        self._generate()
+        self._generate(shard_count(None, self.ctx.batch_size, self.n_neurons))
         pos = np.full(self.ctx.batch_size, self.t, dtype=np.int64)
         self._kernel(pos, self.t, self.t, *self._args)  # zero steps: compiles, changes nothing
         return time.perf_counter() - t0
@@ -210,8 +233,13 @@ class Network:
     def run(self, duration: float | None = None, *, steps: int | None = None, batch_size: int | None = None,
             dt: float | None = None, seed: int | None = None, dtype=None, chunk_steps: int | None = None,
             progress: bool = False, out=None, overwrite: bool = False, compression=None,
-            callback=None) -> "Network":
+            callback=None, threads: int | None = None) -> "Network":
         """Run for ``duration`` ms or ``steps`` steps; the first run builds the network.
+
+        ``threads`` (default: every core this process may use, at most one per
+        neuron): a batch smaller than ``threads`` is split into ``threads // B``
+        shards per sample (:mod:`simcore.base.shards`); results are identical, bit
+        for bit, for any value (docs/contract.md §6).
 
         ``batch_size``, ``dt``, ``seed`` and ``dtype`` are fixed by the first
         run (or :meth:`build`); a later run may repeat them but not change them.
@@ -227,6 +255,7 @@ class Network:
         """
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {callback!r}")
+        threads = check_threads(threads, self.n_neurons) if self.populations else threads
         step_dt = self.ctx.dt if self.ctx is not None else check_dt(0.1 if dt is None else dt)
         n = duration_to_steps(duration, steps, step_dt)  # validated before anything is built
         if n > LONG_RUN_STEPS:
@@ -239,9 +268,11 @@ class Network:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
         recorder = self._recorder_for(out, overwrite, compression, n)
         try:
-            if self._kernel is None or any(c.kernel_stale() for c in self.components):
-                self._generate()
-            with _StopSignals() as stop:
+            shards = shard_count(threads, self.ctx.batch_size, self.n_neurons)
+            if (self._kernel is None or shards != getattr(self, "_shards_asked", 1)
+                    or any(c.kernel_stale() for c in self.components)):
+                self._generate(shards)
+            with _StopSignals() as stop, _NumbaThreads(threads):
                 self._run_steps(n, progress, callback, stop)
             for comp in self.components:
                 comp.finish_run()
@@ -410,6 +441,23 @@ class Network:
     @property
     def n_synapses(self) -> int:
         return sum(p.n_synapses for p in self.projections)
+
+
+class _NumbaThreads:
+    """Numba's thread count set to ``threads`` (``None``: every core) for a run, then restored."""
+
+    def __init__(self, threads: int | None):
+        wanted = available_cores() if threads is None else threads
+        self.threads = max(1, min(wanted, numba.config.NUMBA_NUM_THREADS))
+
+    def __enter__(self):
+        self._previous = numba.get_num_threads()
+        numba.set_num_threads(self.threads)
+        return self
+
+    def __exit__(self, *exc):
+        numba.set_num_threads(self._previous)
+        return False
 
 
 class _StopSignals:

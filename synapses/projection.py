@@ -23,7 +23,10 @@ from .delays import AccumulationRing, DelayGroups, DelayQueue, check_delay_argum
 from .model import SynapseModel, Static, check_batch
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
-from .kernels.queue import queue_deliver, queue_deliver_shared, queue_emit, ring_deliver, ring_emit
+from .kernels.queue import (queue_count_clear, queue_deliver, queue_deliver_shard, queue_deliver_shared,
+                            queue_deliver_shared_shard, queue_emit, ring_count, ring_deliver, ring_deliver_range,
+                            ring_emit, ring_emit_shard)
+from simcore.base.shards import NotShardable, ShardedCSR, bounds
 
 
 def resolve_receptor(post, receptor) -> str:
@@ -108,6 +111,9 @@ class Projection(Component):
 
     def kernel_stale(self) -> bool:
         """Whether the kernel holds something the user changed since (a uniform weight kept as a scalar)."""
+        gathered = getattr(self, "_emitted_gathered", None)
+        if gathered is not None and not np.array_equal(gathered, self._sharded[1].gather(self._weights_array)):
+            return True
         shared = getattr(self, "_emitted_scalar", None)
         if shared is None:
             return False
@@ -126,7 +132,10 @@ class Projection(Component):
         return {"deliver": [f"queue {text}"], "emit": [f"queue {text}"]}
 
     def emit(self, kb) -> None:
-        if self.syn is not None:
+        self._emitted_gathered = None
+        if kb.shards > 1:
+            self.emit_sharded(kb)
+        elif self.syn is not None:
             SynapseCode(self, self.syn, kb).emit()
         elif self.ring is not None:
             self.emit_ring(kb)
@@ -296,6 +305,63 @@ class Projection(Component):
                           kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
                           kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
         kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
+
+    # ----- kernel, split by target block (simcore.base.shards, docs/contract.md §6)
+    def sharded_csr(self, k: int) -> ShardedCSR:
+        """The CSR cut into ``k`` target blocks (kept while ``k`` stays the same)."""
+        cached = getattr(self, "_sharded", None)
+        if cached is None or cached[0] != k:
+            self._sharded = (k, ShardedCSR(self.indptr, self.indices, self.post.n, k))
+        return self._sharded[1]
+
+    def emit_sharded(self, kb) -> None:
+        """Deliver (and ring emission) per shard; slot emptying, event counts and queue entry serially."""
+        if self.syn is not None:
+            raise NotShardable(f"projection {self.name!r} has plastic synapses ({self.synapse.model})")
+        csr, p = self.sharded_csr(kb.shards), kb.unique(f"proj_{self.name}")
+        weights = self._weights_array
+        self._emitted_gathered = None if csr.order is None else csr.gather(weights)
+        rows = f"{kb.arg(csr.lo, p + '_lo')}[sh], {kb.arg(csr.hi, p + '_hi')}[sh]"
+        indices = kb.arg(csr.gather(self.indices), f"{p}_indices")
+        target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
+        indptr = kb.arg(self.indptr, f"{p}_indptr")
+        spikes = self.pre.runtime
+        src = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
+                         kb.arg(spikes.spike_cnt, f"{p}_src_cnt")])
+        if self.ring is not None:
+            self._emit_ring_sharded(kb, p, csr, rows, indices, target, indptr, src)
+            return
+        q = self.queue
+        queue = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
+        shared = weights.size > 0 and bool(np.all(weights == weights[0]))
+        self._emitted_scalar = weights[0] if shared else None
+        if shared:
+            fn, w = queue_deliver_shared_shard, kb.arg(weights.dtype.type(weights[0]), f"{p}_weight")
+        else:
+            fn, w = queue_deliver_shard, kb.arg(self._emitted_gathered if csr.order is not None else weights,
+                                                f"{p}_weights")
+        kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {queue}, {rows}, {indices}, {w}, {target})",
+               sharded=True)
+        kb.add("gather", f"{kb.func(queue_count_clear, 'queue_count_clear')}(b, t, {kb.arg(q.q_src, p + '_q_src')}, "
+                         f"{kb.arg(q.q_cnt, p + '_q_cnt')}, {indptr}, {kb.arg(q.delivered, p + '_delivered')})")
+        kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {src}, {kb.arg(q.delays, p + '_delay')}, {queue})")
+
+    def _emit_ring_sharded(self, kb, p, csr, rows, indices, target, indptr, src) -> None:
+        """Per-synapse delays: ring delivery per target block, ring emission per shard, events counted serially."""
+        r = self.ring
+        ring = kb.arg(r.ring, f"{p}_ring")
+        limits = kb.arg(bounds(self.post.n, kb.shards), f"{p}_bounds")
+        gathered = self._emitted_gathered
+        weights = kb.arg(self._weights_array if gathered is None else gathered, f"{p}_weights")
+        delays = kb.arg(csr.gather(r.delays), f"{p}_delays")
+        kb.add("deliver", f"{kb.func(ring_deliver_range, 'ring_deliver_range')}(b, t, {ring}, {target}, "
+                          f"{limits}[sh], {limits}[sh + 1])", sharded=True)
+        kb.add("emit_shard", f"{kb.func(ring_emit_shard, 'ring_emit_shard')}(b, t, {src}, {rows}, {indices}, "
+                             f"{weights}, {delays}, {ring})", sharded=True)
+        spikes = self.pre.runtime
+        kb.add("emit", f"{kb.func(ring_count, 'ring_count')}(b, {kb.arg(spikes.spike_idx, p + '_src_idx')}, "
+                       f"{kb.arg(spikes.spike_cnt, p + '_src_cnt')}, {indptr}, {kb.arg(r.delivered, p + '_emitted')})")
+        self._emitted_scalar = None
 
     # ----- inspection
     @property

@@ -40,8 +40,11 @@ from scipy import stats
 
 from simcore.base.kernels.rng import normal as rng_normal
 from simcore.base.subgroup import expand, split
-from .kernels.stimuli import (current_array, noisy_current, poisson_input, poisson_input_shared,
-                              poisson_input_timed, sine_current, step_current, step_currents)
+from simcore.base.kernels.rng import jump_matrix, jump_states
+from simcore.base.shards import NotShardable, bounds
+from .kernels.stimuli import (LANES, current_array, current_array_range, noisy_current, poisson_input,
+                              poisson_input_lane, poisson_input_shared, poisson_input_timed, poisson_lanes,
+                              sine_current, step_current, step_current_range, step_currents)
 from .projection import resolve_receptor as _receptor
 
 
@@ -56,6 +59,11 @@ class Stimulus(Component):
 
     def schedule(self) -> dict:
         return {"deliver": [f"stimulus {self.name} -> {self.target.name}:{self.receptor}"]}
+
+    def _rows(self, kb, p: str) -> str:
+        """``lo, hi``: the target neurons of shard ``sh`` (sharded kernels)."""
+        limits = kb.arg(bounds(self.target.n, kb.shards), f"{p}_bounds")
+        return f"{limits}[sh], {limits}[sh + 1]"
 
     def _buffer(self, kb, p: str) -> str:
         """The kernel name of the target receptor's buffer."""
@@ -93,8 +101,12 @@ class CurrentInput(Stimulus):
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         buf = self._buffer(kb, p)
-        kb.add("deliver", f"{kb.func(current_array, 'current_array')}(b, t, {kb.arg(self.kernel_values, p + '_values')}, "
-                          f"{kb.arg(self.start_step, p + '_start')}, {buf})")
+        args = f"{kb.arg(self.kernel_values, p + '_values')}, {kb.arg(self.start_step, p + '_start')}, {buf}"
+        if kb.shards > 1:
+            fn = kb.func(current_array_range, "current_array_range")
+            kb.add("deliver", f"{fn}(b, t, {args}, {self._rows(kb, p)})", sharded=True)
+            return
+        kb.add("deliver", f"{kb.func(current_array, 'current_array')}(b, t, {args})")
 
 
 class StepCurrent(Stimulus):
@@ -119,12 +131,27 @@ class StepCurrent(Stimulus):
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         buf = self._buffer(kb, p)
-        kb.add("deliver", f"{kb.func(step_current, 'step_current')}(b, t, {kb.arg(self.kernel_amplitude, p + '_amp')}, "
-                          f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.stop_step, p + '_stop')}, {buf})")
+        args = (f"{kb.arg(self.kernel_amplitude, p + '_amp')}, {kb.arg(self.start_step, p + '_start')}, "
+                f"{kb.arg(self.stop_step, p + '_stop')}, {buf}")
+        if kb.shards > 1:
+            fn = kb.func(step_current_range, "step_current_range")
+            kb.add("deliver", f"{fn}(b, t, {args}, {self._rows(kb, p)})", sharded=True)
+            return
+        kb.add("deliver", f"{kb.func(step_current, 'step_current')}(b, t, {args})")
 
 
 class PoissonInput(Stimulus):
-    """``n_inputs`` Poisson trains at ``rate`` Hz with weight ``weight`` into every target neuron."""
+    """``n_inputs`` Poisson trains at ``rate`` Hz with weight ``weight`` into every target neuron.
+
+    Random numbers: sample ``b`` has one xoroshiro128+ stream, walked neuron by
+    neuron every step (one draw per neuron whose mean is > 0, for means below
+    12). The kernel splits the neurons into *lanes*, contiguous blocks that
+    each start at their first neuron's position in that stream (a jump-ahead,
+    :func:`simcore.base.kernels.rng.jump_matrix`), so every neuron draws the
+    number it draws unsplit, whatever the number of shards (docs/contract.md
+    §5, §6). ``rng_state`` (lane 0, the stream at neuron 0) is what
+    checkpoints store.
+    """
 
     def __init__(self, target, n_inputs: int, rate, weight, *, receptor=None, name=None):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
@@ -137,35 +164,105 @@ class PoissonInput(Stimulus):
 
     #: a shared mean below this uses the table kernel
     TABLE_MAX_LAM = 64.0
+    #: means below this draw exactly one number per neuron (sequential inversion, rng.poisson_small)
+    ONE_DRAW_MAX_LAM = 12.0
+    #: bits of the draw that index the guide table of the inversion
+    GUIDE_BITS = 10
 
     def build(self, ctx: BuildContext) -> None:
         lam = self.n_inputs * self.rate * ctx.dt / 1000.0
         self.lam = lam.astype(np.float64)
         shared = bool(np.all(lam == lam[0]) and np.all(self.weight == self.weight[0]))
-        self.cdf = None
+        self.cdf = self.guide = None
         if shared and lam[0] < self.TABLE_MAX_LAM:
             k_max = int(lam[0] + 40.0 * np.sqrt(lam[0]) + 40.0)  # far beyond float64 resolution
             cdf = stats.poisson.cdf(np.arange(k_max + 1), lam[0])
             last = int(np.argmax(cdf >= 1.0)) if np.any(cdf >= 1.0) else k_max
             self.cdf = np.ascontiguousarray(cdf[:last + 1], dtype=np.float64)
+            edges = np.arange(1 << self.GUIDE_BITS, dtype=np.float64) / (1 << self.GUIDE_BITS)
+            self.guide = np.minimum(np.searchsorted(self.cdf, edges, side="left"), last).astype(np.int64)
         self.exp_neg_lam = np.exp(-lam)
         self.kernel_weight = self.weight.astype(ctx.dtype)
         self.rng_state = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+        self.lanes = None
 
     def reset_state(self, ctx: BuildContext) -> None:
         self.rng_state[...] = rnd.stream_states(ctx.seed, self.name, rnd.NOISE, ctx.batch_size)
+        self._derive_lanes()
+
+    def import_state(self, state: dict) -> None:
+        super().import_state(state)
+        self._derive_lanes()
+
+    # ----- lanes
+    def _draws_before(self) -> np.ndarray:
+        """``(N + 1,)``: the draws of one step that come before each neuron (one per neuron with a mean > 0)."""
+        if self.cdf is not None:
+            return np.arange(self.target.n + 1, dtype=np.int64)
+        return np.concatenate([[0], np.cumsum(self.lam > 0.0)]).astype(np.int64)
+
+    def _make_lanes(self, shards: int, per_shard: int) -> None:
+        """Lane limits, end-of-step jumps and lane states for ``shards`` x ``per_shard`` lanes."""
+        limits = bounds(self.target.n, shards)
+        starts = [lo + (l_ * (hi - lo)) // per_shard for lo, hi in zip(limits[:-1], limits[1:])
+                  for l_ in range(per_shard)]
+        self.starts = np.array(starts + [self.target.n], dtype=np.int64)
+        draws = self._draws_before()
+        total, mats = int(draws[-1]), {}
+
+        def matrix(n):
+            if n not in mats:
+                mats[n] = jump_matrix(n)
+            return mats[n]
+
+        counts = draws[self.starts[1:]] - draws[self.starts[:-1]]
+        self.jump_n = (total - counts).astype(np.int64)
+        self.jumps = np.ascontiguousarray(np.stack([matrix(int(n)) for n in self.jump_n]))
+        self._start_mats = [matrix(int(draws[a])) for a in self.starts[:-1]]
+        lanes = np.empty((len(starts),) + self.rng_state.shape, dtype=np.uint64)
+        lanes[0] = self.rng_state
+        self.lanes, self.rng_state = lanes, lanes[0]
+        self._derive_lanes()
+
+    def _derive_lanes(self) -> None:
+        """Every lane's state from lane 0 (the stream at neuron 0), after a reset, a restore or a new split."""
+        if self.lanes is None:
+            return
+        for j in range(1, self.lanes.shape[0]):
+            jump_states(self.rng_state, self._start_mats[j], self.lanes[j])
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         buf = self._buffer(kb, p)
         if self.cdf is not None:
-            kb.add("deliver", f"{kb.func(poisson_input_shared, 'poisson_input_shared')}(b, t, "
-                              f"{kb.arg(self.cdf, p + '_cdf')}, {kb.arg(self.kernel_weight.dtype.type(self.kernel_weight[0]), p + '_w')}, "
+            self._make_lanes(kb.shards, LANES)
+            w = kb.arg(self.kernel_weight.dtype.type(self.kernel_weight[0]), p + "_w")
+            args = (f"{kb.arg(self.cdf, p + '_cdf')}, {kb.arg(self.guide, p + '_guide')}, {w}, {self._lane_args(kb, p)}"
+                    f", {buf}")
+            kb.add("deliver", f"{kb.func(poisson_lanes, 'poisson_lanes')}(b, {self._shard(kb)}, {args})",
+                   sharded=kb.shards > 1)
+            return
+        common = (f"{kb.arg(self.lam, p + '_lam')}, {kb.arg(self.exp_neg_lam, p + '_expm')}, "
+                  f"{kb.arg(self.kernel_weight, p + '_w')}")
+        if kb.shards == 1:
+            self.lanes = None
+            kb.add("deliver", f"{kb.func(poisson_input, 'poisson_input')}(b, t, {common}, "
                               f"{kb.arg(self.rng_state, p + '_rng')}, {buf})")
             return
-        kb.add("deliver", f"{kb.func(poisson_input, 'poisson_input')}(b, t, {kb.arg(self.lam, p + '_lam')}, "
-                          f"{kb.arg(self.exp_neg_lam, p + '_expm')}, {kb.arg(self.kernel_weight, p + '_w')}, "
-                          f"{kb.arg(self.rng_state, p + '_rng')}, {buf})")
+        if np.any(self.lam >= self.ONE_DRAW_MAX_LAM):
+            raise NotShardable(f"PoissonInput {self.name!r} has a mean >= {self.ONE_DRAW_MAX_LAM} per step "
+                               "(a varying number of draws per neuron)")
+        self._make_lanes(kb.shards, 1)
+        kb.add("deliver", f"{kb.func(poisson_input_lane, 'poisson_input_lane')}(b, sh, {common}, "
+                          f"{self._lane_args(kb, p)}, {buf})", sharded=True)
+
+    @staticmethod
+    def _shard(kb) -> str:
+        return "sh" if kb.shards > 1 else "0"
+
+    def _lane_args(self, kb, p: str) -> str:
+        return ", ".join([kb.arg(self.lanes, p + "_lanes"), kb.arg(self.starts, p + "_starts"),
+                          kb.arg(self.jumps, p + "_jumps"), kb.arg(self.jump_n, p + "_jump_n")])
 
     def describe(self):
         return {**super().describe(), "n_inputs": self.n_inputs, "rate_hz": float(self.rate.mean()),

@@ -24,6 +24,18 @@ the *lockstep* layout instead: steps outside, the samples of one step in
 ``prange`` inside, then ``<step_end>`` (serial: the batch reduction of
 weight updates) once all samples finished the step.
 
+A builder made with ``shards=K > 1`` writes the *sharded* layout
+(:mod:`simcore.base.shards`, docs/contract.md §6): steps outside; inside a step,
+``prange`` over every ``(sample, shard)`` pair runs ``<deliver>`` and
+``<neurons>`` for the shard's block of neurons (code names the shard ``sh``);
+then, serially per sample, ``<gather>`` (spike lists joined in shard order,
+delay-queue slots emptied) and ``<emit>``; then ``prange`` over the pairs again
+for ``<emit_shard>`` (accumulation rings, written by target block); then
+``<learn>`` and ``<record>`` per sample. Code for ``deliver`` or ``neurons``
+must be written for shards (``add(..., sharded=True)``); a component that
+writes it otherwise raises :class:`simcore.base.shards.NotShardable`, and the
+network falls back to one shard.
+
 Phase 1 of a population reads only its own state and phase 2 only fills
 receptor buffers from queue slots written in earlier steps (d >= 1), so
 running each population's phases 1-4 in one pass, after every buffer of the
@@ -49,7 +61,13 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from simcore.base.shards import NotShardable
+
 SECTIONS = ("deliver", "neurons", "emit", "learn", "record")
+#: sections of the sharded layout only (serial join of shards; parallel emission by target block)
+SHARD_SECTIONS = ("gather", "emit_shard")
+#: sections whose code runs per shard in the sharded layout
+PER_SHARD = ("deliver", "neurons", "emit_shard")
 #: serial code after every sample finished a step (lockstep layout only)
 STEP_END = "step_end"
 
@@ -148,16 +166,19 @@ class KernelBuilder:
     the names ``b`` (sample), ``t`` (step), ``base`` and ``stop`` (the chunk).
     """
 
-    def __init__(self, dt: float):
+    def __init__(self, dt: float, shards: int = 1):
+        #: number of shards (1: the sample-major or lockstep layout)
+        self.shards = int(shards)
         self._args: list[tuple[str, object]] = []
         self._arg_by_id: dict[int, str] = {}
         self._funcs: dict[str, object] = {}
         self._func_by_id: dict[int, str] = {}
-        self._sections: dict[str, list[str]] = {s: [] for s in SECTIONS + (STEP_END,)}
+        self._sections: dict[str, list[str]] = {s: [] for s in SECTIONS + SHARD_SECTIONS + (STEP_END,)}
         self._stops: list[str] = []
         #: every sample at the same step (set by :meth:`require_lockstep`)
         self.lockstep = False
-        self._names: set[str] = {"b", "t", "i", "k", "sample", "base", "stop", "pos", "np", "prange", "njit"}
+        self._names: set[str] = {"b", "t", "i", "k", "sample", "base", "stop", "pos", "np", "prange", "njit",
+                                 "sh", "job"}
         #: the argument holding the step ``dt`` in ms (for phase functions that read ``dt``)
         self.dt = self.arg(float(dt), "dt")
 
@@ -197,14 +218,20 @@ class KernelBuilder:
         self._func_by_id[key] = name
         return name
 
-    def add(self, section: str, code: str, comment: str | None = None) -> None:
+    def add(self, section: str, code: str, comment: str | None = None, sharded: bool = False) -> None:
         """Append a block of code (dedented) to ``section``, after an optional one-line ``comment``.
 
+        ``sharded``: the code is written for the shard ``sh`` (needed for
+        ``deliver`` and ``neurons`` when the builder has several shards).
         The comment is escaped (``repr`` of each character that is not
         printable), so no name a user chose can break out of it.
         """
         if section not in self._sections:
-            raise ValueError(f"section must be one of {SECTIONS + (STEP_END,)}; got {section!r}")
+            raise ValueError(f"section must be one of {SECTIONS + SHARD_SECTIONS + (STEP_END,)}; got {section!r}")
+        if self.shards > 1 and section in PER_SHARD and not sharded:
+            raise NotShardable(f"code for {section!r} written for one shard")
+        if self.shards == 1 and section in SHARD_SECTIONS:
+            raise ValueError(f"section {section!r} exists only with shards > 1")
         if section == STEP_END and not self.lockstep:
             raise ValueError("code for step_end needs the lockstep layout: call require_lockstep() first")
         block = textwrap.dedent(code).strip("\n")
@@ -219,6 +246,8 @@ class KernelBuilder:
 
     def require_lockstep(self) -> None:
         """Step every sample together (steps outside, samples inside) and allow ``step_end`` code."""
+        if self.shards > 1:
+            raise NotShardable("the lockstep layout (shared plastic weights)")
         self.lockstep = True
 
     @property
@@ -236,6 +265,8 @@ class KernelBuilder:
         """The text of the generated module, defining the function ``name``."""
         params = ", ".join(["pos", "base", "stop"] + [n for n, _ in self._args])
         head = f'"""Generated by spikesim.simcore.base.codegen; do not edit."""\n\n\ndef {name}({params}):\n'
+        if self.shards > 1:
+            return head + self._sharded_body()
         return head + (self._lockstep_body() if self.lockstep else self._sample_major_body())
 
     def _sample_major_body(self) -> str:
@@ -269,8 +300,42 @@ class KernelBuilder:
                 "    for b in range(pos.shape[0]):\n"
                 "        pos[b] = t\n")
 
+    def _block(self, sections, indent: int) -> str:
+        lines = []
+        for section in sections:
+            lines.append(f"# --- {section} ---")
+            lines.extend(self._sections[section] or ["pass"])
+        return textwrap.indent("\n".join(lines), " " * indent)
+
+    def _sharded_body(self) -> str:
+        """Steps outside; ``(sample, shard)`` pairs in ``prange``; serial joins per sample (module docstring)."""
+        k = self.shards
+        full = " or ".join(f"({c})" for c in self._stops) or "False"
+        pairs = (f"        for job in prange(pos.shape[0] * {k}):\n"
+                 f"            b = np.int64(job) // {k}\n"
+                 f"            sh = np.int64(job) % {k}\n")
+        serial = "        for sample in range(pos.shape[0]):\n            b = np.int64(sample)\n"
+        body = ("    t = pos[0]  # every sample is at the same step\n"
+                "    while t < stop:\n"
+                "        full = False\n"
+                "        for b in range(pos.shape[0]):\n"
+                f"            if {full}:\n"
+                "                full = True\n"
+                "        if full:\n"
+                "            break\n"
+                + pairs + self._block(("deliver", "neurons"), 12) + "\n"
+                + serial + self._block(("gather", "emit"), 12) + "\n")
+        if self._sections["emit_shard"]:
+            body += pairs + self._block(("emit_shard",), 12) + "\n"
+        body += serial + self._block(("learn", "record"), 12) + "\n"
+        return body + ("        t += 1\n"
+                       "    for b in range(pos.shape[0]):\n"
+                       "        pos[b] = t\n")
+
     def kernel_name(self, parallel: bool) -> str:
-        """``run_chunk_{parallel,serial}[_lockstep]``: each kind has its own name, so caches never mix."""
+        """``run_chunk_{parallel,serial}[_lockstep]`` or ``run_chunk_sharded{K}``: caches never mix."""
+        if self.shards > 1:
+            return f"run_chunk_sharded{self.shards}"
         return ("run_chunk_parallel" if parallel else "run_chunk_serial") + ("_lockstep" if self.lockstep else "")
 
     def compile(self, parallel: bool = True):

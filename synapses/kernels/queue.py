@@ -112,3 +112,72 @@ def segment_emit(b, t, spike_idx, spike_val, spike_cnt, seg_ptr, seg_delay, q_sr
             q_src[slot, b, n] = g
             q_val[slot, b, n] = value
             q_cnt[slot, b] = n + 1
+
+
+# ----- one shard of the targets (simcore.base.shards): the same sums, restricted to a block of targets
+@njit(cache=True)
+def queue_deliver_shard(b, t, q_src, q_val, q_cnt, lo, hi, indices, weights, buf):
+    """:func:`queue_deliver` for the synapses ``lo[i] <= k < hi[i]`` of each due source (one shard's targets).
+
+    The slot is not emptied and nothing is counted: :func:`queue_count_clear` does
+    that once every shard delivered.
+    """
+    slot = t % q_cnt.shape[0]
+    for e in range(q_cnt[slot, b]):
+        i = q_src[slot, b, e]
+        value = q_val[slot, b, e]
+        for k in range(lo[i], hi[i]):
+            buf[b, indices[k]] += weights[k] * value
+
+
+@njit(cache=True)
+def queue_deliver_shared_shard(b, t, q_src, q_val, q_cnt, lo, hi, indices, weight, buf):
+    """:func:`queue_deliver_shared` for one shard's targets (see :func:`queue_deliver_shard`)."""
+    slot = t % q_cnt.shape[0]
+    for e in range(q_cnt[slot, b]):
+        i = q_src[slot, b, e]
+        x = weight * q_val[slot, b, e]
+        for k in range(lo[i], hi[i]):
+            buf[b, indices[k]] += x
+
+
+@njit(cache=True)
+def queue_count_clear(b, t, q_src, q_cnt, indptr, delivered):
+    """After every shard delivered slot ``t % D``: count its synaptic events into ``delivered[b]``, empty it."""
+    slot = t % q_cnt.shape[0]
+    n_events = 0
+    for e in range(q_cnt[slot, b]):
+        i = q_src[slot, b, e]
+        n_events += indptr[i + 1] - indptr[i]
+    delivered[b] += n_events
+    q_cnt[slot, b] = 0
+
+
+@njit(cache=True)
+def ring_emit_shard(b, t, spike_idx, spike_val, spike_cnt, lo, hi, indices, weights, delays, ring):
+    """:func:`ring_emit` for the synapses ``lo[i] <= k < hi[i]`` of each spiking source (one shard's targets)."""
+    D = ring.shape[0]
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        value = spike_val[b, e]
+        for k in range(lo[i], hi[i]):
+            ring[(t + delays[k]) % D, b, indices[k]] += weights[k] * value
+
+
+@njit(cache=True)
+def ring_count(b, spike_idx, spike_cnt, indptr, emitted):
+    """Count the synaptic events of this step's spikes into ``emitted[b]`` (what :func:`ring_emit` counts)."""
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        n_events += indptr[i + 1] - indptr[i]
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_deliver_range(b, t, ring, buf, lo, hi):
+    """:func:`ring_deliver` for the targets ``lo <= j < hi``."""
+    slot = t % ring.shape[0]
+    for j in range(lo, hi):
+        buf[b, j] += ring[slot, b, j]
+        ring[slot, b, j] = 0

@@ -96,3 +96,65 @@ def poisson(state, b, lam, exp_neg_lam):
     if lam < 12.0:
         return poisson_small(state, b, lam, exp_neg_lam)
     return poisson_ptrs(state, b, lam)
+
+
+# ----- jump-ahead: xoroshiro128+ advances its state by a linear map over GF(2)
+# A 128 x 128 bit matrix is stored as its columns, ``(128, 2)`` uint64: column ``c`` is the image of the state
+# with only bit ``c`` set (bits 0-63 in ``s0``, 64-127 in ``s1``). Jumping ``n`` draws is one matrix-vector
+# product, so a shard or lane of a population can start at its own neuron's position in a shared stream.
+
+@njit(cache=True, inline="always")
+def apply_jump(mat, s0, s1):
+    """The state ``(s0, s1)`` moved by the jump matrix ``mat`` (branch-free: a mask per bit)."""
+    r0 = np.uint64(0)
+    r1 = np.uint64(0)
+    one = np.uint64(1)
+    for c in range(64):
+        m = np.uint64(0) - ((s0 >> np.uint64(c)) & one)
+        r0 ^= mat[c, 0] & m
+        r1 ^= mat[c, 1] & m
+    for c in range(64):
+        m = np.uint64(0) - ((s1 >> np.uint64(c)) & one)
+        r0 ^= mat[64 + c, 0] & m
+        r1 ^= mat[64 + c, 1] & m
+    return r0, r1
+
+
+@njit(cache=True)
+def _compose(a, b):
+    """The matrix of ``a`` after ``b``."""
+    out = np.empty((128, 2), dtype=np.uint64)
+    for c in range(128):
+        out[c, 0], out[c, 1] = apply_jump(a, b[c, 0], b[c, 1])
+    return out
+
+
+@njit(cache=True)
+def jump_matrix(n):
+    """The matrix that advances a stream by ``n >= 0`` draws (``O(log n)`` matrix products)."""
+    base = np.empty((128, 2), dtype=np.uint64)
+    result = np.zeros((128, 2), dtype=np.uint64)
+    one = np.uint64(1)
+    state = np.zeros((1, 2), dtype=np.uint64)
+    for c in range(128):
+        state[0, 0] = one << np.uint64(c) if c < 64 else np.uint64(0)
+        state[0, 1] = one << np.uint64(c - 64) if c >= 64 else np.uint64(0)
+        result[c, 0] = state[0, 0]
+        result[c, 1] = state[0, 1]
+        next_u64(state, 0)
+        base[c, 0] = state[0, 0]
+        base[c, 1] = state[0, 1]
+    while n > 0:
+        if n & 1:
+            result = _compose(base, result)
+        n >>= 1
+        if n > 0:
+            base = _compose(base, base)
+    return result
+
+
+@njit(cache=True)
+def jump_states(state, mat, out):
+    """``out[b] = state[b]`` moved by ``mat``, for every sample ``b`` (``(B, 2)`` arrays)."""
+    for b in range(state.shape[0]):
+        out[b, 0], out[b, 1] = apply_jump(mat, state[b, 0], state[b, 1])

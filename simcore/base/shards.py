@@ -1,0 +1,162 @@
+"""Shards: a network split into contiguous blocks of target neurons (docs/contract.md §6).
+
+With ``K`` shards, population ``p`` of ``N`` neurons gives shard ``s`` the neurons
+``bounds[s] <= i < bounds[s + 1]``, ``bounds[s] = s * N // K`` (a population
+smaller than ``K`` leaves some shards without neurons of it). A shard owns the
+state of its neurons and every synapse that ends on them: each projection's
+CSR over sources is cut by target block, keeping the synapse order of every
+row, so a target sums its inputs in exactly the unsplit order (docs/contract.md
+§2) and results are identical, bit for bit, for any ``K``.
+
+The generated kernel (:mod:`simcore.base.codegen`, layout ``sharded``) runs a
+step as: every ``(sample, shard)`` pair delivers and updates its neurons in
+parallel; then, per sample and in shard order, the spike lists are joined
+(ascending neuron order, as unsplit) and entered into the delay queues.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+from numba import njit
+
+from .errors import check_int
+
+log = logging.getLogger("spikesim")
+
+
+class NotShardable(Exception):
+    """Raised while generating a sharded kernel by a component that cannot be split; the reason is the text."""
+
+
+def available_cores() -> int:
+    """The cores this process may use (its CPU affinity where the platform has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def check_threads(threads, n_neurons: int) -> int | None:
+    """``threads`` validated against the network's ``n_neurons``: ``None`` (all cores) or an int in ``[1, n]``."""
+    if threads is None:
+        return None
+    threads = check_int(threads, "threads", minimum=1)
+    if threads > n_neurons:
+        raise ValueError(f"threads={threads} is more than the network's {n_neurons} neurons; "
+                         f"use at most {n_neurons}")
+    return threads
+
+
+def shard_count(threads: int | None, batch_size: int, n_neurons: int) -> int:
+    """Shards for ``threads`` (``None``: every core) and ``batch_size``: ``threads // B``, at least 1.
+
+    A batch at least as large as the thread count keeps one shard: its samples
+    already fill the threads (docs/contract.md §5).
+    """
+    threads = min(available_cores(), n_neurons) if threads is None else threads
+    return max(1, threads // batch_size)
+
+
+def bounds(n: int, k: int) -> np.ndarray:
+    """``(k + 1,)`` int64 block limits of ``n`` neurons over ``k`` shards: ``s * n // k``."""
+    return (np.arange(k + 1, dtype=np.int64) * n) // k
+
+
+@njit(cache=True)
+def _rows_sorted(indptr, indices):
+    for i in range(indptr.shape[0] - 1):
+        for k in range(indptr[i] + 1, indptr[i + 1]):
+            if indices[k] < indices[k - 1]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _cut_sorted_rows(indptr, indices, limits):
+    """``cut[s, i]``: first synapse of row ``i`` whose target is ``>= limits[s]`` (rows sorted by target)."""
+    k_shards = limits.shape[0] - 1
+    n_rows = indptr.shape[0] - 1
+    cut = np.empty((k_shards + 1, n_rows), dtype=np.int64)
+    for i in range(n_rows):
+        k = indptr[i]
+        for s in range(k_shards + 1):
+            while k < indptr[i + 1] and indices[k] < limits[s]:
+                k += 1
+            cut[s, i] = k
+        cut[k_shards, i] = indptr[i + 1]
+    return cut
+
+
+@njit(cache=True)
+def _shard_order(indptr, indices, limits):
+    """Synapse positions grouped by shard, then row, keeping the order within a row; and the row starts."""
+    k_shards = limits.shape[0] - 1
+    n_rows = indptr.shape[0] - 1
+    nnz = indices.shape[0]
+    shard = np.empty(nnz, dtype=np.int64)
+    counts = np.zeros((k_shards, n_rows), dtype=np.int64)
+    for i in range(n_rows):
+        for k in range(indptr[i], indptr[i + 1]):
+            s = np.searchsorted(limits, indices[k], side="right") - 1
+            shard[k] = s
+            counts[s, i] += 1
+    start = np.zeros((k_shards, n_rows + 1), dtype=np.int64)
+    total = 0
+    for s in range(k_shards):
+        for i in range(n_rows):
+            start[s, i] = total
+            total += counts[s, i]
+        start[s, n_rows] = total
+    fill = start[:, :n_rows].copy()
+    order = np.empty(nnz, dtype=np.int64)
+    for i in range(n_rows):
+        for k in range(indptr[i], indptr[i + 1]):
+            s = shard[k]
+            order[fill[s, i]] = k
+            fill[s, i] += 1
+    return order, start
+
+
+class ShardedCSR:
+    """A projection's CSR cut by target block: shard ``sh`` reads row ``i`` at ``lo[sh, i] <= k < hi[sh, i]``.
+
+    When every row lists its targets in ascending order (the connectors' usual
+    output) the cut is a pair of offsets into the original arrays and nothing
+    is copied (``order is None``). Otherwise synapses are regrouped by shard
+    (``order``: new position -> old), and per-synapse arrays are gathered
+    through ``order`` (:meth:`gather`), still keeping the order within a row.
+    """
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, n_post: int, k: int):
+        limits = bounds(n_post, k)
+        if _rows_sorted(indptr, indices):
+            cut = _cut_sorted_rows(indptr, indices.astype(np.int64), limits)
+            self.order = None
+            self.lo, self.hi = np.ascontiguousarray(cut[:-1]), np.ascontiguousarray(cut[1:])
+        else:
+            order, start = _shard_order(indptr, indices.astype(np.int64), limits)
+            self.order = order
+            self.lo, self.hi = np.ascontiguousarray(start[:, :-1]), np.ascontiguousarray(start[:, 1:])
+
+    def gather(self, values: np.ndarray) -> np.ndarray:
+        """A per-synapse array in the sharded order (the array itself when nothing was regrouped)."""
+        return values if self.order is None else np.ascontiguousarray(values[..., self.order])
+
+
+@njit(cache=True)
+def join_spikes(b, limits, shard_cnt, spike_idx, spike_code, spike_val, spike_cnt):
+    """Join the spike lists shard ``s`` wrote at ``limits[s]`` into one list in shard (= neuron) order.
+
+    Entries only move to lower positions, in order, so the join is done in place.
+    """
+    n = 0
+    for s in range(shard_cnt.shape[1]):
+        lo = limits[s]
+        for e in range(shard_cnt[b, s]):
+            spike_idx[b, n] = spike_idx[b, lo + e]
+            spike_code[b, n] = spike_code[b, lo + e]
+            spike_val[b, n] = spike_val[b, lo + e]
+            n += 1
+    spike_cnt[b] = n
