@@ -23,6 +23,11 @@ from numba import njit
 
 from .errors import check_int
 
+# Numba's OpenMP threads spin between parallel regions by default; with one region per step on a busy
+# machine that made two threads 9x slower than one (docs/scaling.md). Passive waiting, unless the user
+# chose otherwise, before the OpenMP runtime starts.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 log = logging.getLogger("spikesim")
 
 
