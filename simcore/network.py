@@ -102,7 +102,17 @@ class Network:
         return self._role("monitor")
 
     def _in_emit_order(self) -> list:
-        return sorted(self.components, key=lambda c: c.emit_order)  # stable: insertion order within a kind
+        """Components in the order they write the kernel: by ``emit_order`` (stable), except that populations
+        linked by zero delays follow a topological order, each followed by the components that run after it."""
+        ordered = sorted(self.components, key=lambda c: c.emit_order)  # stable: insertion order within a kind
+        linking = [c for c in self.components if c.runs_after()]
+        if not linking:
+            return ordered
+        head = []
+        for pop in _topological(self.populations, linking):
+            head.append(pop)
+            head += [c for c in linking if any(before is pop for before, _ in c.runs_after())]
+        return head + [c for c in ordered if c.role != "population" and c not in linking]
 
     # ----- assembling
     def add(self, obj):
@@ -458,6 +468,21 @@ class _NumbaThreads:
     def __exit__(self, *exc):
         numba.set_num_threads(self._previous)
         return False
+
+
+def _topological(populations: list, linking: list) -> list:
+    """Populations ordered so that every ``before`` of a link comes before its ``after`` (stable: insertion
+    order among the free ones); a cycle is a ``ValueError`` naming the components on it (docs/contract.md §2)."""
+    edges = [(b, a, c) for c in linking for b, a in c.runs_after()]
+    order, left = [], list(populations)
+    while left:
+        free = [p for p in left if not any(a is p and any(b is q for q in left) for b, a, _ in edges)]
+        if not free:
+            on_cycle = sorted({c.name for b, a, c in edges if any(a is q for q in left) and any(b is q for q in left)})
+            raise ValueError(f"zero-delay projections form a cycle: {on_cycle}; give one of them a delay >= 1 step")
+        order.append(free[0])
+        left.remove(free[0])
+    return order
 
 
 class _StopSignals:

@@ -23,7 +23,7 @@ from .delays import AccumulationRing, DelayGroups, DelayQueue, check_delay_argum
 from .model import SynapseModel, Static, check_batch
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
-from .kernels.queue import (queue_count_clear, queue_deliver, queue_deliver_shard, queue_deliver_shared,
+from .kernels.queue import (direct_deliver, queue_count_clear, queue_deliver, queue_deliver_shard, queue_deliver_shared,
                             queue_deliver_shared_shard, queue_emit, ring_count, ring_deliver, ring_deliver_range,
                             ring_emit, ring_emit_shard)
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
@@ -74,7 +74,16 @@ class Projection(Component):
         self.pre, self.post, self.connector = pre, post, connector
         self.receptor = resolve_receptor(post, receptor)
         self.weight, self.delay, self.delay_steps_arg = weight, delay, delay_steps
-        check_delay_arguments(delay, delay_steps)  # values now; their count at build
+        #: no delay: the spike of step t reaches the target in the same step (docs/contract.md §2)
+        self.zero_delay = _is_zero(delay_steps) or _is_zero(delay)
+        if self.zero_delay:
+            if not synapse.__class__ is Static:
+                raise ValueError(f"projection {name!r}: a zero-delay projection has static synapses (a stateful "
+                                 f"synapse runs at arrival, one step or more after the spike); got {synapse.model}")
+            if delay_per not in (None, "source"):
+                raise ValueError(f"a zero delay is one delay for the whole projection; got delay_per={delay_per!r}")
+        else:
+            check_delay_arguments(delay, delay_steps)  # values now; their count at build
         if delay_per is not None:
             delay_layout(delay, delay_steps, delay_per, {})
         self.delay_per = delay_per
@@ -131,8 +140,29 @@ class Projection(Component):
         text = f"{self.name}: {self.pre.name} -> {self.post.name}:{self.receptor}"
         return {"deliver": [f"queue {text}"], "emit": [f"queue {text}"]}
 
+    def runs_after(self) -> tuple:
+        """``(source, target)`` when the target's step must follow the source's within a step (zero delay)."""
+        return ((self.pre, self.post),) if self.zero_delay else ()
+
+    def emit_direct(self, kb) -> None:
+        """Zero delay: this step's spikes go into the target's receptor right after the source's pass."""
+        if kb.shards > 1:
+            raise NotShardable(f"projection {self.name!r} has no delay (its target waits for its source)")
+        p, spikes = kb.unique(f"proj_{self.name}"), self.pre.runtime
+        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
+                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(self.indptr, f"{p}_indptr"),
+                          kb.arg(self.indices, f"{p}_indices"), kb.arg(self._weights_array, f"{p}_weights"),
+                          kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
+                          kb.arg(self.queue.delivered, f"{p}_delivered")])
+        kb.add("neurons", f"{kb.func(direct_deliver, 'direct_deliver')}(b, {args})",
+               comment=f"projection {self.name!r}: zero delay, {self.pre.name} -> {self.post.name}")
+        self._emitted_scalar = None
+
     def emit(self, kb) -> None:
         self._emitted_gathered = None
+        if self.zero_delay:
+            self.emit_direct(kb)
+            return
         if kb.shards > 1:
             self.emit_sharded(kb)
         elif self.syn is not None:
@@ -203,7 +233,11 @@ class Projection(Component):
         return indptr, indices
 
     def _build_delays(self, ctx, nnz: int) -> None:
-        """Per-source delays: a queue; per-synapse or per-target delays: an accumulation ring."""
+        """Per-source delays: a queue; per-synapse or per-target delays: an accumulation ring; none for zero."""
+        if self.zero_delay:
+            self.delay_layout, self.groups, self.ring = "source", None, None
+            self.queue = DelayQueue(np.zeros(self.pre.n, dtype=np.int64), ctx.batch_size, ctx.dtype)
+            return
         counts = {"source": self._view_size(self.pre, self.pre_view), "synapse": nnz,
                   "target": self._view_size(self.post, self.post_view)}
         self.delay_layout = delay_layout(self.delay, self.delay_steps_arg, self.delay_per, counts)
@@ -435,3 +469,9 @@ def _check_modulator(modulator) -> np.ndarray:
         raise ValueError(f"modulator must have shape (T,) or (T, B) with T >= 1; got shape {np.shape(modulator)}")
     check_finite(arr, "modulator")
     return arr
+
+
+def _is_zero(value) -> bool:
+    """Whether a delay argument is the scalar 0 (a zero-delay projection)."""
+    return (value is not None and not isinstance(value, (Distribution, bool, str)) and np.ndim(value) == 0
+            and float(value) == 0.0)

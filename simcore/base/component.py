@@ -70,6 +70,11 @@ class Component(abc.ABC):
         """Populations this component refers to; each must be in the network first."""
         return ()
 
+    def runs_after(self) -> tuple:
+        """``((before, after), ...)``: populations whose step must come before another's within a step
+        (a zero-delay projection, docs/contract.md §2); this component's code then follows ``before``'s."""
+        return ()
+
     def companions(self) -> tuple:
         """Components that join the network together with this one (added right after it)."""
         return ()

@@ -181,3 +181,21 @@ def ring_deliver_range(b, t, ring, buf, lo, hi):
     for j in range(lo, hi):
         buf[b, j] += ring[slot, b, j]
         ring[slot, b, j] = 0
+
+
+@njit(cache=True)
+def direct_deliver(b, spike_idx, spike_val, spike_cnt, indptr, indices, weights, buf, delivered):
+    """A zero-delay projection: this step's spikes of the source, weighted, into the target's receptor now.
+
+    Runs in the neurons section after the source's pass and before the target's (docs/contract.md §2).
+    """
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        value = spike_val[b, e]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
+            buf[b, indices[k]] += weights[k] * value
+        n_events += hi - lo
+    delivered[b] += n_events
