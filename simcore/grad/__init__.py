@@ -50,7 +50,8 @@ Speed: the kernels use Numba threads (``prange`` over the batch) and BLAS
 import warnings
 
 from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, Tape, kaiming_uniform
-from .losses import cross_entropy, mse, firing_rate_l2, branching_factor, accuracy
+from .losses import (cross_entropy, mse, firing_rate_l2, branching_factor, accuracy,
+                     sequence_cross_entropy, sequence_accuracy)
 from .surrogates import make_spike_spec, SURROGATES
 from .optim import SGD, Adam, MADGRAD, clip_grad_norm, global_norm
 from .train import Regularizer, train_step, fit
@@ -59,7 +60,8 @@ from .bridge import EventModel, to_network, from_network
 
 __all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock", "SNN", "Tape",
            "kaiming_uniform", "cross_entropy", "mse", "firing_rate_l2", "branching_factor",
-           "accuracy", "make_spike_spec", "SURROGATES", "SGD", "Adam", "MADGRAD", "clip_grad_norm",
+           "accuracy", "sequence_cross_entropy", "sequence_accuracy",
+           "make_spike_spec", "SURROGATES", "SGD", "Adam", "MADGRAD", "clip_grad_norm",
            "global_norm", "Regularizer", "train_step", "fit", "save", "load", "load_parameters",
            "EventModel", "to_network", "from_network"]
 
