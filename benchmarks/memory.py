@@ -2,7 +2,7 @@ r"""Long-memory workbench: every model on every task at matched parameter counts
 
 Usage::
 
-    python -m benchmarks.memory [--quick | --medium] [--seeds 3] [--doc docs/memory.md]
+    python -m benchmarks.memory [--quick | --medium] [--seeds 3] [--steps N] [--doc docs/memory.md]
                                 [--models lif,alif,...] [--tasks ...] [--out DIR]
 
 Models (``simcore.grad.models``, matched to ``n_params`` learnable scalars by
@@ -27,11 +27,12 @@ reported as failed; a mean accuracy within 0.05 of chance is marked "at
 chance".
 
 Output: the results table, the settings and the wall time between the
-markers ``<!-- memory:begin -->`` / ``<!-- memory:end -->`` of ``--doc``
-(the rest of the file is kept), figures ``memory_curves.png`` (learning
-curves) and ``memory_gap.png`` (accuracy against the gap of delayed recall,
-one model per gap, first seed) in ``docs/figures`` (``--fig-dir``), and
-all numbers as JSON in ``--out``.
+markers ``<!-- memory:TAG:begin -->`` / ``<!-- memory:TAG:end -->`` of
+``--doc`` (``TAG`` is the mode, or ``medium-600steps`` with ``--steps``;
+the rest of the file is kept), figures ``memory_TAG_curves.png`` (learning
+curves) and ``memory_TAG_gap.png`` (accuracy against the gap of delayed
+recall, one model per gap, first seed) in ``docs/figures``
+(``--fig-dir``), and all numbers as ``memory_TAG.json`` in ``--out``.
 """
 from __future__ import annotations
 
@@ -289,7 +290,7 @@ def table_md(rows, skipped):
     return "\n".join(lines)
 
 
-def figures(results, gap_results, fig_dir):
+def figures(results, gap_results, fig_dir, tag):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -320,7 +321,7 @@ def figures(results, gap_results, fig_dir):
         ax.axis("off")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    paths = [os.path.join(fig_dir, "memory_curves.png")]
+    paths = [os.path.join(fig_dir, f"memory_{tag}_curves.png")]
     fig.savefig(paths[0], dpi=90)
     plt.close(fig)
     if gap_results:
@@ -335,17 +336,21 @@ def figures(results, gap_results, fig_dir):
         ax.set_title("delayed recall: accuracy against gap")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        paths.append(os.path.join(fig_dir, "memory_gap.png"))
+        paths.append(os.path.join(fig_dir, f"memory_{tag}_gap.png"))
         fig.savefig(paths[-1], dpi=90)
         plt.close(fig)
     return paths
 
 
-BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
+def markers(tag):
+    """The comment lines that delimit the generated section of run ``tag``."""
+    return f"<!-- memory:{tag}:begin -->", f"<!-- memory:{tag}:end -->"
 
 
-def write_doc(path, body):
-    text = open(path).read() if os.path.exists(path) else "# Long-memory workbench\n\n" + BEGIN + "\n" + END + "\n"
+def write_doc(path, body, tag):
+    """Replace the section ``tag`` of ``path`` (appended if missing), keeping the rest."""
+    BEGIN, END = markers(tag)
+    text = open(path).read() if os.path.exists(path) else "# Long-memory workbench\n"
     if BEGIN not in text or END not in text:
         text = text.rstrip() + "\n\n" + BEGIN + "\n" + END + "\n"
     a, rest = text.split(BEGIN, 1)
@@ -363,6 +368,7 @@ def main(argv=None):
     ap.add_argument("--models", default=None, help="comma-separated subset")
     ap.add_argument("--tasks", default=None, help="comma-separated subset")
     ap.add_argument("--no-gap", action="store_true", help="skip the gap sweep")
+    ap.add_argument("--steps", type=int, default=None, help="training steps per run (default: the mode's)")
     ap.add_argument("--doc", default=None, help="markdown file to update (default docs/memory.md; quick: none)")
     ap.add_argument("--fig-dir", default=None, help="figure folder (default docs/figures)")
     ap.add_argument("--out", default=None, help="folder of the JSON results (default docs/memory_results)")
@@ -371,6 +377,10 @@ def main(argv=None):
     seeds = a.seeds if a.seeds is not None else (1 if a.quick else 3)
     if seeds < 1:
         raise ValueError(f"--seeds must be >= 1; got {seeds}")
+    if a.steps is not None and a.steps < 1:
+        raise ValueError(f"--steps must be >= 1; got {a.steps}")
+    steps = MODES[mode]["steps"] if a.steps is None else a.steps
+    tag = mode if a.steps is None else f"{mode}-{steps}steps"
     models = list(SPIKING) + ([m for m in TORCH_MODELS] if _has("torch") else [])
     if a.models:
         want = a.models.split(",")
@@ -397,7 +407,7 @@ def main(argv=None):
             continue
         for m in models:
             for s in range(seeds):
-                r = train_one(m, t, mode, s, log=log)
+                r = train_one(m, t, mode, s, steps=steps, log=log)
                 log(f"== {m} {t} seed {s}: acc {r['acc']:.3f} (chance {r['chance']:.3f}), "
                     f"{r['params']} params, {r['train_s']:.1f} s, {r['status']}")
                 results.append(r)
@@ -405,21 +415,22 @@ def main(argv=None):
     if not a.no_gap and "delayed_recall" in task_names:
         for gap in MODES[mode]["gaps"]:
             for m in models:
-                r = train_one(m, "delayed_recall", mode, 0, gap=gap, log=None)
+                r = train_one(m, "delayed_recall", mode, 0, steps=steps, gap=gap, log=None)
                 r["gap"] = gap
                 log(f"== gap {gap} {m}: acc {r['acc']:.3f} {r['status']}")
                 gap_results.append(r)
     wall = time.perf_counter() - t_start
     rows = summarise(results)
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, f"memory_{mode}.json"), "w") as f:
-        json.dump({"mode": mode, "settings": MODES[mode], "wall_s": wall, "results": results,
+    with open(os.path.join(out, f"memory_{tag}.json"), "w") as f:
+        json.dump({"mode": mode, "steps": steps, "settings": MODES[mode], "wall_s": wall, "results": results,
                    "gap_results": gap_results, "rows": rows, "skipped": skipped}, f, indent=1, default=float)
-    figs = figures(results, gap_results, fig_dir) if doc is not None or a.fig_dir else []
+    figs = figures(results, gap_results, fig_dir, tag) if doc is not None or a.fig_dir else []
     cfg = MODES[mode]
-    body = [f"### Results ({mode} setting, generated by `python -m benchmarks.memory"
-            f"{' --' + mode if mode != 'full' else ''}`)", "",
-            f"{seeds} seed(s) per model and task, {cfg['steps']} training steps of batch {cfg['batch']}, "
+    cmd = "python -m benchmarks.memory" + (f" --{mode}" if mode != "full" else "") + \
+        (f" --steps {steps}" if a.steps is not None else "")
+    body = [f"### Results ({tag}, generated by `{cmd}`)", "",
+            f"{seeds} seed(s) per model and task, {steps} training steps of batch {cfg['batch']}, "
             f"about {cfg['n_params']} learnable parameters per model, test on {cfg['n_test']} fresh samples. "
             f"Wall time of the whole run: {wall / 60:.1f} min on {platform.machine()} with "
             f"{os.cpu_count()} CPUs (shared), python {platform.python_version()}.", "",
@@ -438,7 +449,7 @@ def main(argv=None):
         body.append(f"![{os.path.basename(p)}]({os.path.relpath(p, os.path.dirname(os.path.abspath(doc)))})"
                     if doc else f"figure: {p}")
     if doc is not None:
-        write_doc(doc, "\n".join(body))
+        write_doc(doc, "\n".join(body), tag)
         log(f"wrote {doc}")
     else:
         print("\n".join(body))

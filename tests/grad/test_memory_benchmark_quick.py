@@ -12,7 +12,8 @@ from benchmarks import memory
 def test_quick_run_writes_table_json_and_figures(tmp_path):
     pytest.importorskip("matplotlib")
     doc = tmp_path / "memory.md"
-    doc.write_text("# Title\n\nhand-written text\n\n<!-- memory:begin -->\nold\n<!-- memory:end -->\n\ntail\n")
+    doc.write_text("# Title\n\nhand-written text\n\n<!-- memory:quick:begin -->\nold\n"
+                   "<!-- memory:quick:end -->\n\ntail\n")
     res = memory.main(["--quick", "--tasks", "delayed_recall", "--doc", str(doc),
                        "--fig-dir", str(tmp_path / "fig"), "--out", str(tmp_path / "out")])
     text = doc.read_text()
@@ -23,8 +24,8 @@ def test_quick_run_writes_table_json_and_figures(tmp_path):
         assert f"| {r['task']} | {r['model']} | {r['params']} |" in text
         assert 400 <= r["params"] <= 800                     # matched to 600
     assert "accuracy (mean ± std)" in text and "gap 2" in text and "Wall time" in text
-    assert os.path.exists(tmp_path / "fig" / "memory_curves.png")
-    assert os.path.exists(tmp_path / "fig" / "memory_gap.png")
+    assert os.path.exists(tmp_path / "fig" / "memory_quick_curves.png")
+    assert os.path.exists(tmp_path / "fig" / "memory_quick_gap.png")
     data = json.loads((tmp_path / "out" / "memory_quick.json").read_text())
     assert data["mode"] == "quick" and len(data["results"]) == len(models)
     # delayed recall is learnable within the quick budget by the spiking models
@@ -39,3 +40,5 @@ def test_bad_arguments():
         memory.main(["--quick", "--tasks", "copy"])
     with pytest.raises(ValueError, match="--seeds"):
         memory.main(["--quick", "--seeds", "0"])
+    with pytest.raises(ValueError, match="--steps"):
+        memory.main(["--quick", "--steps", "0"])
