@@ -36,9 +36,17 @@ and the absolute loss is about the same per step, which compresses a wall
 ratio; the CPU-time ratio (printed below) stays at 2.5-2.6x, the value the
 project's script gets on a quiet machine, where wall equals CPU time.
 (2) Threads: this script pins both sides to ``--threads`` (default 1);
-PyTorch's default is one thread per core and Numba's ``prange`` likewise,
-and with 2 threads on a loaded 2-core VM both sides slow down (OpenMP
-spinning) by different amounts (spikesim 2.9 s wall per step at load 9).
+PyTorch's default is one thread per core and Numba's ``prange`` likewise.
+With 2 threads on the loaded 2-core VM (load 9) both sides slowed down, by
+very different amounts (spikesim 2.9 s, PyTorch 18.3 s wall per step: 6.2x),
+so multi-threaded numbers from a busy machine mean little either way.  On an
+idle many-core machine we expect the ratio to shrink (not measured here:
+this VM has 2 shared cores): spikesim's forward kernels are parallel over
+the batch (``prange``), but its backward kernels (``lif_backward`` and the
+others) are serial loops whose only parallel parts are the BLAS products of
+the recurrent adjoint, while every op of PyTorch's backward is
+intra-op parallel.  A default-threads measurement on a 4-8 core machine
+giving 1.5-1.9x is consistent with that.
 (3) Statistic: this script reports the best of ``--repeats`` steps after a
 separate first (JIT) call; a mean that includes the first call (5-6 s on
 both sides) pulls the ratio towards 1.  The script now prints the median
