@@ -26,7 +26,7 @@ loop makes its backward O(T^2) (183 s per step here).  With 2 threads on that
 loaded VM both sides slow down (OpenMP spinning); compare threads only on an
 idle machine.
 
-Why an outside measurement gave 1.5-1.9x (investigated 2026-11-24, same VM):
+Why an outside measurement gave 1.5-1.9x (investigated 2026-11-30, same VM):
 the ratio depends on what is timed and on the machine's load, not on the
 code.  (1) Wall time against CPU time: with the VM at load 6-9 (other jobs
 plus a training run of ours on one core), one run gave spikesim 1.61 s wall /
