@@ -471,8 +471,11 @@ def main(argv=None):
                  "|---|" + "---:|" * len(cfg["gaps"])]
         for m in models:
             accs = {r["gap"]: r for r in gap_results if r["model"] == m}
+            if not accs:
+                continue
             body.append(f"| {m} | " + " | ".join(
-                ("failed" if accs[g]["status"] != "ok" else f"{accs[g]['acc']:.3f}") for g in cfg["gaps"]) + " |")
+                ("not run" if g not in accs else "failed" if accs[g]["status"] != "ok" else f"{accs[g]['acc']:.3f}")
+                for g in cfg["gaps"]) + " |")
         body.append("")
     for p in figs:
         body.append(f"![{os.path.basename(p)}]({os.path.relpath(p, os.path.dirname(os.path.abspath(doc)))})"

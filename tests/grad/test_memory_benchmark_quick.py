@@ -28,6 +28,14 @@ def test_quick_run_writes_table_json_and_figures(tmp_path):
     assert os.path.exists(tmp_path / "fig" / "memory_quick_gap.png")
     data = json.loads((tmp_path / "out" / "memory_quick.json").read_text())
     assert data["mode"] == "quick" and len(data["results"]) == len(models)
+    # --merge reruns one model and keeps the others
+    before = {r["model"]: r for r in res["results"]}
+    res2 = memory.main(["--quick", "--tasks", "delayed_recall", "--models", "lif", "--no-gap", "--merge",
+                        "--doc", str(doc), "--fig-dir", str(tmp_path / "fig"), "--out", str(tmp_path / "out")])
+    after = {r["model"]: r for r in res2["results"]}
+    assert set(after) == set(before) and after["alif"] == json.loads(json.dumps(before["alif"]))
+    assert len(res2["gap_results"]) == len(res["gap_results"]) - 2       # lif's two gaps dropped
+    assert "the runs of lif were redone" in doc.read_text()
     # delayed recall is learnable within the quick budget by the spiking models
     dr = {r["model"]: r for r in res["rows"] if r["task"] == "delayed_recall"}
     assert max(dr[m]["acc_mean"] for m in ("lif", "lib_res")) > dr["lif"]["chance"] + 0.15
