@@ -9,7 +9,9 @@ Models (``simcore.grad.models``, matched to ``n_params`` learnable scalars by
 ``build``): ``lif`` (one recurrent LIF layer), ``alif`` (one recurrent ALIF
 layer), ``lib_res`` (LIB encoder + 2 residual LIB blocks, every LIB parameter
 learnable per neuron), ``delaynet`` (LIF with neuron-level delays in three
-groups, scaled to the task: ``1, max(2, T//4), max(3, T//2)`` steps), and,
+groups, scaled to the task: ``1, max(2, T//4), max(3, T//2)`` steps; its
+threshold kept in [0.1, 2] and its branching-factor regulariser
+``1e-3 * (B/T) * BF`` as in ``benchmarks/delaynet.py``), and,
 when PyTorch is installed, ``gru`` and ``lstm`` (one layer + linear readout,
 trained by the same loop on the same batches).
 
@@ -47,7 +49,7 @@ import time
 import numpy as np
 
 from simcore import tasks
-from simcore.grad import Adam, clip_grad_norm, cross_entropy, sequence_cross_entropy
+from simcore.grad import Adam, branching_factor, clip_grad_norm, cross_entropy, sequence_cross_entropy
 from simcore.grad.models import build, constrain, count_parameters
 
 SPIKING = ("lif", "alif", "lib_res", "delaynet")
@@ -131,12 +133,19 @@ class SpikingRunner:
         # DelayNet's own rule (benchmarks/delaynet.py): threshold in [0.1, 2]; above ~2.5 the soft
         # reset makes the BPTT gradient explode
         self.max_threshold = 2.0 if kind == "delaynet" else None
+        # and its branching-factor regulariser, beta_bf * (B/T) * BF with beta_bf = 1e-3
+        self.beta_bf = 1e-3 if kind == "delaynet" else 0.0
         self.opt = Adam(self.model.parameters(), lr=LR)
 
     def step(self, batch):
         tape = self.model.forward(batch.x)
         loss, gy = loss_and_grad(tape.y, batch)
-        g = self.model.backward(tape, gy)
+        g_ev = None
+        if self.beta_bf:
+            T, B = batch.x.shape[:2]
+            _, gn = branching_factor(tape.spikes(0))
+            g_ev = {0: gn * gn.dtype.type(self.beta_bf * B / T)}
+        g = self.model.backward(tape, gy, g_ev)
         norm = clip_grad_norm(g, CLIP)
         if not (math.isfinite(loss) and math.isfinite(norm)):
             raise FloatingPointError(f"loss {loss} or gradient norm {norm} is not finite")
