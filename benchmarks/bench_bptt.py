@@ -25,6 +25,32 @@ unbinds the input currents once (``I.unbind(0)``): indexing ``I[t]`` in the
 loop makes its backward O(T^2) (183 s per step here).  With 2 threads on that
 loaded VM both sides slow down (OpenMP spinning); compare threads only on an
 idle machine.
+
+Why an outside measurement gave 1.5-1.9x (investigated 2026-11-30, same VM):
+the ratio depends on what is timed and on the machine's load, not on the
+code.  (1) Wall time against CPU time: with the VM at load 6-9 (other jobs
+plus a training run of ours on one core), one run gave spikesim 1.61 s wall /
+0.54 s CPU per step and PyTorch 2.78 s wall / 1.38 s CPU: 1.73x in wall time
+but 2.58x in CPU time.  Both sides lose wall time to the other processes,
+and the absolute loss is about the same per step, which compresses a wall
+ratio; the CPU-time ratio (printed below) stays at 2.5-2.6x, the value the
+project's script gets on a quiet machine, where wall equals CPU time.
+(2) Threads: this script pins both sides to ``--threads`` (default 1);
+PyTorch's default is one thread per core and Numba's ``prange`` likewise.
+With 2 threads on the loaded 2-core VM (load 9) both sides slowed down, by
+very different amounts (spikesim 2.9 s, PyTorch 18.3 s wall per step: 6.2x),
+so multi-threaded numbers from a busy machine mean little either way.  On an
+idle many-core machine we expect the ratio to shrink (not measured here:
+this VM has 2 shared cores): spikesim's forward kernels are parallel over
+the batch (``prange``), but its backward kernels (``lif_backward`` and the
+others) are serial loops whose only parallel parts are the BLAS products of
+the recurrent adjoint, while every op of PyTorch's backward is
+intra-op parallel.  A default-threads measurement on a 4-8 core machine
+giving 1.5-1.9x is consistent with that.
+(3) Statistic: this script reports the best of ``--repeats`` steps after a
+separate first (JIT) call; a mean that includes the first call (5-6 s on
+both sides) pulls the ratio towards 1.  The script now prints the median
+and the load average too, so that a reported ratio can be put in context.
 """
 from __future__ import annotations
 
@@ -246,9 +272,15 @@ def main(argv=None):
               f"loss {res['loss']:.4f}, rate {res['rate']:.4f}, |grad| {res['grad_norm']:.4g}")
     if "torch" in results:
         o, t = results["ours"], results["torch"]
-        print(f"speed-up vs torch: {t['step_s'] / o['step_s']:.2f}x wall, "
+        print(f"speed-up vs torch: {t['step_s'] / o['step_s']:.2f}x wall (best of {a.repeats}), "
+              f"{np.median(t['steps_s']) / np.median(o['steps_s']):.2f}x wall (median), "
               f"{t['cpu_s'] / o['cpu_s']:.2f}x CPU time; "
               f"peak RSS ratio ours/torch: {o['peak_rss_mb'] / t['peak_rss_mb']:.2f}")
+        try:
+            print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+                  "wall-time ratios are only meaningful on an idle machine")
+        except OSError:
+            pass
     return results
 
 

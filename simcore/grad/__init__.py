@@ -43,23 +43,30 @@ ALIF ``tau_adapt``, ``b_adapt``; LIB ``tau_syn_pos/neg`` (alpha),
 ``layers.<k>.W_lin``, ``layers.<k>.b_lin`` and ``layers.<k>.layer.<name>``;
 readout ``readout.W_out``, ``readout.tau_out``.
 
+``model.backward(tape, gy, full=True)`` also returns dL/dx, the gradients of
+the initial states and of the decays (``Gradients``).  Model builders of the
+long-memory workbench (LIF/ALIF stacks, LIB residual stacks, DelayNet, matched
+parameter counts): ``simcore.grad.models``.
+
 Speed: the kernels use Numba threads (``prange`` over the batch) and BLAS
 (recurrent adjoint, dense projections); on a loaded machine set
 ``OPENBLAS_NUM_THREADS`` / ``NUMBA_NUM_THREADS`` to the cores you own.
 """
 import warnings
 
-from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, Tape, kaiming_uniform
-from .losses import cross_entropy, mse, firing_rate_l2, branching_factor, accuracy
+from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, Tape, Gradients, kaiming_uniform
+from .losses import (cross_entropy, mse, firing_rate_l2, branching_factor, accuracy,
+                     sequence_cross_entropy, sequence_accuracy)
 from .surrogates import make_spike_spec, SURROGATES
 from .optim import SGD, Adam, MADGRAD, clip_grad_norm, global_norm
 from .train import Regularizer, train_step, fit
 from .io import save, load, load_parameters
 from .bridge import EventModel, to_network, from_network
 
-__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock", "SNN", "Tape",
+__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock", "SNN", "Tape", "Gradients",
            "kaiming_uniform", "cross_entropy", "mse", "firing_rate_l2", "branching_factor",
-           "accuracy", "make_spike_spec", "SURROGATES", "SGD", "Adam", "MADGRAD", "clip_grad_norm",
+           "accuracy", "sequence_cross_entropy", "sequence_accuracy",
+           "make_spike_spec", "SURROGATES", "SGD", "Adam", "MADGRAD", "clip_grad_norm",
            "global_norm", "Regularizer", "train_step", "fit", "save", "load", "load_parameters",
            "EventModel", "to_network", "from_network"]
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,7 +62,7 @@ from .kernels.readout import readout_forward, readout_backward
 from .surrogates import make_spike_spec
 
 __all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock",
-           "SNN", "Tape", "kaiming_uniform"]
+           "SNN", "Tape", "Gradients", "kaiming_uniform"]
 
 DTYPES = (np.float32, np.float64)
 
@@ -394,6 +395,9 @@ class LIFLayer(_Spiking):
                      np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
         grads = {"tau_mem": self._tau_grad("tau_mem", gbeta.sum(0), N, dt),
                  "threshold": self._reduce("threshold", gth.sum(0)).astype(dtp)}
+        # gradients of the initial state and of the decay itself (SNN.backward(full=True))
+        c["g_state0"] = (c["beta"] * gI[0])[None]
+        c["g_decay"] = {"tau_mem": gbeta.sum(0)}
         return gI, grads
 
 
@@ -433,10 +437,14 @@ class ALIFLayer(_Spiking):
         gs, gn, has_gn = _two_grads(g_out, g_n, (T, B, N), dtp)
         gI = np.empty((T, B, N), dtp)
         acc = np.zeros((4, B, N), dtp)
+        gstate0 = np.empty((2, B, N), dtp)
         alif_backward(gs, gn, has_gn, c["u_pre"], c["s"], c["a"], c["u0"], c["a0"], c["rec"], c["beta"],
                       c["rho"], c["th"], c["ba"], self.reset_code, self.detach_reset, spec, gI,
-                      acc[0], acc[1], acc[2], acc[3], np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
+                      acc[0], acc[1], acc[2], acc[3], np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp),
+                      gstate0)
         g = acc.sum(1)
+        c["g_state0"] = gstate0
+        c["g_decay"] = {"tau_mem": g[0], "tau_adapt": g[1]}
         grads = {"tau_mem": self._tau_grad("tau_mem", g[0], N, dt),
                  "tau_adapt": self._tau_grad("tau_adapt", g[1], N, dt),
                  "threshold": self._reduce("threshold", g[2]).astype(dtp),
@@ -511,11 +519,14 @@ class LIBLayer(_Spiking):
             zeros = np.zeros((T, B, N), dtp)
         gI = np.empty((T, B, N), dtp)
         gP = np.zeros((13, B, N), dtp)
+        gstate0 = np.empty((6, B, N), dtp)
         lib_backward(zeros if g_out is None else g_out, zeros if g_n is None else g_n,
                      c["Itot"], c["X"], c["X0"], c["s_pos"], c["s_neg"], c["out"], c["rec"],
                      c["P"], self.reset_code, self.detach_reset, spec, gI, gP,
-                     np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
+                     np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp), gstate0)
         g = gP.sum(1)
+        c["g_state0"] = gstate0
+        c["g_decay"] = {_LIB_TAUS[r]: g[i] for i, r in enumerate(_LIB_ROWS) if r in _LIB_TAUS}
         grads = {}
         for r, name in enumerate(_LIB_ROWS):
             if name in _LIB_TAUS:
@@ -598,6 +609,16 @@ class ResidualBlock:
 
     def clamp_time_constants(self):
         self.layer.clamp_time_constants()
+
+
+class Gradients(NamedTuple):
+    """What ``SNN.backward(..., full=True)`` returns: parameter gradients by
+    name, dL/dx, the initial-state gradients by layer and the decay gradients
+    by name."""
+    params: dict
+    x: np.ndarray
+    state0: dict
+    decays: dict
 
 
 @dataclass
@@ -804,7 +825,7 @@ class SNN:
             tape.caches.append({"kappa": kappa, "sparse_src": sparse})
         return tape
 
-    def backward(self, tape, g_y=None, g_events=None):
+    def backward(self, tape, g_y=None, g_events=None, *, full=False):
         """Gradients of the loss with respect to the learnable parameters.
 
         Parameters
@@ -814,10 +835,20 @@ class SNN:
             dL/dy of the readout output.
         g_events : dict {k: (T, B, N) array}, optional
             dL/dn of the spike events of layer ``k`` (regularisers).
+        full : bool
+            Also return the gradients of the input, of the initial states and
+            of the decays (see Returns).
 
         Returns
         -------
-        dict name -> gradient, for the names of ``parameters()``.
+        dict name -> gradient, for the names of ``parameters()``; with
+        ``full=True`` a ``Gradients`` tuple ``(params, x, state0, decays)``:
+        ``x`` is dL/dx ``(T, B, n_in)``, ``state0[k]`` the gradient of layer
+        ``k``'s initial state (shaped as ``forward``'s ``initial_state[k]``),
+        ``decays`` maps ``'<module prefix><decay name>'`` (``layers.0.beta``,
+        ``layers.1.layer.alpha_pos``, ``readout.kappa``) to dL/d(decay), the
+        gradient with respect to the decay itself rather than its time
+        constant (every decay, learnable or not).
         """
         T, B, _ = tape.x.shape
         g_events = g_events or {}
@@ -830,6 +861,8 @@ class SNN:
             if np.shape(g_events[k]) != exp:
                 raise ValueError(f"g_events[{k}] must have shape {exp}; got {np.shape(g_events[k])}")
         g_src = None
+        g_decays = {}
+        g_x = None
         if self.readout is not None:
             if g_y is None:
                 g_y = np.zeros_like(tape.y)
@@ -843,6 +876,7 @@ class SNN:
             d = self.source_delay(nL)
             src = tape.outputs[-1]
             grads["readout.tau_out"] = R._tau_grad("tau_out", gk, R.n, self.dt)
+            g_decays = {"readout.kappa": R._reduce("tau_out", gk).astype(self.dtype)}
             W = R.params["W_out"]
             grads["readout.W_out"] = self._weight_grad(src, gI, d, W.shape, tape.caches[-1]["sparse_src"])
             g_src = self._back_project(gI, W, d, src.shape)
@@ -873,18 +907,26 @@ class SNN:
                 g_out_blk = None
             for name, g in pg.items():
                 grads[prefix + name] = g
+            for tau_name, dec_name in core._decays:
+                g_decays[prefix + dec_name] = core._reduce(tau_name, c["g_decay"][tau_name]).astype(self.dtype)
             if core.recurrent:
                 dW = np.zeros((core.n, core.n), self.dtype)
                 delayed_outer_grad(c["out"], gI, core.delays, dW, _n_chunks(core.n, core.n))
                 grads[prefix + "W_rec"] = dW * core.rec_mask
             W_in = core.params["W_in"]
             grads[prefix + "W_in"] = self._weight_grad(src, gI, d, W_in.shape, c["sparse_src"])
-            if k > 0:
+            if k > 0 or full:
                 g_src = self._back_project(gI, W_in, d, src.shape)
                 if g_out_blk is not None:
                     g_src += g_out_blk
+                if k == 0:
+                    g_x = g_src
         learn = self.parameters()
-        return {k: v for k, v in grads.items() if k in learn}
+        params = {k: v for k, v in grads.items() if k in learn}
+        if not full:
+            return params
+        state0 = {k: tape.caches[k]["g_state0"] for k in range(nL)}
+        return Gradients(params, g_x, state0, g_decays)
 
     def _weight_grad(self, src, gI, d, shape, sparse):
         T = src.shape[0]

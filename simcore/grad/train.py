@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from .losses import cross_entropy, mse, firing_rate_l2, branching_factor
+from .losses import cross_entropy, mse, firing_rate_l2, branching_factor, sequence_cross_entropy
 from .optim import clip_grad_norm, global_norm
 
 __all__ = ["Regularizer", "train_step", "fit"]
@@ -58,7 +58,9 @@ def _loss(tape, target, loss, mask):
         return cross_entropy(tape.y, target, mask)
     if loss == "mse":
         return mse(tape.y, target, mask)
-    raise ValueError(f"loss must be 'cross_entropy', 'mse' or a callable; got {loss!r}")
+    if loss == "sequence_cross_entropy":
+        return sequence_cross_entropy(tape.y, target, mask)
+    raise ValueError(f"loss must be 'cross_entropy', 'mse', 'sequence_cross_entropy' or a callable; got {loss!r}")
 
 
 def train_step(model, optimizer, x, target, *, loss="cross_entropy", mask=None,
@@ -70,8 +72,9 @@ def train_step(model, optimizer, x, target, *, loss="cross_entropy", mask=None,
     model : SNN
     optimizer : SGD, Adam or MADGRAD over ``model.parameters()``
     x : (T, B, n_in) input; target : labels (B,) or a target (T, B, C)
-    loss : 'cross_entropy', 'mse' or callable ``(y, target) -> (value, dL/dy)``
-    mask : (T,) bool window of the loss
+    loss : 'cross_entropy', 'mse', 'sequence_cross_entropy' (labels (T, B)) or
+        callable ``(y, target) -> (value, dL/dy)``
+    mask : (T,) bool window of the loss, or float weights per step
     regularizers : iterable of ``Regularizer``
     clip_norm : float, optional; global-norm clipping
 

@@ -38,10 +38,11 @@ def alif_forward(I, rec, beta, rho, threshold, b_adapt, reset, spec, u0, a0,
 @njit(cache=True)
 def alif_backward(gs_ext, gn_ext, has_gn, u_pre, s, a_st, u0, a0, rec, beta, rho, threshold,
                   b_adapt, reset, detach, spec, gI, gbeta, grho, gth, gb,
-                  gsrec, tmp, block, kmax):
+                  gsrec, tmp, block, kmax, gstate0):
     """Exact adjoint of ``alif_forward``.  Accumulates per-sample (B, N)
     gradients of ``beta``, ``rho``, ``threshold``, ``b_adapt``.  ``gn_ext``
-    is a second external gradient on ``s``, read when ``has_gn``."""
+    is a second external gradient on ``s``, read when ``has_gn``.  Writes
+    the gradient of the initial state ``(u0, a0)`` into ``gstate0`` (2, B, N)."""
     T, B, N = u_pre.shape
     Gu = np.zeros((B, N), u_pre.dtype)
     Ga = np.zeros((B, N), u_pre.dtype)
@@ -95,3 +96,5 @@ def alif_backward(gs_ext, gn_ext, has_gn, u_pre, s, a_st, u0, a0, rec, beta, rho
                 gbeta[b, j] += gu * uprev
                 Ga[b, j] = rho[j] * GA + b_adapt[j] * gA
                 Gu[b, j] = beta[j] * gu
+    gstate0[0] = Gu
+    gstate0[1] = Ga

@@ -74,10 +74,11 @@ def lib_forward(I, rec, P, reset, spec, X0, Itot, X, s_pos, s_neg, out):
 
 @njit(cache=True)
 def lib_backward(gout_ext, gn_ext, Itot, X, X0, s_pos, s_neg, out, rec, P,
-                 reset, detach, spec, gI, gP, gsrec, tmp, block, kmax):
+                 reset, detach, spec, gI, gP, gsrec, tmp, block, kmax, gstate0):
     """Exact adjoint of ``lib_forward``.  ``gout_ext``: dL/dout and
     ``gn_ext``: dL/dn with ``n = s_pos + s_neg`` (both (T, B, N)).  Writes
-    ``gI`` and accumulates per-sample parameter gradients ``gP`` (13, B, N)."""
+    ``gI`` and accumulates per-sample parameter gradients ``gP`` (13, B, N);
+    writes the gradient of the initial state ``X0`` into ``gstate0`` (6, B, N)."""
     T, B, N = Itot.shape
     zero = np.zeros(1, Itot.dtype)[0]
     G = np.zeros((6, B, N), Itot.dtype)
@@ -177,3 +178,4 @@ def lib_backward(gout_ext, gn_ext, Itot, X, X0, s_pos, s_neg, out, rec, P,
                 G[3, b, j] = nG_mn
                 G[4, b, j] = nG_rp
                 G[5, b, j] = nG_rn
+    gstate0[...] = G

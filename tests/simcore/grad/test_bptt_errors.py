@@ -16,8 +16,9 @@ def test_mask_of_wrong_length():
         cross_entropy(y, [0, 1], np.ones(9, bool))
     with pytest.raises(ValueError, match="mask"):
         mse(y, y, np.ones(11, bool))
-    with pytest.raises(TypeError, match="boolean"):
-        cross_entropy(y, [0, 1], np.ones(10))
+    # a float mask carries weights (docs/contract.md §4); other dtypes are refused
+    with pytest.raises(TypeError, match="boolean or float"):
+        cross_entropy(y, [0, 1], np.ones(10, np.int64))
     with pytest.raises(ValueError, match="no step"):
         cross_entropy(y, [0, 1], np.zeros(10, bool))
 
