@@ -20,10 +20,11 @@ population and optionally a ``Readout`` population fed by the last one.  It
 returns the model and the input ``x`` (the current itself, with
 ``W_in = identity``, which reproduces it exactly).
 
-Not bridgeable (clear ``ValueError``): residual blocks, feed-forward delay 0
-between spiking layers, ALIF/LIB when the
-event engine lacks them, random parameters (``Distribution``) in the event
-network.
+``delay_in = 0`` (into a spiking layer or the readout) becomes a zero-delay
+projection (docs/contract.md §2): the target runs after its source within the
+step. Not bridgeable (clear ``ValueError``): residual blocks (their float
+output has no event-driven population yet), random parameters
+(``Distribution``) in the event network.
 """
 from __future__ import annotations
 
