@@ -79,7 +79,7 @@ def test_only_due_spikes_are_delivered_and_counted():
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"delay_steps": 0}, "delay_steps must be >= 1"),
+    ({"delay_steps": [0, 1]}, "delay_steps must be >= 1"),  # a scalar 0 is a zero-delay projection
     ({"delay_steps": -2}, "delay_steps must be >= 1"),
     ({"delay_steps": 1.5}, "whole numbers"),
     ({"delay": -1.0}, "delay must be >= 0"),
