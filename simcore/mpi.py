@@ -13,7 +13,8 @@ sample order; the merged spikes equal those of one process running the whole bat
 
 ``build(samples)`` returns an unbuilt :class:`~simcore.network.Network`; ``samples`` is the rank's ``range`` of
 global sample indices (slice per-sample arrays, such as ``(T, B, N)`` inputs, with it; a ``build()`` without a
-parameter is called without it). Monitors must record every sample (no ``samples=`` selection).
+parameter is called without it). Monitors must record every sample (no ``samples=`` selection), and plastic
+weights must be per sample (``batch='per_sample'``): shared weights couple the samples.
 
 Failures: an exception on any rank (in ``build`` or the run) is reported to every rank, and each raises
 :class:`RankFailed` naming the ranks and their errors, so no rank waits forever for another. A rank that dies
@@ -35,6 +36,8 @@ from simcore.network import Network
 
 #: the arrays of a spike monitor's results (monitors.spike.SpikeBlock), merged by (step, sample, neuron)
 SPIKE_FIELDS = ("steps", "neurons", "samples", "polarity")
+#: batch modes of plastic projections whose weights are one array for all samples (synapses.model.BATCH_MODES)
+SHARED_WEIGHTS = ("mean", "sum")
 
 
 class RankFailed(RuntimeError):
@@ -153,4 +156,8 @@ def _build(build_fn, samples: range) -> Network:
     if selected:
         raise ValueError(f"monitors {selected} select samples; in a batch-parallel run every monitor records "
                          "every sample (select samples in the merged results instead)")
+    shared = [p.name for p in net.projections if getattr(p, "batch", None) in SHARED_WEIGHTS]
+    if shared:
+        raise ValueError(f"projections {shared} share plastic weights across the batch (batch='mean' or 'sum'), "
+                         "which couples the samples; a batch-parallel run needs batch='per_sample'")
     return net

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simcore.mpi import merge_results, sample_blocks
+import simcore as sc
+from simcore.mpi import _build, merge_results, sample_blocks
 
 SCRIPTS = Path(__file__).parent / "mpi_scripts"
 sys.path.insert(0, str(SCRIPTS))
@@ -96,6 +97,26 @@ def test_sample_offset_changes_the_streams():
     b.run(steps=STEPS, threads=1)
     sa, sb = a.monitors[0], b.monitors[0]
     assert not np.array_equal(sa.steps, sb.steps) or not np.array_equal(sa.neurons, sb.neurons)
+
+
+def test_builds_that_couple_or_select_samples_are_refused():
+    def selecting(samples):
+        net = network(samples)
+        net.add(sc.SpikeMonitor(net.population("pop"), samples=[0], name="first"))
+        return net
+
+    with pytest.raises(ValueError, match=r"monitors \['first'\] select samples"):
+        _build(selecting, range(0, 2))
+
+    def shared_weights():
+        net = sc.Network()
+        a = net.add(sc.LIF(3, name="a"))
+        net.connect(a, a, sc.AllToAll(), synapse=sc.STDP(), batch="mean", name="plastic")
+        return net
+
+    with pytest.raises(ValueError, match=r"projections \['plastic'\] share plastic weights"):
+        _build(shared_weights, range(0, 2))
+    assert _build(network, range(1, 3)).ctx is None  # a builder with a samples parameter, unbuilt
 
 
 @needs_mpi
