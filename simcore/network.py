@@ -29,6 +29,7 @@ from simcore.base.codegen import KernelBuilder
 from simcore.base.component import ROLES, Component
 from simcore.base.context import BuildContext
 from simcore.base.errors import SpikesimWarning, check_int, check_name
+from simcore.base.random import first_sample
 from simcore.base.schedule import schedule_text
 from simcore.base.shards import NotShardable, available_cores, check_threads, shard_count
 from synapses.projection import Projection
@@ -135,7 +136,8 @@ class Network:
         obj.network = self
         self.components.append(obj)
         if self.ctx is not None:  # joins a built network: build it, regenerate the kernel
-            obj.build(self.ctx)
+            with first_sample(self.ctx.sample_offset):
+                obj.build(self.ctx)
             self._kernel = None
         for companion in obj.companions():
             self.add(companion)
@@ -158,19 +160,23 @@ class Network:
 
     # ----- building
     def build(self, batch_size: int = 1, dt: float = 0.1, seed: int | None = None, dtype="float64",
-              chunk_steps: int | None = None) -> "Network":
+              chunk_steps: int | None = None, sample_offset: int = 0) -> "Network":
         """Draw connectivity and initial state, allocate every array (once).
 
         ``chunk_steps`` (steps per kernel call) defaults to ``MAX_CHUNK_STEPS``
         or fewer, so that the components' per-step buffers stay within
         ``CHUNK_BUFFER_BYTES``; it changes nothing in the results.
+        ``sample_offset``: this network's samples are samples ``sample_offset ...
+        sample_offset + batch_size - 1`` of a larger batch (their random streams are
+        those samples'; :mod:`simcore.mpi` runs a batch's blocks on separate ranks).
         """
         if self.ctx is not None:
             raise RuntimeError("the network is built already; use reset() to go back to step 0")
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         dt = check_dt(dt)
         seed = secrets.randbits(32) if seed is None else check_int(seed, "seed", minimum=0)
-        ctx = BuildContext(batch_size, dt, seed, _check_dtype(dtype))
+        ctx = BuildContext(batch_size, dt, seed, _check_dtype(dtype),
+                           sample_offset=check_int(sample_offset, "sample_offset", minimum=0))
         if chunk_steps is None:
             per_step = sum(c.bytes_per_step(ctx) for c in self.components)
             chunk_steps = int(max(100, min(MAX_CHUNK_STEPS, CHUNK_BUFFER_BYTES // max(per_step, 1))))
@@ -178,8 +184,9 @@ class Network:
         if not self.populations:
             raise ValueError("the network has no population; add one before running")
         t0 = time.perf_counter()
-        for comp in sorted(self.components, key=lambda c: ROLES.index(c.role)):  # populations first
-            comp.build(ctx)
+        with first_sample(ctx.sample_offset):
+            for comp in sorted(self.components, key=lambda c: ROLES.index(c.role)):  # populations first
+                comp.build(ctx)
         self.ctx = ctx
         self.build_seconds = time.perf_counter() - t0
         self.t = 0
@@ -383,8 +390,9 @@ class Network:
         """
         if self.ctx is None:
             return
-        for comp in self.components:
-            comp.reset_state(self.ctx)
+        with first_sample(self.ctx.sample_offset):
+            for comp in self.components:
+                comp.reset_state(self.ctx)
         self.t = 0
         self._desynchronised = False
 

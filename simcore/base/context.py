@@ -16,6 +16,9 @@ class BuildContext:
     dtype: np.dtype
     #: steps per kernel call; monitors size their per-step buffers for it (results do not depend on it)
     chunk_steps: int = 10_000
+    #: global index of sample 0: a process running samples ``[first, first + batch_size)`` of a larger batch
+    #: (``simcore.mpi``) draws them as a single process would (docs/contract.md §5); 0 otherwise
+    sample_offset: int = 0
 
     def describe(self) -> dict:
         return {"batch_size": self.batch_size, "dt": self.dt, "seed": self.seed, "dtype": np.dtype(self.dtype).name}
