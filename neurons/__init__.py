@@ -9,9 +9,10 @@ from .lib import LIB
 from .lif import LIF
 from .lif_alpha import LIFCurrAlpha
 from .lif_bio import LIFBio
+from .linear import Linear
 from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["ALIF", "AdEx", "AdExCondExp", "HHCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha",
+__all__ = ["Linear", "ALIF", "AdEx", "AdExCondExp", "HHCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha",
            "LIFCondExp", "LIFCurrAlpha", "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]

@@ -37,7 +37,7 @@ __version__ = "0.1.0"
 #: public names of the floors above the ground floor, by module
 _ABOVE = {
     "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "ALIF", "LIB", "Readout", "PoissonGroup",
-                "SpikeArraySource", "Izhikevich", "AdEx", "LIFCondExp", "LIFCondAlpha",
+                "SpikeArraySource", "Izhikevich", "AdEx", "Linear", "LIFCondExp", "LIFCondAlpha",
                 "LIFCurrAlpha", "AdExCondExp", "HHCondExp"),
     "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
                  "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",

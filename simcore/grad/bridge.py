@@ -22,9 +22,10 @@ returns the model and the input ``x`` (the current itself, with
 
 ``delay_in = 0`` (into a spiking layer or the readout) becomes a zero-delay
 projection (docs/contract.md §2): the target runs after its source within the
-step. Not bridgeable (clear ``ValueError``): residual blocks (their float
-output has no event-driven population yet), random parameters
-(``Distribution``) in the event network.
+step. A residual block's output ``x + v @ W_lin + b_lin`` is a ``Linear``
+population (it sends a float value every step) fed by zero-delay projections.
+Not bridgeable (clear ``ValueError``): random parameters (``Distribution``)
+in the event network.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurons import ALIF, LIB, LIF, Readout
+from neurons import ALIF, LIB, LIF, Linear, Readout
 from simcore.base.distributions import Distribution
 from simcore.network import Network
 from monitors import SpikeMonitor
@@ -88,32 +89,52 @@ def to_network(model, x, *, seed=0):
     """
     if not isinstance(model, SNN):
         raise TypeError(f"model must be an SNN; got {type(model).__name__}")
-    for k, L in enumerate(model.layers):
-        if isinstance(L, ResidualBlock):
-            raise ValueError(f"layer {k} is a ResidualBlock (float output); it has no event-driven form")
     # delay_in = 0 between layers or into the readout: a zero-delay projection (docs/contract.md §2)
     I0 = model.input_current(x)
     T, B, _ = I0.shape
     net = Network()
-    pops = []
-    for k, L in enumerate(model.layers):
-        pops.append(net.add(_event_population(L, model.dt, f"layer{k}")))
+    pops = [net.add(_event_population(_core(L), model.dt, f"layer{k}")) for k, L in enumerate(model.layers)]
     net.add(CurrentInput(pops[0], I0, receptor="I", name="input"))
+    src = _input_stream(net, model, x) if isinstance(model.layers[0], ResidualBlock) else None
     for k, L in enumerate(model.layers):
+        core = _core(L)
         if k > 0:
-            net.connect(pops[k - 1], pops[k], FromMatrix(L.params["W_in"].astype(np.float64)),
+            net.connect(src, pops[k], FromMatrix(core.params["W_in"].astype(np.float64)),
                         receptor="I", delay_steps=model.source_delay(k), name=f"ff{k}")
-        if L.recurrent:
-            net.connect(pops[k], pops[k], FromMatrix(L.params["W_rec"].astype(np.float64)),
-                        receptor="I", delay_steps=L.delays.copy(), name=f"rec{k}")
+        if core.recurrent:
+            net.connect(pops[k], pops[k], FromMatrix(core.params["W_rec"].astype(np.float64)),
+                        receptor="I", delay_steps=core.delays.copy(), name=f"rec{k}")
+        src = _residual_stream(net, L, src, pops[k], k) if isinstance(L, ResidualBlock) else pops[k]
     ro = None
     if model.readout is not None:
         R = model.readout
         ro = net.add(Readout(R.n, kappa=R.decay("tau_out", model.dt).astype(np.float64), name="readout"))
-        net.connect(pops[-1], ro, FromMatrix(R.params["W_out"].astype(np.float64)), receptor="I",
+        net.connect(src, ro, FromMatrix(R.params["W_out"].astype(np.float64)), receptor="I",
                     delay_steps=model.source_delay(len(model.layers)), name="out")
     mons = [net.add(SpikeMonitor(p)) for p in pops]
     return EventModel(net, pops, mons, ro, T, B, model.dt, model.dtype)
+
+
+def _core(L):
+    """The spiking layer of a layer or of a residual block."""
+    return L.layer if isinstance(L, ResidualBlock) else L
+
+
+def _input_stream(net, model, x):
+    """The model input ``x`` as a float stream (a Linear population fed the input itself): a residual block
+    at layer 0 adds it to its output."""
+    stream = net.add(Linear(model.n_in, name="input_stream"))
+    net.add(CurrentInput(stream, np.asarray(x, dtype=np.float64), receptor="I", name="input_values"))
+    return stream
+
+
+def _residual_stream(net, block, src, spiking, k):
+    """``out = x + v @ W_lin + b_lin`` of a residual block as a Linear population fed without delay."""
+    out = net.add(Linear(block.n, bias=block.params["b_lin"].astype(np.float64), name=f"residual{k}"))
+    net.connect(src, out, FromMatrix(np.eye(block.n)), receptor="I", delay_steps=0, name=f"skip{k}")
+    net.connect(spiking, out, FromMatrix(block.params["W_lin"].astype(np.float64)), receptor="I", delay_steps=0,
+                name=f"lin{k}")
+    return out
 
 
 def _dense_matrix(proj):

@@ -35,6 +35,7 @@ MODELS = {
     "Readout": (lambda **k: Readout(N, **{"kappa": 0.7, **k}), None, 1.0),
     "Izhikevich": (lambda **k: Izhikevich(N, **k), None, 10.0),
     "AdEx": (lambda **k: AdEx(N, **k), None, 500.0),
+    "Linear": (lambda **k: sc.Linear(N, **k), None, 1.0),
 }
 
 
