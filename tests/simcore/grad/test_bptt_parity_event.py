@@ -86,14 +86,12 @@ def test_event_network_converts_to_dense(dtype):
         np.testing.assert_array_equal(m.raster(n_steps=T), ref)
 
 
-def test_bridge_refuses_what_events_cannot_express():
+def test_bridge_takes_what_zero_delays_express():
+    """Residual blocks and delay_in=0 used to be refused; zero-delay projections and Linear populations
+    express them now (their spikes are compared in test_bptt_bridge_zero_delay.py)."""
     x = np.ones((5, 1, 3))
-    blk = SNN([ResidualBlock(LIFLayer(3, 4, seed=0), seed=1)])
-    with pytest.raises(ValueError, match="ResidualBlock"):
-        to_network(blk, x)
-    m = SNN([LIFLayer(3, 4, seed=0), LIFLayer(4, 2, delay_in=0, seed=1)])
-    with pytest.raises(ValueError, match="delay_in=0"):
-        to_network(m, x)
-    m = SNN([LIFLayer(3, 4, seed=0)], ReadoutLayer(4, 2, delay_in=0, seed=1))
-    with pytest.raises(ValueError, match="readout"):
-        to_network(m, x)
+    for m in (SNN([ResidualBlock(LIFLayer(3, 4, seed=0), seed=1)]),
+              SNN([LIFLayer(3, 4, seed=0), LIFLayer(4, 2, delay_in=0, seed=1)]),
+              SNN([LIFLayer(3, 4, seed=0)], ReadoutLayer(4, 2, delay_in=0, seed=1))):
+        event = to_network(m, x)
+        assert len(event.run()) == len(m.layers)
