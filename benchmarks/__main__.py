@@ -1,4 +1,5 @@
 """``python -m benchmarks [NAME ...] [--quick] [--json FILE]``: see :mod:`benchmarks.runner`."""
+
 import sys
 
 from benchmarks.runner import main

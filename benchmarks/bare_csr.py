@@ -112,8 +112,7 @@ def _check_int(name, value, minimum):
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
 
 
-def bare_delivery_rate(n_pre, n_post, k_out, rate_per_step, steps, dtype=np.float32, seed=0,
-                       repeats=5):
+def bare_delivery_rate(n_pre, n_post, k_out, rate_per_step, steps, dtype=np.float32, seed=0, repeats=5):
     """Synaptic events per second of :func:`deliver_csr` on random data.
 
     Builds a :func:`random_csr` and a :func:`spike_schedule`, calls the
@@ -163,9 +162,14 @@ def bare_delivery_rate(n_pre, n_post, k_out, rate_per_step, steps, dtype=np.floa
     buf = np.zeros(n_post, dtype=dtype)
 
     t0 = time.perf_counter()
-    deliver_csr(indptr[:2], indices[:k_out], weights[:k_out],
-                np.array([0, 1], dtype=np.int64), np.zeros(1, dtype=np.int32),
-                np.zeros(n_post, dtype=dtype))
+    deliver_csr(
+        indptr[:2],
+        indices[:k_out],
+        weights[:k_out],
+        np.array([0, 1], dtype=np.int64),
+        np.zeros(1, dtype=np.int32),
+        np.zeros(n_post, dtype=dtype),
+    )
     compile_s = time.perf_counter() - t0
     events = deliver_csr(indptr, indices, weights, step_ptr, sources, buf)  # warm-up
 
@@ -178,10 +182,19 @@ def bare_delivery_rate(n_pre, n_post, k_out, rate_per_step, steps, dtype=np.floa
     seconds = float(np.median(times))
     best = float(min(times))
     return dict(
-        events=int(events), seconds=seconds,
+        events=int(events),
+        seconds=seconds,
         events_per_s=events / seconds if seconds > 0 else float("inf"),
-        best_seconds=best, best_events_per_s=events / best if best > 0 else float("inf"),
-        spikes=int(sources.size), all_seconds=times, compile_s=compile_s,
-        n_pre=n_pre, n_post=n_post, k_out=k_out, rate_per_step=float(rate_per_step),
-        steps=steps, dtype=dtype.name, repeats=repeats,
+        best_seconds=best,
+        best_events_per_s=events / best if best > 0 else float("inf"),
+        spikes=int(sources.size),
+        all_seconds=times,
+        compile_s=compile_s,
+        n_pre=n_pre,
+        n_post=n_post,
+        k_out=k_out,
+        rate_per_step=float(rate_per_step),
+        steps=steps,
+        dtype=dtype.name,
+        repeats=repeats,
     )

@@ -52,6 +52,7 @@ separate first (JIT) call; a mean that includes the first call (5-6 s on
 both sides) pulls the ratio towards 1.  The script now prints the median
 and the load average too, so that a reported ratio can be put in context.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -110,12 +111,27 @@ def run_ours(T, B, repeats, threads):
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from simcore.grad import LIFLayer, ReadoutLayer, SNN, cross_entropy, branching_factor
+
     x, labels, mask, delays = make_data(T, B)
     W_in, W_rec, W_out, tau_mem = init_weights()
-    layer = LIFLayer(N_IN, N, tau_mem=tau_mem, threshold=np.ones(N), delays=delays,
-                     W_in=W_in, W_rec=W_rec, self_connections=False, tau_range=(0.1, 50.0))
-    model = SNN([layer], ReadoutLayer(N, N_OUT, W_out=W_out, tau_out=np.full(N_OUT, 20.0)),
-                dt=1.0, dtype=np.float32, surrogate="clamp_ramp")
+    layer = LIFLayer(
+        N_IN,
+        N,
+        tau_mem=tau_mem,
+        threshold=np.ones(N),
+        delays=delays,
+        W_in=W_in,
+        W_rec=W_rec,
+        self_connections=False,
+        tau_range=(0.1, 50.0),
+    )
+    model = SNN(
+        [layer],
+        ReadoutLayer(N, N_OUT, W_out=W_out, tau_out=np.full(N_OUT, 20.0)),
+        dt=1.0,
+        dtype=np.float32,
+        surrogate="clamp_ramp",
+    )
 
     def step():
         tape = model.forward(x)
@@ -136,16 +152,26 @@ def run_ours(T, B, repeats, threads):
         cpu.append(time.process_time() - c0)
     # split forward/backward once
     t0 = time.perf_counter()
-    tape = model.forward(x)
+    model.forward(x)
     tf = time.perf_counter() - t0
-    return dict(side="spikesim", first_call_s=first, step_s=min(times), steps_s=times, cpu_s=min(cpu),
-                forward_s=tf, loss=loss, rate=rate, rss_before_mb=rss0,
-                peak_rss_mb=peak_rss_mb(),
-                grad_norm=float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values()))))
+    return dict(
+        side="spikesim",
+        first_call_s=first,
+        step_s=min(times),
+        steps_s=times,
+        cpu_s=min(cpu),
+        forward_s=tf,
+        loss=loss,
+        rate=rate,
+        rss_before_mb=rss0,
+        peak_rss_mb=peak_rss_mb(),
+        grad_norm=float(np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads.values()))),
+    )
 
 
 def run_torch(T, B, repeats, threads):
     import torch
+
     torch.set_num_threads(threads)
     x_np, labels_np, mask_np, delays = make_data(T, B)
     W_in, W_rec, W_out, tau_mem = init_weights()
@@ -224,9 +250,20 @@ def run_torch(T, B, repeats, threads):
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     gn = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params)))
-    return dict(side="torch", torch_version=torch.__version__, threads=torch.get_num_threads(),
-                first_call_s=first, step_s=min(times), steps_s=times, cpu_s=min(cpu), loss=loss, rate=rate,
-                rss_before_mb=rss0, peak_rss_mb=peak_rss_mb(), grad_norm=gn)
+    return dict(
+        side="torch",
+        torch_version=torch.__version__,
+        threads=torch.get_num_threads(),
+        first_call_s=first,
+        step_s=min(times),
+        steps_s=times,
+        cpu_s=min(cpu),
+        loss=loss,
+        rate=rate,
+        rss_before_mb=rss0,
+        peak_rss_mb=peak_rss_mb(),
+        grad_norm=gn,
+    )
 
 
 def main(argv=None):
@@ -235,50 +272,75 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--side", choices=("ours", "torch", "both"), default="both")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="threads of each side (numba prange / torch intra-op); default 1")
+    ap.add_argument(
+        "--threads", type=int, default=1, help="threads of each side (numba prange / torch intra-op); default 1"
+    )
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.side != "both":
         res = (run_ours if a.side == "ours" else run_torch)(a.steps, a.batch, a.repeats, a.threads)
         print(json.dumps(res))
         return res
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"python {platform.python_version()}, numpy {np.__version__}")
-    print(f"network: {N_IN} inputs -> {N} LIF (delays {DELAY_GROUPS}) -> {N_OUT} readout, "
-          f"batch {a.batch}, {a.steps} steps, float32, {a.threads} thread(s) per side")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}, numpy {np.__version__}"
+    )
+    print(
+        f"network: {N_IN} inputs -> {N} LIF (delays {DELAY_GROUPS}) -> {N_OUT} readout, "
+        f"batch {a.batch}, {a.steps} steps, float32, {a.threads} thread(s) per side"
+    )
     results = {}
     for side in ("ours", "torch"):
         if side == "torch":
             try:
                 import importlib.util
+
                 if importlib.util.find_spec("torch") is None:
                     print("torch not installed: reference skipped")
                     break
             except Exception:
                 break
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        cmd = [sys.executable, "-m", "benchmarks.bench_bptt", "--side", side, "--steps", str(a.steps),
-               "--batch", str(a.batch), "--repeats", str(a.repeats), "--threads", str(a.threads)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_bptt",
+            "--side",
+            side,
+            "--steps",
+            str(a.steps),
+            "--batch",
+            str(a.batch),
+            "--repeats",
+            str(a.repeats),
+            "--threads",
+            str(a.threads),
+        ]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         for var in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(a.threads)
         out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True, env=env).stdout
         res = json.loads(out.strip().splitlines()[-1])
         results[side] = res
-        print(f"{res['side']:>9}: step {res['step_s']:.3f} s wall, {res['cpu_s']:.3f} s CPU "
-              f"(first call {res['first_call_s']:.2f} s), "
-              f"peak RSS {res['peak_rss_mb']:.0f} MB (before first step {res['rss_before_mb']:.0f} MB), "
-              f"loss {res['loss']:.4f}, rate {res['rate']:.4f}, |grad| {res['grad_norm']:.4g}")
+        print(
+            f"{res['side']:>9}: step {res['step_s']:.3f} s wall, {res['cpu_s']:.3f} s CPU "
+            f"(first call {res['first_call_s']:.2f} s), "
+            f"peak RSS {res['peak_rss_mb']:.0f} MB (before first step {res['rss_before_mb']:.0f} MB), "
+            f"loss {res['loss']:.4f}, rate {res['rate']:.4f}, |grad| {res['grad_norm']:.4g}"
+        )
     if "torch" in results:
         o, t = results["ours"], results["torch"]
-        print(f"speed-up vs torch: {t['step_s'] / o['step_s']:.2f}x wall (best of {a.repeats}), "
-              f"{np.median(t['steps_s']) / np.median(o['steps_s']):.2f}x wall (median), "
-              f"{t['cpu_s'] / o['cpu_s']:.2f}x CPU time; "
-              f"peak RSS ratio ours/torch: {o['peak_rss_mb'] / t['peak_rss_mb']:.2f}")
+        print(
+            f"speed-up vs torch: {t['step_s'] / o['step_s']:.2f}x wall (best of {a.repeats}), "
+            f"{np.median(t['steps_s']) / np.median(o['steps_s']):.2f}x wall (median), "
+            f"{t['cpu_s'] / o['cpu_s']:.2f}x CPU time; "
+            f"peak RSS ratio ours/torch: {o['peak_rss_mb'] / t['peak_rss_mb']:.2f}"
+        )
         try:
-            print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
-                  "wall-time ratios are only meaningful on an idle machine")
+            print(
+                f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+                "wall-time ratios are only meaningful on an idle machine"
+            )
         except OSError:
             pass
     return results

@@ -7,6 +7,7 @@ object to ``FILE``; :func:`run_module` returns it with the child's wall time
 the child timed out, was killed (e.g. by its memory cap) or wrote nothing.
 It never raises for a failing child.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,9 @@ def _failure(proc: subprocess.CompletedProcess, cap_bytes: int | None) -> dict:
     return {"status": "error", "reason": f"child process {why}{cap}, no result: " + " | ".join(tail)}
 
 
-def run_module(module: str, args=(), *, timeout_s: float = 1200.0, memory_cap_bytes: int | None = None,
-               env: dict | None = None) -> dict:
+def run_module(
+    module: str, args=(), *, timeout_s: float = 1200.0, memory_cap_bytes: int | None = None, env: dict | None = None
+) -> dict:
     """``python -m module *args --json FILE`` in :data:`ROOT`; returns the JSON it wrote plus ``process_wall_s``.
 
     ``env`` adds to this process's environment (:func:`child_env`);
@@ -66,8 +68,15 @@ def run_module(module: str, args=(), *, timeout_s: float = 1200.0, memory_cap_by
         log.debug("running %s", " ".join(cmd))
         t0 = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=ROOT, env=child_env(env), capture_output=True, text=True,
-                                  timeout=timeout_s, preexec_fn=_limit_memory(memory_cap_bytes))
+            proc = subprocess.run(
+                cmd,
+                cwd=ROOT,
+                env=child_env(env),
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                preexec_fn=_limit_memory(memory_cap_bytes),
+            )
         except subprocess.TimeoutExpired:
             result = {"status": "error", "reason": f"timed out after {timeout_s:g} s"}
         else:

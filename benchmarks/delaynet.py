@@ -81,6 +81,7 @@ every 100 steps, to pick the saved model) and the test (2048 fresh
 samples) always use the full task: 7 cues, one delay per sample drawn from
 500-1500 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -105,21 +106,20 @@ N_IN = 40
 
 # ---------------------------------------------------------------------------
 # model
-def lattice_delays(n_rec=125, rng=None, seed=None, ratio_mid=0.2, ratio_far=0.3,
-                   extra_mid=80, extra_far=20):
+def lattice_delays(n_rec=125, rng=None, seed=None, ratio_mid=0.2, ratio_far=0.3, extra_mid=80, extra_far=20):
     """Neuron-level delays of DelayNet's 3-D lattice rule.
 
     Returns ``(delays, positions)``: ``(n_rec,)`` ints (1, 1 + extra_mid or
     1 + extra_mid + extra_far steps) and the ``(n_rec, 3)`` jittered lattice
     positions relative to the centre.  ``n_rec`` must be a cube."""
     side = int(round(n_rec ** (1.0 / 3.0)))
-    if side ** 3 != n_rec:
+    if side**3 != n_rec:
         raise ValueError(f"n_rec must be a cube (the neurons fill a 3-D lattice); got {n_rec}")
     rng = np.random.default_rng(seed) if rng is None else rng
     grid = np.stack(np.meshgrid(np.arange(side), np.arange(side), np.arange(side), indexing="ij"))
     pos = grid.astype(float) + rng.uniform(0.0, 0.5, size=grid.shape)
     pos = pos.reshape(3, -1).T - side / 2.0
-    r = np.sqrt((pos ** 2).sum(axis=1))
+    r = np.sqrt((pos**2).sum(axis=1))
     r_max = math.sqrt(3.0) * side
     d = np.ones(n_rec, dtype=np.int64)
     d[r >= ratio_mid * r_max] += extra_mid
@@ -127,8 +127,18 @@ def lattice_delays(n_rec=125, rng=None, seed=None, ratio_mid=0.2, ratio_far=0.3,
     return d, pos
 
 
-def build_delaynet(n_rec=125, *, delays=True, seed=0, n_in=N_IN, tau_mem=45.0, tau_out=45.0,
-                   threshold=2.0, detach_reset=False, dtype=np.float32):
+def build_delaynet(
+    n_rec=125,
+    *,
+    delays=True,
+    seed=0,
+    n_in=N_IN,
+    tau_mem=45.0,
+    tau_out=45.0,
+    threshold=2.0,
+    detach_reset=False,
+    dtype=np.float32,
+):
     """DelayNet as an ``SNN`` (one recurrent LIF layer and a readout).
 
     ``delays=False`` gives every neuron the one-step delay (the ablation).
@@ -137,7 +147,7 @@ def build_delaynet(n_rec=125, *, delays=True, seed=0, n_in=N_IN, tau_mem=45.0, t
     if delays:
         if round(n_rec ** (1 / 3)) ** 3 == n_rec:
             d, _ = lattice_delays(n_rec, rng=rng)
-        else:       # tiny test networks: same group fractions, drawn at random
+        else:  # tiny test networks: same group fractions, drawn at random
             d = rng.choice(np.array([1, 81, 101]), size=n_rec, p=[0.176, 0.424, 0.4])
     else:
         d = np.ones(n_rec, dtype=np.int64)
@@ -145,9 +155,20 @@ def build_delaynet(n_rec=125, *, delays=True, seed=0, n_in=N_IN, tau_mem=45.0, t
     W_rec = rng.uniform(-1, 1, (n_rec, n_rec)) * math.sqrt(6.0 / n_rec)
     np.fill_diagonal(W_rec, 0.0)
     W_out = rng.uniform(-1, 1, (n_rec, 2)) * math.sqrt(6.0 / n_rec)
-    layer = LIFLayer(n_in, n_rec, delays=d, W_in=W_in, W_rec=W_rec, self_connections=False,
-                     reset="subtract", detach_reset=detach_reset, tau_mem=tau_mem, threshold=threshold, freeze=("W_in",),
-                     tau_range=(0.1, 50.0))
+    layer = LIFLayer(
+        n_in,
+        n_rec,
+        delays=d,
+        W_in=W_in,
+        W_rec=W_rec,
+        self_connections=False,
+        reset="subtract",
+        detach_reset=detach_reset,
+        tau_mem=tau_mem,
+        threshold=threshold,
+        freeze=("W_in",),
+        tau_range=(0.1, 50.0),
+    )
     readout = ReadoutLayer(n_rec, 2, W_out=W_out, delay_in=0, tau_out=tau_out, tau_range=(0.1, 50.0))
     net = SNN([layer], readout, dt=1.0, dtype=dtype, surrogate="clamp_ramp")
     return net, d
@@ -169,8 +190,10 @@ class MADGRAD:
         self.momentum = float(momentum)
         self.eps = float(eps)
         self.k = 0
-        self.state = {n: {"x0": p.astype(np.float64).copy(), "s": np.zeros(p.shape),
-                          "v": np.zeros(p.shape)} for n, p in params.items()}
+        self.state = {
+            n: {"x0": p.astype(np.float64).copy(), "s": np.zeros(p.shape), "v": np.zeros(p.shape)}
+            for n, p in params.items()
+        }
 
     def step(self, grads):
         lam = self.lr * math.sqrt(self.k + 1)
@@ -297,8 +320,10 @@ def load_model(path, opt_params=None):
         opt_state = None
         if "optimizer" in f:
             o = f["optimizer"]
-            opt_state = {"k": int(o.attrs["k"]),
-                         "state": {n: {sk: o[n][sk][()].astype(np.float64) for sk in o[n]} for n in o}}
+            opt_state = {
+                "k": int(o.attrs["k"]),
+                "state": {n: {sk: o[n][sk][()].astype(np.float64) for sk in o[n]} for n in o},
+            }
     return net, delays, config, curve, opt_state
 
 
@@ -310,8 +335,25 @@ def train(cfg, out_dir, resume=False):
     best_path = os.path.join(out_dir, f"{variant}.h5")
     use_delays = variant != "nodelay"
     beta_bf = 0.0 if variant == "nobf" else cfg["beta_bf"]
-    curve = {k: [] for k in ("step", "loss", "ce", "bf", "acc", "rate_hz", "grad_norm", "wall_s",
-                             "tau_mem", "tau_out", "threshold", "val_step", "val_acc", "delay_hi")}
+    curve = {
+        k: []
+        for k in (
+            "step",
+            "loss",
+            "ce",
+            "bf",
+            "acc",
+            "rate_hz",
+            "grad_norm",
+            "wall_s",
+            "tau_mem",
+            "tau_out",
+            "threshold",
+            "val_step",
+            "val_acc",
+            "delay_hi",
+        )
+    }
     if resume and os.path.exists(ckpt):
         net, delays, _, curve, ost = load_model(ckpt)
         opt = MADGRAD(net.parameters(), lr=cfg["lr"], momentum=cfg["momentum"])
@@ -357,7 +399,7 @@ def train(cfg, out_dir, resume=False):
         else:
             d_lo, d_hi = lo, hi
         since += 1
-        d = int(rng.integers(d_lo, d_hi + 1))      # one delay per batch: T varies, cost follows
+        d = int(rng.integers(d_lo, d_hi + 1))  # one delay per batch: T varies, cost follows
         if decay_at and step >= decay_at and opt.lr != cfg["lr_final"]:
             opt.lr = cfg["lr_final"]
             best_val = _best(curve, step)
@@ -366,7 +408,7 @@ def train(cfg, out_dir, resume=False):
         ce, bf, acc, rate, grads, _ = loss_and_grads(net, batch, beta_bf)
         try:
             gn = clip_global_norm(grads, cfg["max_norm"])
-        except FloatingPointError as exc:       # float32 overflow of an exploding gradient
+        except FloatingPointError as exc:  # float32 overflow of an exploding gradient
             skipped += 1
             log.warning("%s step %d: %s; batch skipped (%d so far)", variant, step, exc, skipped)
             if skipped > 50:
@@ -390,13 +432,24 @@ def train(cfg, out_dir, resume=False):
         curve["threshold"].append(float(np.mean(L.params["threshold"])))
         if step % cfg["log_every"] == 0:
             k = cfg["log_every"]
-            log.info("%s step %d ce %.4f bf %.4f acc %.3f rate %.1f Hz |g| %.3g tau %.1f/%.1f th %.3f %.1f s",
-                     variant, step, np.mean(curve["ce"][-k:]), np.mean(curve["bf"][-k:]),
-                     np.mean(curve["acc"][-k:]), rate, gn, curve["tau_mem"][-1], curve["tau_out"][-1],
-                     curve["threshold"][-1], curve["wall_s"][-1])
+            log.info(
+                "%s step %d ce %.4f bf %.4f acc %.3f rate %.1f Hz |g| %.3g tau %.1f/%.1f th %.3f %.1f s",
+                variant,
+                step,
+                np.mean(curve["ce"][-k:]),
+                np.mean(curve["bf"][-k:]),
+                np.mean(curve["acc"][-k:]),
+                rate,
+                gn,
+                curve["tau_mem"][-1],
+                curve["tau_out"][-1],
+                curve["threshold"][-1],
+                curve["wall_s"][-1],
+            )
         if step % cfg["val_every"] == 0 or step == cfg["steps"]:
-            va, _ = evaluate(net, cfg["val_samples"], n_cues=cfg["n_cues"], delay=cfg["delay"],
-                             seed=999, chunk=cfg["batch"])
+            va, _ = evaluate(
+                net, cfg["val_samples"], n_cues=cfg["n_cues"], delay=cfg["delay"], seed=999, chunk=cfg["batch"]
+            )
             curve["val_step"].append(step)
             curve["val_acc"].append(va)
             log.info("%s step %d validation acc %.4f (%d samples)", variant, step, va, cfg["val_samples"])
@@ -448,8 +501,10 @@ def make_figures(net, delays, curve, results, fig_dir, seed=3):
     """Spike raster of one sample (as the paper's Figure 8), accuracy vs wait,
     accuracy vs number of cues, training curve.  Needs matplotlib."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     os.makedirs(fig_dir, exist_ok=True)
     paths = []
     batch = cue_accumulation(1, n_cues=7, delay=1050, seed=seed)
@@ -462,7 +517,7 @@ def make_figures(net, delays, curve, results, fig_dir, seed=3):
     names = ["left", "right", "recall", "noise"]
     colors = ["tab:blue", "tab:red", "tab:green", "0.5"]
     for gi in range(4):
-        t, c = np.nonzero(x[:, gi * 10:(gi + 1) * 10])
+        t, c = np.nonzero(x[:, gi * 10 : (gi + 1) * 10])
         ax[0].scatter(t, c + gi * 10, s=1.5, color=colors[gi], label=names[gi])
     ax[0].set_ylabel("input")
     ax[0].legend(loc="upper right", fontsize=7, ncol=4, markerscale=4)
@@ -526,12 +581,12 @@ def make_figures(net, delays, curve, results, fig_dir, seed=3):
         st = np.asarray(curve["step"])
         k = max(1, min(50, len(st) // 10))
         sm = lambda v: np.convolve(v, np.ones(k) / k, mode="valid")
-        ax[0].plot(st[k - 1:], sm(np.asarray(curve["ce"])), label="cross-entropy")
-        ax[0].plot(st[k - 1:], sm(np.asarray(curve["bf"])), label="BF term")
+        ax[0].plot(st[k - 1 :], sm(np.asarray(curve["ce"])), label="cross-entropy")
+        ax[0].plot(st[k - 1 :], sm(np.asarray(curve["bf"])), label="BF term")
         ax[0].set_yscale("log")
         ax[0].set_xlabel("step")
         ax[0].legend(fontsize=7)
-        ax[1].plot(st[k - 1:], sm(np.asarray(curve["acc"])), label="train (batch)")
+        ax[1].plot(st[k - 1 :], sm(np.asarray(curve["acc"])), label="train (batch)")
         if curve.get("val_step"):
             ax[1].plot(curve["val_step"], curve["val_acc"], "o-", ms=3, label="validation")
         ax[1].set_xlabel("step")
@@ -548,23 +603,69 @@ def make_figures(net, delays, curve, results, fig_dir, seed=3):
 # ---------------------------------------------------------------------------
 def default_config(quick=False):
     if quick:
-        return dict(variant="delaynet", n_rec=27, batch=16, steps=30, n_cues=3, delay=(20, 60),
-                    lr_decay_at=20, lr_final=2e-3,
-                    lr=1e-2, momentum=0.9, max_norm=1.0, beta_bf=0.001, seed=0, max_time=0.0, curriculum=0, thr_max=2.0,
-                    log_every=10, val_every=15, val_samples=64, ckpt_every=15, test_samples=128,
-                    waits=[20, 100, 300], wait_samples=32, cues=[1, 3, 5], cue_samples=32)
-    return dict(variant="delaynet", n_rec=125, batch=64, steps=2700, n_cues=7, delay=(500, 1500),
-                lr_decay_at=2000, lr_final=2e-3, lr=1e-2, momentum=0.9, max_norm=1.0, beta_bf=0.001, seed=0, max_time=0.0, curriculum=150, thr_max=2.0,
-                log_every=10, val_every=100, val_samples=512, ckpt_every=25, test_samples=2048,
-                waits=[500, 1000, 1500, 3000, 5000, 10000, 20000, 30000], wait_samples=128,
-                cues=[1, 3, 5, 7, 9, 11, 15], cue_samples=256)
+        return dict(
+            variant="delaynet",
+            n_rec=27,
+            batch=16,
+            steps=30,
+            n_cues=3,
+            delay=(20, 60),
+            lr_decay_at=20,
+            lr_final=2e-3,
+            lr=1e-2,
+            momentum=0.9,
+            max_norm=1.0,
+            beta_bf=0.001,
+            seed=0,
+            max_time=0.0,
+            curriculum=0,
+            thr_max=2.0,
+            log_every=10,
+            val_every=15,
+            val_samples=64,
+            ckpt_every=15,
+            test_samples=128,
+            waits=[20, 100, 300],
+            wait_samples=32,
+            cues=[1, 3, 5],
+            cue_samples=32,
+        )
+    return dict(
+        variant="delaynet",
+        n_rec=125,
+        batch=64,
+        steps=2700,
+        n_cues=7,
+        delay=(500, 1500),
+        lr_decay_at=2000,
+        lr_final=2e-3,
+        lr=1e-2,
+        momentum=0.9,
+        max_norm=1.0,
+        beta_bf=0.001,
+        seed=0,
+        max_time=0.0,
+        curriculum=150,
+        thr_max=2.0,
+        log_every=10,
+        val_every=100,
+        val_samples=512,
+        ckpt_every=25,
+        test_samples=2048,
+        waits=[500, 1000, 1500, 3000, 5000, 10000, 20000, 30000],
+        wait_samples=128,
+        cues=[1, 3, 5, 7, 9, 11, 15],
+        cue_samples=256,
+    )
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.delaynet", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
     p.add_argument("--out", default="docs/delaynet_results", help="result folder")
-    p.add_argument("--fig-dir", default=None, help="figure folder (default <out>/figures; docs/figures for the full run)")
+    p.add_argument(
+        "--fig-dir", default=None, help="figure folder (default <out>/figures; docs/figures for the full run)"
+    )
     p.add_argument("--variant", choices=VARIANTS, default="delaynet")
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--max-time", type=float, default=None, help="stop training after this many seconds")
@@ -593,20 +694,41 @@ def main(argv=None):
     else:
         net, delays, curve, best = train(cfg, out, resume=args.resume)
         train_s = curve["wall_s"][-1] if curve["wall_s"] else 0.0
-        net, delays, _, _, _ = load_model(best)         # evaluate the best validated model
+        net, delays, _, _, _ = load_model(best)  # evaluate the best validated model
     t1 = time.perf_counter()
-    acc, rate = evaluate(net, cfg["test_samples"], n_cues=cfg["n_cues"], delay=cfg["delay"], seed=2024,
-                         chunk=cfg["batch"])
-    res = {"variant": args.variant, "test_acc": acc, "test_samples": cfg["test_samples"],
-           "test_rate_hz": rate, "steps": int(curve["step"][-1]) if curve.get("step") else 0,
-           "train_wall_s": train_s, "eval_s": time.perf_counter() - t1, "config": cfg}
-    log.info("%s: test accuracy %.4f on %d fresh samples (rate %.1f Hz), %d steps, %.0f s training",
-             args.variant, acc, cfg["test_samples"], rate, res["steps"], train_s)
+    acc, rate = evaluate(
+        net, cfg["test_samples"], n_cues=cfg["n_cues"], delay=cfg["delay"], seed=2024, chunk=cfg["batch"]
+    )
+    res = {
+        "variant": args.variant,
+        "test_acc": acc,
+        "test_samples": cfg["test_samples"],
+        "test_rate_hz": rate,
+        "steps": int(curve["step"][-1]) if curve.get("step") else 0,
+        "train_wall_s": train_s,
+        "eval_s": time.perf_counter() - t1,
+        "config": cfg,
+    }
+    log.info(
+        "%s: test accuracy %.4f on %d fresh samples (rate %.1f Hz), %d steps, %.0f s training",
+        args.variant,
+        acc,
+        cfg["test_samples"],
+        rate,
+        res["steps"],
+        train_s,
+    )
     if not args.no_sweeps and args.variant == "delaynet":
-        res["wait"] = {"waits_ms": cfg["waits"], "n_samples": cfg["wait_samples"],
-                       "acc": accuracy_vs_wait(net, cfg["waits"], cfg["wait_samples"], n_cues=cfg["n_cues"])}
-        res["cues"] = {"n_cues": cfg["cues"], "n_samples": cfg["cue_samples"],
-                       "acc": accuracy_vs_cues(net, cfg["cues"], cfg["cue_samples"], delay=cfg["delay"])}
+        res["wait"] = {
+            "waits_ms": cfg["waits"],
+            "n_samples": cfg["wait_samples"],
+            "acc": accuracy_vs_wait(net, cfg["waits"], cfg["wait_samples"], n_cues=cfg["n_cues"]),
+        }
+        res["cues"] = {
+            "n_cues": cfg["cues"],
+            "n_samples": cfg["cue_samples"],
+            "acc": accuracy_vs_cues(net, cfg["cues"], cfg["cue_samples"], delay=cfg["delay"]),
+        }
         try:
             res["figures"] = make_figures(net, delays, curve, res, fig_dir)
         except ImportError:

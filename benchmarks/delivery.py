@@ -10,6 +10,7 @@ counted, and events are compared per second).
 
 Run: ``python -m benchmarks.delivery [--n 12500] [--k 1250] [--rate 0.0037] [--steps 2000]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,22 @@ from synapses.kernels.queue import queue_deliver, queue_emit
 
 
 @njit(cache=True)
-def engine_delivery(indptr, indices, weights, step_ptr, sources, spike_idx, spike_val, spike_cnt, delay,
-                    q_src, q_val, q_cnt, buf, delivered):
+def engine_delivery(
+    indptr,
+    indices,
+    weights,
+    step_ptr,
+    sources,
+    spike_idx,
+    spike_val,
+    spike_cnt,
+    delay,
+    q_src,
+    q_val,
+    q_cnt,
+    buf,
+    delivered,
+):
     """Steps of phase 2 (deliver) and phase 5 (emit) of one projection, sample 0."""
     for t in range(step_ptr.shape[0] - 1):
         queue_deliver(0, t, q_src, q_val, q_cnt, indptr, indices, weights, buf, delivered)
@@ -37,8 +52,15 @@ def engine_delivery(indptr, indices, weights, step_ptr, sources, spike_idx, spik
         queue_emit(0, t, spike_idx, spike_val, spike_cnt, delay, q_src, q_val, q_cnt)
 
 
-def delivery_vs_bare(n: int = 12500, k: int = 1250, rate_per_step: float = 0.0037, steps: int = 2000,
-                     dtype=np.float32, repeats: int = 5, seed: int = 0) -> dict:
+def delivery_vs_bare(
+    n: int = 12500,
+    k: int = 1250,
+    rate_per_step: float = 0.0037,
+    steps: int = 2000,
+    dtype=np.float32,
+    repeats: int = 5,
+    seed: int = 0,
+) -> dict:
     """Events per second of the engine's queue path and of the bare loop; their ratio."""
     indptr, indices, weights = random_csr(n, n, k, dtype=dtype, seed=seed)
     indices = indices.astype(np.uint32)
@@ -60,8 +82,22 @@ def delivery_vs_bare(n: int = 12500, k: int = 1250, rate_per_step: float = 0.003
     def engine():
         q_cnt[...] = 0
         delivered[...] = 0
-        engine_delivery(indptr, indices, weights, step_ptr, sources, spike_idx, spike_val, spike_cnt, delay,
-                        q_src, q_val, q_cnt, buf_e, delivered)
+        engine_delivery(
+            indptr,
+            indices,
+            weights,
+            step_ptr,
+            sources,
+            spike_idx,
+            spike_val,
+            spike_cnt,
+            delay,
+            q_src,
+            q_val,
+            q_cnt,
+            buf_e,
+            delivered,
+        )
         return int(delivered[0])
 
     def bare():
@@ -76,10 +112,19 @@ def delivery_vs_bare(n: int = 12500, k: int = 1250, rate_per_step: float = 0.003
             events[name] = fn()
             times[name].append(time.perf_counter() - t0)
     rate = {name: events[name] / float(np.median(times[name])) for name in times}
-    return {"benchmark": "delivery", "n": n, "k_out": k, "rate_per_step": rate_per_step, "steps": steps,
-            "dtype": np.dtype(dtype).name, "engine_events_per_s": rate["engine"],
-            "bare_events_per_s": rate["bare"], "ratio": rate["engine"] / rate["bare"],
-            "engine_events": events["engine"], "bare_events": events["bare"]}
+    return {
+        "benchmark": "delivery",
+        "n": n,
+        "k_out": k,
+        "rate_per_step": rate_per_step,
+        "steps": steps,
+        "dtype": np.dtype(dtype).name,
+        "engine_events_per_s": rate["engine"],
+        "bare_events_per_s": rate["bare"],
+        "ratio": rate["engine"] / rate["bare"],
+        "engine_events": events["engine"],
+        "bare_events": events["bare"],
+    }
 
 
 def main(argv=None) -> int:
@@ -92,8 +137,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     r = delivery_vs_bare(args.n, args.k, args.rate, args.steps, np.dtype(args.dtype))
     print(json.dumps(r))
-    print(f"engine {r['engine_events_per_s']:.3e} events/s, bare loop {r['bare_events_per_s']:.3e}: "
-          f"ratio {r['ratio']:.2f} (target >= 0.5)")
+    print(
+        f"engine {r['engine_events_per_s']:.3e} events/s, bare loop {r['bare_events_per_s']:.3e}: "
+        f"ratio {r['ratio']:.2f} (target >= 0.5)"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """What the numbers depend on: CPU, cores, threads, memory, load, package versions, peak RSS."""
+
 from __future__ import annotations
 
 import gc
@@ -73,10 +74,17 @@ def machine_info() -> dict:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:
         affinity = None
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "cores_usable": affinity,
-            "numba_threads": numba.get_num_threads(), "numba_threading_layer": _threading_layer(),
-            "memory_bytes": memory_bytes(), "platform": platform.platform(), "load_average": load_average(),
-            "hostname": platform.node()}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "cores_usable": affinity,
+        "numba_threads": numba.get_num_threads(),
+        "numba_threading_layer": _threading_layer(),
+        "memory_bytes": memory_bytes(),
+        "platform": platform.platform(),
+        "load_average": load_average(),
+        "hostname": platform.node(),
+    }
 
 
 def reset_peak_rss() -> bool:

@@ -36,6 +36,7 @@ curves) and ``memory_TAG_gap.png`` (accuracy against the gap of delayed
 recall, one model per gap, first seed) in ``docs/figures``
 (``--fig-dir``), and all numbers as ``memory_TAG.json`` in ``--out``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,30 +58,52 @@ TORCH_MODELS = ("gru", "lstm")
 
 # name -> (generator, kwargs per mode); every generator takes (batch_size, rng=..., **kwargs)
 TASK_SETTINGS = {
-    "delayed_recall": (tasks.delayed_recall, {
-        "quick": dict(n_symbols=2, n_classes=3, gap=5, hold=2),
-        "medium": dict(n_symbols=3, n_classes=4, gap=20, hold=2),
-        "full": dict(n_symbols=5, n_classes=8, gap=50, hold=2)}),
-    "flip_flop": (tasks.flip_flop, {
-        "quick": dict(n_steps=40, p_event=0.1, interval=8),
-        "medium": dict(n_steps=100, p_event=0.05, interval=15),
-        "full": dict(n_steps=200, p_event=0.03, interval=30)}),
-    "time_of_day": (tasks.time_of_day, {
-        "quick": dict(n_steps=40, period=10, n_bins=2, p_drop=0.5),
-        "medium": dict(n_steps=100, period=20, n_bins=4, p_drop=0.5),
-        "full": dict(n_steps=200, period=40, n_bins=4, p_drop=0.7)}),
-    "parity": (tasks.parity, {
-        "quick": dict(n_items=3, hold=2, gap=1, t_query=2),
-        "medium": dict(n_items=6, hold=3, gap=2, t_query=3),
-        "full": dict(n_items=10, hold=3, gap=5, t_query=3)}),
+    "delayed_recall": (
+        tasks.delayed_recall,
+        {
+            "quick": dict(n_symbols=2, n_classes=3, gap=5, hold=2),
+            "medium": dict(n_symbols=3, n_classes=4, gap=20, hold=2),
+            "full": dict(n_symbols=5, n_classes=8, gap=50, hold=2),
+        },
+    ),
+    "flip_flop": (
+        tasks.flip_flop,
+        {
+            "quick": dict(n_steps=40, p_event=0.1, interval=8),
+            "medium": dict(n_steps=100, p_event=0.05, interval=15),
+            "full": dict(n_steps=200, p_event=0.03, interval=30),
+        },
+    ),
+    "time_of_day": (
+        tasks.time_of_day,
+        {
+            "quick": dict(n_steps=40, period=10, n_bins=2, p_drop=0.5),
+            "medium": dict(n_steps=100, period=20, n_bins=4, p_drop=0.5),
+            "full": dict(n_steps=200, period=40, n_bins=4, p_drop=0.7),
+        },
+    ),
+    "parity": (
+        tasks.parity,
+        {
+            "quick": dict(n_items=3, hold=2, gap=1, t_query=2),
+            "medium": dict(n_items=6, hold=3, gap=2, t_query=3),
+            "full": dict(n_items=10, hold=3, gap=5, t_query=3),
+        },
+    ),
     "seq_digits": (tasks.sequential_digits, {m: dict(t_readout=4) for m in ("quick", "medium", "full")}),
-    "perm_digits": (tasks.sequential_digits, {m: dict(permuted=True, t_readout=4)
-                                              for m in ("quick", "medium", "full")}),
+    "perm_digits": (
+        tasks.sequential_digits,
+        {m: dict(permuted=True, t_readout=4) for m in ("quick", "medium", "full")},
+    ),
     "mnist1d": (tasks.mnist1d, {m: dict(t_readout=4) for m in ("quick", "medium", "full")}),
-    "cue_accumulation": (tasks.cue_accumulation_task, {
-        "quick": dict(n_cues=3, delay=20, t_cue=10, t_interval=15, t_recall=10, f0=200.0),
-        "medium": dict(n_cues=5, delay=(50, 100), t_cue=20, t_interval=30, t_recall=20, f0=200.0),
-        "full": dict(n_cues=7, delay=(100, 300), t_cue=50, t_interval=75, t_recall=50, f0=100.0)}),
+    "cue_accumulation": (
+        tasks.cue_accumulation_task,
+        {
+            "quick": dict(n_cues=3, delay=20, t_cue=10, t_interval=15, t_recall=10, f0=200.0),
+            "medium": dict(n_cues=5, delay=(50, 100), t_cue=20, t_interval=30, t_recall=20, f0=200.0),
+            "full": dict(n_cues=7, delay=(100, 300), t_cue=50, t_interval=75, t_recall=50, f0=100.0),
+        },
+    ),
 }
 
 MODES = {
@@ -94,6 +117,7 @@ LR, CLIP = 5e-3, 1.0
 
 def _has(mod):
     import importlib.util
+
     return importlib.util.find_spec(mod) is not None
 
 
@@ -166,6 +190,7 @@ class TorchRunner:
 
     def __init__(self, kind, n_in, n_out, n_params, seed, T):
         import torch
+
         self.torch = torch
         torch.manual_seed(seed)
         gates = 3 if kind == "gru" else 4
@@ -248,7 +273,7 @@ def train_one(kind, task, mode, seed, *, steps=None, n_params=None, log=None, **
             if (s + 1) % cfg["every"] == 0 or s == steps - 1:
                 el = time.perf_counter() - t0
                 acc, _ = evaluate(runner, task, mode, min(128, cfg["n_test"]), seed=777, **over)
-                t0 += time.perf_counter() - t0 - el            # evaluation time is not training time
+                t0 += time.perf_counter() - t0 - el  # evaluation time is not training time
                 curve.append((s + 1, float(loss), acc))
                 if log:
                     log(f"{kind:>8} {task:>16} seed {seed} step {s + 1:4d} loss {loss:.4f} acc {acc:.3f}")
@@ -256,8 +281,9 @@ def train_one(kind, task, mode, seed, *, steps=None, n_params=None, log=None, **
         res["acc"], res["spikes_per_step"] = evaluate(runner, task, mode, cfg["n_test"], **over)
         res["status"] = "ok"
     except FloatingPointError as e:
-        res.update(status=f"failed: {e}", acc=float("nan"), spikes_per_step=float("nan"),
-                   train_s=time.perf_counter() - t0)
+        res.update(
+            status=f"failed: {e}", acc=float("nan"), spikes_per_step=float("nan"), train_s=time.perf_counter() - t0
+        )
     res["curve"] = curve
     return res
 
@@ -272,13 +298,20 @@ def summarise(results):
     for (task, model), rs in rows.items():
         ok = [r for r in rs if r["status"] == "ok"]
         accs = np.array([r["acc"] for r in ok])
-        row = dict(task=task, model=model, n=len(rs), n_ok=len(ok), chance=rs[0]["chance"],
-                   params=int(np.mean([r["params"] for r in rs])), width=rs[0]["width"],
-                   acc_mean=float(accs.mean()) if len(ok) else float("nan"),
-                   acc_std=float(accs.std()) if len(ok) else float("nan"),
-                   train_s=float(np.mean([r["train_s"] for r in rs])),
-                   spikes=float(np.mean([r["spikes_per_step"] for r in ok])) if ok else float("nan"),
-                   failures=[r["status"] for r in rs if r["status"] != "ok"])
+        row = dict(
+            task=task,
+            model=model,
+            n=len(rs),
+            n_ok=len(ok),
+            chance=rs[0]["chance"],
+            params=int(np.mean([r["params"] for r in rs])),
+            width=rs[0]["width"],
+            acc_mean=float(accs.mean()) if len(ok) else float("nan"),
+            acc_std=float(accs.std()) if len(ok) else float("nan"),
+            train_s=float(np.mean([r["train_s"] for r in rs])),
+            spikes=float(np.mean([r["spikes_per_step"] for r in ok])) if ok else float("nan"),
+            failures=[r["status"] for r in rs if r["status"] != "ok"],
+        )
         if not ok:
             row["verdict"] = "failed (" + "; ".join(row["failures"])[:80] + ")"
         elif row["acc_mean"] <= row["chance"] + 0.05:
@@ -290,13 +323,17 @@ def summarise(results):
 
 
 def table_md(rows, skipped):
-    lines = ["| task | model | params | accuracy (mean ± std) | chance | train time / run | spikes / step | note |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| task | model | params | accuracy (mean ± std) | chance | train time / run | spikes / step | note |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         acc = "—" if math.isnan(r["acc_mean"]) else f"{r['acc_mean']:.3f} ± {r['acc_std']:.3f}"
         spk = "—" if math.isnan(r["spikes"]) else f"{r['spikes']:.1f}"
-        lines.append(f"| {r['task']} | {r['model']} | {r['params']} | {acc} (n={r['n_ok']}) | "
-                     f"{r['chance']:.3f} | {r['train_s']:.1f} s | {spk} | {r['verdict']} |")
+        lines.append(
+            f"| {r['task']} | {r['model']} | {r['params']} | {acc} (n={r['n_ok']}) | "
+            f"{r['chance']:.3f} | {r['train_s']:.1f} s | {spk} | {r['verdict']} |"
+        )
     for t, why in skipped:
         lines.append(f"| {t} | all | — | not run: {why} | — | — | — | |")
     return "\n".join(lines)
@@ -305,6 +342,7 @@ def table_md(rows, skipped):
 def figures(results, gap_results, fig_dir, tag):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -329,7 +367,7 @@ def figures(results, gap_results, fig_dir, tag):
         ax.set_title(t)
         ax.set_xlabel("training step")
         ax.set_ylabel("accuracy")
-    for ax in axes.ravel()[len(task_names):]:
+    for ax in axes.ravel()[len(task_names) :]:
         ax.axis("off")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
@@ -385,8 +423,11 @@ def main(argv=None):
     ap.add_argument("--tasks", default=None, help="comma-separated subset")
     ap.add_argument("--no-gap", action="store_true", help="skip the gap sweep")
     ap.add_argument("--steps", type=int, default=None, help="training steps per run (default: the mode's)")
-    ap.add_argument("--merge", action="store_true",
-                    help="keep the stored runs (JSON in --out) of the models not run now, and rewrite the section")
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the stored runs (JSON in --out) of the models not run now, and rewrite the section",
+    )
     ap.add_argument("--doc", default=None, help="markdown file to update (default docs/memory.md; quick: none)")
     ap.add_argument("--fig-dir", default=None, help="figure folder (default docs/figures)")
     ap.add_argument("--out", default=None, help="folder of the JSON results (default docs/memory_results)")
@@ -426,8 +467,10 @@ def main(argv=None):
         for m in models:
             for s in range(seeds):
                 r = train_one(m, t, mode, s, steps=steps, log=log)
-                log(f"== {m} {t} seed {s}: acc {r['acc']:.3f} (chance {r['chance']:.3f}), "
-                    f"{r['params']} params, {r['train_s']:.1f} s, {r['status']}")
+                log(
+                    f"== {m} {t} seed {s}: acc {r['acc']:.3f} (chance {r['chance']:.3f}), "
+                    f"{r['params']} params, {r['train_s']:.1f} s, {r['status']}"
+                )
                 results.append(r)
     gap_results = []
     if not a.no_gap and "delayed_recall" in task_names:
@@ -458,37 +501,70 @@ def main(argv=None):
     rows = summarise(results)
     os.makedirs(out, exist_ok=True)
     with open(json_path, "w") as f:
-        json.dump({"mode": mode, "steps": steps, "settings": MODES[mode], "wall_s": wall, "merged": merged,
-                   "results": results,
-                   "gap_results": gap_results, "rows": rows, "skipped": skipped}, f, indent=1, default=float)
+        json.dump(
+            {
+                "mode": mode,
+                "steps": steps,
+                "settings": MODES[mode],
+                "wall_s": wall,
+                "merged": merged,
+                "results": results,
+                "gap_results": gap_results,
+                "rows": rows,
+                "skipped": skipped,
+            },
+            f,
+            indent=1,
+            default=float,
+        )
     figs = figures(results, gap_results, fig_dir, tag) if doc is not None or a.fig_dir else []
     cfg = MODES[mode]
-    cmd = "python -m benchmarks.memory" + (f" --{mode}" if mode != "full" else "") + \
-        (f" --steps {steps}" if a.steps is not None else "")
-    body = [f"### Results ({tag}, generated by `{cmd}`)", "",
-            f"{seeds} seed(s) per model and task, {steps} training steps of batch {cfg['batch']}, "
-            f"about {cfg['n_params']} learnable parameters per model, test on {cfg['n_test']} fresh samples. "
-            f"Wall time of the whole run: {wall / 60:.1f} min on {platform.machine()} with "
-            f"{os.cpu_count()} CPUs (shared), python {platform.python_version()}"
-            + ("".join(f"; the runs of {m['models']} were redone and merged ({m['wall_s'] / 60:.1f} min)"
-                       for m in merged)) + ".", "",
-            "Task settings: " + "; ".join(f"`{t}` {TASK_SETTINGS[t][1][mode]}" for t in task_names), "",
-            table_md(rows, skipped), ""]
+    cmd = (
+        "python -m benchmarks.memory"
+        + (f" --{mode}" if mode != "full" else "")
+        + (f" --steps {steps}" if a.steps is not None else "")
+    )
+    body = [
+        f"### Results ({tag}, generated by `{cmd}`)",
+        "",
+        f"{seeds} seed(s) per model and task, {steps} training steps of batch {cfg['batch']}, "
+        f"about {cfg['n_params']} learnable parameters per model, test on {cfg['n_test']} fresh samples. "
+        f"Wall time of the whole run: {wall / 60:.1f} min on {platform.machine()} with "
+        f"{os.cpu_count()} CPUs (shared), python {platform.python_version()}"
+        + ("".join(f"; the runs of {m['models']} were redone and merged ({m['wall_s'] / 60:.1f} min)" for m in merged))
+        + ".",
+        "",
+        "Task settings: " + "; ".join(f"`{t}` {TASK_SETTINGS[t][1][mode]}" for t in task_names),
+        "",
+        table_md(rows, skipped),
+        "",
+    ]
     if gap_results:
-        body += ["Delayed recall against the gap (one seed, one model trained per gap):", "",
-                 "| model | " + " | ".join(f"gap {g}" for g in cfg["gaps"]) + " |",
-                 "|---|" + "---:|" * len(cfg["gaps"])]
+        body += [
+            "Delayed recall against the gap (one seed, one model trained per gap):",
+            "",
+            "| model | " + " | ".join(f"gap {g}" for g in cfg["gaps"]) + " |",
+            "|---|" + "---:|" * len(cfg["gaps"]),
+        ]
         for m in models:
             accs = {r["gap"]: r for r in gap_results if r["model"] == m}
             if not accs:
                 continue
-            body.append(f"| {m} | " + " | ".join(
-                ("not run" if g not in accs else "failed" if accs[g]["status"] != "ok" else f"{accs[g]['acc']:.3f}")
-                for g in cfg["gaps"]) + " |")
+            body.append(
+                f"| {m} | "
+                + " | ".join(
+                    ("not run" if g not in accs else "failed" if accs[g]["status"] != "ok" else f"{accs[g]['acc']:.3f}")
+                    for g in cfg["gaps"]
+                )
+                + " |"
+            )
         body.append("")
     for p in figs:
-        body.append(f"![{os.path.basename(p)}]({os.path.relpath(p, os.path.dirname(os.path.abspath(doc)))})"
-                    if doc else f"figure: {p}")
+        body.append(
+            f"![{os.path.basename(p)}]({os.path.relpath(p, os.path.dirname(os.path.abspath(doc)))})"
+            if doc
+            else f"figure: {p}"
+        )
     if doc is not None:
         write_doc(doc, "\n".join(body), tag)
         log(f"wrote {doc}")

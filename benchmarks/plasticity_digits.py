@@ -20,6 +20,7 @@ Batch modes (docs/contract.md §3.7): ``mean`` and ``sum`` share one weight arra
 slot its own weights, trained on its own ``n_train/B`` samples; it is evaluated slot by slot (up to
 ``max_slots`` slots), and the mean accuracy is reported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,22 @@ class DiehlCookSTDP(SynapseModel):
         return w + eta * (x - x_tar)
 
 
-DEFAULTS = dict(n_exc=64, present=60, rest=20, max_rate=100.0, eta=0.01, x_tar=0.3, w_max=0.3, w_inh=1.5,
-                tau_mem=20.0, threshold=1.0, b_adapt=0.05, tau_adapt=20000.0, n_label=500, n_test=497)
+DEFAULTS = dict(
+    n_exc=64,
+    present=60,
+    rest=20,
+    max_rate=100.0,
+    eta=0.01,
+    x_tar=0.3,
+    w_max=0.3,
+    w_inh=1.5,
+    tau_mem=20.0,
+    threshold=1.0,
+    b_adapt=0.05,
+    tau_adapt=20000.0,
+    n_label=500,
+    n_test=497,
+)
 BATCH_MODES = ("per_sample", "mean", "sum")
 
 
@@ -75,7 +90,7 @@ def poisson_trains(images, slots: int, present: int, rest: int, max_rate: float,
     for k in range(n):
         r, b = divmod(k, slots)
         t0 = r * (present + rest)
-        spikes[t0:t0 + present, b] = rng.random((present, images.shape[1])) < p[k]
+        spikes[t0 : t0 + present, b] = rng.random((present, images.shape[1])) < p[k]
     return spikes
 
 
@@ -84,16 +99,25 @@ def build(spikes, cfg: dict, *, weights, batch: str | None, threshold=None, b_ad
     n_exc = cfg["n_exc"]
     net = sc.Network("digits")
     inp = net.add(sc.SpikeArraySource(64, spikes, name="pixels"))
-    exc = net.add(sc.ALIF(n_exc, tau_mem=cfg["tau_mem"], tau_adapt=cfg["tau_adapt"],
-                          threshold=cfg["threshold"] if threshold is None else threshold,
-                          b_adapt=cfg["b_adapt"] if b_adapt is None else b_adapt, init={"a": init_a}, name="exc"))
+    exc = net.add(
+        sc.ALIF(
+            n_exc,
+            tau_mem=cfg["tau_mem"],
+            tau_adapt=cfg["tau_adapt"],
+            threshold=cfg["threshold"] if threshold is None else threshold,
+            b_adapt=cfg["b_adapt"] if b_adapt is None else b_adapt,
+            init={"a": init_a},
+            name="exc",
+        )
+    )
     i, j = np.repeat(np.arange(64), n_exc), np.tile(np.arange(n_exc), 64)
     if batch is None:
         proj = net.connect(inp, exc, sc.FromArrays(i, j), weight=weights, delay_steps=1, name="input")
     else:
         rule = DiehlCookSTDP(eta=cfg["eta"], x_tar=cfg["x_tar"], w_max=cfg["w_max"])
-        proj = net.connect(inp, exc, sc.FromArrays(i, j), weight=weights, delay_steps=1, name="input",
-                           synapse=rule, batch=batch)
+        proj = net.connect(
+            inp, exc, sc.FromArrays(i, j), weight=weights, delay_steps=1, name="input", synapse=rule, batch=batch
+        )
     net.connect(exc, exc, sc.AllToAll(allow_self=False), weight=-cfg["w_inh"], delay_steps=1, name="inhibition")
     mon = net.add(sc.SpikeMonitor(exc, name="spikes"))
     return net, proj, exc, mon
@@ -128,11 +152,20 @@ def responses(images, w, theta, cfg: dict, seed: int) -> np.ndarray:
 
 def accuracy(label_counts, label_y, test_counts, test_y) -> float:
     """Diehl and Cook's rule: neuron label = argmax of its mean response per class; vote by mean per class."""
-    mean = np.stack([label_counts[label_y == c].mean(axis=0) if np.any(label_y == c) else
-                     np.zeros(label_counts.shape[1]) for c in range(10)])
+    mean = np.stack(
+        [
+            label_counts[label_y == c].mean(axis=0) if np.any(label_y == c) else np.zeros(label_counts.shape[1])
+            for c in range(10)
+        ]
+    )
     labels = np.argmax(mean, axis=0)
-    votes = np.stack([test_counts[:, labels == c].mean(axis=1) if np.any(labels == c) else
-                      np.full(test_counts.shape[0], -1.0) for c in range(10)], axis=1)
+    votes = np.stack(
+        [
+            test_counts[:, labels == c].mean(axis=1) if np.any(labels == c) else np.full(test_counts.shape[0], -1.0)
+            for c in range(10)
+        ],
+        axis=1,
+    )
     predicted = np.where(test_counts.sum(axis=1) > 0, np.argmax(votes, axis=1), -1)  # silent: wrong
     return float(np.mean(predicted == test_y))
 
@@ -140,19 +173,28 @@ def accuracy(label_counts, label_y, test_counts, test_y) -> float:
 def run_setting(B: int, mode: str, data, cfg: dict, n_train: int, seed: int, max_slots: int = 4) -> dict:
     x, y = data
     n_eval = cfg["n_label"] + cfg["n_test"]
-    train_x = x[n_eval:n_eval + n_train]
+    train_x = x[n_eval : n_eval + n_train]
     w, theta, wall, build_s = train(train_x, cfg, B, mode, seed)
     theta_eval = theta.mean(axis=0)
-    label_x, label_y = x[:cfg["n_label"]], y[:cfg["n_label"]]
-    test_x, test_y = x[cfg["n_label"]:n_eval], y[cfg["n_label"]:n_eval]
+    label_x, label_y = x[: cfg["n_label"]], y[: cfg["n_label"]]
+    test_x, test_y = x[cfg["n_label"] : n_eval], y[cfg["n_label"] : n_eval]
     accs = []
     for slot in range(min(w.shape[0], max_slots)):
         lc = responses(label_x, w[slot], theta_eval, cfg, seed + 1)
         tc = responses(test_x, w[slot], theta_eval, cfg, seed + 2)
         accs.append(accuracy(lc, label_y, tc, test_y))
-    return {"batch": B, "mode": mode, "n_train": int(train_x.shape[0]), "train_wall_s": wall,
-            "build_s": build_s, "wall_per_sample_ms": 1e3 * wall / train_x.shape[0], "accuracy": float(np.mean(accs)),
-            "accuracy_slots": accs, "weights": w[0], "silent_test_fraction": float(np.mean(tc.sum(axis=1) == 0))}
+    return {
+        "batch": B,
+        "mode": mode,
+        "n_train": int(train_x.shape[0]),
+        "train_wall_s": wall,
+        "build_s": build_s,
+        "wall_per_sample_ms": 1e3 * wall / train_x.shape[0],
+        "accuracy": float(np.mean(accs)),
+        "accuracy_slots": accs,
+        "weights": w[0],
+        "silent_test_fraction": float(np.mean(tc.sum(axis=1) == 0)),
+    }
 
 
 def weight_figure(results: list, path: str, n_show: int = 16) -> None:
@@ -168,8 +210,13 @@ def weight_figure(results: list, path: str, n_show: int = 16) -> None:
         ax.imshow(tile, cmap="hot_r", interpolation="nearest", vmin=0.0)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_ylabel(f"B={res['batch']}\n{res['mode']}\n{100 * res['accuracy']:.0f}%", rotation=0, ha="right",
-                      va="center", fontsize=8)
+        ax.set_ylabel(
+            f"B={res['batch']}\n{res['mode']}\n{100 * res['accuracy']:.0f}%",
+            rotation=0,
+            ha="right",
+            va="center",
+            fontsize=8,
+        )
     fig.suptitle("learned input weights of the first neurons (slot 0)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -226,14 +273,24 @@ def main(argv=None) -> int:
     for B, mode in settings:
         res = run_setting(B, mode, data, cfg, n_train, args.seed)
         results.append(res)
-        print(f"{B:>3} {mode:>10} {res['n_train']:>6} {res['train_wall_s']:>7.2f} {res['wall_per_sample_ms']:>9.3f} "
-              f"{res['accuracy']:>8.3f}  {' '.join(f'{a:.3f}' for a in res['accuracy_slots'])}", flush=True)
+        print(
+            f"{B:>3} {mode:>10} {res['n_train']:>6} {res['train_wall_s']:>7.2f} {res['wall_per_sample_ms']:>9.3f} "
+            f"{res['accuracy']:>8.3f}  {' '.join(f'{a:.3f}' for a in res['accuracy_slots'])}",
+            flush=True,
+        )
     if args.out:
         weight_figure(results, f"{args.out}/digits_weights.png")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"config": cfg, "n_train": n_train, "results": [
-                {k: v for k, v in r.items() if k != "weights"} for r in results]}, fh, indent=1)
+            json.dump(
+                {
+                    "config": cfg,
+                    "n_train": n_train,
+                    "results": [{k: v for k, v in r.items() if k != "weights"} for r in results],
+                },
+                fh,
+                indent=1,
+            )
     return 0
 
 

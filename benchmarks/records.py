@@ -11,6 +11,7 @@ with its own ``label``, ``ratio`` and ``ratio_name``: :func:`compare`,
 The table (:mod:`benchmarks.table`) prints any record from these fields
 alone; it never looks at the benchmark's name.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,16 +26,29 @@ from benchmarks.machine import machine_info, package_versions
 RATE_TOLERANCE = 0.10
 
 #: the figures every record has (None where the benchmark does not measure them)
-STANDARD_KEYS = ("build_s", "compile_s", "run_s", "repeats", "threads", "spikes", "mean_rate_hz", "events_per_s",
-                 "peak_rss_bytes")
+STANDARD_KEYS = (
+    "build_s",
+    "compile_s",
+    "run_s",
+    "repeats",
+    "threads",
+    "spikes",
+    "mean_rate_hz",
+    "events_per_s",
+    "peak_rss_bytes",
+)
 
 _OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
 
 def record(benchmark: str, label: str, parameters: dict, **fields) -> dict:
     """A record: benchmark, label, parameters, the figures, then machine info and versions."""
-    rec = {"benchmark": benchmark, "label": label, "parameters": parameters,
-           "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    rec = {
+        "benchmark": benchmark,
+        "label": label,
+        "parameters": parameters,
+        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     rec.update(fields)
     for key in STANDARD_KEYS:
         rec.setdefault(key, None)
@@ -47,8 +61,14 @@ def record(benchmark: str, label: str, parameters: dict, **fields) -> dict:
 
 def error_record(benchmark: str, parameters: dict, exc: BaseException, traceback_text: str) -> dict:
     """The record of a benchmark that raised: ``error`` holds the exception."""
-    return record(benchmark, "ERROR", parameters, error=f"{type(exc).__name__}: {exc}", traceback=traceback_text,
-                  notes=[f"ERROR {type(exc).__name__}: {exc}"])
+    return record(
+        benchmark,
+        "ERROR",
+        parameters,
+        error=f"{type(exc).__name__}: {exc}",
+        traceback=traceback_text,
+        notes=[f"ERROR {type(exc).__name__}: {exc}"],
+    )
 
 
 def target(name: str, value, threshold: float, op: str, unit: str = "", note: str = "") -> dict:
@@ -56,12 +76,31 @@ def target(name: str, value, threshold: float, op: str, unit: str = "", note: st
     if op not in _OPS:
         raise ValueError(f"op must be one of {tuple(_OPS)}; got {op!r}")
     missing = value is None or (isinstance(value, float) and math.isnan(value))
-    return {"name": name, "value": value, "op": op, "threshold": threshold, "unit": unit,
-            "passed": None if missing else bool(_OPS[op](value, threshold)), "note": note}
+    return {
+        "name": name,
+        "value": value,
+        "op": op,
+        "threshold": threshold,
+        "unit": unit,
+        "passed": None if missing else bool(_OPS[op](value, threshold)),
+        "note": note,
+    }
 
 
-_REFERENCE_DETAILS = ("build_s", "compile_s", "spikes", "synaptic_events", "versions", "threads", "target",
-                      "simulator", "repeats", "run_s_all", "n_neurons", "n_synapses")
+_REFERENCE_DETAILS = (
+    "build_s",
+    "compile_s",
+    "spikes",
+    "synaptic_events",
+    "versions",
+    "threads",
+    "target",
+    "simulator",
+    "repeats",
+    "run_s_all",
+    "n_neurons",
+    "n_synapses",
+)
 
 
 def compare(ours: dict, ref: dict, label: str | None = None, *, scale_time: float = 1.0) -> dict:
@@ -73,14 +112,24 @@ def compare(ours: dict, ref: dict, label: str | None = None, *, scale_time: floa
     reference's, else ``"MISMATCH"``. A reference that did not run gives an
     entry with its ``status`` and ``reason`` only.
     """
-    out = {"kind": "reference", "name": ref.get("name"), "label": label or ref.get("label"),
-           "status": ref.get("status"), "reason": ref.get("reason")}
+    out = {
+        "kind": "reference",
+        "name": ref.get("name"),
+        "label": label or ref.get("label"),
+        "status": ref.get("status"),
+        "reason": ref.get("reason"),
+    }
     if ref.get("status") != "ok":
         return out
     ref_run = float(ref["run_s"]) * scale_time
     out.update({k: ref.get(k) for k in _REFERENCE_DETAILS})
-    out.update(run_s=ref_run, ratio=ref_run / ours["run_s"] if ours.get("run_s") else None, ratio_name="speed-up",
-               mean_rate_hz=ref.get("mean_rate_hz"), ours_rate_hz=ours.get("mean_rate_hz"))
+    out.update(
+        run_s=ref_run,
+        ratio=ref_run / ours["run_s"] if ours.get("run_s") else None,
+        ratio_name="speed-up",
+        mean_rate_hz=ref.get("mean_rate_hz"),
+        ours_rate_hz=ours.get("mean_rate_hz"),
+    )
     if scale_time != 1.0:
         out["note"] = f"reference run time scaled by {scale_time:g} from a {ref['duration_ms']:g} ms run"
     ours_rate, ref_rate = ours.get("mean_rate_hz"), ref.get("mean_rate_hz")
@@ -92,11 +141,31 @@ def compare(ours: dict, ref: dict, label: str | None = None, *, scale_time: floa
     return out
 
 
-def bound(label: str, status: str, *, value=None, unit: str = "", ratio=None, ratio_name: str = "ratio",
-          note: str = "", reason: str | None = None, **details) -> dict:
+def bound(
+    label: str,
+    status: str,
+    *,
+    value=None,
+    unit: str = "",
+    ratio=None,
+    ratio_name: str = "ratio",
+    note: str = "",
+    reason: str | None = None,
+    **details,
+) -> dict:
     """A comparison entry with an upper bound: its ``value`` in ``unit`` and ``ratio = ours / bound``."""
-    return dict(details, kind="bound", label=label, status=status, reason=reason, value=value, unit=unit, ratio=ratio,
-                ratio_name=ratio_name, note=note)
+    return dict(
+        details,
+        kind="bound",
+        label=label,
+        status=status,
+        reason=reason,
+        value=value,
+        unit=unit,
+        ratio=ratio,
+        ratio_name=ratio_name,
+        note=note,
+    )
 
 
 def ratio_of(comparisons: list[dict], name: str):

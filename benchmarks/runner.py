@@ -7,6 +7,7 @@ ends with a PASS/FAIL/SKIP table of the targets. A case that raises is
 reported as an ERROR record and the others still run; the exit status is 1
 when one did, else 0 (a failed target does not change it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ def run_case(name: str, kwargs: dict) -> list[dict]:
         return [error_record(name, kwargs, exc, traceback.format_exc())]
 
 
-def run_suite(names=NAMES, *, quick: bool = False, json_path: str | None = None, references: bool = True,
-              echo=print) -> list[dict]:
+def run_suite(
+    names=NAMES, *, quick: bool = False, json_path: str | None = None, references: bool = True, echo=print
+) -> list[dict]:
     """Run the named cases; print (``echo``) and append each one's records as soon as it is done."""
     records: list[dict] = []
     echo(HEADER)
@@ -54,18 +56,22 @@ def run_suite(names=NAMES, *, quick: bool = False, json_path: str | None = None,
 def machine_line(quick: bool) -> str:
     """The first line of the output: mode, CPU, cores, threads, load average, versions."""
     m, v = machine_info(), package_versions()
-    refs = ", ".join(f"{name} {v[dist]}" for name, dist in (("brian2", "brian2"), ("nest", "nest-simulator"))
-                     if v.get(dist))
-    return (f"spikesim {v['spikesim']} benchmarks ({'quick' if quick else 'full'} mode): {m['cpu']}, "
-            f"{m['cores']} cores ({m['cores_usable']} usable), load {m['load_average']}; python {v['python']}, "
-            f"numpy {v['numpy']}, numba {v['numba']} with {m['numba_threads']} threads"
-            + (f"; {refs}" if refs else "; no reference simulator installed"))
+    refs = ", ".join(
+        f"{name} {v[dist]}" for name, dist in (("brian2", "brian2"), ("nest", "nest-simulator")) if v.get(dist)
+    )
+    return (
+        f"spikesim {v['spikesim']} benchmarks ({'quick' if quick else 'full'} mode): {m['cpu']}, "
+        f"{m['cores']} cores ({m['cores_usable']} usable), load {m['load_average']}; python {v['python']}, "
+        f"numpy {v['numpy']}, numba {v['numba']} with {m['numba_threads']} threads"
+        + (f"; {refs}" if refs else "; no reference simulator installed")
+    )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line's arguments; unknown benchmark names are an error (exit 2)."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description="spikesim's benchmark suite (see docs/benchmarks.md)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description="spikesim's benchmark suite (see docs/benchmarks.md)"
+    )
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {NAMES})")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes in all")
     parser.add_argument("--json", metavar="FILE", default=None, help="append the records to FILE (JSON Lines)")
@@ -83,12 +89,19 @@ def main(argv=None) -> int:
     os.environ.setdefault("PYNEST_QUIET", "1")
     print(machine_line(args.quick), flush=True)
     t0 = time.perf_counter()
-    records = run_suite(tuple(args.names) or NAMES, quick=args.quick, json_path=args.json,
-                        references=not args.no_reference, echo=lambda text: print(text, flush=True))
+    records = run_suite(
+        tuple(args.names) or NAMES,
+        quick=args.quick,
+        json_path=args.json,
+        references=not args.no_reference,
+        echo=lambda text: print(text, flush=True),
+    )
     print()
     print(format_targets(records))
-    print(f"\n{len(records)} records in {time.perf_counter() - t0:.1f} s"
-          + (f"; appended to {args.json}" if args.json else ""))
+    print(
+        f"\n{len(records)} records in {time.perf_counter() - t0:.1f} s"
+        + (f"; appended to {args.json}" if args.json else "")
+    )
     return 1 if any("error" in r for r in records) else 0
 
 

@@ -7,6 +7,7 @@ the kernel) and one step, and writes ``import_s``, ``build_s``,
 whole process (:mod:`benchmarks.cases.startup`). Nothing is imported before
 the timer starts but the standard library.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,21 @@ def measure(n: int) -> dict:
     t3 = time.perf_counter()
     net.run(steps=1)
     t4 = time.perf_counter()
-    return {"status": "ok", "import_s": t1 - t0, "build_s": t2 - t1, "compile_s": compile_s, "warmup_s": t3 - t2,
-            "step_s": t4 - t3}
+    return {
+        "status": "ok",
+        "import_s": t1 - t0,
+        "build_s": t2 - t1,
+        "compile_s": compile_s,
+        "warmup_s": t3 - t2,
+        "step_s": t4 - t3,
+    }
 
 
 def main(argv=None) -> int:
     """Parse ``--n`` and ``--json``, measure, write the result."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.startup_child",
-                                     description="Time a cold start of spikesim up to the first step.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.startup_child", description="Time a cold start of spikesim up to the first step."
+    )
     parser.add_argument("--n", type=int, default=4000, help="neurons of the CUBA network")
     parser.add_argument("--json", required=True, metavar="FILE", help="write the timings here")
     args = parser.parse_args(argv)

@@ -18,6 +18,7 @@ population (an int per step and sample); ``run_cpu_s`` is the median CPU
 time of this process during a run (at one thread, well below ``run_s``
 means other processes took the core).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -41,8 +42,9 @@ class TimedNetwork:
     PopulationRateMonitor is added to every spiking population that has none.
     """
 
-    def __init__(self, net, *, batch_size: int = 1, dt: float = 0.1, seed: int = 1, dtype="float64",
-                 count_spikes: bool = True):
+    def __init__(
+        self, net, *, batch_size: int = 1, dt: float = 0.1, seed: int = 1, dtype="float64", count_spikes: bool = True
+    ):
         import simcore as sc
 
         self.net = net
@@ -92,8 +94,14 @@ class TimedNetwork:
             net.run(duration_ms, out=out, overwrite=True)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         spikes = sum(int(m.counts.sum()) for m in self.rate_monitors) if self.rate_monitors else None
-        run = {"seconds": float(net.last_run["seconds"]), "wall_s": wall, "cpu_s": cpu,
-               "steps": int(net.last_run["steps"]), "spikes": spikes, "events": synaptic_events(net) - events0}
+        run = {
+            "seconds": float(net.last_run["seconds"]),
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "steps": int(net.last_run["steps"]),
+            "spikes": spikes,
+            "events": synaptic_events(net) - events0,
+        }
         self.runs.append(run)
         return run
 
@@ -106,20 +114,29 @@ class TimedNetwork:
         last = self.runs[-1]
         spikes, n, B = last["spikes"], self.n_neurons, self.batch_size
         return {
-            "build_s": self.build_s, "build_internal_s": float(self.net.build_seconds),
-            "compile_s": float(self.compile_s), "run_s": run_s, "run_s_min": float(min(times)), "run_s_all": times,
-            "repeats": len(times), "threads": self.threads(),
+            "build_s": self.build_s,
+            "build_internal_s": float(self.net.build_seconds),
+            "compile_s": float(self.compile_s),
+            "run_s": run_s,
+            "run_s_min": float(min(times)),
+            "run_s_all": times,
+            "repeats": len(times),
+            "threads": self.threads(),
             "run_cpu_s": float(statistics.median(r["cpu_s"] for r in self.runs)),
-            "steps": last["steps"], "spikes": spikes,
+            "steps": last["steps"],
+            "spikes": spikes,
             "mean_rate_hz": None if spikes is None else spikes / (n * B * duration_ms / 1000.0),
-            "synaptic_events": last["events"], "events_per_s": last["events"] / run_s if run_s > 0 else None,
-            "n_neurons": n, "n_synapses": int(self.net.n_synapses),
+            "synaptic_events": last["events"],
+            "events_per_s": last["events"] / run_s if run_s > 0 else None,
+            "n_neurons": n,
+            "n_synapses": int(self.net.n_synapses),
             "spikes_identical_across_repeats": len({r["spikes"] for r in self.runs}) == 1,
         }
 
 
-def time_network(net, duration_ms: float, *, repeats: int = 3, batch_size: int = 1, dt: float = 0.1,
-                 seed: int = 1, dtype="float64") -> tuple[dict, TimedNetwork]:
+def time_network(
+    net, duration_ms: float, *, repeats: int = 3, batch_size: int = 1, dt: float = 0.1, seed: int = 1, dtype="float64"
+) -> tuple[dict, TimedNetwork]:
     """Build, warm up and run ``net`` ``repeats`` times; returns (summary, TimedNetwork)."""
     tn = TimedNetwork(net, batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
     for _ in range(check_repeats(repeats)):

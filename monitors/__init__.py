@@ -1,4 +1,5 @@
 """Monitors: spikes, state traces and population rates, in memory and streamed to HDF5."""
+
 from .base import Monitor
 from .spike import SpikeMonitor
 from .state import PopulationRateMonitor, StateMonitor

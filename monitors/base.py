@@ -9,6 +9,7 @@ kernel call, which drains buffers that could fill up (``collect``), and
 monitor's sinks: its in-memory store and, during a run with ``out=...``, the
 HDF5 file.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +26,10 @@ def rows_between(base: int, upto: int, every: int):
 
 
 def select_indices(selection, n: int, name: str) -> np.ndarray:
-    """``None`` (all), a slice, indices or a boolean mask, as sorted int64 indices (:func:`simcore.base.subgroup.select`)."""
+    """``None`` (all), a slice, indices or a boolean mask, as sorted int64 indices.
+
+    The one implementation is :func:`simcore.base.subgroup.select`.
+    """
     return select(selection, n, name)
 
 

@@ -15,6 +15,7 @@ monitors.cli`` runs them without the rest of the CLI.  ``info`` escapes
 every non-printable character of the names it prints (a file cannot send
 escape codes to the terminal).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ def report_error(prog: str, exc: BaseException, debug: bool = False) -> int:
     """Print ``exc`` as one line on stderr (its traceback too with ``debug``); return exit code 2."""
     if debug:
         import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
     return 130 if isinstance(exc, KeyboardInterrupt) else 2
@@ -75,8 +77,7 @@ def _network_lines(net) -> list[str]:
             conn = q.get("connector", "?")
             size = q.get("n_synapses", q.get("size", "?"))
             rec = f" ({q['receptor']})" if q.get("receptor") else ""
-            lines.append(f"  projection {src} -> {tgt}{rec}: {conn}, {size} synapses, "
-                         f"delay {_delay(q)}")
+            lines.append(f"  projection {src} -> {tgt}{rec}: {conn}, {size} synapses, delay {_delay(q)}")
     for s in net.get("stimuli", []) or []:
         if isinstance(s, dict):
             kind = s.get("stimulus", s.get("type", "?"))
@@ -85,8 +86,10 @@ def _network_lines(net) -> list[str]:
     for m in net.get("monitors", []) or []:
         if isinstance(m, dict):
             what = ", ".join(m["variables"]) if m.get("variables") else ""
-            lines.append(f"  monitor {m.get('name', '?')}: {m.get('monitor', '?')} of "
-                         f"{m.get('population', '?')}" + (f" ({what})" if what else ""))
+            lines.append(
+                f"  monitor {m.get('name', '?')}: {m.get('monitor', '?')} of "
+                f"{m.get('population', '?')}" + (f" ({what})" if what else "")
+            )
     known = ("populations", "projections", "stimuli", "monitors", "name", "settings")
     others = [k for k in net if k not in known]
     if others:
@@ -107,9 +110,15 @@ def _delay(q) -> str:
 
 def format_info(info: dict) -> str:
     """The text ``spikesim info`` prints for ``info = file_info(path)``."""
-    status = "completed" if info["completed"] else (
-        "INCOMPLETE" + (f" (stopped by {info['stop_reason']})" if info.get("stop_reason") else "")
-        if info["completed"] is not None else "unknown (not a spikesim file)")
+    status = (
+        "completed"
+        if info["completed"]
+        else (
+            "INCOMPLETE" + (f" (stopped by {info['stop_reason']})" if info.get("stop_reason") else "")
+            if info["completed"] is not None
+            else "unknown (not a spikesim file)"
+        )
+    )
     out = [
         f"file: {info['path']}",
         f"format: {info['format'] or 'SONATA'} v{_fmt(info['format_version'])}, "
@@ -123,8 +132,10 @@ def format_info(info: dict) -> str:
             rate = "-" if e["rate_hz"] is None else f"{e['rate_hz']:.3g} Hz"
             span = "" if e["t_first"] is None else f", t in [{e['t_first']:g}, {e['t_last']:g}] ms"
             pol = f", {e['n_negative']} negative" if e["bipolar"] else ""
-            out.append(f"  {pop}: {e['n_spikes']} spikes, {_fmt(e['n_nodes'])} neurons x "
-                       f"{e['batch_size']} samples, rate {rate}{span}{pol}, sorting {e['sorting']}")
+            out.append(
+                f"  {pop}: {e['n_spikes']} spikes, {_fmt(e['n_nodes'])} neurons x "
+                f"{e['batch_size']} samples, rate {rate}{span}{pol}, sorting {e['sorting']}"
+            )
     else:
         out.append("spikes: none")
     if info["reports"]:
@@ -134,9 +145,11 @@ def format_info(info: dict) -> str:
                 t0, t1, dt = e["time"]
                 unit = f" [{e['unit']}]" if e["unit"] else ""
                 where = f", in {e['file']}" if e.get("file") else ""
-                out.append(f"  {pop}.{var}{unit}: {e['rows']} rows x {e['n_nodes']} neurons x "
-                           f"{e['batch_size']} samples ({e['dtype']}), t in [{t0:g}, {t1:g}) ms "
-                           f"step {dt:g} ms{where}")
+                out.append(
+                    f"  {pop}.{var}{unit}: {e['rows']} rows x {e['n_nodes']} neurons x "
+                    f"{e['batch_size']} samples ({e['dtype']}), t in [{t0:g}, {t1:g}) ms "
+                    f"step {dt:g} ms{where}"
+                )
     else:
         out.append("reports: none")
     for pop, e in (info.get("rates") or {}).items():
@@ -166,6 +179,7 @@ def sanitize(obj):
 def cmd_info(args) -> int:
     """``spikesim info FILE [--json]``: summarise a recording on stdout."""
     from .reader import file_info
+
     info = file_info(args.file)
     if args.json:
         print(json.dumps(info, indent=2, default=str))  # JSON escapes control characters itself
@@ -182,10 +196,10 @@ def parse_window(text: str) -> tuple[float, float]:
             raise ValueError
         start, stop = float(parts[0]), float(parts[1])
     except ValueError:
-        raise ValueError(f"--window must be START:STOP in ms (e.g. 100:300); got {_escape(str(text))!r}") \
-            from None
-    if not (start == start and stop == stop and abs(start) != float("inf") and abs(stop) != float("inf")
-            and start < stop):
+        raise ValueError(f"--window must be START:STOP in ms (e.g. 100:300); got {_escape(str(text))!r}") from None
+    if not (
+        start == start and stop == stop and abs(start) != float("inf") and abs(stop) != float("inf") and start < stop
+    ):
         raise ValueError(f"--window must have finite START < STOP (ms); got {_escape(str(text))!r}")
     return start, stop
 
@@ -201,8 +215,10 @@ def parse_neurons(text: str):
         else:
             raise ValueError
     except ValueError:
-        raise ValueError(f"--neurons must be a count K or a range LO:HI of neuron ids (e.g. 200 or 0:200); "
-                         f"got {_escape(str(text))!r}") from None
+        raise ValueError(
+            f"--neurons must be a count K or a range LO:HI of neuron ids (e.g. 200 or 0:200); "
+            f"got {_escape(str(text))!r}"
+        ) from None
     if not 0 <= lo < hi:
         raise ValueError(f"--neurons must satisfy 0 <= LO < HI (a count > 0); got {_escape(str(text))!r}")
     return lo, hi
@@ -224,6 +240,7 @@ def parse_sample(text: str):
 def cmd_plot(args) -> int:
     """``spikesim plot FILE -o OUT``: raster, population rate and traces to an image."""
     from .plotting import plot_recording, require_matplotlib
+
     sample = parse_sample(args.sample)
     window = None if args.window is None else parse_window(args.window)
     neurons = None if args.neurons is None else parse_neurons(args.neurons)
@@ -234,34 +251,50 @@ def cmd_plot(args) -> int:
     except ValueError:
         raise ValueError(f"--dpi must be an int > 0; got {_escape(str(args.dpi))!r}") from None
     require_matplotlib()
-    plot_recording(args.file, out=args.output, population=args.population, sample=sample, dpi=dpi,
-                   window=window, neurons=neurons)
+    plot_recording(
+        args.file, out=args.output, population=args.population, sample=sample, dpi=dpi, window=window, neurons=neurons
+    )
     print(f"wrote {_escape(str(args.output))}")
     return 0
 
 
 def register(subparsers) -> None:
     """Add the ``info`` and ``plot`` subcommands to an argparse ``subparsers`` object."""
-    p = subparsers.add_parser("info", help="summarise a recording file",
-                              description="Print populations, spike counts and rates, reports, "
-                                          "dt, duration, batch size, completion and the network.")
+    p = subparsers.add_parser(
+        "info",
+        help="summarise a recording file",
+        description="Print populations, spike counts and rates, reports, "
+        "dt, duration, batch size, completion and the network.",
+    )
     p.add_argument("file", help="HDF5 recording")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_info)
 
-    p = subparsers.add_parser("plot", help="plot a recording (needs matplotlib: the 'plot' extra)",
-                              description="Raster and population rate of one population, plus its "
-                                          "recorded traces, saved to an image.")
+    p = subparsers.add_parser(
+        "plot",
+        help="plot a recording (needs matplotlib: the 'plot' extra)",
+        description="Raster and population rate of one population, plus its recorded traces, saved to an image.",
+    )
     p.add_argument("file", help="HDF5 recording")
     p.add_argument("-o", "--output", required=True, help="image to write (png, pdf, svg, ...)")
     p.add_argument("-p", "--population", default=None, help="population (default: the first with spikes)")
-    p.add_argument("-s", "--sample", default="0",
-                   help="sample to draw, or 'all': every sample stacked, a line between two (default 0)")
-    p.add_argument("-w", "--window", default=None, metavar="START:STOP",
-                   help="time window in ms (default: the recorded span)")
-    p.add_argument("-n", "--neurons", default=None, metavar="LO:HI|K",
-                   help="neurons LO <= id < HI, or the first K (default: all); above "
-                        "300 rows the raster is a density image (rate per time x neuron bin)")
+    p.add_argument(
+        "-s",
+        "--sample",
+        default="0",
+        help="sample to draw, or 'all': every sample stacked, a line between two (default 0)",
+    )
+    p.add_argument(
+        "-w", "--window", default=None, metavar="START:STOP", help="time window in ms (default: the recorded span)"
+    )
+    p.add_argument(
+        "-n",
+        "--neurons",
+        default=None,
+        metavar="LO:HI|K",
+        help="neurons LO <= id < HI, or the first K (default: all); above "
+        "300 rows the raster is a density image (rate per time x neuron bin)",
+    )
     p.add_argument("--dpi", default="100", help="resolution of a raster image (default 100)")
     p.set_defaults(func=cmd_plot)
 

@@ -1,4 +1,5 @@
 """Recording kernels: called after phase 5, they read the state of the finished step."""
+
 from numba import njit
 
 

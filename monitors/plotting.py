@@ -5,6 +5,7 @@ without it; each function raises ``ImportError`` naming the ``plot`` extra when
 it is missing.  Figures are built with ``matplotlib.figure.Figure`` directly
 (no pyplot, no GUI backend), so plotting works headless.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,7 @@ from .reader import SpikeData, Trace, list_populations, load_report, load_spikes
 
 __all__ = ["require_matplotlib", "plot_raster", "plot_rate", "plot_traces", "plot_recording", "RASTER_MAX_ROWS"]
 
-_MISSING = ("plotting needs matplotlib, which is not installed; "
-            "install the plot extra: pip install 'spikesim[plot]'")
+_MISSING = "plotting needs matplotlib, which is not installed; install the plot extra: pip install 'spikesim[plot]'"
 
 
 def require_matplotlib():
@@ -62,8 +62,15 @@ def _selection(spikes: SpikeData, sample, window, neurons):
     return t[keep], ids[keep], smp[keep], pol[keep], lo, hi
 
 
-def plot_raster(ax, spikes: SpikeData, sample: int | None = None, markersize: float = 2.0,
-                window: tuple | None = None, neurons: tuple | None = None, max_rows: int = RASTER_MAX_ROWS):
+def plot_raster(
+    ax,
+    spikes: SpikeData,
+    sample: int | None = None,
+    markersize: float = 2.0,
+    window: tuple | None = None,
+    neurons: tuple | None = None,
+    max_rows: int = RASTER_MAX_ROWS,
+):
     """Raster of ``spikes`` (time in ms against neuron) on ``ax``.
 
     Parameters
@@ -104,7 +111,7 @@ def plot_raster(ax, spikes: SpikeData, sample: int | None = None, markersize: fl
         what += f"; rate (Hz) per {bins}"
     else:
         pos = pol > 0
-        artist, = ax.plot(t[pos], y[pos], ls="", marker="|", ms=markersize * 2, color="k", label="+1")
+        (artist,) = ax.plot(t[pos], y[pos], ls="", marker="|", ms=markersize * 2, color="k", label="+1")
         if np.any(~pos):
             ax.plot(t[~pos], y[~pos], ls="", marker="|", ms=markersize * 2, color="tab:red", label="-1")
             ax.legend(loc="upper right", fontsize="small")
@@ -148,8 +155,14 @@ def _density(ax, t, y, pol, width: int, n_blocks: int, span, dt, base: int):
     return mesh, f"{k} neuron{'s' * (k > 1)} x {step:g} ms"
 
 
-def plot_rate(ax, spikes: SpikeData, bin_ms: float | None = None, sample: int | None = None,
-              window: tuple | None = None, neurons: tuple | None = None):
+def plot_rate(
+    ax,
+    spikes: SpikeData,
+    bin_ms: float | None = None,
+    sample: int | None = None,
+    window: tuple | None = None,
+    neurons: tuple | None = None,
+):
     """Population rate in Hz (spikes per neuron per second, averaged over samples) on ``ax``.
 
     ``window`` (ms) and ``neurons`` (``(lo, hi)``) restrict it like the
@@ -173,8 +186,9 @@ def plot_rate(ax, spikes: SpikeData, bin_ms: float | None = None, sample: int | 
     return ax
 
 
-def plot_traces(ax, trace: Trace, sample: int = 0, max_traces: int = 10, window: tuple | None = None,
-                neurons: tuple | None = None):
+def plot_traces(
+    ax, trace: Trace, sample: int = 0, max_traces: int = 10, window: tuple | None = None, neurons: tuple | None = None
+):
     """Up to ``max_traces`` recorded neurons of ``trace`` (one sample) against time.
 
     ``window`` (ms) and ``neurons`` (``(lo, hi)``) restrict it like the raster.
@@ -184,8 +198,11 @@ def plot_traces(ax, trace: Trace, sample: int = 0, max_traces: int = 10, window:
     if neurons is not None:
         ids = trace.node_ids.astype(np.int64)
         cols = cols[(ids >= neurons[0]) & (ids < neurons[1])]
-    rows = np.ones(trace.times.shape[0], dtype=bool) if window is None else \
-        (trace.times >= window[0]) & (trace.times < window[1])
+    rows = (
+        np.ones(trace.times.shape[0], dtype=bool)
+        if window is None
+        else (trace.times >= window[0]) & (trace.times < window[1])
+    )
     k = min(max_traces, cols.size)
     for i in cols[:k]:
         ax.plot(trace.times[rows], data[rows, i], lw=0.8, label=str(int(trace.node_ids[i])))
@@ -208,8 +225,9 @@ def _check_window(window, span):
     if not (np.isfinite(start) and np.isfinite(stop) and start < stop):
         raise ValueError(f"window (--window) must have finite start < stop (ms); got {start:g}:{stop:g}")
     if span is not None and (stop <= span[0] or start >= span[1]):
-        raise ValueError(f"window (--window) {start:g}:{stop:g} ms lies outside the recorded span "
-                         f"[{span[0]:g}, {span[1]:g}] ms")
+        raise ValueError(
+            f"window (--window) {start:g}:{stop:g} ms lies outside the recorded span [{span[0]:g}, {span[1]:g}] ms"
+        )
     return start, stop
 
 
@@ -223,8 +241,7 @@ def _check_neurons(neurons, n_nodes):
         if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) for x in (lo, hi)):
             raise TypeError
     except (TypeError, ValueError):
-        raise ValueError(f"neurons (--neurons) must be a count or a range (lo, hi) of ints; got {neurons!r}") \
-            from None
+        raise ValueError(f"neurons (--neurons) must be a count or a range (lo, hi) of ints; got {neurons!r}") from None
     lo, hi = int(lo), int(hi)
     if not 0 <= lo < hi:
         raise ValueError(f"neurons (--neurons) must satisfy 0 <= lo < hi; got {lo}:{hi}")
@@ -233,9 +250,16 @@ def _check_neurons(neurons, n_nodes):
     return lo, hi if n_nodes is None else min(hi, int(n_nodes))
 
 
-def plot_recording(path, out=None, population: str | None = None, sample: int | None = 0,
-                   dpi: int = 100, window: tuple | None = None, neurons=None,
-                   max_rows: int = RASTER_MAX_ROWS):
+def plot_recording(
+    path,
+    out=None,
+    population: str | None = None,
+    sample: int | None = 0,
+    dpi: int = 100,
+    window: tuple | None = None,
+    neurons=None,
+    max_rows: int = RASTER_MAX_ROWS,
+):
     """Raster + population rate (+ traces when recorded) of one population of a recording.
 
     Parameters
@@ -267,6 +291,7 @@ def plot_recording(path, out=None, population: str | None = None, sample: int | 
     from matplotlib.figure import Figure
 
     from .reader import file_info
+
     info = file_info(path)
     pops = list_populations(path)
     if not pops:
@@ -277,8 +302,9 @@ def plot_recording(path, out=None, population: str | None = None, sample: int | 
         raise ValueError(f"population (--population) must be one of {tuple(pops)}; got {population!r}")
     has_spikes = population in info["spikes"]
     batch = int(info["spikes"][population]["batch_size"]) if has_spikes else int(info["batch_size"] or 1)
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, (int, np.integer))
-                               or not 0 <= int(sample) < batch):
+    if sample is not None and (
+        isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= int(sample) < batch
+    ):
         raise ValueError(f"sample (--sample) must be an int in [0, {batch}) or 'all'; got {sample!r}")
     n_nodes = info["spikes"][population]["n_nodes"] if has_spikes else None
     neurons = _check_neurons(neurons, n_nodes)

@@ -15,6 +15,7 @@ Functions
 ``file_info(path) -> dict``
     Everything ``spikesim info`` prints.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,16 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-__all__ = ["SpikeData", "Trace", "list_populations", "list_variables", "load_spikes", "load_report",
-           "file_info", "read_network"]
+__all__ = [
+    "SpikeData",
+    "Trace",
+    "list_populations",
+    "list_variables",
+    "load_spikes",
+    "load_report",
+    "file_info",
+    "read_network",
+]
 
 _SORTING_NAMES = {0: "none", 1: "by_id", 2: "by_time"}
 
@@ -54,12 +63,14 @@ def _open(path) -> h5py.File:
 
 def _damaged_as_oserror(func):
     """Turn HDF5's RuntimeError on a damaged file into an OSError naming the file."""
+
     @functools.wraps(func)
     def wrapper(path, *args, **kwargs):
         try:
             return func(path, *args, **kwargs)
         except RuntimeError as exc:
             raise OSError(f"cannot read {str(path)!r}: the file is damaged ({_first_line(exc)})") from exc
+
     return wrapper
 
 
@@ -91,13 +102,11 @@ def _pick(names: list[str], wanted, what: str, path) -> str:
             return names[0]
         if not names:
             raise ValueError(f"{str(path)!r} holds no {what}")
-        raise ValueError(f"{str(path)!r} holds {what} of several populations {tuple(names)}; "
-                         "pass population=<name>")
+        raise ValueError(f"{str(path)!r} holds {what} of several populations {tuple(names)}; pass population=<name>")
     if not isinstance(wanted, str):
         raise TypeError(f"population must be a str; got {wanted!r}")
     if wanted not in names:
-        raise ValueError(f"population must be one of {tuple(names)} for the {what} in {str(path)!r}; "
-                         f"got {wanted!r}")
+        raise ValueError(f"population must be one of {tuple(names)} for the {what} in {str(path)!r}; got {wanted!r}")
     return wanted
 
 
@@ -182,13 +191,18 @@ class SpikeData:
         dt = self.dt if dt is None else dt
         if dt is None:
             raise ValueError("dt is not stored in the file; pass dt=<ms>")
-        if not (isinstance(dt, (int, float, np.integer, np.floating)) and not isinstance(dt, bool)
-                and math.isfinite(dt) and dt > 0):
+        if not (
+            isinstance(dt, (int, float, np.integer, np.floating))
+            and not isinstance(dt, bool)
+            and math.isfinite(dt)
+            and dt > 0
+        ):
             raise ValueError(f"dt must be a finite number > 0 (ms); got {dt!r}")
         return float(dt)
 
-    def raster(self, dt: float | None = None, n_steps: int | None = None, n_nodes: int | None = None,
-               dtype=np.int8) -> np.ndarray:
+    def raster(
+        self, dt: float | None = None, n_steps: int | None = None, n_nodes: int | None = None, dtype=np.int8
+    ) -> np.ndarray:
         """Dense spike array of shape ``(n_steps, len(samples), n_nodes)``.
 
         Entry ``[t, j, i]`` is the polarity (+1, or -1 for a negative LIB
@@ -222,8 +236,10 @@ class SpikeData:
         out = np.zeros((n_steps, len(self.samples), n_nodes), dtype=dtype)
         if steps.size:
             if steps.min() < 0 or steps.max() >= n_steps:
-                raise ValueError(f"spikes fall at steps [{int(steps.min())}, {int(steps.max())}], "
-                                 f"outside [0, {n_steps}) (n_steps = {n_steps})")
+                raise ValueError(
+                    f"spikes fall at steps [{int(steps.min())}, {int(steps.max())}], "
+                    f"outside [0, {n_steps}) (n_steps = {n_steps})"
+                )
             if int(self.node_ids.max()) >= n_nodes:
                 raise ValueError(f"node id {int(self.node_ids.max())} does not fit n_nodes = {n_nodes}")
             col = np.searchsorted(np.asarray(self.samples), self.sample_ids)
@@ -314,8 +330,7 @@ def _committed_spikes(g) -> int:
 
     Without one (a foreign SONATA file) the datasets must have equal lengths.
     """
-    lengths = {name: g[name].shape[0] for name in ("timestamps", "node_ids", "sample_ids", "polarity")
-               if name in g}
+    lengths = {name: g[name].shape[0] for name in ("timestamps", "node_ids", "sample_ids", "polarity") if name in g}
     if "n_spikes" in g.attrs:
         k = int(_attr(g, "n_spikes"))
         short = {n: m for n, m in lengths.items() if m < k}
@@ -357,8 +372,9 @@ def load_spikes(path, population: str | None = None, sample: int | None = None) 
         k = _committed_spikes(g)
         ts = g["timestamps"][:k].astype(np.float64, copy=False)
         ids = g["node_ids"][:k].astype(np.uint64, copy=False)
-        samples = g["sample_ids"][:k].astype(np.uint32, copy=False) if "sample_ids" in g \
-            else np.zeros(k, dtype=np.uint32)
+        samples = (
+            g["sample_ids"][:k].astype(np.uint32, copy=False) if "sample_ids" in g else np.zeros(k, dtype=np.uint32)
+        )
         pol = g["polarity"][:k].astype(np.int8, copy=False) if "polarity" in g else np.ones(k, dtype=np.int8)
         if sample is not None:
             keep = samples == sample
@@ -366,14 +382,21 @@ def load_spikes(path, population: str | None = None, sample: int | None = None) 
         n_nodes = _attr(g, "n_nodes")
         sorting = _attr(g, "sorting", 0)
         return SpikeData(
-            timestamps=ts, node_ids=ids, sample_ids=samples, polarity=pol, population=pop,
-            n_nodes=None if n_nodes is None else int(n_nodes), batch_size=batch,
+            timestamps=ts,
+            node_ids=ids,
+            sample_ids=samples,
+            polarity=pol,
+            population=pop,
+            n_nodes=None if n_nodes is None else int(n_nodes),
+            batch_size=batch,
             samples=tuple(range(batch)) if sample is None else (sample,),
-            dt=_attr(f, "dt"), duration=_attr(f, "duration"),
+            dt=_attr(f, "dt"),
+            duration=_attr(f, "duration"),
             sorting=_SORTING_NAMES.get(int(sorting), str(sorting)) if not isinstance(sorting, str) else sorting,
             n_recorded=_opt_int(_attr(g, "n_recorded", n_nodes)),
             samples_recorded=_opt_int(_attr(g, "samples_recorded", batch)),
-            t_start=_recorded_span(f)[0], t_end=_recorded_span(f)[1],
+            t_start=_recorded_span(f)[0],
+            t_end=_recorded_span(f)[1],
         )
 
 
@@ -385,8 +408,9 @@ def _report_group(stack: contextlib.ExitStack, f, pop: str, variable: str | None
     elif not isinstance(variable, str):
         raise TypeError(f"variable must be a str or None; got {variable!r}")
     elif variable not in names:
-        raise ValueError(f"variable must be one of {tuple(names)} for population {pop!r} in "
-                         f"{str(path)!r}; got {variable!r}")
+        raise ValueError(
+            f"variable must be one of {tuple(names)} for population {pop!r} in {str(path)!r}; got {variable!r}"
+        )
     grp = f["report"][pop] if "report" in f and pop in f["report"] else None
     if grp is not None and "variables" in grp and variable in grp["variables"]:
         return grp["variables"][variable], variable  # format 2
@@ -395,8 +419,10 @@ def _report_group(stack: contextlib.ExitStack, f, pop: str, variable: str | None
     name, _ = _report_files(f)[variable]
     side = Path(path).parent / name
     if not side.exists():
-        raise FileNotFoundError(f"report file {str(side)!r} of variable {variable!r} (linked from "
-                                f"{str(path)!r}) does not exist; keep it beside the recording")
+        raise FileNotFoundError(
+            f"report file {str(side)!r} of variable {variable!r} (linked from "
+            f"{str(path)!r}) does not exist; keep it beside the recording"
+        )
     return stack.enter_context(_open(side))["report"][pop], variable
 
 
@@ -409,8 +435,7 @@ def _values(g, rows: int, n: int, batch: int, sample: int | None) -> np.ndarray:
 
 
 @_damaged_as_oserror
-def load_report(path, population: str | None = None, variable: str | None = None,
-                sample: int | None = None) -> Trace:
+def load_report(path, population: str | None = None, variable: str | None = None, sample: int | None = None) -> Trace:
     """Recorded trace of one variable of one population.
 
     Parameters
@@ -440,8 +465,10 @@ def load_report(path, population: str | None = None, variable: str | None = None
         per_node = np.diff(ptr)
         batch = int(per_node[0]) if n else 1
         if n and (np.any(per_node != batch) or ptr[0] != 0):
-            raise ValueError(f"{g.name}: nodes have different element counts {np.unique(per_node)}; "
-                             "only one element per node and sample is supported")
+            raise ValueError(
+                f"{g.name}: nodes have different element counts {np.unique(per_node)}; "
+                "only one element per node and sample is supported"
+            )
         stored_batch = _attr(data, "batch_size")
         if stored_batch is not None and int(stored_batch) != batch:
             raise ValueError(f"{g.name}: data says batch_size {stored_batch}, mapping says {batch}")
@@ -451,9 +478,15 @@ def load_report(path, population: str | None = None, variable: str | None = None
         rows = _committed_rows(data, time)
         times = start + step * np.arange(rows, dtype=np.float64)
         values = _values(g, rows, n, batch, sample)
-        return Trace(data=values, times=times, node_ids=node_ids, variable=variable,
-                     unit=str(_attr(data, "units", "")), population=pop,
-                     samples=tuple(range(batch)) if sample is None else (sample,))
+        return Trace(
+            data=values,
+            times=times,
+            node_ids=node_ids,
+            variable=variable,
+            unit=str(_attr(data, "units", "")),
+            population=pop,
+            samples=tuple(range(batch)) if sample is None else (sample,),
+        )
 
 
 def _opt_int(value):
@@ -475,7 +508,7 @@ def _recorded_span(f) -> tuple:
     ends = []
     if "end_step" in f.attrs:
         ends.append(int(_attr(f, "end_step")))
-    for g in (f["rates"].values() if "rates" in f else ()):
+    for g in f["rates"].values() if "rates" in f else ():
         if isinstance(g, h5py.Group) and "counts" in g:
             rows = min(int(g["counts"].shape[0]), int(_attr(g, "n_rows", g["counts"].shape[0])))
             ends.append(start + rows)
@@ -544,7 +577,6 @@ def file_info(path) -> dict:
             "reports": {},
             "rates": {},
         }
-        duration = info["duration"]
         for pop in _names(f, "spikes"):
             g = f["spikes"][pop]
             ts = g["timestamps"]
@@ -558,7 +590,10 @@ def file_info(path) -> dict:
                 "batch_size": batch,
                 "sorting": _SORTING_NAMES.get(int(sorting), str(sorting)),
                 "bipolar": bool(_attr(g, "bipolar", "polarity" in g)),
-                "t_first": None, "t_last": None, "rate_hz": None, "n_negative": 0,
+                "t_first": None,
+                "t_last": None,
+                "rate_hz": None,
+                "n_negative": 0,
             }
             if k:
                 if entry["sorting"] == "by_time":
@@ -601,7 +636,9 @@ def file_info(path) -> dict:
                     rows = int(c.shape[0])
                     if "n_rows" in g.attrs:  # the commit count (monitors.sonata.RateWriter)
                         rows = min(rows, int(_attr(g, "n_rows")))
-                    info["rates"][pop] = {"rows": rows,
-                                          "columns": int(c.shape[1]) if c.ndim > 1 else 1,
-                                          "units": str(_attr(g, "units", ""))}
+                    info["rates"][pop] = {
+                        "rows": rows,
+                        "columns": int(c.shape[1]) if c.ndim > 1 else 1,
+                        "units": str(_attr(g, "units", "")),
+                    }
         return info

@@ -145,6 +145,7 @@ Sources relied on
       ``data`` must be float32; ``mapping/time`` and ``data`` need ``units``;
       ``mapping/node_ids`` may carry a ``sorted`` uint8 attribute.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -198,8 +199,14 @@ _TARGET_CHUNK_BYTES = 256 * 1024
 _LIBVER = ("v110", "v114")  # see RecordingFile._open
 _SPIKE_CHUNK = 16384  # elements per chunk of the 1-D spike datasets
 _RESERVED_ROOT = {
-    "magic", "version", "format", "format_version", "created_utc",
-    "completed", "stop_reason", "spikesim_version",
+    "magic",
+    "version",
+    "format",
+    "format_version",
+    "created_utc",
+    "completed",
+    "stop_reason",
+    "spikesim_version",
 }
 
 
@@ -207,6 +214,7 @@ def package_version() -> str:
     """spikesim's version: installed metadata, else the source tree's pyproject."""
     try:
         from importlib.metadata import PackageNotFoundError, version
+
         try:
             return version("spikesim")
         except PackageNotFoundError:
@@ -216,6 +224,7 @@ def package_version() -> str:
     pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
     try:
         import tomllib
+
         with open(pyproject, "rb") as fh:
             return str(tomllib.load(fh)["project"]["version"])
     except Exception:  # noqa: BLE001 - any failure means "unknown"
@@ -323,8 +332,11 @@ class WriterLock:
             try:
                 fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as exc:
-                raise type(exc)(exc.errno, f"cannot write recording {str(self.path)!r}: cannot create its "
-                                f"lock file {str(self.lock_path)!r}: {exc.strerror}") from None
+                raise type(exc)(
+                    exc.errno,
+                    f"cannot write recording {str(self.path)!r}: cannot create its "
+                    f"lock file {str(self.lock_path)!r}: {exc.strerror}",
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -332,7 +344,8 @@ class WriterLock:
                 os.close(fd)
                 raise RecordingLockedError(
                     f"recording file {str(self.path)!r} is being written by process {pid} "
-                    f"(lock {str(self.lock_path)!r}); wait for it to finish or stop it") from None
+                    f"(lock {str(self.lock_path)!r}); wait for it to finish or stop it"
+                ) from None
             try:  # the holder may have removed the lock file between our open and flock: retry
                 same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
             except FileNotFoundError:
@@ -381,8 +394,9 @@ def check_writable(path, overwrite: bool) -> None:
     path = Path(path)
     pid = WriterLock.holder(path)
     if pid is not None:
-        raise RecordingLockedError(f"recording file {str(path)!r} is being written by "
-                                   f"process {pid} (lock {str(_lock_path(path))!r})")
+        raise RecordingLockedError(
+            f"recording file {str(path)!r} is being written by process {pid} (lock {str(_lock_path(path))!r})"
+        )
     _check_path(path, overwrite)
 
 
@@ -391,8 +405,9 @@ def _check_path(path: Path, overwrite: bool) -> None:
     if path.is_dir():
         raise IsADirectoryError(f"recording file {str(path)!r} is a directory")
     if path.exists() and not overwrite:
-        raise FileExistsError(f"recording file {str(path)!r} already exists; "
-                              "pass overwrite=True (--overwrite) to replace it")
+        raise FileExistsError(
+            f"recording file {str(path)!r} already exists; pass overwrite=True (--overwrite) to replace it"
+        )
     parent = path.parent
     if not parent.is_dir():
         raise FileNotFoundError(f"directory {str(parent)!r} of recording file does not exist")
@@ -414,9 +429,14 @@ class _SealableIO(io.RawIOBase):
         self._sealed = False
         self._pos = 0
 
-    def readable(self): return True  # noqa: E704
-    def writable(self): return True  # noqa: E704
-    def seekable(self): return True  # noqa: E704
+    def readable(self):
+        return True  # noqa: E704
+
+    def writable(self):
+        return True  # noqa: E704
+
+    def seekable(self):
+        return True  # noqa: E704
 
     def seek(self, pos, whence=0):
         if self._sealed:
@@ -431,7 +451,7 @@ class _SealableIO(io.RawIOBase):
         if self._sealed:
             return 0
         data = self._raw.read(len(buf))
-        buf[:len(data)] = data
+        buf[: len(data)] = data
         return len(data)
 
     def write(self, data):
@@ -469,15 +489,21 @@ def _lookup3(data: bytes, initval: int = 0) -> int:
     a = b = c = (0xDEADBEEF + n + initval) & m
     i = 0
     while n > 12:
-        a = (a + int.from_bytes(data[i:i + 4], "little")) & m
-        b = (b + int.from_bytes(data[i + 4:i + 8], "little")) & m
-        c = (c + int.from_bytes(data[i + 8:i + 12], "little")) & m
-        a = ((a - c) & m) ^ _rot(c, 4); c = (c + b) & m  # noqa: E702
-        b = ((b - a) & m) ^ _rot(a, 6); a = (a + c) & m  # noqa: E702
-        c = ((c - b) & m) ^ _rot(b, 8); b = (b + a) & m  # noqa: E702
-        a = ((a - c) & m) ^ _rot(c, 16); c = (c + b) & m  # noqa: E702
-        b = ((b - a) & m) ^ _rot(a, 19); a = (a + c) & m  # noqa: E702
-        c = ((c - b) & m) ^ _rot(b, 4); b = (b + a) & m  # noqa: E702
+        a = (a + int.from_bytes(data[i : i + 4], "little")) & m
+        b = (b + int.from_bytes(data[i + 4 : i + 8], "little")) & m
+        c = (c + int.from_bytes(data[i + 8 : i + 12], "little")) & m
+        a = ((a - c) & m) ^ _rot(c, 4)
+        c = (c + b) & m  # noqa: E702
+        b = ((b - a) & m) ^ _rot(a, 6)
+        a = (a + c) & m  # noqa: E702
+        c = ((c - b) & m) ^ _rot(b, 8)
+        b = (b + a) & m  # noqa: E702
+        a = ((a - c) & m) ^ _rot(c, 16)
+        c = (c + b) & m  # noqa: E702
+        b = ((b - a) & m) ^ _rot(a, 19)
+        a = (a + c) & m  # noqa: E702
+        c = ((c - b) & m) ^ _rot(b, 4)
+        b = (b + a) & m  # noqa: E702
         n -= 12
         i += 12
     if n == 0:
@@ -486,8 +512,15 @@ def _lookup3(data: bytes, initval: int = 0) -> int:
     a = (a + int.from_bytes(tail[0:4], "little")) & m
     b = (b + int.from_bytes(tail[4:8], "little")) & m
     c = (c + int.from_bytes(tail[8:12], "little")) & m
-    for x, y, k in (("c", "b", 14), ("a", "c", 11), ("b", "a", 25), ("c", "b", 16),
-                    ("a", "c", 4), ("b", "a", 14), ("c", "b", 24)):
+    for x, y, k in (
+        ("c", "b", 14),
+        ("a", "c", 11),
+        ("b", "a", 25),
+        ("c", "b", 16),
+        ("a", "c", 4),
+        ("b", "a", 14),
+        ("c", "b", 24),
+    ):
         v = {"a": a, "b": b, "c": c}
         v[x] = ((v[x] ^ v[y]) - _rot(v[y], k)) & m
         a, b, c = v["a"], v["b"], v["c"]
@@ -628,8 +661,7 @@ class RecordingFile:
     ...     sw.append(t_ms, node_ids, sample_ids)
     """
 
-    def __init__(self, path, overwrite: bool = False, compression=None, metadata: dict | None = None,
-                 *, opener=None):
+    def __init__(self, path, overwrite: bool = False, compression=None, metadata: dict | None = None, *, opener=None):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike; got {path!r} ({type(path).__name__})")
         if not isinstance(overwrite, bool):
@@ -708,15 +740,17 @@ class RecordingFile:
     def _writing(self):
         """Run HDF5 writes; a failure (ENOSPC, EIO, ...) seals the file and raises RecordingWriteError."""
         if self.failed is not None:
-            raise RecordingWriteError(errno.EIO, f"recording {str(self.path)!r} failed earlier "
-                                      f"({self.failed}); nothing more is written")
+            raise RecordingWriteError(
+                errno.EIO, f"recording {str(self.path)!r} failed earlier ({self.failed}); nothing more is written"
+            )
         try:
             yield
         except (OSError, RuntimeError) as exc:
             self._fail(exc)
             code = getattr(exc, "errno", None) or errno.EIO
-            raise RecordingWriteError(code, f"writing recording {str(self.path)!r} failed: {exc}; "
-                                      "everything committed before is kept") from exc
+            raise RecordingWriteError(
+                code, f"writing recording {str(self.path)!r} failed: {exc}; everything committed before is kept"
+            ) from exc
 
     def _fail(self, exc: BaseException) -> None:
         """Freeze the file as it is on disk: later writes of HDF5 (closing) go nowhere."""
@@ -788,8 +822,10 @@ class RecordingFile:
             self._file.attrs.modify(key, value)
         else:
             if self.swmr:
-                raise ValueError(f"metadata key {key!r} must be given when the file is created: "
-                                 "a file in SWMR mode cannot get new attributes")
+                raise ValueError(
+                    f"metadata key {key!r} must be given when the file is created: "
+                    "a file in SWMR mode cannot get new attributes"
+                )
             self._file.attrs[key] = value
 
     def set_completed(self, completed: bool) -> None:
@@ -808,9 +844,15 @@ class RecordingFile:
             self._file.flush()
 
     # ------------------------------------------------------------------ writers
-    def spike_writer(self, population: str, n_nodes: int, batch_size: int | None = None,
-                     bipolar: bool = False, n_recorded: int | None = None,
-                     samples_recorded: int | None = None) -> "SpikeWriter":
+    def spike_writer(
+        self,
+        population: str,
+        n_nodes: int,
+        batch_size: int | None = None,
+        bipolar: bool = False,
+        n_recorded: int | None = None,
+        samples_recorded: int | None = None,
+    ) -> "SpikeWriter":
         """Create the spike datasets of ``population`` and return their writer.
 
         Parameters
@@ -838,8 +880,9 @@ class RecordingFile:
         if not isinstance(bipolar, (bool, np.bool_)):
             raise TypeError(f"bipolar must be a bool; got {bipolar!r}")
         n_recorded = n_nodes if n_recorded is None else _check_int(n_recorded, "n_recorded", 0)
-        samples_recorded = batch_size if samples_recorded is None else \
-            _check_int(samples_recorded, "samples_recorded", 0)
+        samples_recorded = (
+            batch_size if samples_recorded is None else _check_int(samples_recorded, "samples_recorded", 0)
+        )
         w = SpikeWriter(self, population, n_nodes, batch_size, bool(bipolar))
         w._group.attrs["n_recorded"] = np.int64(n_recorded)
         w._group.attrs["samples_recorded"] = np.int64(samples_recorded)
@@ -847,9 +890,18 @@ class RecordingFile:
         self._file.flush()
         return w
 
-    def report_writer(self, population: str, variable: str, node_ids, dt_ms: float,
-                      start_step: int = 0, every: int = 1, batch_size: int | None = None,
-                      unit: str = "", dtype=np.float32) -> "ReportWriter":
+    def report_writer(
+        self,
+        population: str,
+        variable: str,
+        node_ids,
+        dt_ms: float,
+        start_step: int = 0,
+        every: int = 1,
+        batch_size: int | None = None,
+        unit: str = "",
+        dtype=np.float32,
+    ) -> "ReportWriter":
         """Create a state-trace report of ``population.variable`` and return its writer.
 
         Parameters
@@ -881,8 +933,9 @@ class RecordingFile:
         population = _check_name(population, "population")
         variable = _check_name(variable, "variable")
         if (population, variable) in self._report_writers:
-            raise ValueError(f"variable {variable!r} of population {population!r} is already recorded "
-                             f"in {str(self.path)!r}")
+            raise ValueError(
+                f"variable {variable!r} of population {population!r} is already recorded in {str(self.path)!r}"
+            )
         ids = _int_array(node_ids, "node_ids")
         if ids.size == 0:
             raise ValueError("node_ids must name at least one neuron; got an empty array")
@@ -900,8 +953,9 @@ class RecordingFile:
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be one of (float32, float64); got {dtype}")
         h5 = self._report_h5(variable)
-        w = ReportWriter(self, h5, population, variable, ids.astype(np.uint64), dt_ms, start_step,
-                         every, batch_size, unit, dtype)
+        w = ReportWriter(
+            self, h5, population, variable, ids.astype(np.uint64), dt_ms, start_step, every, batch_size, unit, dtype
+        )
         self._report_writers[(population, variable)] = w
         if h5 is not self._file:
             index = self._file["report_files"]
@@ -967,8 +1021,9 @@ class RecordingFile:
     def _check_not_swmr(self):
         self._check_open()
         if self.swmr:
-            raise ValueError(f"recording file {str(self.path)!r} is in SWMR mode: every writer must be "
-                             "created before start_swmr()")
+            raise ValueError(
+                f"recording file {str(self.path)!r} is in SWMR mode: every writer must be created before start_swmr()"
+            )
 
     def _check_open(self):
         if not self._file.id.valid:
@@ -1033,8 +1088,9 @@ class RecordingFile:
         self._lock.release()
 
     def _all_writers(self) -> list:
-        return (list(self._spike_writers.values()) + list(self._report_writers.values())
-                + list(self._rate_writers.values()))
+        return (
+            list(self._spike_writers.values()) + list(self._report_writers.values()) + list(self._rate_writers.values())
+        )
 
     def _close_failed(self) -> None:
         try:
@@ -1080,9 +1136,14 @@ class TableWriter:
         for name, (row_shape, dtype) in columns.items():
             row_shape = tuple(int(x) for x in row_shape)
             rows = max(1, min(4096, (1 << 20) // max(1, int(np.prod(row_shape)) * np.dtype(dtype).itemsize)))
-            self._columns[name] = grp.create_dataset(name, shape=(0, *row_shape), maxshape=(None, *row_shape),
-                                                     dtype=dtype, chunks=(rows, *[max(1, x) for x in row_shape]),
-                                                     **kw)
+            self._columns[name] = grp.create_dataset(
+                name,
+                shape=(0, *row_shape),
+                maxshape=(None, *row_shape),
+                dtype=dtype,
+                chunks=(rows, *[max(1, x) for x in row_shape]),
+                **kw,
+            )
         self.n_rows = 0
 
     def append(self, steps, values: dict) -> None:
@@ -1091,8 +1152,9 @@ class TableWriter:
         steps = _int_array(steps, "steps")
         if steps.shape[0] == 0:
             return
-        pairs = [(self._steps, steps)] + [(self._columns[k], np.asarray(v, dtype=self._columns[k].dtype))
-                                          for k, v in values.items()]
+        pairs = [(self._steps, steps)] + [
+            (self._columns[k], np.asarray(v, dtype=self._columns[k].dtype)) for k, v in values.items()
+        ]
         with self._rf._writing():
             _append_rows(pairs, self.n_rows)
             self._rf._file.flush()
@@ -1111,7 +1173,7 @@ def _append_rows(datasets_and_values, n_old: int) -> None:
         for dset, values in datasets_and_values:
             k = values.shape[0]
             dset.resize(n_old + k, axis=0)
-            dset[n_old:n_old + k] = values
+            dset[n_old : n_old + k] = values
     except BaseException:
         for dset, _ in datasets_and_values:
             try:
@@ -1185,12 +1247,14 @@ class SpikeWriter:
         ids = _int_array(node_ids, "node_ids", k)
         if k and (ids.min() < 0 or ids.max() >= self.n_nodes):
             bad = ids[(ids < 0) | (ids >= self.n_nodes)][0]
-            raise ValueError(f"node_ids must lie in [0, {self.n_nodes}) for population "
-                             f"{self.population!r}; got {int(bad)}")
+            raise ValueError(
+                f"node_ids must lie in [0, {self.n_nodes}) for population {self.population!r}; got {int(bad)}"
+            )
         if sample_ids is None:
             if self.batch_size != 1:
-                raise ValueError(f"sample_ids is required for population {self.population!r} "
-                                 f"(batch_size = {self.batch_size})")
+                raise ValueError(
+                    f"sample_ids is required for population {self.population!r} (batch_size = {self.batch_size})"
+                )
             samples = None
         else:
             samples = _int_array(sample_ids, "sample_ids", k)
@@ -1206,8 +1270,9 @@ class SpikeWriter:
             if k and not np.all((pol == 1) | (pol == -1)):
                 raise ValueError("polarity must hold only +1 and -1")
             if not self.bipolar and k and np.any(pol != 1):
-                raise ValueError(f"population {self.population!r} was declared unipolar "
-                                 "(bipolar=False) but polarity holds -1")
+                raise ValueError(
+                    f"population {self.population!r} was declared unipolar (bipolar=False) but polarity holds -1"
+                )
         if k == 0:
             return
         if k > 1 and np.any(t[1:] < t[:-1]):
@@ -1241,8 +1306,10 @@ class SpikeWriter:
         self._group.attrs["n_spikes"] = np.uint64(self.n_spikes)
 
     def __repr__(self) -> str:
-        return (f"SpikeWriter({self.population!r}, n_nodes={self.n_nodes}, batch_size={self.batch_size}, "
-                f"bipolar={self.bipolar}, n_spikes={self.n_spikes})")
+        return (
+            f"SpikeWriter({self.population!r}, n_nodes={self.n_nodes}, batch_size={self.batch_size}, "
+            f"bipolar={self.bipolar}, n_spikes={self.n_spikes})"
+        )
 
 
 class ReportWriter:
@@ -1253,8 +1320,20 @@ class ReportWriter:
     in ms, stop exclusive.
     """
 
-    def __init__(self, rf: RecordingFile, h5: h5py.File, population, variable, node_ids, dt_ms, start_step,
-                 every, batch_size, unit, dtype):
+    def __init__(
+        self,
+        rf: RecordingFile,
+        h5: h5py.File,
+        population,
+        variable,
+        node_ids,
+        dt_ms,
+        start_step,
+        every,
+        batch_size,
+        unit,
+        dtype,
+    ):
         self._rf = rf
         self._h5 = h5
         self.population = population
@@ -1321,9 +1400,11 @@ class ReportWriter:
         a = np.asarray(block)
         expect = (self.batch_size, self.n_elements)
         if a.ndim != 3 or a.shape[1:] != expect:
-            raise ValueError(f"block for {self.population}.{self.variable} must have shape "
-                             f"(rows, {expect[0]}, {expect[1]}) = (rows, batch_size, n_elements); "
-                             f"got {a.shape}")
+            raise ValueError(
+                f"block for {self.population}.{self.variable} must have shape "
+                f"(rows, {expect[0]}, {expect[1]}) = (rows, batch_size, n_elements); "
+                f"got {a.shape}"
+            )
         if a.dtype.kind not in "biuf":
             raise TypeError(f"block must hold numbers; got dtype {a.dtype}")
         rows = a.shape[0]
@@ -1360,8 +1441,10 @@ class ReportWriter:
         self._time[...] = self._time_triplet(self.n_rows)
 
     def __repr__(self) -> str:
-        return (f"ReportWriter({self.population!r}, {self.variable!r}, n_elements={self.n_elements}, "
-                f"batch_size={self.batch_size}, n_rows={self.n_rows})")
+        return (
+            f"ReportWriter({self.population!r}, {self.variable!r}, n_elements={self.n_elements}, "
+            f"batch_size={self.batch_size}, n_rows={self.n_rows})"
+        )
 
 
 class RateWriter:
@@ -1382,10 +1465,10 @@ class RateWriter:
         grp.attrs["units"] = "spikes per step"
         grp.attrs["n_rows"] = np.int64(0)
         kw = rf._dataset_kwargs()
-        self._counts = grp.create_dataset("counts", shape=(0, columns), maxshape=(None, columns),
-                                          dtype=np.int64, chunks=(4096, max(columns, 1)), **kw)
-        self._steps = grp.create_dataset("steps", shape=(0,), maxshape=(None,), dtype=np.int64,
-                                         chunks=(4096,), **kw)
+        self._counts = grp.create_dataset(
+            "counts", shape=(0, columns), maxshape=(None, columns), dtype=np.int64, chunks=(4096, max(columns, 1)), **kw
+        )
+        self._steps = grp.create_dataset("steps", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(4096,), **kw)
         self._group = grp
         self.n_rows = 0
 
@@ -1395,14 +1478,21 @@ class RateWriter:
         steps = _int_array(steps, "steps")
         counts = np.asarray(counts)
         if counts.shape != (steps.shape[0], self.columns):
-            raise ValueError(f"counts for rates {self.name!r} must have shape ({steps.shape[0]}, "
-                             f"{self.columns}) = (len(steps), columns); got {counts.shape}")
+            raise ValueError(
+                f"counts for rates {self.name!r} must have shape ({steps.shape[0]}, "
+                f"{self.columns}) = (len(steps), columns); got {counts.shape}"
+            )
         rows = steps.shape[0]
         if rows == 0:
             return
         with self._rf._writing():
-            _append_rows([(self._counts, counts.astype(np.int64, copy=False)),
-                          (self._steps, steps.astype(np.int64, copy=False))], self.n_rows)
+            _append_rows(
+                [
+                    (self._counts, counts.astype(np.int64, copy=False)),
+                    (self._steps, steps.astype(np.int64, copy=False)),
+                ],
+                self.n_rows,
+            )
             self._rf._file.flush()
             self._group.attrs.modify("n_rows", np.int64(self.n_rows + rows))
             self._rf._file.flush()

@@ -5,11 +5,12 @@ Results as numpy arrays: ``steps`` (int64), ``times`` (ms), ``neurons``,
 step, then sample, then neuron; ``raster()`` gives the dense ``(T, B, N)``
 array of polarities.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Monitor, select_indices
+from .base import Monitor
 from .kernels import spike_record, spike_room
 
 #: events buffered per sample between drains, at least one step of the whole population
@@ -40,8 +41,16 @@ class SpikeBlock:
 class SpikeMonitor(Monitor):
     """Record spikes of ``population`` (all neurons and samples unless ``neurons``/``samples`` say)."""
 
-    def __init__(self, population, neurons=None, *, samples=None, name=None, keep_in_memory=True,
-                 buffer_events: int | None = None):
+    def __init__(
+        self,
+        population,
+        neurons=None,
+        *,
+        samples=None,
+        name=None,
+        keep_in_memory=True,
+        buffer_events: int | None = None,
+    ):
         super().__init__(population, samples=samples, name=name, keep_in_memory=keep_in_memory)
         if not population.spiking:
             raise ValueError(f"{population.model} {population.name!r} does not spike; use a StateMonitor")
@@ -70,13 +79,24 @@ class SpikeMonitor(Monitor):
         p = kb.unique(f"mon_{self.name}")
         pop = self.population
         count = kb.arg(self.count, f"{p}_count")
-        kb.stop_if(f"not {kb.func(spike_room, 'spike_room')}(b, {count}, "
-                   f"{kb.arg(self.n_record, p + '_nrec')}, {kb.arg(self.capacity, p + '_cap')})")
+        kb.stop_if(
+            f"not {kb.func(spike_room, 'spike_room')}(b, {count}, "
+            f"{kb.arg(self.n_record, p + '_nrec')}, {kb.arg(self.capacity, p + '_cap')})"
+        )
         spikes = pop.runtime
-        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_idx"), kb.arg(spikes.spike_code, f"{p}_code"),
-                          kb.arg(spikes.spike_cnt, f"{p}_cnt"), kb.arg(self.neuron_mask, f"{p}_nmask"),
-                          kb.arg(self.sample_mask, f"{p}_smask"), kb.arg(self.buf_t, f"{p}_buf_t"),
-                          kb.arg(self.buf_i, f"{p}_buf_i"), kb.arg(self.buf_c, f"{p}_buf_c"), count])
+        args = ", ".join(
+            [
+                kb.arg(spikes.spike_idx, f"{p}_idx"),
+                kb.arg(spikes.spike_code, f"{p}_code"),
+                kb.arg(spikes.spike_cnt, f"{p}_cnt"),
+                kb.arg(self.neuron_mask, f"{p}_nmask"),
+                kb.arg(self.sample_mask, f"{p}_smask"),
+                kb.arg(self.buf_t, f"{p}_buf_t"),
+                kb.arg(self.buf_i, f"{p}_buf_i"),
+                kb.arg(self.buf_c, f"{p}_buf_c"),
+                count,
+            ]
+        )
         kb.add("record", f"{kb.func(spike_record, 'spike_record')}(b, t, {args})")
 
     def state_arrays(self) -> dict:
@@ -103,8 +123,14 @@ class SpikeMonitor(Monitor):
         for b in self.sample_ids:
             n = int(self.count[b])
             if n:
-                parts.append(SpikeBlock(self.buf_t[b, :n].copy(), self.buf_i[b, :n].astype(np.int64),
-                                        np.full(n, b, dtype=np.int64), self.buf_c[b, :n].copy()))
+                parts.append(
+                    SpikeBlock(
+                        self.buf_t[b, :n].copy(),
+                        self.buf_i[b, :n].astype(np.int64),
+                        np.full(n, b, dtype=np.int64),
+                        self.buf_c[b, :n].copy(),
+                    )
+                )
         self.count[...] = 0
         if parts:
             self._pending.append(SpikeBlock.concatenate(parts))
@@ -166,7 +192,11 @@ class SpikeMonitor(Monitor):
         """Dense ``(T, B, N)`` int8 raster of polarities from ``start_step``."""
         blk = self._all()
         if n_steps is None:
-            n_steps = int(self.population.network.t - start_step) if self.population.network else int(blk.steps.max(initial=-1) + 1)
+            n_steps = (
+                int(self.population.network.t - start_step)
+                if self.population.network
+                else int(blk.steps.max(initial=-1) + 1)
+            )
         out = np.zeros((n_steps, self.ctx.batch_size, self.population.n), dtype=np.int8)
         keep = (blk.steps >= start_step) & (blk.steps < start_step + n_steps)
         out[blk.steps[keep] - start_step, blk.samples[keep], blk.neurons[keep]] = blk.polarity[keep]

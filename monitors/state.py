@@ -4,19 +4,21 @@ A variable is recorded at the end of each step ``t`` with ``t % every == 0``
 (after phase 5). Results: ``steps``, ``times`` (ms) and ``mon[var]`` of shape
 ``(rows, B, n_recorded)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Monitor, check_every, rows_between, select_indices
+from .base import Monitor, check_every, rows_between
 from .kernels import rate_record, rate_record_masked, state_record
 
 
 class StateMonitor(Monitor):
     """Record ``variables`` of ``neurons`` of ``population``."""
 
-    def __init__(self, population, variables, neurons=None, *, every: int = 1, samples=None, name=None,
-                 keep_in_memory=True):
+    def __init__(
+        self, population, variables, neurons=None, *, every: int = 1, samples=None, name=None, keep_in_memory=True
+    ):
         super().__init__(population, samples=samples, name=name, keep_in_memory=keep_in_memory)
         if isinstance(variables, str):
             variables = (variables,)
@@ -41,8 +43,9 @@ class StateMonitor(Monitor):
         self.ctx = ctx
         self.sample_ids = self._samples(ctx.batch_size)
         rows = ctx.chunk_steps // self.every + 2
-        self.buffers = {v: np.zeros((rows, ctx.batch_size, self.neuron_ids.size), dtype=ctx.dtype)
-                        for v in self.variables}
+        self.buffers = {
+            v: np.zeros((rows, ctx.batch_size, self.neuron_ids.size), dtype=ctx.dtype) for v in self.variables
+        }
 
     def emit(self, kb) -> None:
         p = kb.unique(f"mon_{self.name}")
@@ -97,8 +100,12 @@ class StateMonitor(Monitor):
             self._rows = {v: [np.asarray(results[f"var.{v}"])] for v in self.variables}
 
     def describe(self):
-        return {**super().describe(), "variables": list(self.variables), "every": self.every,
-                "n_neurons": int(self.neuron_ids.size)}
+        return {
+            **super().describe(),
+            "variables": list(self.variables),
+            "every": self.every,
+            "n_neurons": int(self.neuron_ids.size),
+        }
 
     #: how monitors.recording stores this monitor (one SONATA report per variable)
     record_kind = "states"
@@ -131,8 +138,11 @@ class PopulationRateMonitor(Monitor):
         mask = np.zeros(self.population.n, dtype=np.bool_)
         mask[self.view] = True
         self._mask = mask
-        kb.add("record", f"{kb.func(rate_record_masked, 'rate_record_masked')}(b, t, base, "
-                         f"{kb.arg(spikes.spike_idx, p + '_idx')}, {cnt}, {kb.arg(mask, p + '_mask')}, {out})")
+        kb.add(
+            "record",
+            f"{kb.func(rate_record_masked, 'rate_record_masked')}(b, t, base, "
+            f"{kb.arg(spikes.spike_idx, p + '_idx')}, {cnt}, {kb.arg(mask, p + '_mask')}, {out})",
+        )
 
     @property
     def n_neurons(self) -> int:
@@ -142,7 +152,7 @@ class PopulationRateMonitor(Monitor):
     def flush(self, base: int, upto: int) -> None:
         if upto <= base:
             return
-        counts = self.buffer[:upto - base][:, self.sample_ids].copy()
+        counts = self.buffer[: upto - base][:, self.sample_ids].copy()
         steps = np.arange(base, upto, dtype=np.int64)
         if self.keep_in_memory:
             self._counts.append(counts)

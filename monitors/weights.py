@@ -7,6 +7,7 @@ taken at the end of each step ``t`` with ``t % every == 0`` (after the batch
 reduction of that step). Streamed to ``/weights/<name>`` (``steps`` and one
 dataset per variable) during ``Network.run(out=...)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,9 @@ class WeightMonitor(Component):
     emit_order = 3
     addable_after_build = True
 
-    def __init__(self, projection, variables=("w",), synapses=None, *, every: int = 1, name=None,
-                 keep_in_memory: bool = True):
+    def __init__(
+        self, projection, variables=("w",), synapses=None, *, every: int = 1, name=None, keep_in_memory: bool = True
+    ):
         self.projection = projection
         self.variables = (variables,) if isinstance(variables, str) else tuple(variables)
         known = ("w",) + tuple(v for v in projection.synapse.synapse if v != "w")
@@ -60,8 +62,10 @@ class WeightMonitor(Component):
         self.ctx = ctx
         self.synapse_ids = select_indices(self.synapses_arg, self.projection.n_synapses, "synapses")
         rows = ctx.chunk_steps // self.every + 2
-        self.buffers = {v: np.zeros((rows, self._source(v).shape[0], self.synapse_ids.size), dtype=ctx.dtype)
-                        for v in self.variables}
+        self.buffers = {
+            v: np.zeros((rows, self._source(v).shape[0], self.synapse_ids.size), dtype=ctx.dtype)
+            for v in self.variables
+        }
 
     def emit(self, kb) -> None:
         p = kb.unique(f"mon_{self.name}")
@@ -91,9 +95,16 @@ class WeightMonitor(Component):
     # ----- recording to HDF5 (monitors.recording asks the monitor)
     def make_record_sink(self, recording_file, recorder):
         columns = {v: (self.buffers[v].shape[1:], self.buffers[v].dtype) for v in self.variables}
-        writer = recording_file.table_writer(f"weights/{self.name}", columns, attrs={
-            "projection": self.projection.name, "every": self.every, "synapse_ids": self.synapse_ids,
-            "dt": self.ctx.dt})
+        writer = recording_file.table_writer(
+            f"weights/{self.name}",
+            columns,
+            attrs={
+                "projection": self.projection.name,
+                "every": self.every,
+                "synapse_ids": self.synapse_ids,
+                "dt": self.ctx.dt,
+            },
+        )
         return _TableSink(writer)
 
     # ----- results
@@ -129,8 +140,13 @@ class WeightMonitor(Component):
         return {"record": [f"{self.name} (WeightMonitor of {self.projection.name})"]}
 
     def describe(self) -> dict:
-        return {"name": self.name, "monitor": "WeightMonitor", "projection": self.projection.name,
-                "variables": list(self.variables), "every": self.every}
+        return {
+            "name": self.name,
+            "monitor": "WeightMonitor",
+            "projection": self.projection.name,
+            "variables": list(self.variables),
+            "every": self.every,
+        }
 
 
 class _TableSink:

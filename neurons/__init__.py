@@ -1,4 +1,5 @@
 """Neuron models: the model API (:mod:`neurons.base`) and the built-in models."""
+
 from .adex import AdEx
 from .adex_cond import AdExCondExp
 from .alif import ALIF
@@ -14,5 +15,22 @@ from .lif_cond import LIFCondAlpha, LIFCondExp
 from .readout import Readout
 from .sources import PoissonGroup, SpikeArraySource
 
-__all__ = ["Linear", "ALIF", "AdEx", "AdExCondExp", "HHCondExp", "Izhikevich", "LIB", "LIF", "LIFBio", "LIFCondAlpha",
-           "LIFCondExp", "LIFCurrAlpha", "NeuronModel", "PoissonGroup", "Readout", "SpikeArraySource", "updates"]
+__all__ = [
+    "Linear",
+    "ALIF",
+    "AdEx",
+    "AdExCondExp",
+    "HHCondExp",
+    "Izhikevich",
+    "LIB",
+    "LIF",
+    "LIFBio",
+    "LIFCondAlpha",
+    "LIFCondExp",
+    "LIFCurrAlpha",
+    "NeuronModel",
+    "PoissonGroup",
+    "Readout",
+    "SpikeArraySource",
+    "updates",
+]

@@ -53,11 +53,11 @@ patterns in the adaptive exponential integrate-and-fire model, Biol. Cybern.
 99:335-347 (Table 1: tonic spiking with ``C_m=200, g_L=10, E_L=-70, V_T=-50,
 Delta_T=2, a=2, tau_w=30, b=0, V_reset=-58``, ``I=500`` pA).
 """
+
 from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from simcore.base.distributions import Distribution
 from .base import NeuronModel, updates
@@ -70,8 +70,19 @@ class AdEx(NeuronModel):
     """Adaptive exponential integrate-and-fire neuron, current input; see the module docstring."""
 
     state = {"V": -70.6, "w": 0.0}
-    params = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_T": -50.4, "Delta_T": 2.0, "tau_w": 144.0,
-              "a": 4.0, "b": 80.5, "V_reset": -60.0, "V_peak": 0.0, "I_e": 0.0}
+    params = {
+        "C_m": 281.0,
+        "g_L": 30.0,
+        "E_L": -70.6,
+        "V_T": -50.4,
+        "Delta_T": 2.0,
+        "tau_w": 144.0,
+        "a": 4.0,
+        "b": 80.5,
+        "V_reset": -60.0,
+        "V_peak": 0.0,
+        "I_e": 0.0,
+    }
     receptors = ("I",)
 
     def state_defaults(self):
@@ -87,15 +98,19 @@ class AdEx(NeuronModel):
             if bad.any():
                 raise ValueError(f"AdEx.{key} must be > 0; got {values[key][bad][0]}")
         if (values["V_peak"] <= values["V_T"]).any():
-            raise ValueError(f"AdEx.V_peak must be > V_T; got V_peak={values['V_peak'].min()}, "
-                             f"V_T={values['V_T'].max()}")
+            raise ValueError(
+                f"AdEx.V_peak must be > V_T; got V_peak={values['V_peak'].min()}, V_T={values['V_T'].max()}"
+            )
         if (values["V_reset"] >= values["V_peak"]).any():
-            raise ValueError(f"AdEx.V_reset must be < V_peak; got V_reset={values['V_reset'].max()}, "
-                             f"V_peak={values['V_peak'].min()}")
+            raise ValueError(
+                f"AdEx.V_reset must be < V_peak; got V_reset={values['V_reset'].max()}, V_peak={values['V_peak'].min()}"
+            )
         x = (values["V_peak"] - values["V_T"]) / values["Delta_T"]
         if (x > MAX_EXPONENT).any():
-            raise ValueError(f"AdEx (V_peak - V_T)/Delta_T must be <= {MAX_EXPONENT} so that exp() stays "
-                             f"finite; got {x.max()} (lower V_peak or raise Delta_T)")
+            raise ValueError(
+                f"AdEx (V_peak - V_T)/Delta_T must be <= {MAX_EXPONENT} so that exp() stays "
+                f"finite; got {x.max()} (lower V_peak or raise Delta_T)"
+            )
 
     @updates("V", "w")
     def deliver(V, w, I, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, V_peak, I_e, dt):

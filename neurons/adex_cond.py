@@ -1,4 +1,5 @@
 """Adaptive exponential IF with exponential conductances (NEST ``aeif_cond_exp``): see :class:`AdExCondExp`."""
+
 from __future__ import annotations
 
 import math
@@ -72,12 +73,16 @@ class AdExCondExp(ConductanceModel):
         for low, high in (("V_th", "V_peak"), ("V_reset", "V_peak")):
             bad = ~(values[low] < values[high])
             if np.any(bad):
-                raise ValueError(f"{self.model}.{low} must be < {self.model}.{high}; got {low} = "
-                                 f"{values[low][bad][0]}, {high} = {values[high][bad][0]}")
+                raise ValueError(
+                    f"{self.model}.{low} must be < {self.model}.{high}; got {low} = "
+                    f"{values[low][bad][0]}, {high} = {values[high][bad][0]}"
+                )
         x = (values["V_peak"] - values["V_th"]) / values["Delta_T"]
         if np.any(x > MAX_EXPONENT):
-            raise ValueError(f"{self.model} (V_peak - V_th)/Delta_T must be <= {MAX_EXPONENT} so that exp() stays "
-                             f"finite; got {x.max()} (lower V_peak or raise Delta_T)")
+            raise ValueError(
+                f"{self.model} (V_peak - V_th)/Delta_T must be <= {MAX_EXPONENT} so that exp() stays "
+                f"finite; got {x.max()} (lower V_peak or raise Delta_T)"
+            )
 
     def phase_functions(self):
         fns = dict(self._phase_functions)
@@ -85,13 +90,27 @@ class AdExCondExp(ConductanceModel):
         return fns
 
     def derive(self, values, dt):
-        return {"g_L": values["g_L"], "gE_L": values["g_L"] * values["E_L"], "E_L": values["E_L"],
-                "E_ex": values["E_ex"], "E_in": values["E_in"], "I_e": values["I_e"], "C_m": values["C_m"],
-                "dt_C": dt / values["C_m"], "V_th": values["V_th"], "Delta_T": values["Delta_T"],
-                "V_peak": values["V_peak"], "V_reset": values["V_reset"], "a": values["a"], "b": values["b"],
-                "tau_w": values["tau_w"], "P_w": np.exp(-dt / values["tau_w"]),
-                "P_ex": np.exp(-dt / values["tau_syn_ex"]), "P_in": np.exp(-dt / values["tau_syn_in"]),
-                "R": self.refractory_steps(values, dt)}
+        return {
+            "g_L": values["g_L"],
+            "gE_L": values["g_L"] * values["E_L"],
+            "E_L": values["E_L"],
+            "E_ex": values["E_ex"],
+            "E_in": values["E_in"],
+            "I_e": values["I_e"],
+            "C_m": values["C_m"],
+            "dt_C": dt / values["C_m"],
+            "V_th": values["V_th"],
+            "Delta_T": values["Delta_T"],
+            "V_peak": values["V_peak"],
+            "V_reset": values["V_reset"],
+            "a": values["a"],
+            "b": values["b"],
+            "tau_w": values["tau_w"],
+            "P_w": np.exp(-dt / values["tau_w"]),
+            "P_ex": np.exp(-dt / values["tau_syn_ex"]),
+            "P_in": np.exp(-dt / values["tau_syn_in"]),
+            "R": self.refractory_steps(values, dt),
+        }
 
     @updates("g_ex", "g_in", "I_stim")
     def deliver(g_ex, g_in, exc, inh, I):
@@ -106,8 +125,9 @@ class AdExCondExp(ConductanceModel):
 
 
 @updates("v", "w", "g_ex", "g_in", "ref")
-def integrate_exponential_euler(v, w, g_ex, g_in, I_stim, ref, g_L, gE_L, E_L, E_ex, E_in, I_e, dt_C, V_th, Delta_T,
-                                V_peak, a, P_w, P_ex, P_in):
+def integrate_exponential_euler(
+    v, w, g_ex, g_in, I_stim, ref, g_L, gE_L, E_L, E_ex, E_in, I_e, dt_C, V_th, Delta_T, V_peak, a, P_w, P_ex, P_in
+):
     """Exponential Euler, everything frozen at the start of the step (class docstring)."""
     ref = ref - 1.0 if ref > 0.0 else ref
     I_exp = g_L * Delta_T * math.exp((min(v, V_peak) - V_th) / Delta_T)
@@ -120,20 +140,66 @@ def integrate_exponential_euler(v, w, g_ex, g_in, I_stim, ref, g_L, gE_L, E_L, E
 
 
 @updates("v", "w", "g_ex", "g_in", "ref")
-def integrate_rk4(v, w, g_ex, g_in, I_stim, ref, g_L, E_L, E_ex, E_in, I_e, C_m, V_th, Delta_T, V_peak, a, tau_w,
-                  P_ex, P_in, dt):
+def integrate_rk4(
+    v, w, g_ex, g_in, I_stim, ref, g_L, E_L, E_ex, E_in, I_e, C_m, V_th, Delta_T, V_peak, a, tau_w, P_ex, P_in, dt
+):
     """Classical RK4 on ``(v, w)``; conductances exact inside the step (class docstring)."""
     ref = ref - 1.0 if ref > 0.0 else ref
     hold = 0.0 if ref <= 0.0 else 1.0  # refractory: dv/dt = 0
     h_ex, h_in = math.sqrt(P_ex), math.sqrt(P_in)
     I0 = I_e + I_stim
     k1v, k1w = _adex_rhs(v, w, g_ex, g_in, I0, g_L, E_L, E_ex, E_in, C_m, V_th, Delta_T, V_peak, a, tau_w)
-    k2v, k2w = _adex_rhs(v + 0.5 * dt * k1v * (1.0 - hold), w + 0.5 * dt * k1w, g_ex * h_ex, g_in * h_in, I0, g_L,
-                         E_L, E_ex, E_in, C_m, V_th, Delta_T, V_peak, a, tau_w)
-    k3v, k3w = _adex_rhs(v + 0.5 * dt * k2v * (1.0 - hold), w + 0.5 * dt * k2w, g_ex * h_ex, g_in * h_in, I0, g_L,
-                         E_L, E_ex, E_in, C_m, V_th, Delta_T, V_peak, a, tau_w)
-    k4v, k4w = _adex_rhs(v + dt * k3v * (1.0 - hold), w + dt * k3w, g_ex * P_ex, g_in * P_in, I0, g_L, E_L, E_ex,
-                         E_in, C_m, V_th, Delta_T, V_peak, a, tau_w)
+    k2v, k2w = _adex_rhs(
+        v + 0.5 * dt * k1v * (1.0 - hold),
+        w + 0.5 * dt * k1w,
+        g_ex * h_ex,
+        g_in * h_in,
+        I0,
+        g_L,
+        E_L,
+        E_ex,
+        E_in,
+        C_m,
+        V_th,
+        Delta_T,
+        V_peak,
+        a,
+        tau_w,
+    )
+    k3v, k3w = _adex_rhs(
+        v + 0.5 * dt * k2v * (1.0 - hold),
+        w + 0.5 * dt * k2w,
+        g_ex * h_ex,
+        g_in * h_in,
+        I0,
+        g_L,
+        E_L,
+        E_ex,
+        E_in,
+        C_m,
+        V_th,
+        Delta_T,
+        V_peak,
+        a,
+        tau_w,
+    )
+    k4v, k4w = _adex_rhs(
+        v + dt * k3v * (1.0 - hold),
+        w + dt * k3w,
+        g_ex * P_ex,
+        g_in * P_in,
+        I0,
+        g_L,
+        E_L,
+        E_ex,
+        E_in,
+        C_m,
+        V_th,
+        Delta_T,
+        V_peak,
+        a,
+        tau_w,
+    )
     v = v + (1.0 - hold) * dt / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
     w = w + dt / 6.0 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w)
     return v, w, g_ex * P_ex, g_in * P_in, ref
@@ -148,5 +214,7 @@ def _adex_rhs_py(v, w, g_ex, g_in, I0, g_L, E_L, E_ex, E_in, C_m, V_th, Delta_T,
 
 
 _adex_rhs = compile_phase("AdExCondExp", "rhs", _adex_rhs_py)
-_INTEGRATORS = {"exponential_euler": compile_phase("AdExCondExp", "integrate", integrate_exponential_euler),
-                "rk4": compile_phase("AdExCondExp", "integrate", integrate_rk4)}
+_INTEGRATORS = {
+    "exponential_euler": compile_phase("AdExCondExp", "integrate", integrate_exponential_euler),
+    "rk4": compile_phase("AdExCondExp", "integrate", integrate_rk4),
+}

@@ -1,4 +1,5 @@
 """ALIF neuron (docs/contract.md §3.3): see :class:`ALIF` for its equations and parameters."""
+
 from __future__ import annotations
 
 from simcore.base.params import Choice, Decay, Param, ParamSpec
@@ -46,9 +47,12 @@ class ALIF(MLMembrane):
     spec = ALIF_SPEC
 
     def derive(self, values, dt):
-        return {"beta": decay_from(values, "beta", "tau_mem", dt, self.model),
-                "rho": decay_from(values, "rho", "tau_adapt", dt, self.model),
-                "threshold": values["threshold"], "b_adapt": values["b_adapt"]}
+        return {
+            "beta": decay_from(values, "beta", "tau_mem", dt, self.model),
+            "rho": decay_from(values, "rho", "tau_adapt", dt, self.model),
+            "threshold": values["threshold"],
+            "b_adapt": values["b_adapt"],
+        }
 
     def threshold(u, a, threshold, b_adapt):
         A = threshold + b_adapt * a

@@ -13,6 +13,7 @@ at ``V_reset`` and cannot spike in steps ``t+1 ... t+R-1``; its conductances
 keep decaying and receiving input. The spike test is strict, ``v > V_th``
 (Brian2's ``v > Vt``; NEST tests ``>=``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,19 +30,23 @@ RECEPTOR_UNITS = {"exc": "nS", "inh": "nS", "I": "pA"}
 
 def membrane_params(C_m=250.0, g_L=16.6667, E_L=-70.0, t_ref=2.0) -> tuple:
     """The membrane entries (NEST's names and units) with the given defaults."""
-    return (Param("C_m", C_m, "pF", "membrane capacitance", "positive"),
-            Param("g_L", g_L, "nS", "leak conductance", "positive"),
-            Param("E_L", E_L, "mV", "leak reversal potential (and the initial v)"),
-            Param("t_ref", t_ref, "ms", "refractory period", "nonnegative"),
-            Param("I_e", 0.0, "pA", "constant input current"))
+    return (
+        Param("C_m", C_m, "pF", "membrane capacitance", "positive"),
+        Param("g_L", g_L, "nS", "leak conductance", "positive"),
+        Param("E_L", E_L, "mV", "leak reversal potential (and the initial v)"),
+        Param("t_ref", t_ref, "ms", "refractory period", "nonnegative"),
+        Param("I_e", 0.0, "pA", "constant input current"),
+    )
 
 
 def synapse_params(tau_ex=0.2, tau_in=2.0, E_ex=0.0, E_in=-85.0) -> tuple:
     """The synaptic entries (reversal potentials and time constants) with the given defaults."""
-    return (Param("E_ex", E_ex, "mV", "excitatory reversal potential"),
-            Param("E_in", E_in, "mV", "inhibitory reversal potential, < E_ex"),
-            Param("tau_syn_ex", tau_ex, "ms", "excitatory conductance time constant", "positive"),
-            Param("tau_syn_in", tau_in, "ms", "inhibitory conductance time constant", "positive"))
+    return (
+        Param("E_ex", E_ex, "mV", "excitatory reversal potential"),
+        Param("E_in", E_in, "mV", "inhibitory reversal potential, < E_ex"),
+        Param("tau_syn_ex", tau_ex, "ms", "excitatory conductance time constant", "positive"),
+        Param("tau_syn_in", tau_in, "ms", "inhibitory conductance time constant", "positive"),
+    )
 
 
 class ConductanceModel(NeuronModel):
@@ -62,8 +67,9 @@ class ConductanceModel(NeuronModel):
         units = spec_units(self.param_spec())
         warn_implausible(self.model, values, units)
         warn_volts(self.model, values, tuple(k for k, u in units.items() if u == "mV"))
-        _require_less(values, "E_in", "E_ex", self.model, "the inhibitory reversal potential lies below the "
-                                                          "excitatory one")
+        _require_less(
+            values, "E_in", "E_ex", self.model, "the inhibitory reversal potential lies below the excitatory one"
+        )
         if "V_th" in values and "V_reset" in values:
             _require_less(values, "V_reset", "V_th", self.model, "a reset at or above threshold fires forever")
 

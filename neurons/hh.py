@@ -1,4 +1,5 @@
 """Hodgkin-Huxley (Traub & Miles) with exponential conductances: see :class:`HHCondExp`."""
+
 from __future__ import annotations
 
 import math
@@ -75,18 +76,26 @@ class HHCondExp(ConductanceModel):
         super().check(values)
         bad = ~(values["E_K"] < values["E_Na"])
         if np.any(bad):
-            raise ValueError(f"HHCondExp.E_K must be < HHCondExp.E_Na; got E_K = {values['E_K'][bad][0]}, "
-                             f"E_Na = {values['E_Na'][bad][0]}")
+            raise ValueError(
+                f"HHCondExp.E_K must be < HHCondExp.E_Na; got E_K = {values['E_K'][bad][0]}, "
+                f"E_Na = {values['E_Na'][bad][0]}"
+            )
 
     def derive(self, values, dt):
         names = ("g_L", "E_ex", "E_in", "I_e", "g_Na", "g_K", "E_Na", "E_K", "V_T", "V_spike")
-        return {**{k: values[k] for k in names}, "gE_L": values["g_L"] * values["E_L"], "dt_C": dt / values["C_m"],
-                "P_ex": np.exp(-dt / values["tau_syn_ex"]), "P_in": np.exp(-dt / values["tau_syn_in"]),
-                "R": self.refractory_steps(values, dt)}
+        return {
+            **{k: values[k] for k in names},
+            "gE_L": values["g_L"] * values["E_L"],
+            "dt_C": dt / values["C_m"],
+            "P_ex": np.exp(-dt / values["tau_syn_ex"]),
+            "P_in": np.exp(-dt / values["tau_syn_in"]),
+            "R": self.refractory_steps(values, dt),
+        }
 
     @updates("v", "m", "h", "n", "g_ex", "g_in", "ref")
-    def integrate(v, m, h, n, g_ex, g_in, I_stim, ref, g_L, gE_L, g_Na, g_K, E_Na, E_K, E_ex, E_in, I_e, V_T, dt_C,
-                  P_ex, P_in, dt):
+    def integrate(
+        v, m, h, n, g_ex, g_in, I_stim, ref, g_L, gE_L, g_Na, g_K, E_Na, E_K, E_ex, E_in, I_e, V_T, dt_C, P_ex, P_in, dt
+    ):
         ref = ref - 1.0 if ref > 0.0 else ref
         u = v - V_T
         g_na = g_Na * m * m * m * h

@@ -38,6 +38,7 @@ published initial condition); give ``init={"u": b*v0}`` for another ``b``.
 Reference: E. M. Izhikevich (2003), Simple model of spiking neurons,
 IEEE Transactions on Neural Networks 14(6):1569-1572.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -65,8 +66,10 @@ class Izhikevich(NeuronModel):
     def check(self, values):
         bad = ~(values["c"] < values["v_peak"])
         if np.any(bad):
-            raise ValueError(f"Izhikevich.c must be < Izhikevich.v_peak (a reset at or above the cut-off fires every "
-                             f"step); got c = {values['c'][bad][0]}, v_peak = {values['v_peak'][bad][0]}")
+            raise ValueError(
+                f"Izhikevich.c must be < Izhikevich.v_peak (a reset at or above the cut-off fires every "
+                f"step); got c = {values['c'][bad][0]}, v_peak = {values['v_peak'][bad][0]}"
+            )
 
     @updates("v", "u")
     def deliver(v, u, I, a, b, dt):

@@ -1,4 +1,5 @@
 """LIB, the dual-trace bipolar neuron (docs/contract.md §3.4): see :class:`LIB`."""
+
 from __future__ import annotations
 
 from simcore.base.params import Choice, Decay, Param, ParamSpec
@@ -7,8 +8,14 @@ from .lif import decay_from
 
 HALVES = ("alpha", "beta", "gamma", "theta", "scale", "rec_weight")
 #: decay name -> time-constant name
-DECAYS = {"alpha_pos": "tau_syn_pos", "alpha_neg": "tau_syn_neg", "beta_pos": "tau_mem_pos",
-          "beta_neg": "tau_mem_neg", "gamma_pos": "tau_rec_pos", "gamma_neg": "tau_rec_neg"}
+DECAYS = {
+    "alpha_pos": "tau_syn_pos",
+    "alpha_neg": "tau_syn_neg",
+    "beta_pos": "tau_mem_pos",
+    "beta_neg": "tau_mem_neg",
+    "gamma_pos": "tau_rec_pos",
+    "gamma_neg": "tau_rec_neg",
+}
 
 #: the LIB's parameters, for the event engine and the dense mode (simcore.grad.LIBLayer) alike
 LIB_SPEC = ParamSpec(
@@ -85,8 +92,7 @@ class LIB(NeuronModel):
         self.tied: tuple = ()
 
     @classmethod
-    def single_trace(cls, n, *, alpha, beta, theta, gamma=0.0, scale=1.0, rec_weight=0.0, bias=0.0,
-                     **kwargs) -> "LIB":
+    def single_trace(cls, n, *, alpha, beta, theta, gamma=0.0, scale=1.0, rec_weight=0.0, bias=0.0, **kwargs) -> "LIB":
         """The single-trace LIB: every ``*_neg`` parameter equals its ``*_pos`` one.
 
         ``syn = alpha*syn + I``, ``drive = syn + rec_weight*rec + bias``,
@@ -94,8 +100,14 @@ class LIB(NeuronModel):
         ``mem <= -theta`` (-1), ``out = scale*s``, ``rec = gamma*rec + out``.
         A parameter given as a Distribution is drawn once and shared by both halves.
         """
-        shared = {"alpha": alpha, "beta": beta, "gamma": gamma, "theta": theta, "scale": scale,
-                  "rec_weight": rec_weight}
+        shared = {
+            "alpha": alpha,
+            "beta": beta,
+            "gamma": gamma,
+            "theta": theta,
+            "scale": scale,
+            "rec_weight": rec_weight,
+        }
         halves = {f"{k}_{side}": v for k, v in shared.items() for side in ("pos", "neg")}
         pop = cls(n, bias=bias, **halves, **kwargs)
         pop.tied = tuple(f"{k}_neg" for k in HALVES)

@@ -1,4 +1,5 @@
 """LIF neuron in ML form (docs/contract.md §3.1): see :class:`LIF` for its equations and parameters."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,7 @@ def decay_from(values: dict, decay: str, tau: str, dt: float, model: str) -> np.
     """``decay`` given directly, or ``exp(-dt/tau)``; exactly one of the two."""
     has_decay, has_tau = decay in values, tau in values
     if has_decay == has_tau:
-        raise ValueError(f"{model} needs exactly one of {decay} or {tau}; got "
-                         f"{'both' if has_decay else 'neither'}")
+        raise ValueError(f"{model} needs exactly one of {decay} or {tau}; got {'both' if has_decay else 'neither'}")
     if has_decay:
         return values[decay]
     return np.exp(-dt / values[tau])

@@ -1,4 +1,5 @@
 """Current-based LIF with alpha-shaped synaptic currents (NEST ``iaf_psc_alpha``): see :class:`LIFCurrAlpha`."""
+
 from __future__ import annotations
 
 import math
@@ -100,9 +101,11 @@ class LIFCurrAlpha(NeuronModel):
         warn_volts(self.model, values, ("E_L", "V_th", "V_reset"))
         bad = ~(values["V_reset"] < values["V_th"])
         if np.any(bad):
-            raise ValueError(f"{self.model}.V_reset must be < {self.model}.V_th; got V_reset = "
-                             f"{np.broadcast_to(values['V_reset'], bad.shape)[bad][0]}, V_th = "
-                             f"{np.broadcast_to(values['V_th'], bad.shape)[bad][0]}")
+            raise ValueError(
+                f"{self.model}.V_reset must be < {self.model}.V_th; got V_reset = "
+                f"{np.broadcast_to(values['V_reset'], bad.shape)[bad][0]}, V_th = "
+                f"{np.broadcast_to(values['V_th'], bad.shape)[bad][0]}"
+            )
 
     def build(self, ctx):
         warn_implausible_weights(self, RECEPTOR_UNITS)
@@ -110,21 +113,36 @@ class LIFCurrAlpha(NeuronModel):
 
     def derive(self, values, dt):
         tau_m, C_m = values["tau_m"], values["C_m"]
-        out = {"E_L": values["E_L"], "V_th": values["V_th"], "V_reset": values["V_reset"], "I_e": values["I_e"],
-               "P_m": np.exp(-dt / tau_m), "P30": -tau_m * np.expm1(-dt / tau_m) / C_m,
-               "R": self.refractory_steps(values, dt)}
+        out = {
+            "E_L": values["E_L"],
+            "V_th": values["V_th"],
+            "V_reset": values["V_reset"],
+            "I_e": values["I_e"],
+            "P_m": np.exp(-dt / tau_m),
+            "P30": -tau_m * np.expm1(-dt / tau_m) / C_m,
+            "R": self.refractory_steps(values, dt),
+        }
         for r, tau in (("ex", values["tau_syn_ex"]), ("in", values["tau_syn_in"])):
             prop = alpha_propagators(tau_m, tau, C_m, dt)
-            out.update({f"P11_{r}": prop["P11"], f"P31_{r}": prop["P31"], f"P32_{r}": prop["P32"],
-                        f"e_{r}": math.e / tau})
+            out.update(
+                {f"P11_{r}": prop["P11"], f"P31_{r}": prop["P31"], f"P32_{r}": prop["P32"], f"e_{r}": math.e / tau}
+            )
         return out
 
     @updates("v", "I_ex", "dI_ex", "I_in", "dI_in", "ref")
-    def integrate(v, I_ex, dI_ex, I_in, dI_in, I_stim, ref, E_L, I_e, P_m, P30, P11_ex, P31_ex, P32_ex,
-                  P11_in, P31_in, P32_in, dt):
+    def integrate(
+        v, I_ex, dI_ex, I_in, dI_in, I_stim, ref, E_L, I_e, P_m, P30, P11_ex, P31_ex, P32_ex, P11_in, P31_in, P32_in, dt
+    ):
         ref = ref - 1.0 if ref > 0.0 else ref
-        vn = (E_L + (v - E_L) * P_m + I_ex * P32_ex + dI_ex * P31_ex + I_in * P32_in + dI_in * P31_in
-              + (I_e + I_stim) * P30)
+        vn = (
+            E_L
+            + (v - E_L) * P_m
+            + I_ex * P32_ex
+            + dI_ex * P31_ex
+            + I_in * P32_in
+            + dI_in * P31_in
+            + (I_e + I_stim) * P30
+        )
         v = vn if ref <= 0.0 else v
         I_ex = (I_ex + dt * dI_ex) * P11_ex
         I_in = (I_in + dt * dI_in) * P11_in

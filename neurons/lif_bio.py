@@ -1,4 +1,5 @@
 """LIF in biological form, NEST ``iaf_psc_exp`` / Brian2 CUBA (docs/contract.md §3.2): see :class:`LIFBio`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -123,8 +124,9 @@ class LIFBio(NeuronModel):
         return {"v": e_l, "ref": 0.0, **{f"g_{r}": 0.0 for r in self.exp_receptors}}
 
     def param_spec(self):
-        receptors = (Param(f"tau_{r}", None, "ms", f"time constant of receptor {r}", "positive")
-                     for r in self.exp_receptors)
+        receptors = (
+            Param(f"tau_{r}", None, "ms", f"time constant of receptor {r}", "positive") for r in self.exp_receptors
+        )
         return ParamSpec(*LIFBIO_SPEC.entries, *receptors)
 
     def receptor_names(self):
@@ -139,8 +141,13 @@ class LIFBio(NeuronModel):
     def derive(self, values, dt):
         tau_m = values["tau_m"]
         P_m = np.exp(-dt / tau_m)
-        out = {"E_L": values["E_L"], "V_th": values["V_th"], "V_reset": values["V_reset"], "P_m": P_m,
-               "R": ms_to_steps(values["t_ref"], dt, "t_ref", minimum=0).astype(np.float64)}
+        out = {
+            "E_L": values["E_L"],
+            "V_th": values["V_th"],
+            "V_reset": values["V_reset"],
+            "P_m": P_m,
+            "R": ms_to_steps(values["t_ref"], dt, "t_ref", minimum=0).astype(np.float64),
+        }
         for r in self.exp_receptors:
             tau_r = values[f"tau_{r}"]
             x = dt * (1.0 / tau_m - 1.0 / tau_r)

@@ -1,4 +1,5 @@
 """Conductance-based LIF (NEST ``iaf_cond_exp``, ``iaf_cond_alpha``): see :class:`LIFCondExp`, :class:`LIFCondAlpha`."""
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,11 @@ class LIFCondExp(ConductanceModel):
     state = {"v": -70.0, "g_ex": 0.0, "g_in": 0.0, "I_stim": 0.0, "ref": 0.0}
 
     def derive(self, values, dt):
-        return {**_membrane_derived(values, dt, self.refractory_steps(values, dt)),
-                "P_ex": np.exp(-dt / values["tau_syn_ex"]), "P_in": np.exp(-dt / values["tau_syn_in"])}
+        return {
+            **_membrane_derived(values, dt, self.refractory_steps(values, dt)),
+            "P_ex": np.exp(-dt / values["tau_syn_ex"]),
+            "P_in": np.exp(-dt / values["tau_syn_in"]),
+        }
 
     @updates("v", "g_ex", "g_in", "ref")
     def integrate(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in):
@@ -97,9 +101,13 @@ class LIFCondAlpha(ConductanceModel):
 
     def derive(self, values, dt):
         tau_ex, tau_in = values["tau_syn_ex"], values["tau_syn_in"]
-        return {**_membrane_derived(values, dt, self.refractory_steps(values, dt)),
-                "P_ex": np.exp(-dt / tau_ex), "P_in": np.exp(-dt / tau_in),
-                "e_ex": math.e / tau_ex, "e_in": math.e / tau_in}
+        return {
+            **_membrane_derived(values, dt, self.refractory_steps(values, dt)),
+            "P_ex": np.exp(-dt / tau_ex),
+            "P_in": np.exp(-dt / tau_in),
+            "e_ex": math.e / tau_ex,
+            "e_in": math.e / tau_in,
+        }
 
     @updates("v", "g_ex", "dg_ex", "g_in", "dg_in", "ref")
     def integrate(v, g_ex, dg_ex, g_in, dg_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in, dt):
@@ -126,6 +134,14 @@ class LIFCondAlpha(ConductanceModel):
 
 def _membrane_derived(values, dt, R) -> dict:
     """Kernel parameters of the exponential-Euler membrane: ``g_L E_L`` and ``dt/C_m`` once, not per step."""
-    return {"g_L": values["g_L"], "gE_L": values["g_L"] * values["E_L"], "E_ex": values["E_ex"],
-            "E_in": values["E_in"], "I_e": values["I_e"], "dt_C": dt / values["C_m"], "V_th": values["V_th"],
-            "V_reset": values["V_reset"], "R": R}
+    return {
+        "g_L": values["g_L"],
+        "gE_L": values["g_L"] * values["E_L"],
+        "E_ex": values["E_ex"],
+        "E_in": values["E_in"],
+        "I_e": values["I_e"],
+        "dt_C": dt / values["C_m"],
+        "V_th": values["V_th"],
+        "V_reset": values["V_reset"],
+        "R": R,
+    }

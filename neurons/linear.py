@@ -1,4 +1,5 @@
 """Linear: a population that passes on a float value every step (a residual stream), not spikes."""
+
 from __future__ import annotations
 
 from simcore.base.params import Param, ParamSpec

@@ -6,6 +6,7 @@ user's model runs through exactly the path of the built-in ones
 (docs/contract.md §3.6). :class:`PopulationArrays` holds everything a built
 population owns; :class:`PopulationCode` writes phases 1-4 of one population.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,8 +68,12 @@ class PopulationArrays:
     def redraw(self, pop, ctx: BuildContext) -> None:
         """State back to its initial draw, buffers and spike lists emptied, streams restarted."""
         for var, arr in self.state.items():
-            arr[...] = pop.initial_state(var, ctx.batch_size, ctx.dtype,
-                                         lambda b, v=var: rnd.sample_generator(ctx.seed, f"{pop.name}.{v}", rnd.INIT, b))
+            arr[...] = pop.initial_state(
+                var,
+                ctx.batch_size,
+                ctx.dtype,
+                lambda b, v=var: rnd.sample_generator(ctx.seed, f"{pop.name}.{v}", rnd.INIT, b),
+            )
         for buf in self.receptors.values():
             buf[...] = 0
         self.spike_cnt[...] = 0
@@ -79,8 +84,16 @@ class PopulationArrays:
         """The arrays a run continues from (checkpoints)."""
         out = {f"state.{k}": v for k, v in self.state.items()}
         out.update({f"receptor.{k}": v for k, v in self.receptors.items()})
-        out.update({"spike_idx": self.spike_idx, "spike_code": self.spike_code, "spike_val": self.spike_val,
-                    "spike_cnt": self.spike_cnt, "spike_flag": self.spike_flag, "rng": self.rng})
+        out.update(
+            {
+                "spike_idx": self.spike_idx,
+                "spike_code": self.spike_code,
+                "spike_val": self.spike_val,
+                "spike_cnt": self.spike_cnt,
+                "spike_flag": self.spike_flag,
+                "rng": self.rng,
+            }
+        )
         return out
 
 
@@ -89,15 +102,18 @@ def check_phase_arguments(pop, arrays: PopulationArrays) -> None:
     known = set(pop.state_defaults()) | set(pop.receptor_names()) | set(arrays.params) | set(SPECIAL_ARGS)
     clash = set(arrays.params) & (set(pop.state_defaults()) | set(pop.receptor_names()))
     if clash:
-        raise ValueError(f"{pop.model} derives kernel parameter(s) {sorted(clash)} named like a state variable "
-                         "or receptor; rename them")
+        raise ValueError(
+            f"{pop.model} derives kernel parameter(s) {sorted(clash)} named like a state variable "
+            "or receptor; rename them"
+        )
     fns = pop.phase_functions()
     for phase, fn in fns.items():
         for arg in fn.arg_names:
             if arg not in known:
                 raise TypeError(
                     f"{pop.model}.{phase} reads {arg!r}, which is not a state variable, receptor, "
-                    f"parameter or one of {SPECIAL_ARGS}; known names: {sorted(known)}")
+                    f"parameter or one of {SPECIAL_ARGS}; known names: {sorted(known)}"
+                )
             if arg == "s" and phase not in ("reset", "output", "post"):
                 raise TypeError(f"{pop.model}.{phase} reads 's', which exists only in reset, output and post")
         for var in fn.updates:
@@ -163,10 +179,17 @@ class PopulationCode:
             batch = self.arrays.spike_cnt.shape[0]
             shard_cnt = kb.arg(np.zeros((batch, kb.shards), dtype=np.int64), f"{p}_shard_cnt")
             lines += self.spike_pass(f"{shard_cnt}[b, sh]", f"{limits}[sh]", f"range({limits}[sh], {limits}[sh + 1])")
-            kb.add("gather", f"{kb.func(join_spikes, 'join_spikes')}(b, {limits}, {shard_cnt}, {self.idx}, "
-                             f"{self.code}, {self.val}, {self.cnt})")
-        kb.add("neurons", "\n".join(lines), comment=f"population {self.pop.name!r} ({self.pop.model!r}), one shard",
-               sharded=True)
+            kb.add(
+                "gather",
+                f"{kb.func(join_spikes, 'join_spikes')}(b, {limits}, {shard_cnt}, {self.idx}, "
+                f"{self.code}, {self.val}, {self.cnt})",
+            )
+        kb.add(
+            "neurons",
+            "\n".join(lines),
+            comment=f"population {self.pop.name!r} ({self.pop.model!r}), one shard",
+            sharded=True,
+        )
 
     # ----- the two passes
     def state_pass(self) -> list:
@@ -191,26 +214,36 @@ class PopulationCode:
             return [f"if {self.s} != 0.0:", "    " + self.assign("reset")]
         tmp = [f"{self.p}_reset_{v}" for v in reset.updates]
         lines = [f"{', '.join(tmp)} = {self.call('reset')}"]
-        return lines + [f"{self.local[v]} = {t_} if {self.s} != 0.0 else {self.local[v]}"
-                        for v, t_ in zip(reset.updates, tmp)]
+        return lines + [
+            f"{self.local[v]} = {t_} if {self.s} != 0.0 else {self.local[v]}" for v, t_ in zip(reset.updates, tmp)
+        ]
 
     def spike_pass(self, counter: str | None = None, offset: str = "0", neurons: str | None = None) -> list:
         """List the spiking neurons: entry ``offset + counter`` (default: the population's ``cnt[b]``)."""
         counter = f"{self.cnt}[b]" if counter is None else counter
         neurons = f"range({self.idx}.shape[1])" if neurons is None else neurons
-        lines = [f"{counter} = 0", f"for i in {neurons}:", f"    {self.s} = {self.flag}[b, i]",
-                 f"    if {self.s} != 0.0:"]
+        lines = [
+            f"{counter} = 0",
+            f"for i in {neurons}:",
+            f"    {self.s} = {self.flag}[b, i]",
+            f"    if {self.s} != 0.0:",
+        ]
         spike = []
         if "output" in self.fns:
-            spike += [f"{self.local[v]} = {self.state[v]}[b, i]" for v in self.fns["output"].arg_names
-                      if v in self.state]
+            spike += [
+                f"{self.local[v]} = {self.state[v]}[b, i]" for v in self.fns["output"].arg_names if v in self.state
+            ]
             value = self.call("output")
         else:
             value = self.s
         at = f"k = {counter}" if offset == "0" else f"k = {offset} + {counter}"
-        spike += [at, f"{self.idx}[b, k] = i", f"{self.code}[b, k] = np.int8({self.s})",
-                  f"{self.val}[b, k] = {value}",
-                  f"{counter} = k + 1" if offset == "0" else f"{counter} += 1"]
+        spike += [
+            at,
+            f"{self.idx}[b, k] = i",
+            f"{self.code}[b, k] = np.int8({self.s})",
+            f"{self.val}[b, k] = {value}",
+            f"{counter} = k + 1" if offset == "0" else f"{counter} += 1",
+        ]
         return lines + _indent(spike, 2)
 
     # ----- calls of the model's functions
@@ -228,9 +261,13 @@ class PopulationCode:
             return self.local[name]
         if name in self.par:
             return self.par[name]
-        special = {"t": "t", "dt": self.kb.dt, "s": self.s,
-                   "uniform": f"{self.kb.func(rng_uniform, 'rng_uniform')}({self.rng}, b)",
-                   "normal": f"{self.kb.func(rng_normal, 'rng_normal')}({self.rng}, b)"}
+        special = {
+            "t": "t",
+            "dt": self.kb.dt,
+            "s": self.s,
+            "uniform": f"{self.kb.func(rng_uniform, 'rng_uniform')}({self.rng}, b)",
+            "normal": f"{self.kb.func(rng_normal, 'rng_normal')}({self.rng}, b)",
+        }
         return special[name]
 
 

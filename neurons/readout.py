@@ -1,4 +1,5 @@
 """Readout, a leaky integrator (docs/contract.md §3.5): see :class:`Readout`."""
+
 from __future__ import annotations
 
 from simcore.base.params import Decay, ParamSpec

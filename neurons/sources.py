@@ -8,6 +8,7 @@ stream, so sample ``b`` fires identically in any batch (docs/contract.md §5).
 (non-zero entries fire and carry their value, as a LIB spike carries ``out``);
 row ``k`` fires at step ``start_step + k``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,10 @@ class PoissonGroup(NeuronModel):
     def derive(self, values, dt):
         p = values["rate"] * dt / 1000.0
         if np.any(p > 1.0):
-            raise ValueError(f"PoissonGroup.rate {values['rate'][p > 1.0][0]} Hz gives a spike probability "
-                             f"{p[p > 1.0][0]} > 1 per step at dt = {dt} ms; use a smaller dt or rate")
+            raise ValueError(
+                f"PoissonGroup.rate {values['rate'][p > 1.0][0]} Hz gives a spike probability "
+                f"{p[p > 1.0][0]} > 1 per step at dt = {dt} ms; use a smaller dt or rate"
+            )
         return {"p": p}
 
     def threshold(uniform, p):
@@ -56,8 +59,9 @@ class SpikeArraySource(NeuronModel):
 
     def companions(self) -> tuple:
         """The current array that drives this source, added to the network with it."""
-        return (CurrentInput(self, self.spikes, receptor="drive", start_step=self.start_step,
-                             name=f"{self.name}.drive"),)
+        return (
+            CurrentInput(self, self.spikes, receptor="drive", start_step=self.start_step, name=f"{self.name}.drive"),
+        )
 
     @updates("x")
     def deliver(drive):

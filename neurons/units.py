@@ -10,6 +10,7 @@ naming the parameter, the value and the unit expected, not an error.
 :data:`PLAUSIBLE` gives, per unit, the smallest and largest magnitude a
 non-zero value is expected to have; ``0`` is never warned about.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,8 +53,10 @@ def warn_implausible(model: str, values: dict, units: dict) -> None:
             continue
         bad = implausible(values[name], unit)
         if bad is not None:
-            _warn(f"{model}.{name} = {bad:g} is implausible in {unit} (expected magnitude "
-                  f"{PLAUSIBLE[unit][0]:g} to {PLAUSIBLE[unit][1]:g} {unit}): {PLAUSIBLE[unit][2]}")
+            _warn(
+                f"{model}.{name} = {bad:g} is implausible in {unit} (expected magnitude "
+                f"{PLAUSIBLE[unit][0]:g} to {PLAUSIBLE[unit][1]:g} {unit}): {PLAUSIBLE[unit][2]}"
+            )
 
 
 #: potentials all below this magnitude (mV) look like volts
@@ -69,8 +72,10 @@ def warn_volts(model: str, values: dict, names: tuple) -> None:
     given = [np.abs(np.asarray(values[n], dtype=np.float64)) for n in names if values.get(n) is not None]
     if given and all(np.all(a < VOLTS_LIKE_MV) for a in given) and any(np.any(a > 0) for a in given):
         first = next(n for n in names if values.get(n) is not None and np.any(np.asarray(values[n]) != 0))
-        _warn(f"{model}.{first} = {float(np.ravel(values[first])[0]):g} and the other potentials {list(names)} "
-              f"all lie within {VOLTS_LIKE_MV} mV of 0: potentials in volts? give millivolts (mV)")
+        _warn(
+            f"{model}.{first} = {float(np.ravel(values[first])[0]):g} and the other potentials {list(names)} "
+            f"all lie within {VOLTS_LIKE_MV} mV of 0: potentials in volts? give millivolts (mV)"
+        )
 
 
 def spec_units(spec) -> dict:
@@ -94,8 +99,10 @@ def warn_implausible_weights(pop, receptor_units: dict) -> None:
             continue
         bad = implausible(proj.weight, unit)
         if bad is not None:
-            _warn(f"weight {bad:g} of projection {proj.name!r} onto receptor {proj.receptor!r} of {pop.model} "
-                  f"is implausible in {unit}: {PLAUSIBLE[unit][2]}")
+            _warn(
+                f"weight {bad:g} of projection {proj.name!r} onto receptor {proj.receptor!r} of {pop.model} "
+                f"is implausible in {unit}: {PLAUSIBLE[unit][2]}"
+            )
 
 
 def _warn(text: str) -> None:

@@ -23,6 +23,7 @@ the ground floor are therefore imported here at once, and the names of the
 floors above (which import the ground floor) on first use: importing
 ``neurons`` alone never pulls in the network, and no import order can fail.
 """
+
 import importlib
 
 from simcore.base.clock import ms_to_steps
@@ -36,13 +37,51 @@ __version__ = "0.1.0"
 
 #: public names of the floors above the ground floor, by module
 _ABOVE = {
-    "neurons": ("NeuronModel", "updates", "LIF", "LIFBio", "ALIF", "LIB", "Readout", "PoissonGroup",
-                "SpikeArraySource", "Izhikevich", "AdEx", "Linear", "LIFCondExp", "LIFCondAlpha",
-                "LIFCurrAlpha", "AdExCondExp", "HHCondExp"),
-    "synapses": ("Projection", "Connector", "AllToAll", "OneToOne", "Bernoulli", "FixedInDegree",
-                 "FixedOutDegree", "FromArrays", "FromMatrix", "DelayQueue", "Stimulus", "CurrentInput",
-                 "StepCurrent", "PoissonInput", "SynapseModel", "Static", "STDP", "TripletSTDP", "TsodyksMarkram",
-                 "DCSource", "StepCurrentSource", "NoisyCurrent", "ACSource", "InhomogeneousPoissonInput"),
+    "neurons": (
+        "NeuronModel",
+        "updates",
+        "LIF",
+        "LIFBio",
+        "ALIF",
+        "LIB",
+        "Readout",
+        "PoissonGroup",
+        "SpikeArraySource",
+        "Izhikevich",
+        "AdEx",
+        "Linear",
+        "LIFCondExp",
+        "LIFCondAlpha",
+        "LIFCurrAlpha",
+        "AdExCondExp",
+        "HHCondExp",
+    ),
+    "synapses": (
+        "Projection",
+        "Connector",
+        "AllToAll",
+        "OneToOne",
+        "Bernoulli",
+        "FixedInDegree",
+        "FixedOutDegree",
+        "FromArrays",
+        "FromMatrix",
+        "DelayQueue",
+        "Stimulus",
+        "CurrentInput",
+        "StepCurrent",
+        "PoissonInput",
+        "SynapseModel",
+        "Static",
+        "STDP",
+        "TripletSTDP",
+        "TsodyksMarkram",
+        "DCSource",
+        "StepCurrentSource",
+        "NoisyCurrent",
+        "ACSource",
+        "InhomogeneousPoissonInput",
+    ),
     "monitors": ("Monitor", "SpikeMonitor", "StateMonitor", "PopulationRateMonitor", "WeightMonitor"),
     "simcore.network": ("Network", "RunStopped"),
 }
@@ -51,9 +90,22 @@ _WHERE = {name: module for module, names in _ABOVE.items() for name in names}
 #: subpackages reached as ``simcore.grad`` (dense BPTT mode), ``simcore.tasks`` and ``simcore.builtin``
 _SUBMODULES = ("grad", "tasks", "builtin")
 
-__all__ = sorted(_WHERE) + ["Choice", "Component", "Decay", "Distribution", "Exponential", "LogNormal", "Normal",
-                            "PHASES", "Param", "ParamSpec", "SpikesimWarning", "Uniform", "__version__",
-                            "ms_to_steps"]
+__all__ = sorted(_WHERE) + [
+    "Choice",
+    "Component",
+    "Decay",
+    "Distribution",
+    "Exponential",
+    "LogNormal",
+    "Normal",
+    "PHASES",
+    "Param",
+    "ParamSpec",
+    "SpikesimWarning",
+    "Uniform",
+    "__version__",
+    "ms_to_steps",
+]
 
 
 def __getattr__(name):

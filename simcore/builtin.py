@@ -36,6 +36,7 @@ tau_syn_ex = 5 ms, tau_syn_in = 10 ms, weights 6 nS and 67 nS, p = 0.02,
 gating variables 0. Both have CUBA's one-step (0.1 ms) delay where Brian2's
 examples have none (docs/contract.md §2).
 """
+
 from __future__ import annotations
 
 from monitors import PopulationRateMonitor, SpikeMonitor
@@ -44,12 +45,26 @@ from simcore.base.distributions import Normal, Uniform
 from synapses import Bernoulli, FixedInDegree, PoissonInput
 from .network import Network
 
-CUBA = {"n": 4000, "n_exc": 3200, "tau_m": 20.0, "tau_exc": 5.0, "tau_inh": 10.0, "V_th": -50.0, "V_reset": -60.0,
-        "E_L": -49.0, "t_ref": 5.0, "w_exc": 60 * 0.27 / 10, "w_inh": -20 * 4.5 / 10, "p": 0.02, "delay": 0.1}
+CUBA = {
+    "n": 4000,
+    "n_exc": 3200,
+    "tau_m": 20.0,
+    "tau_exc": 5.0,
+    "tau_inh": 10.0,
+    "V_th": -50.0,
+    "V_reset": -60.0,
+    "E_L": -49.0,
+    "t_ref": 5.0,
+    "w_exc": 60 * 0.27 / 10,
+    "w_inh": -20 * 4.5 / 10,
+    "p": 0.02,
+    "delay": 0.1,
+}
 
 
-def cuba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
-         keep_in_memory: bool = True) -> Network:
+def cuba(
+    n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True, keep_in_memory: bool = True
+) -> Network:
     """The CUBA network (module docstring); ``n`` scales it (80/20, ``p`` kept unless given).
 
     With ``record``, a SpikeMonitor and a PopulationRateMonitor watch each population.
@@ -58,15 +73,22 @@ def cuba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: b
     p = c["p"] * 4000 / n if p is None and n != 4000 else (c["p"] if p is None else p)
     n_exc = int(round(n * 0.8))
     net = Network("cuba")
-    common = dict(E_L=c["E_L"], V_th=c["V_th"], V_reset=c["V_reset"], tau_m=c["tau_m"], t_ref=c["t_ref"],
-                  tau_syn={"exc": c["tau_exc"], "inh": c["tau_inh"]},
-                  init={"v": Uniform(c["V_reset"], c["V_th"])})
+    common = dict(
+        E_L=c["E_L"],
+        V_th=c["V_th"],
+        V_reset=c["V_reset"],
+        tau_m=c["tau_m"],
+        t_ref=c["t_ref"],
+        tau_syn={"exc": c["tau_exc"], "inh": c["tau_inh"]},
+        init={"v": Uniform(c["V_reset"], c["V_th"])},
+    )
     exc = net.add(LIFBio(n_exc, name="exc", **common))
     inh = net.add(LIFBio(n - n_exc, name="inh", **common))
     for pre, w, receptor in ((exc, c["w_exc"], "exc"), (inh, c["w_inh"], "inh")):
         for post in (exc, inh):
-            net.connect(pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor,
-                        name=f"{pre.name}_{post.name}")
+            net.connect(
+                pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor, name=f"{pre.name}_{post.name}"
+            )
     if record:
         for pop in (exc, inh):
             net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
@@ -74,9 +96,25 @@ def cuba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: b
     return net
 
 
-COBA = {"n": 4000, "n_exc": 3200, "C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "V_th": -50.0, "V_reset": -60.0,
-        "t_ref": 5.0, "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "I_e": 200.0,
-        "w_exc": 6.0, "w_inh": 67.0, "p": 0.02, "delay": 0.1}
+COBA = {
+    "n": 4000,
+    "n_exc": 3200,
+    "C_m": 200.0,
+    "g_L": 10.0,
+    "E_L": -60.0,
+    "V_th": -50.0,
+    "V_reset": -60.0,
+    "t_ref": 5.0,
+    "E_ex": 0.0,
+    "E_in": -80.0,
+    "tau_syn_ex": 5.0,
+    "tau_syn_in": 10.0,
+    "I_e": 200.0,
+    "w_exc": 6.0,
+    "w_inh": 67.0,
+    "p": 0.02,
+    "delay": 0.1,
+}
 
 #: the neuron parameters of COBA's cells (the keys of COBA that LIFCondExp takes)
 COBA_NEURON = ("C_m", "g_L", "E_L", "V_th", "V_reset", "t_ref", "E_ex", "E_in", "tau_syn_ex", "tau_syn_in", "I_e")
@@ -86,8 +124,9 @@ def _recurrent(net, exc, inh, p, delay, w_exc, w_inh) -> None:
     """Bernoulli(p) projections from ``exc`` (receptor exc) and ``inh`` (receptor inh) onto both populations."""
     for pre, w, receptor in ((exc, w_exc, "exc"), (inh, w_inh, "inh")):
         for post in (exc, inh):
-            net.connect(pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor,
-                        name=f"{pre.name}_{post.name}")
+            net.connect(
+                pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor, name=f"{pre.name}_{post.name}"
+            )
 
 
 def _monitors(net, pops, keep_in_memory) -> None:
@@ -102,8 +141,9 @@ def _sizes(n: int, p: float | None, base_p: float) -> tuple:
     return int(round(n * 0.8)), p
 
 
-def coba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
-         keep_in_memory: bool = True) -> Network:
+def coba(
+    n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True, keep_in_memory: bool = True
+) -> Network:
     """The COBA network (module docstring); ``n`` scales it as :func:`cuba` does."""
     c = COBA
     n_exc, p = _sizes(n, p, c["p"])
@@ -117,18 +157,54 @@ def coba(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: b
     return net
 
 
-COBAHH = {"n": 4000, "n_exc": 3200, "C_m": 200.0, "g_L": 10.0, "E_L": -60.0, "g_Na": 20000.0, "g_K": 6000.0,
-          "E_Na": 50.0, "E_K": -90.0, "V_T": -63.0, "V_spike": -20.0, "t_ref": 3.0, "E_ex": 0.0, "E_in": -80.0,
-          "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "w_exc": 6.0, "w_inh": 67.0, "p": 0.02, "delay": 0.1,
-          "v0": (-65.0, 5.0), "g_ex0": (40.0, 15.0), "g_in0": (200.0, 120.0)}
+COBAHH = {
+    "n": 4000,
+    "n_exc": 3200,
+    "C_m": 200.0,
+    "g_L": 10.0,
+    "E_L": -60.0,
+    "g_Na": 20000.0,
+    "g_K": 6000.0,
+    "E_Na": 50.0,
+    "E_K": -90.0,
+    "V_T": -63.0,
+    "V_spike": -20.0,
+    "t_ref": 3.0,
+    "E_ex": 0.0,
+    "E_in": -80.0,
+    "tau_syn_ex": 5.0,
+    "tau_syn_in": 10.0,
+    "w_exc": 6.0,
+    "w_inh": 67.0,
+    "p": 0.02,
+    "delay": 0.1,
+    "v0": (-65.0, 5.0),
+    "g_ex0": (40.0, 15.0),
+    "g_in0": (200.0, 120.0),
+}
 
 #: the neuron parameters of COBAHH's cells (the keys of COBAHH that HHCondExp takes)
-COBAHH_NEURON = ("C_m", "g_L", "E_L", "g_Na", "g_K", "E_Na", "E_K", "V_T", "V_spike", "t_ref", "E_ex", "E_in",
-                 "tau_syn_ex", "tau_syn_in")
+COBAHH_NEURON = (
+    "C_m",
+    "g_L",
+    "E_L",
+    "g_Na",
+    "g_K",
+    "E_Na",
+    "E_K",
+    "V_T",
+    "V_spike",
+    "t_ref",
+    "E_ex",
+    "E_in",
+    "tau_syn_ex",
+    "tau_syn_in",
+)
 
 
-def cobahh(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True,
-           keep_in_memory: bool = True) -> Network:
+def cobahh(
+    n: int = 4000, *, p: float | None = None, delay: float = 0.1, record: bool = True, keep_in_memory: bool = True
+) -> Network:
     """The COBAHH network (module docstring); ``n`` scales it as :func:`cuba` does."""
     c = COBAHH
     n_exc, p = _sizes(n, p, c["p"])
@@ -143,8 +219,17 @@ def cobahh(n: int = 4000, *, p: float | None = None, delay: float = 0.1, record:
     return net
 
 
-def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0.1, delay: float = 1.5,
-           V_reset: float = 10.0, record: bool = True, keep_in_memory: bool = True) -> Network:
+def brunel(
+    scale: float = 1.0,
+    *,
+    eta: float = 2.0,
+    g: float = 5.0,
+    J: float = 0.1,
+    delay: float = 1.5,
+    V_reset: float = 10.0,
+    record: bool = True,
+    keep_in_memory: bool = True,
+) -> Network:
     """Brunel (2000) model A as in NEST's brunel_delta example (module docstring).
 
     ``V_reset`` is Brunel's 10 mV (the figure of 5.8e8 synaptic events per second
@@ -166,8 +251,14 @@ def brunel(scale: float = 1.0, *, eta: float = 2.0, g: float = 5.0, J: float = 0
         net.add(PoissonInput(pop, n_inputs=c_exc, rate=nu_ext_hz, weight=J, name=f"drive_{pop.name}"))
     for pre, k, w in ((exc, c_exc, J), (inh, c_inh, -g * J)):
         for post in (exc, inh):
-            net.connect(pre, post, FixedInDegree(k, allow_self=True, allow_multiple=True), weight=w,
-                        delay=delay, name=f"{pre.name}_{post.name}")
+            net.connect(
+                pre,
+                post,
+                FixedInDegree(k, allow_self=True, allow_multiple=True),
+                weight=w,
+                delay=delay,
+                name=f"{pre.name}_{post.name}",
+            )
     if record:
         for pop in (exc, inh):
             net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))

@@ -8,6 +8,7 @@ running on gives, bit for bit, what the uninterrupted run gives. No pickle: plai
 What monitors recorded before the checkpoint stays in their files or memory; they record from
 the restored step on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,17 +61,21 @@ def restore(net, path) -> None:
     path = os.fspath(path)
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT:  # the format names its version: a later one is refused by name
-            raise ValueError(f"{path!r} is not a spikesim checkpoint (format {f.attrs.get('format')!r}; "
-                             f"expected {FORMAT!r})")
+            raise ValueError(
+                f"{path!r} is not a spikesim checkpoint (format {f.attrs.get('format')!r}; expected {FORMAT!r})"
+            )
         settings = json.loads(f.attrs["settings"])
         if net.ctx is None:
-            net.build(batch_size=settings["batch_size"], dt=settings["dt"], seed=settings["seed"],
-                      dtype=settings["dtype"])
+            net.build(
+                batch_size=settings["batch_size"], dt=settings["dt"], seed=settings["seed"], dtype=settings["dtype"]
+            )
         saved_hash, version = f.attrs["structure_hash"], f.attrs["spikesim_version"]
         if saved_hash != structure_hash(net):
-            raise ValueError(f"checkpoint {path!r} was taken from a network of another structure or settings "
-                             f"(saved {settings} by spikesim {version}; this one {net.ctx.describe()} with "
-                             f"spikesim {__version__}); build the network with the same script and settings")
+            raise ValueError(
+                f"checkpoint {path!r} was taken from a network of another structure or settings "
+                f"(saved {settings} by spikesim {version}; this one {net.ctx.describe()} with "
+                f"spikesim {__version__}); build the network with the same script and settings"
+            )
         components = {name: {k: grp[k][()] for k in grp} for name, grp in f.items() if name != "__results__"}
         results = {name: {k: grp[k][()] for k in grp} for name, grp in f.get("__results__", {}).items()}
         net.import_state({"t": int(f.attrs["t"]), "components": components, "results": results})

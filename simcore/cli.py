@@ -6,6 +6,7 @@ memory and output size, and refuses what cannot fit in memory or would take
 absurdly many steps. Nothing kept in memory grows with the run's length: the
 monitors stream to the file and the spike count comes from what they stream.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,14 @@ def estimate(args) -> dict:
     rate = _RATE_GUESS[args.network]
     spikes = n * B * rate * args.duration / 1000.0
     output = 0 if args.no_record else int(spikes * (16 + (4 if B > 1 else 0)) + steps * 2 * (8 * B + 8))
-    return {"steps": steps, "neurons": n, "synapses": syn, "memory_bytes": int(memory),
-            "output_bytes": output, "rate_guess_hz": rate}
+    return {
+        "steps": steps,
+        "neurons": n,
+        "synapses": syn,
+        "memory_bytes": int(memory),
+        "output_bytes": output,
+        "rate_guess_hz": rate,
+    }
 
 
 def _available_memory() -> int | None:
@@ -116,12 +123,16 @@ def _size(n: float) -> str:
 def _refuse(est: dict, args) -> None:
     """Raise ValueError when the run would take absurdly many steps or cannot fit in memory."""
     if est["steps"] > MAX_STEPS:
-        raise ValueError(f"--duration {args.duration:g} ms at --dt {args.dt:g} ms is {est['steps']:.3g} steps, "
-                         f"more than the {MAX_STEPS} a run may take; use a larger --dt or a shorter --duration")
+        raise ValueError(
+            f"--duration {args.duration:g} ms at --dt {args.dt:g} ms is {est['steps']:.3g} steps, "
+            f"more than the {MAX_STEPS} a run may take; use a larger --dt or a shorter --duration"
+        )
     avail = _available_memory()
     if avail is not None and est["memory_bytes"] > MEMORY_FRACTION * avail:
-        raise MemoryError(f"the run needs about {_size(est['memory_bytes'])} of memory but only "
-                          f"{_size(avail)} is available; use a smaller --batch or --scale, or a larger --dt")
+        raise MemoryError(
+            f"the run needs about {_size(est['memory_bytes'])} of memory but only "
+            f"{_size(avail)} is available; use a smaller --batch or --scale, or a larger --dt"
+        )
 
 
 class _SpikeCounter:
@@ -149,8 +160,10 @@ def _warn_progress(args) -> None:
     try:
         import tqdm  # noqa: F401
     except ImportError:
-        print("spikesim: warning: --progress needs tqdm (pip install tqdm); running without a progress bar",
-              file=sys.stderr)
+        print(
+            "spikesim: warning: --progress needs tqdm (pip install tqdm); running without a progress bar",
+            file=sys.stderr,
+        )
 
 
 def cmd_run(args) -> int:
@@ -166,9 +179,11 @@ def cmd_run(args) -> int:
     est = estimate(args)
     _refuse(est, args)
     if not args.json:
-        print(f"estimate: {est['steps']} steps, memory ~{_size(est['memory_bytes'])}"
-              + ("" if out is None else f", output ~{_size(est['output_bytes'])} "
-                 f"(at ~{est['rate_guess_hz']:g} Hz)"), flush=True)
+        print(
+            f"estimate: {est['steps']} steps, memory ~{_size(est['memory_bytes'])}"
+            + ("" if out is None else f", output ~{_size(est['output_bytes'])} (at ~{est['rate_guess_hz']:g} Hz)"),
+            flush=True,
+        )
     _warn_progress(args)
     kwargs = {"scale": args.scale} if args.network == "brunel" else {}
     net = NETWORKS[args.network](record=not args.no_record, keep_in_memory=False, **kwargs)
@@ -192,18 +207,30 @@ def _summary(args, net, counter, out, build_s, compile_s, events) -> None:
     seconds = net.last_run["steps"] * args.dt / 1000.0
     rate = None if spikes is None or seconds <= 0 else spikes / (n * args.batch * seconds)
     summary = {
-        "network": args.network, "neurons": n, "synapses": net.n_synapses, "batch": args.batch,
-        "duration_ms": args.duration, "dt_ms": args.dt, "dtype": args.dtype, "seed": args.seed,
-        "spikes": spikes, "mean_rate_hz": rate,
-        "build_s": round(build_s, 3), "compile_s": round(compile_s, 3), "run_s": round(run_s, 4),
-        "synaptic_events": events, "events_per_s": events / run_s if run_s > 0 else None,
+        "network": args.network,
+        "neurons": n,
+        "synapses": net.n_synapses,
+        "batch": args.batch,
+        "duration_ms": args.duration,
+        "dt_ms": args.dt,
+        "dtype": args.dtype,
+        "seed": args.seed,
+        "spikes": spikes,
+        "mean_rate_hz": rate,
+        "build_s": round(build_s, 3),
+        "compile_s": round(compile_s, 3),
+        "run_s": round(run_s, 4),
+        "synaptic_events": events,
+        "events_per_s": events / run_s if run_s > 0 else None,
         "out": out,
     }
     if args.json:
         print(json.dumps(summary))
         return
-    print(f"{args.network}: {n} neurons, {summary['synapses']} synapses, batch {args.batch}, "
-          f"{args.duration:g} ms at dt = {args.dt:g} ms ({args.dtype}, seed {args.seed})")
+    print(
+        f"{args.network}: {n} neurons, {summary['synapses']} synapses, batch {args.batch}, "
+        f"{args.duration:g} ms at dt = {args.dt:g} ms ({args.dtype}, seed {args.seed})"
+    )
     if spikes is not None:
         print(f"  spikes {spikes}, mean rate " + ("- (no time ran)" if rate is None else f"{rate:.2f} Hz"))
     print(f"  build {build_s:.2f} s, compile/load {compile_s:.2f} s, run {run_s:.3f} s (wall)")
@@ -215,8 +242,9 @@ def _summary(args, net, counter, out, build_s, compile_s, events) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spikesim", description="spikesim: batched spiking network simulator")
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (anywhere on "
-                                                              "the command line)")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error (anywhere on the command line)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
     from monitors.cli import register

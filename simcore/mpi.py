@@ -24,6 +24,7 @@ hangs the job; ``mpiexec -timeout SECONDS`` (or ``MPIEXEC_TIMEOUT``) bounds it.
 Neuron shards across ranks (one network split by target blocks, spikes exchanged every ``d_min`` steps) are
 not implemented: see docs/scaling.md.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -57,8 +58,10 @@ def sample_blocks(batch_size: int, ranks: int) -> list[range]:
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     ranks = check_int(ranks, "ranks", minimum=1)
     if ranks > batch_size:
-        raise ValueError(f"batch-parallel run on {ranks} MPI ranks needs batch_size >= {ranks} (one sample per rank "
-                         f"at least); got batch_size={batch_size}: use fewer ranks or a larger batch")
+        raise ValueError(
+            f"batch-parallel run on {ranks} MPI ranks needs batch_size >= {ranks} (one sample per rank "
+            f"at least); got batch_size={batch_size}: use fewer ranks or a larger batch"
+        )
     return [range(r * batch_size // ranks, (r + 1) * batch_size // ranks) for r in range(ranks)]
 
 
@@ -101,14 +104,26 @@ def _merge_sample_axis(name: str, parts: list) -> dict:
         elif arrays[0].ndim >= 2:
             out[key] = np.concatenate(arrays, axis=1)
         else:
-            raise ValueError(f"cannot merge {key!r} of monitor {name!r} across ranks: it has no sample axis "
-                             f"(shape {arrays[0].shape})")
+            raise ValueError(
+                f"cannot merge {key!r} of monitor {name!r} across ranks: it has no sample axis "
+                f"(shape {arrays[0].shape})"
+            )
     return out
 
 
-def run_batch_parallel(build_fn, duration: float | None = None, *, steps: int | None = None, batch_size: int,
-                       seed: int | None = None, dt: float = 0.1, dtype="float64", threads: int | None = None,
-                       chunk_steps: int | None = None, comm=None):
+def run_batch_parallel(
+    build_fn,
+    duration: float | None = None,
+    *,
+    steps: int | None = None,
+    batch_size: int,
+    seed: int | None = None,
+    dt: float = 0.1,
+    dtype="float64",
+    threads: int | None = None,
+    chunk_steps: int | None = None,
+    comm=None,
+):
     """Run ``batch_size`` samples of the network ``build_fn`` makes, a block of them on each MPI rank.
 
     Every rank calls this with the same arguments. Returns, on rank 0, ``{monitor name: results}`` merged over
@@ -132,8 +147,9 @@ def run_batch_parallel(build_fn, duration: float | None = None, *, steps: int | 
     results, error = None, None
     try:
         net = _build(build_fn, mine)
-        net.build(batch_size=len(mine), dt=dt, seed=seed, dtype=dtype, chunk_steps=chunk_steps,
-                  sample_offset=mine.start)
+        net.build(
+            batch_size=len(mine), dt=dt, seed=seed, dtype=dtype, chunk_steps=chunk_steps, sample_offset=mine.start
+        )
         net.run(duration, steps=steps, threads=threads)
         results = {m.name: m.export_results() for m in net.monitors}
     except Exception as exc:  # reported to every rank below, so that none waits for this one
@@ -154,10 +170,14 @@ def _build(build_fn, samples: range) -> Network:
         raise ValueError("build_fn must return an unbuilt Network (run_batch_parallel builds it for this rank)")
     selected = [m.name for m in net.monitors if getattr(m, "samples_arg", None) is not None]
     if selected:
-        raise ValueError(f"monitors {selected} select samples; in a batch-parallel run every monitor records "
-                         "every sample (select samples in the merged results instead)")
+        raise ValueError(
+            f"monitors {selected} select samples; in a batch-parallel run every monitor records "
+            "every sample (select samples in the merged results instead)"
+        )
     shared = [p.name for p in net.projections if getattr(p, "batch", None) in SHARED_WEIGHTS]
     if shared:
-        raise ValueError(f"projections {shared} share plastic weights across the batch (batch='mean' or 'sum'), "
-                         "which couples the samples; a batch-parallel run needs batch='per_sample'")
+        raise ValueError(
+            f"projections {shared} share plastic weights across the batch (batch='mean' or 'sum'), "
+            "which couples the samples; a batch-parallel run needs batch='per_sample'"
+        )
     return net

@@ -61,12 +61,12 @@ input, neuron-level recurrent delays and feed-forward delays ``>= 1`` ->
 with equal halves and an unreachable negative threshold, which is the
 single-trace synaptic LIF (docs/contract.md §3.4).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from simcore.grad.layers import (ALIFLayer, LIBLayer, LIFLayer, ReadoutLayer, ResidualBlock, SNN,
-                                 _LIB_ROWS)
+from simcore.grad.layers import ALIFLayer, LIBLayer, LIFLayer, ReadoutLayer, ResidualBlock, SNN, _LIB_ROWS
 
 __all__ = ["to_nir", "from_nir", "NEG_THRESHOLD_OFF"]
 
@@ -78,8 +78,9 @@ def _nir():
     try:
         import nir
     except ImportError as e:
-        raise ImportError("simcore.nir needs the nir package; install the 'nir' extra: "
-                          "pip install 'spikesim[nir]'") from e
+        raise ImportError(
+            "simcore.nir needs the nir package; install the 'nir' extra: pip install 'spikesim[nir]'"
+        ) from e
     return nir
 
 
@@ -102,9 +103,14 @@ def _neuron_node(nir, L, dt):
     if isinstance(L, LIFLayer):
         beta = _f64(L.decay("tau_mem", dt))
         tau = _tau_of(beta, dt)
-        return nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(n), v_threshold=_f64(L._vec("threshold", n, dtp)),
-                       v_reset=np.zeros(n),
-                       metadata={"spikesim_model": "LIF", "spikesim_reset": L.reset, "spikesim_beta": beta})
+        return nir.LIF(
+            tau=tau,
+            r=tau / dt,
+            v_leak=np.zeros(n),
+            v_threshold=_f64(L._vec("threshold", n, dtp)),
+            v_reset=np.zeros(n),
+            metadata={"spikesim_model": "LIF", "spikesim_reset": L.reset, "spikesim_beta": beta},
+        )
     inp = nir.Input({"input": np.array([n])})
     out = nir.Output({"output": np.array([n])})
     if isinstance(L, ALIFLayer):
@@ -113,28 +119,46 @@ def _neuron_node(nir, L, dt):
         th = _f64(L._vec("threshold", n, dtp))
         ba = _f64(L._vec("b_adapt", n, dtp))
         tau, tau_a = _tau_of(beta, dt), _tau_of(rho, dt)
-        nodes = {"input": inp, "output": out,
-                 "membrane": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(n), v_threshold=th, v_reset=np.zeros(n)),
-                 "adaptation": nir.LI(tau=tau_a, r=tau_a / dt, v_leak=np.zeros(n)),
-                 "threshold_shift": nir.Scale(-ba)}
-        edges = [("input", "membrane"), ("membrane", "output"), ("membrane", "adaptation"),
-                 ("adaptation", "threshold_shift"), ("threshold_shift", "membrane")]
-        meta = {"spikesim_model": "ALIF", "spikesim_reset": L.reset, "spikesim_beta": beta, "spikesim_rho": rho,
-                "spikesim_threshold": th, "spikesim_b_adapt": ba,
-                "spikesim_doc": "A[t] = threshold + b_adapt*a[t-1]; s = H(u - A); u -= A*s; a = rho*a + s "
-                                "(docs/contract.md §3.3); 'adaptation' is the trace a"}
+        nodes = {
+            "input": inp,
+            "output": out,
+            "membrane": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(n), v_threshold=th, v_reset=np.zeros(n)),
+            "adaptation": nir.LI(tau=tau_a, r=tau_a / dt, v_leak=np.zeros(n)),
+            "threshold_shift": nir.Scale(-ba),
+        }
+        edges = [
+            ("input", "membrane"),
+            ("membrane", "output"),
+            ("membrane", "adaptation"),
+            ("adaptation", "threshold_shift"),
+            ("threshold_shift", "membrane"),
+        ]
+        meta = {
+            "spikesim_model": "ALIF",
+            "spikesim_reset": L.reset,
+            "spikesim_beta": beta,
+            "spikesim_rho": rho,
+            "spikesim_threshold": th,
+            "spikesim_b_adapt": ba,
+            "spikesim_doc": "A[t] = threshold + b_adapt*a[t-1]; s = H(u - A); u -= A*s; a = rho*a + s "
+            "(docs/contract.md §3.3); 'adaptation' is the trace a",
+        }
         return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta, type_check=False)
     P = _f64(L._P(dt))
-    meta = {"spikesim_model": "LIB", "spikesim_reset": L.reset,
-            "spikesim_doc": "dual-trace bipolar LIB neuron (docs/contract.md §3.4); out = scale_pos*s_pos - "
-                            "scale_neg*s_neg"}
+    meta = {
+        "spikesim_model": "LIB",
+        "spikesim_reset": L.reset,
+        "spikesim_doc": "dual-trace bipolar LIB neuron (docs/contract.md §3.4); out = scale_pos*s_pos - "
+        "scale_neg*s_neg",
+    }
     for r, name in enumerate(_LIB_ROWS):
         meta["spikesim_" + name] = P[r]
     halves = {}
     for side, (a, b, th) in {"pos": (0, 2, 6), "neg": (1, 3, 7)}.items():
         ts, tm = _tau_of(P[a], dt), _tau_of(P[b], dt)
-        halves[side] = nir.CubaLIF(tau_syn=ts, tau_mem=tm, r=tm / dt, v_leak=np.zeros(n), v_threshold=P[th],
-                                   v_reset=np.zeros(n), w_in=ts / dt)
+        halves[side] = nir.CubaLIF(
+            tau_syn=ts, tau_mem=tm, r=tm / dt, v_leak=np.zeros(n), v_threshold=P[th], v_reset=np.zeros(n), w_in=ts / dt
+        )
     nodes = {"input": inp, "output": out, "pos": halves["pos"], "neg": halves["neg"]}
     edges = [("input", "pos"), ("input", "neg"), ("pos", "output"), ("neg", "output")]
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta, type_check=False)
@@ -165,8 +189,9 @@ def to_nir(model):
         if core.recurrent:
             nodes[prefix + ".delay"] = nir.Delay(core.delays.astype(np.float64) * dt)
             nodes[prefix + ".W_rec"] = nir.Linear(_f64(core.params["W_rec"]).T.copy())
-            edges.extend([(prefix, prefix + ".delay"), (prefix + ".delay", prefix + ".W_rec"),
-                          (prefix + ".W_rec", prefix)])
+            edges.extend(
+                [(prefix, prefix + ".delay"), (prefix + ".delay", prefix + ".W_rec"), (prefix + ".W_rec", prefix)]
+            )
         return prefix
 
     src, n_src = "input", model.n_in
@@ -192,8 +217,11 @@ def to_nir(model):
         src, n_src = "readout", R.n
     nodes["output"] = nir.Output({"output": np.array([n_src])})
     edges.append((src, "output"))
-    meta = {"spikesim_dt": float(dt), "spikesim_dtype": np.dtype(model.dtype).name,
-            "spikesim_surrogate": model.options["surrogate"]}
+    meta = {
+        "spikesim_dt": float(dt),
+        "spikesim_dtype": np.dtype(model.dtype).name,
+        "spikesim_surrogate": model.options["surrogate"],
+    }
     # nir's type inference does not follow the composites' inner graphs: checked for plain graphs only
     composite = any(type(v).__name__ == "NIRGraph" for v in nodes.values())
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta, type_check=not composite)
@@ -264,8 +292,10 @@ def _weight(node, name):
     if W.ndim != 2:
         raise ValueError(f"node {name!r}: weight must be a matrix (out, in); got shape {W.shape}")
     if type(node).__name__ == "Affine" and np.any(_f64(node.bias) != 0):
-        raise ValueError(f"node {name!r}: an Affine bias into a neuron population has no dense-mode "
-                         "equivalent (the layers have no input bias); only a residual junction takes one")
+        raise ValueError(
+            f"node {name!r}: an Affine bias into a neuron population has no dense-mode "
+            "equivalent (the layers have no input bias); only a residual junction takes one"
+        )
     return W
 
 
@@ -277,8 +307,7 @@ def _reset_of(node, name, reset):
         return reset
     vr = getattr(node, "v_reset", None)
     if vr is not None and np.any(_f64(vr) != 0):
-        raise ValueError(f"node {name!r}: v_reset must be 0 (spikesim resets to 0 or subtracts); "
-                         f"got {vr!r}")
+        raise ValueError(f"node {name!r}: v_reset must be 0 (spikesim resets to 0 or subtracts); got {vr!r}")
     return "zero"
 
 
@@ -301,8 +330,14 @@ def _build_layer(G, name, n_in, W_in, d_in, W_rec, delays, dt, reset, per_neuron
         kw["W_in"] = kw["W_in"] * gain[None, :]
         if W_rec is not None:
             kw["W_rec"] = kw["W_rec"] * gain[None, :]
-        return LIFLayer(n_in, n, beta=beta, threshold=_vec(node.v_threshold, n, name + ".v_threshold"),
-                        reset=_reset_of(node, name, reset), **kw)
+        return LIFLayer(
+            n_in,
+            n,
+            beta=beta,
+            threshold=_vec(node.v_threshold, n, name + ".v_threshold"),
+            reset=_reset_of(node, name, reset),
+            **kw,
+        )
     if kind == "CubaLIF":
         if np.any(_f64(node.v_leak) != 0):
             raise ValueError(f"node {name!r}: v_leak must be 0")
@@ -311,31 +346,53 @@ def _build_layer(G, name, n_in, W_in, d_in, W_rec, delays, dt, reset, per_neuron
         gain = g_syn * g_mem
         rs = _reset_of(node, name, reset)
         if rs != "subtract" and rs != "none":
-            raise ValueError(f"node {name!r}: a CubaLIF imports as a LIB layer, which resets by 'subtract' or "
-                             f"'none'; NIR's reset to v_reset = 0 has no LIB form (pass reset='subtract' to "
-                             "read it as a subtractive reset)")
+            raise ValueError(
+                f"node {name!r}: a CubaLIF imports as a LIB layer, which resets by 'subtract' or "
+                f"'none'; NIR's reset to v_reset = 0 has no LIB form (pass reset='subtract' to "
+                "read it as a subtractive reset)"
+            )
         kw["W_in"] = kw["W_in"] * gain[None, :]
         if W_rec is not None:
             kw["W_rec"] = kw["W_rec"] * gain[None, :]
         th = _vec(node.v_threshold, n, name + ".v_threshold")
-        return LIBLayer(n_in, n, alpha_pos=alpha, alpha_neg=alpha, beta_pos=beta, beta_neg=beta,
-                        gamma_pos=0.0, gamma_neg=0.0, theta_pos=th, theta_neg=NEG_THRESHOLD_OFF,
-                        scale_pos=1.0, scale_neg=1.0, rec_weight_pos=0.0, rec_weight_neg=0.0, bias=0.0,
-                        reset=rs, **kw)
+        return LIBLayer(
+            n_in,
+            n,
+            alpha_pos=alpha,
+            alpha_neg=alpha,
+            beta_pos=beta,
+            beta_neg=beta,
+            gamma_pos=0.0,
+            gamma_neg=0.0,
+            theta_pos=th,
+            theta_neg=NEG_THRESHOLD_OFF,
+            scale_pos=1.0,
+            scale_neg=1.0,
+            rec_weight_pos=0.0,
+            rec_weight_neg=0.0,
+            bias=0.0,
+            reset=rs,
+            **kw,
+        )
     if kind == "NIRGraph":
         model = _meta(node, "spikesim_model")
         rs = _meta(node, "spikesim_reset", "subtract")
         if model == "ALIF":
-            g = {k: _vec(_meta(node, "spikesim_" + k), n, f"{name}.spikesim_{k}")
-                 for k in ("beta", "rho", "threshold", "b_adapt")}
+            g = {
+                k: _vec(_meta(node, "spikesim_" + k), n, f"{name}.spikesim_{k}")
+                for k in ("beta", "rho", "threshold", "b_adapt")
+            }
             return ALIFLayer(n_in, n, reset=rs, **g, **kw)
         if model == "LIB":
             vals = {k: _vec(_meta(node, "spikesim_" + k), n, f"{name}.spikesim_{k}") for k in _LIB_ROWS}
             return LIBLayer(n_in, n, reset=rs, **vals, **kw)
-        raise ValueError(f"node {name!r} is a nested NIRGraph without spikesim metadata (spikesim_model "
-                         "'ALIF' or 'LIB'); the dense mode cannot read a general subgraph")
-    raise ValueError(f"node {name!r} is a {kind}; the dense mode imports LIF, CubaLIF, LI and spikesim's "
-                     "ALIF/LIB composites")
+        raise ValueError(
+            f"node {name!r} is a nested NIRGraph without spikesim metadata (spikesim_model "
+            "'ALIF' or 'LIB'); the dense mode cannot read a general subgraph"
+        )
+    raise ValueError(
+        f"node {name!r} is a {kind}; the dense mode imports LIF, CubaLIF, LI and spikesim's ALIF/LIB composites"
+    )
 
 
 NEURONS = ("LIF", "CubaLIF", "NIRGraph")
@@ -393,8 +450,10 @@ def from_nir(graph, *, dt=None, dtype=None, reset="auto", **snn_options):
         if G.type(name) == "Delay":
             dd = _step_delay(G, name, dt)
             if np.any(dd != dd[0]):
-                raise ValueError(f"node {name!r}: a feed-forward Delay must delay every channel alike "
-                                 "(neuron-level delays are recurrent in the dense mode)")
+                raise ValueError(
+                    f"node {name!r}: a feed-forward Delay must delay every channel alike "
+                    "(neuron-level delays are recurrent in the dense mode)"
+                )
             d = int(dd[0])
             nxt = G.succ[name]
             if len(nxt) != 1:
@@ -422,7 +481,7 @@ def from_nir(graph, *, dt=None, dtype=None, reset="auto", **snn_options):
                 W = _weight(graph.nodes[name], name)
                 n = W.shape[0]
                 if delays is None:
-                    delays = np.ones(n, np.int64)       # a loop without Delay: one step
+                    delays = np.ones(n, np.int64)  # a loop without Delay: one step
                 if np.any(delays < 1):
                     raise ValueError(f"recurrent loop of {neuron!r}: delays must be >= 1 step; got {delays}")
                 return W, delays, set(path)
@@ -433,7 +492,7 @@ def from_nir(graph, *, dt=None, dtype=None, reset="auto", **snn_options):
         if not nxt:
             raise ValueError(f"node {src!r} leads nowhere; the graph is not a chain to its Output")
         junction = [s for s in nxt if G.type(s) == "Scale"]
-        if junction:                              # a residual block: src -> stage -> Affine -> Scale <- src
+        if junction:  # a residual block: src -> stage -> Affine -> Scale <- src
             if len(junction) != 1 or len(nxt) != 2:
                 raise ValueError(f"node {src!r}: a residual junction needs exactly one block path beside it")
             j = junction[0]
@@ -473,8 +532,10 @@ def from_nir(graph, *, dt=None, dtype=None, reset="auto", **snn_options):
                 raise ValueError(f"the LI node {target!r} must feed the Output directly")
             break
         if G.type(target) not in NEURONS:
-            raise ValueError(f"node {target!r} is a {G.type(target)}; the dense mode imports LIF, CubaLIF, LI and "
-                             "spikesim's composites")
+            raise ValueError(
+                f"node {target!r} is a {G.type(target)}; the dense mode imports LIF, CubaLIF, LI and "
+                "spikesim's composites"
+            )
         W_rec, delays, loop = recurrence(target)
         visited |= loop
         layers.append(_build_layer(G, target, n_src, W, d, W_rec, delays, dt, reset))

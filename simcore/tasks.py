@@ -41,19 +41,35 @@ of spiking neurons", Nature Communications 11, 3625 (2020).
 I. Balafrej, F. Alibart, J. Rouat, "Expanding memory in recurrent spiking
 networks" (2022).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["CueAccumulationBatch", "cue_accumulation", "CUE_CHANNELS", "TaskBatch", "delayed_recall",
-           "flip_flop", "time_of_day", "modulo_count", "parity", "sequential_digits", "digit_permutation",
-           "mnist1d", "cue_accumulation_task", "batch_accuracy", "accuracy_vs_wait", "accuracy_vs_cues", "TASKS"]
+__all__ = [
+    "CueAccumulationBatch",
+    "cue_accumulation",
+    "CUE_CHANNELS",
+    "TaskBatch",
+    "delayed_recall",
+    "flip_flop",
+    "time_of_day",
+    "modulo_count",
+    "parity",
+    "sequential_digits",
+    "digit_permutation",
+    "mnist1d",
+    "cue_accumulation_task",
+    "batch_accuracy",
+    "accuracy_vs_wait",
+    "accuracy_vs_cues",
+    "TASKS",
+]
 
 #: channel groups of the 40 inputs (10 each): name -> slice
-CUE_CHANNELS = {"left": slice(0, 10), "right": slice(10, 20),
-                "recall": slice(20, 30), "noise": slice(30, 40)}
+CUE_CHANNELS = {"left": slice(0, 10), "right": slice(10, 20), "recall": slice(20, 30), "noise": slice(30, 40)}
 
 
 class CueAccumulationBatch(NamedTuple):
@@ -67,6 +83,7 @@ class CueAccumulationBatch(NamedTuple):
     cue_onsets : (B, n_cues) int64, first step of each cue's Poisson input.
     recall_mask : (T,) bool, the recall-cue steps (the last ``t_recall``).
     """
+
     x: np.ndarray
     labels: np.ndarray
     cues: np.ndarray
@@ -83,9 +100,22 @@ def _check_int(name, v, lo):
     return int(v)
 
 
-def cue_accumulation(batch_size, *, n_cues=7, delay=1050, rng=None, seed=None,
-                     t_cue=100, t_interval=150, t_recall=150, f0=40.0,
-                     noise_rate=None, p_minority=0.3, dt=1.0, dtype=np.float32):
+def cue_accumulation(
+    batch_size,
+    *,
+    n_cues=7,
+    delay=1050,
+    rng=None,
+    seed=None,
+    t_cue=100,
+    t_interval=150,
+    t_recall=150,
+    f0=40.0,
+    noise_rate=None,
+    p_minority=0.3,
+    dt=1.0,
+    dtype=np.float32,
+):
     r"""Draw a batch of the cue-accumulation task (see the module docstring).
 
     Parameters
@@ -141,8 +171,9 @@ def cue_accumulation(batch_size, *, n_cues=7, delay=1050, rng=None, seed=None,
         raise ValueError(f"dt must be a finite number > 0 ms; got {dt!r}")
     for name, r in (("f0", f0), ("noise_rate", noise_rate)):
         if not (np.isfinite(r) and 0 <= r * dt / 1000.0 <= 1):
-            raise ValueError(f"{name} * dt must give a spike probability in [0, 1]; got {name} = {r} Hz "
-                             f"at dt = {dt} ms")
+            raise ValueError(
+                f"{name} * dt must give a spike probability in [0, 1]; got {name} = {r} Hz at dt = {dt} ms"
+            )
     p_minority = float(p_minority)
     if not (0.0 <= p_minority <= 0.5):
         raise ValueError(f"p_minority must lie in [0, 0.5]; got {p_minority}")
@@ -155,13 +186,13 @@ def cue_accumulation(batch_size, *, n_cues=7, delay=1050, rng=None, seed=None,
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
 
     T = n_cues * t_interval + hi + t_recall
-    majority = rng.integers(0, 2, size=B)                      # (B,)
+    majority = rng.integers(0, 2, size=B)  # (B,)
     minority_draw = rng.random((B, n_cues)) < p_minority
     cues = np.where(minority_draw, 1 - majority[:, None], majority[:, None]).astype(np.int64)
     n_right = cues.sum(axis=1)
     labels = (2 * n_right > n_cues).astype(np.int64)
     delays = rng.integers(lo, hi + 1, size=B).astype(np.int64)
-    start = hi - delays                                        # background-only lead-in
+    start = hi - delays  # background-only lead-in
     pause = t_interval - t_cue
     cue_onsets = start[:, None] + pause + t_interval * np.arange(n_cues)[None, :]
 
@@ -175,11 +206,11 @@ def cue_accumulation(batch_size, *, n_cues=7, delay=1050, rng=None, seed=None,
         right = on & (cues[None, :, k] == 1)
         prob[:, :, 0:10] += np.where(left, p_cue, 0.0)[:, :, None]
         prob[:, :, 10:20] += np.where(right, p_cue, 0.0)[:, :, None]
-    prob[T - t_recall:, :, 20:30] = p_cue
+    prob[T - t_recall :, :, 20:30] = p_cue
     prob[:, :, 30:40] = p_noise
     x = (rng.random((T, B, 40)) < prob).astype(dtype)
     recall_mask = np.zeros(T, dtype=bool)
-    recall_mask[T - t_recall:] = True
+    recall_mask[T - t_recall :] = True
     return CueAccumulationBatch(x, labels, cues, delays, cue_onsets.astype(np.int64), recall_mask)
 
 
@@ -211,6 +242,7 @@ class TaskBatch(NamedTuple):
     x : (T, B, C) input; labels : (B,) or (T, B) int64; mask : (T,) bool;
     n_classes : int; chance : float; info : dict of task-specific arrays.
     """
+
     x: np.ndarray
     labels: np.ndarray
     mask: np.ndarray
@@ -248,8 +280,7 @@ def _check_prob(name, p, lo=0.0, hi=1.0):
     return p
 
 
-def delayed_recall(batch_size, *, n_symbols=3, n_classes=4, gap=10, hold=1, rng=None, seed=None,
-                   dtype=np.float32):
+def delayed_recall(batch_size, *, n_symbols=3, n_classes=4, gap=10, hold=1, rng=None, seed=None, dtype=np.float32):
     r"""Delayed recall (copy task): ``n_symbols`` symbols, a gap, then recall them in order.
 
     Layout (``K = n_symbols``, ``A = n_classes``, ``h = hold``, ``G = gap``),
@@ -287,8 +318,9 @@ def delayed_recall(batch_size, *, n_symbols=3, n_classes=4, gap=10, hold=1, rng=
     return TaskBatch(x, labels, mask, A, 1.0 / A, {"symbols": sym, "gap": G, "hold": h})
 
 
-def flip_flop(batch_size, n_steps=100, *, p_event=0.05, interval=None, min_elapsed=0, rng=None,
-              seed=None, dtype=np.float32):
+def flip_flop(
+    batch_size, n_steps=100, *, p_event=0.05, interval=None, min_elapsed=0, rng=None, seed=None, dtype=np.float32
+):
     r"""Temporal flip-flop: report the last set/reset event, or how long ago it came.
 
     Channels: 0 *set*, 1 *reset* (a 1 in the step of the event).  In every
@@ -320,7 +352,7 @@ def flip_flop(batch_size, n_steps=100, *, p_event=0.05, interval=None, min_elaps
     rng = _rng(rng, seed)
     ev = rng.random((T, B)) < p
     ev[0] = True
-    kind = rng.integers(0, 2, size=(T, B))          # 1 set, 0 reset
+    kind = rng.integers(0, 2, size=(T, B))  # 1 set, 0 reset
     x = np.zeros((T, B, 2), dtype)
     x[:, :, 0] = ev & (kind == 1)
     x[:, :, 1] = ev & (kind == 0)
@@ -338,12 +370,17 @@ def flip_flop(batch_size, n_steps=100, *, p_event=0.05, interval=None, min_elaps
     mask = np.zeros(T, bool)
     mask[m0:] = True
     counts = np.bincount(labels[mask].ravel(), minlength=n_classes)
-    return TaskBatch(x, labels.astype(np.int64), mask, n_classes, float(counts.max() / counts.sum()),
-                     {"elapsed": elapsed, "events": ev})
+    return TaskBatch(
+        x,
+        labels.astype(np.int64),
+        mask,
+        n_classes,
+        float(counts.max() / counts.sum()),
+        {"elapsed": elapsed, "events": ev},
+    )
 
 
-def time_of_day(batch_size, n_steps=120, *, period=20, n_bins=4, p_drop=0.5, rng=None, seed=None,
-                dtype=np.float32):
+def time_of_day(batch_size, n_steps=120, *, period=20, n_bins=4, p_drop=0.5, rng=None, seed=None, dtype=np.float32):
     r"""Periodic variant of the flip-flop ("time of day"): tell the phase of a period.
 
     Each sample has a random phase offset ``o`` in ``[0, period)``; its period
@@ -373,7 +410,7 @@ def time_of_day(batch_size, n_steps=120, *, period=20, n_bins=4, p_drop=0.5, rng
     t = np.arange(T)[:, None]
     phase = (t + off[None, :]) % P
     start = phase == 0
-    first = (P - off) % P                             # step of the first period start
+    first = (P - off) % P  # step of the first period start
     keep = rng.random((T, B)) >= pd
     keep[first, np.arange(B)] = True
     x = np.zeros((T, B, 1), dtype)
@@ -388,6 +425,7 @@ def time_of_day(batch_size, n_steps=120, *, period=20, n_bins=4, p_drop=0.5, rng
 def _binomial_mod_max(n, p, k):
     """``max_r P(Binomial(n, p) = r mod k)``, exactly (log-space pmf)."""
     from math import lgamma, log, exp
+
     probs = np.zeros(k)
     for c in range(n + 1):
         if p in (0.0, 1.0):
@@ -398,8 +436,9 @@ def _binomial_mod_max(n, p, k):
     return float(probs.max())
 
 
-def modulo_count(batch_size, n_items=10, *, k=2, hold=1, gap=0, t_query=1, p_one=0.5, rng=None,
-                 seed=None, dtype=np.float32):
+def modulo_count(
+    batch_size, n_items=10, *, k=2, hold=1, gap=0, t_query=1, p_one=0.5, rng=None, seed=None, dtype=np.float32
+):
     r"""Parity (``k = 2``) and modulo-``k`` counting of a bit stream.
 
     ``n_items`` bits, each shown for ``hold`` steps and followed by ``gap``
@@ -425,11 +464,11 @@ def modulo_count(batch_size, n_items=10, *, k=2, hold=1, gap=0, t_query=1, p_one
     x = np.zeros((T, B, 3), dtype)
     for i in range(n):
         t0 = i * (h + g)
-        x[t0:t0 + h, :, 0] = bits[:, i]
-        x[t0:t0 + h, :, 1] = 1 - bits[:, i]
-    x[T - tq:, :, 2] = 1
+        x[t0 : t0 + h, :, 0] = bits[:, i]
+        x[t0 : t0 + h, :, 1] = 1 - bits[:, i]
+    x[T - tq :, :, 2] = 1
     mask = np.zeros(T, bool)
-    mask[T - tq:] = True
+    mask[T - tq :] = True
     labels = bits.sum(axis=1) % k
     return TaskBatch(x, labels.astype(np.int64), mask, k, _binomial_mod_max(n, p, k), {"bits": bits})
 
@@ -449,10 +488,11 @@ def _load_digits():
         try:
             from sklearn.datasets import load_digits
         except ImportError as e:
-            raise ImportError("sequential_digits needs scikit-learn; install the 'tasks' extra: "
-                              "pip install 'spikesim[tasks]'") from e
+            raise ImportError(
+                "sequential_digits needs scikit-learn; install the 'tasks' extra: pip install 'spikesim[tasks]'"
+            ) from e
         d = load_digits()
-        order = np.random.default_rng(0).permutation(len(d.target))   # fixed split, independent of seeds
+        order = np.random.default_rng(0).permutation(len(d.target))  # fixed split, independent of seeds
         _DIGITS["data"] = (d.images.reshape(-1, 64)[order] / 16.0, d.target[order].astype(np.int64))
     return _DIGITS["data"]
 
@@ -462,8 +502,9 @@ def digit_permutation(seed=0):
     return np.random.default_rng(seed).permutation(64)
 
 
-def sequential_digits(batch_size, *, split="train", permuted=False, perm_seed=0, t_readout=1,
-                      rng=None, seed=None, dtype=np.float32):
+def sequential_digits(
+    batch_size, *, split="train", permuted=False, perm_seed=0, t_readout=1, rng=None, seed=None, dtype=np.float32
+):
     r"""Sequential (and permuted-sequential) digits, scikit-learn's bundled 8x8 digits.
 
     The 1797 images are shuffled once with a fixed seed (0); the first 1437
@@ -495,7 +536,7 @@ def sequential_digits(batch_size, *, split="train", permuted=False, perm_seed=0,
         seq = seq[:, digit_permutation(perm_seed)]
     x = np.ascontiguousarray(seq.T[:, :, None], dtype=dtype)
     mask = np.zeros(64, bool)
-    mask[64 - tr:] = True
+    mask[64 - tr :] = True
     return TaskBatch(x, ys[idx].copy(), mask, 10, 0.1, {"index": idx})
 
 
@@ -522,8 +563,9 @@ def mnist1d(batch_size, *, split="train", t_readout=1, rng=None, seed=None, dtyp
         try:
             from mnist1d.data import get_dataset_args, make_dataset
         except ImportError as e:
-            raise ImportError("mnist1d needs the mnist1d package; install the 'tasks' extra: "
-                              "pip install 'spikesim[tasks]'") from e
+            raise ImportError(
+                "mnist1d needs the mnist1d package; install the 'tasks' extra: pip install 'spikesim[tasks]'"
+            ) from e
         _MNIST1D["data"] = make_dataset(get_dataset_args())
     d = _MNIST1D["data"]
     Xs, ys = (d["x"], d["y"]) if split == "train" else (d["x_test"], d["y_test"])
@@ -531,7 +573,7 @@ def mnist1d(batch_size, *, split="train", t_readout=1, rng=None, seed=None, dtyp
     x = np.ascontiguousarray(np.asarray(Xs)[idx].T[:, :, None] / 4.0, dtype=dtype)
     T = x.shape[0]
     mask = np.zeros(T, bool)
-    mask[T - tr:] = True
+    mask[T - tr :] = True
     return TaskBatch(x, np.asarray(ys)[idx].astype(np.int64), mask, 10, 0.1, {"index": idx})
 
 
@@ -549,10 +591,12 @@ def cue_accumulation_task(batch_size, **kwargs):
     if n_cues % 2 == 0:
         # P(tie) = P(Binomial(n, p_min) = n/2); a tie is labelled left
         from math import comb
+
         p_tie = comb(n_cues, n_cues // 2) * p_min ** (n_cues // 2) * (1 - p_min) ** (n_cues // 2)
         chance = 0.5 + p_tie / 2
-    return TaskBatch(b.x, b.labels, b.recall_mask, 2, chance,
-                     {"cues": b.cues, "delays": b.delays, "cue_onsets": b.cue_onsets})
+    return TaskBatch(
+        b.x, b.labels, b.recall_mask, 2, chance, {"cues": b.cues, "delays": b.delays, "cue_onsets": b.cue_onsets}
+    )
 
 
 def _predict_fn(model):
@@ -608,6 +652,13 @@ def _sweep(model, key, values, n_samples, chunk, seed, kw):
 
 
 #: name -> generator of the workbench (all return a TaskBatch)
-TASKS = {"delayed_recall": delayed_recall, "flip_flop": flip_flop, "time_of_day": time_of_day,
-         "modulo_count": modulo_count, "parity": parity, "sequential_digits": sequential_digits,
-         "mnist1d": mnist1d, "cue_accumulation": cue_accumulation_task}
+TASKS = {
+    "delayed_recall": delayed_recall,
+    "flip_flop": flip_flop,
+    "time_of_day": time_of_day,
+    "modulo_count": modulo_count,
+    "parity": parity,
+    "sequential_digits": sequential_digits,
+    "mnist1d": mnist1d,
+    "cue_accumulation": cue_accumulation_task,
+}

@@ -27,6 +27,7 @@ float64, as the model) and returns ``(y, events)``: the readout ``(T, B, C)``
 ``SNN.forward`` expects.  ``cross_entropy(y, labels, mask)`` is the
 docs/contract.md §4 loss in torch, with a bool or float (weighted) mask.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,7 @@ import numpy as np
 
 try:
     import torch
-except ImportError as e:     # pragma: no cover - exercised only without torch
+except ImportError as e:  # pragma: no cover - exercised only without torch
     raise ImportError("simcore.torch needs PyTorch; install the 'torch' extra: pip install 'spikesim[torch]'") from e
 
 from simcore.grad.layers import SNN
@@ -96,7 +97,7 @@ class _SNNFunction(torch.autograd.Function):
                     g = g.T
             grads.append(torch.from_numpy(np.ascontiguousarray(g)).to(m.params[key].dtype))
         gx = torch.from_numpy(np.ascontiguousarray(res.x)).to(g_y.dtype)
-        gst = [torch.from_numpy(np.ascontiguousarray(res.state0[k])) for k in ctx.state_keys][:ctx.n_state]
+        gst = [torch.from_numpy(np.ascontiguousarray(res.state0[k])) for k in ctx.state_keys][: ctx.n_state]
         ctx.tape = None
         return (None, gx, None, *gst, *grads)
 
@@ -124,7 +125,7 @@ class SpikesimModule(torch.nn.Module):
         self.decays = decays
         tdt = _TORCH_DTYPE[model.dtype]
         self.params = torch.nn.ParameterDict()
-        self._decay_of = {}                  # torch name (spikesim form) of a decay -> (module, tau name)
+        self._decay_of = {}  # torch name (spikesim form) of a decay -> (module, tau name)
         learn = model.parameters()
         for prefix, mod in model._modules():
             taus = dict(mod._decays) if mod.spec is not None else {}
@@ -142,7 +143,8 @@ class SpikesimModule(torch.nn.Module):
                     continue
                 val = arr.T if _is_weight(full) else arr
                 self.params[full.replace(".", "__")] = torch.nn.Parameter(
-                    torch.tensor(np.array(val, dtype=np.float64), dtype=tdt))
+                    torch.tensor(np.array(val, dtype=np.float64), dtype=tdt)
+                )
         self._keys = list(self.params.keys())
         self._state_keys = []
 

@@ -17,6 +17,7 @@ FromArrays(i, j, w) exactly the given pairs (and weights)
 FromMatrix(W)       the stored entries of a scipy.sparse or non-zeros of a dense ``(N_pre, N_post)`` matrix
 =================== ==================================================================
 """
+
 from __future__ import annotations
 
 import abc
@@ -108,8 +109,10 @@ class _FixedDegree(Connector):
 
     def _check(self, pool, population):
         if not self.allow_multiple and self.k > pool:
-            raise ValueError(f"{self.degree_name} {self.k} is larger than the {population} population "
-                             f"({pool} candidates); lower it or pass allow_multiple=True")
+            raise ValueError(
+                f"{self.degree_name} {self.k} is larger than the {population} population "
+                f"({pool} candidates); lower it or pass allow_multiple=True"
+            )
 
 
 class FixedInDegree(_FixedDegree):
@@ -146,7 +149,9 @@ def _check_index_array(arr, name, bound, pop):
     if arr.size and arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers; got dtype {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() >= bound):
-        raise ValueError(f"{name} must lie in [0, {bound}) ({pop} population size); got values in [{arr.min()}, {arr.max()}]")
+        raise ValueError(
+            f"{name} must lie in [0, {bound}) ({pop} population size); got values in [{arr.min()}, {arr.max()}]"
+        )
     return arr.astype(np.int64)
 
 

@@ -5,6 +5,7 @@ The kernels are in ``synapses.kernels.queue``.
 A delay is an integer ``d >= 1`` steps; milliseconds become steps by
 ``floor(delay/dt + 0.5)``, and a result below one step is an error.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,11 +81,15 @@ def delay_layout(delay_ms, delay_steps, delay_per, counts: dict) -> str:
     n = np.shape(value)[0]
     fits = [layout for layout in DELAY_LAYOUTS if counts[layout] == n]
     if "synapse" in fits and len(fits) > 1:
-        raise ValueError(f"a delay array of length {n} fits {', '.join(_WHAT[f] for f in fits)}: give "
-                         f"delay_per= one of {tuple(fits)}")
+        raise ValueError(
+            f"a delay array of length {n} fits {', '.join(_WHAT[f] for f in fits)}: give "
+            f"delay_per= one of {tuple(fits)}"
+        )
     if not fits:
-        raise ValueError(f"delays must be a scalar or an array with one value per source neuron ({counts['source']}), "
-                         f"per synapse ({counts['synapse']}) or per target neuron ({counts['target']}); got {n}")
+        raise ValueError(
+            f"delays must be a scalar or an array with one value per source neuron ({counts['source']}), "
+            f"per synapse ({counts['synapse']}) or per target neuron ({counts['target']}); got {n}"
+        )
     return fits[0]
 
 
@@ -97,8 +102,9 @@ def delays_to_steps(delay_ms, delay_steps, n: int, dt: float, rng, layout: str =
         arr = _steps_array(delay_steps)
         steps = np.broadcast_to(arr, (n,)) if arr.ndim == 0 else arr
         if steps.shape != (n,):
-            raise ValueError(f"delay_steps must be a scalar or have shape ({n},) ({_WHAT[layout]}); "
-                             f"got shape {arr.shape}")
+            raise ValueError(
+                f"delay_steps must be a scalar or have shape ({n},) ({_WHAT[layout]}); got shape {arr.shape}"
+            )
         steps = steps.astype(np.int64)
         _check_steps(steps)
         return np.ascontiguousarray(steps)
@@ -107,8 +113,10 @@ def delays_to_steps(delay_ms, delay_steps, n: int, dt: float, rng, layout: str =
     values = realize(delay_ms, rng, n, "delay")
     steps = ms_to_steps(values, dt, "delay", minimum=1)
     if steps.max() >= MAX_DELAY_STEPS:
-        raise ValueError(f"delay {values.max()} ms is {int(steps.max())} steps at dt = {dt} ms; delays must be "
-                         f"< {MAX_DELAY_STEPS} steps")
+        raise ValueError(
+            f"delay {values.max()} ms is {int(steps.max())} steps at dt = {dt} ms; delays must be "
+            f"< {MAX_DELAY_STEPS} steps"
+        )
     return steps
 
 
@@ -116,7 +124,6 @@ def queue_bytes(max_delay: int, batch_size: int, n_pre: int, dtype) -> int:
     """Bytes of a delay queue: ``D = max_delay + 1`` slots of ``(B, N_pre)`` sources and values, and counts."""
     D = int(max_delay) + 1
     return D * batch_size * (n_pre * (4 + np.dtype(dtype).itemsize) + 8)
-
 
 
 class DelayQueue:

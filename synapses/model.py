@@ -68,6 +68,7 @@ Example, the whole pair-based additive STDP with all-to-all pairing::
         def on_post(w, x):         # potentiate by the pre trace
             return w + x
 """
+
 from __future__ import annotations
 
 import inspect
@@ -161,8 +162,12 @@ class SynapseModel:
         if "w" not in self.synapse:
             raise TypeError(f"{self.model}.synapse must declare the weight 'w'")
         seen = {a: "reserved argument" for a in SPECIAL_ARGS}
-        groups = (("synapse variable", self.synapse), ("pre trace", self.pre), ("post trace", self.post),
-                  ("parameter", self.values))
+        groups = (
+            ("synapse variable", self.synapse),
+            ("pre trace", self.pre),
+            ("post trace", self.post),
+            ("parameter", self.values),
+        )
         for what, names in groups:
             for name in names:
                 check_identifier(name, f"{what} of {self.model}")
@@ -173,8 +178,9 @@ class SynapseModel:
             if tau not in self.values:
                 raise TypeError(f"{self.model}: trace {trace!r} decays with {tau!r}, which is not a parameter")
         if self.clips and self.values["w_min"] > self.values["w_max"]:
-            raise ValueError(f"{self.model}: w_min must be <= w_max; got w_min={self.values['w_min']}, "
-                             f"w_max={self.values['w_max']}")
+            raise ValueError(
+                f"{self.model}: w_min must be <= w_max; got w_min={self.values['w_min']}, w_max={self.values['w_max']}"
+            )
         self._check_event_arguments()
 
     def _check_event_arguments(self) -> None:
@@ -185,8 +191,13 @@ class SynapseModel:
             "pre_spike": set(self.pre),
             "post_spike": set(self.post),
         }
-        writable = {"on_pre": set(self.synapse), "on_post": set(self.synapse), "on_step": set(self.synapse),
-                    "pre_spike": set(self.pre), "post_spike": set(self.post)}
+        writable = {
+            "on_pre": set(self.synapse),
+            "on_post": set(self.synapse),
+            "on_step": set(self.synapse),
+            "pre_spike": set(self.pre),
+            "post_spike": set(self.post),
+        }
         for event, fn in self.events().items():
             known = readable[event] | set(self.values) | set(SPECIAL_ARGS)
             for arg in fn.arg_names:
@@ -218,15 +229,21 @@ def check_batch(model: SynapseModel, batch, every, projection: str) -> tuple:
     every = check_int(every, "every", minimum=1)
     if model.plastic:
         if batch is None:
-            raise ValueError(f"projection {projection!r} has plastic synapses ({model.model}); give "
-                             f"batch= one of {BATCH_MODES} (how the samples of a batch share weights)")
+            raise ValueError(
+                f"projection {projection!r} has plastic synapses ({model.model}); give "
+                f"batch= one of {BATCH_MODES} (how the samples of a batch share weights)"
+            )
         if batch not in BATCH_MODES:
             raise ValueError(f"batch must be one of {BATCH_MODES}; got {batch!r}")
         if every != 1 and batch == "per_sample":
-            raise ValueError("every applies to batch='mean' or 'sum' (one shared weight array); got "
-                             f"every={every} with batch='per_sample'")
+            raise ValueError(
+                "every applies to batch='mean' or 'sum' (one shared weight array); got "
+                f"every={every} with batch='per_sample'"
+            )
         return batch, every
     if batch not in (None, "per_sample") or every != 1:
-        raise ValueError(f"batch and every apply to plastic synapses; {model.model} does not change its weights "
-                         f"(got batch={batch!r}, every={every})")
+        raise ValueError(
+            f"batch and every apply to plastic synapses; {model.model} does not change its weights "
+            f"(got batch={batch!r}, every={every})"
+        )
     return "per_sample", 1

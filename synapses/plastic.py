@@ -16,6 +16,7 @@ their decays and the synapses into each target (CSR over targets).
   every ``every`` steps ``w <- clip(w + reduce_b(dw), w_min, w_max)``,
   samples summed in ascending order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,21 +48,31 @@ class SynapseArrays:
         nnz, shared = weights.shape[0], proj.batch in ("mean", "sum")
         item = np.dtype(dtype).itemsize
         n_var = len(model.synapse) - 1 + (1 if shared else 0)
-        nbytes = nnz * item * ((1 if shared else B) + B * n_var) + B * item * (
-            len(model.pre) * proj.pre.n + len(model.post) * proj.post.n) + nnz * 12
+        nbytes = (
+            nnz * item * ((1 if shared else B) + B * n_var)
+            + B * item * (len(model.pre) * proj.pre.n + len(model.post) * proj.post.n)
+            + nnz * 12
+        )
         check_memory(nbytes, f"the synapses of projection {proj.name!r} ({nnz} synapses, batch {B})")
         w = np.empty((1 if shared else B, nnz), dtype=dtype)
         w[...] = weights
         variables = {v: np.full((B, nnz), _initial(model, v), dtype=dtype) for v in model.synapse if v != "w"}
         ptr, src, order = transpose_csr(proj.indptr, proj.indices, proj.post.n)
         return cls(
-            w=w, dw=np.zeros((B, nnz), dtype=dtype) if shared else None, variables=variables,
-            pre={x: np.zeros((B, proj.pre.n if proj.groups is None else proj.groups.n), dtype=dtype)
-                 for x in model.pre},
+            w=w,
+            dw=np.zeros((B, nnz), dtype=dtype) if shared else None,
+            variables=variables,
+            pre={
+                x: np.zeros((B, proj.pre.n if proj.groups is None else proj.groups.n), dtype=dtype) for x in model.pre
+            },
             post={y: np.zeros((B, proj.post.n), dtype=dtype) for y in model.post},
-            decays={x: dtype.type(np.exp(-ctx.dt / model.values[tau]))
-                    for x, tau in {**model.pre, **model.post}.items()},
-            post_indptr=ptr, post_sources=src.astype(np.int64), post_synapses=order)
+            decays={
+                x: dtype.type(np.exp(-ctx.dt / model.values[tau])) for x, tau in {**model.pre, **model.post}.items()
+            },
+            post_indptr=ptr,
+            post_sources=src.astype(np.int64),
+            post_synapses=order,
+        )
 
     def reset(self, proj, weights: np.ndarray) -> None:
         """Back to the initial weights and variables, traces and pending updates zeroed."""
@@ -116,8 +127,9 @@ class SynapseCode:
         # arrays and constants get infixes of their own: no clash with the loop variables {p}_e, {p}_i ...
         self.var = {v: kb.arg(arr, f"{p}_var_{v}") for v, arr in arrays.variables.items()}
         self.trace = {x: kb.arg(arr, f"{p}_trace_{x}") for x, arr in {**arrays.pre, **arrays.post}.items()}
-        self.par = {k: kb.arg(np.dtype(proj.weights.dtype).type(v), f"{p}_par_{k}")
-                    for k, v in self.model.values.items()}
+        self.par = {
+            k: kb.arg(np.dtype(proj.weights.dtype).type(v), f"{p}_par_{k}") for k, v in self.model.values.items()
+        }
         self.decay = {x: kb.arg(d, f"{p}_decay_{x}") for x, d in arrays.decays.items()}
         self.bw = "0" if self.shared else "b"
         self.mod = None if proj.modulator is None else kb.arg(proj.modulator, f"{p}_modulator")
@@ -140,17 +152,19 @@ class SynapseCode:
         for x, arr in self.trace.items():  # phase 1: every trace decays by exp(-dt/tau)
             lines += [f"for {p}_n in range({arr}.shape[1]):", f"    {arr}[b, {p}_n] *= {self.decay[x]}"]
         cnt, src, val = (kb.arg(q.q_cnt, f"{p}_q_cnt"), kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"))
-        indptr, indices = kb.arg(self.proj.indptr, f"{p}_indptr"), kb.arg(self.proj.indices, f"{p}_indices")
+        indices = kb.arg(self.proj.indices, f"{p}_indices")
         buf = kb.arg(self.proj.post.runtime.receptors[self.proj.receptor], f"{p}_target")
         delivered = kb.arg(q.delivered, f"{p}_delivered")
         lo, hi, k = self.synapse_range()
-        lines += [f"{p}_slot = t % {cnt}.shape[0]",
-                  f"for {p}_e in range({cnt}[{p}_slot, b]):",
-                  f"    {p}_i = {src}[{p}_slot, b, {p}_e]  # a source, or a delay group of one",
-                  f"    {p}_value = {val}[{p}_slot, b, {p}_e]",
-                  f"    for {p}_pos in range({lo}, {hi}):",
-                  f"        {p}_k = {k}",
-                  f"        {p}_j = np.int64({indices}[{p}_k])"]
+        lines += [
+            f"{p}_slot = t % {cnt}.shape[0]",
+            f"for {p}_e in range({cnt}[{p}_slot, b]):",
+            f"    {p}_i = {src}[{p}_slot, b, {p}_e]  # a source, or a delay group of one",
+            f"    {p}_value = {val}[{p}_slot, b, {p}_e]",
+            f"    for {p}_pos in range({lo}, {hi}):",
+            f"        {p}_k = {k}",
+            f"        {p}_j = np.int64({indices}[{p}_k])",
+        ]
         body = self.load_synapse() + self.call_update("on_pre", delivered=f"{p}_out")
         body.append(f"{buf}[b, {p}_j] += {p}_out * {p}_value")
         lines += ["        " + line for line in body]
@@ -171,8 +185,11 @@ class SynapseCode:
 
     def emit_queue(self) -> None:
         p, q, kb, spikes = self.p, self.proj.queue, self.kb, self.proj.pre.runtime
-        src = [kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
-               kb.arg(spikes.spike_cnt, f"{p}_src_cnt")]
+        src = [
+            kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+            kb.arg(spikes.spike_val, f"{p}_src_val"),
+            kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+        ]
         ring = [kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")]
         groups = self.proj.groups
         if groups is None:
@@ -194,8 +211,11 @@ class SynapseCode:
             srcs, syns = kb.arg(self.a.post_sources, f"{p}_in_src"), kb.arg(self.a.post_synapses, f"{p}_in_syn")
             if self.proj.groups is not None:  # pre traces belong to delay groups
                 srcs = kb.arg(self.proj.groups.of_synapse[self.a.post_synapses], f"{p}_in_group")
-            lines += [f"    for {p}_m in range({ptr}[{p}_j], {ptr}[{p}_j + 1]):",
-                      f"        {p}_i = {srcs}[{p}_m]", f"        {p}_k = {syns}[{p}_m]"]
+            lines += [
+                f"    for {p}_m in range({ptr}[{p}_j], {ptr}[{p}_j + 1]):",
+                f"        {p}_i = {srcs}[{p}_m]",
+                f"        {p}_k = {syns}[{p}_m]",
+            ]
             lines += ["        " + line for line in self.load_synapse() + self.call_update("on_post")]
         kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: post-synaptic events")
 
@@ -205,10 +225,12 @@ class SynapseCode:
         indptr, indices = kb.arg(self.proj.indptr, f"{p}_indptr"), kb.arg(self.proj.indices, f"{p}_indices")
         groups = self.proj.groups
         trace = f"{p}_row" if groups is None else f"{kb.arg(groups.of_synapse, f'{p}_group_of')}[{p}_k]"
-        lines = self.load_modulator() + [f"for {p}_row in range({indptr}.shape[0] - 1):",
-                                         f"    for {p}_k in range({indptr}[{p}_row], {indptr}[{p}_row + 1]):",
-                                         f"        {p}_i = {trace}",
-                                         f"        {p}_j = np.int64({indices}[{p}_k])"]
+        lines = self.load_modulator() + [
+            f"for {p}_row in range({indptr}.shape[0] - 1):",
+            f"    for {p}_k in range({indptr}[{p}_row], {indptr}[{p}_row + 1]):",
+            f"        {p}_i = {trace}",
+            f"        {p}_j = np.int64({indices}[{p}_k])",
+        ]
         lines += ["        " + line for line in self.load_synapse() + self.call_update("on_step")]
         kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: every synapse, every step")
 
@@ -222,13 +244,15 @@ class SynapseCode:
         p, kb = self.p, self.kb
         every = kb.arg(int(self.proj.every), f"{p}_every")
         scale = "" if self.proj.batch == "sum" else f" / {kb.arg(self.a.w.dtype.type(self.a.dw.shape[0]), p + '_B')}"
-        lines = [f"if (t + 1) % {every} == 0:",
-                 f"    for {p}_k in range({self.w}.shape[1]):",
-                 f"        {p}_tot = {self.dw}[0, {p}_k] * 0",
-                 f"        for {p}_b in range({self.dw}.shape[0]):",
-                 f"            {p}_tot += {self.dw}[{p}_b, {p}_k]",
-                 f"            {self.dw}[{p}_b, {p}_k] = 0",
-                 f"        {p}_new = {self.w}[0, {p}_k] + {p}_tot{scale}"]
+        lines = [
+            f"if (t + 1) % {every} == 0:",
+            f"    for {p}_k in range({self.w}.shape[1]):",
+            f"        {p}_tot = {self.dw}[0, {p}_k] * 0",
+            f"        for {p}_b in range({self.dw}.shape[0]):",
+            f"            {p}_tot += {self.dw}[{p}_b, {p}_k]",
+            f"            {self.dw}[{p}_b, {p}_k] = 0",
+            f"        {p}_new = {self.w}[0, {p}_k] + {p}_tot{scale}",
+        ]
         if self.model.clips:
             lines.append(f"        {p}_new = min(max({p}_new, {self.par['w_min']}), {self.par['w_max']})")
         lines.append(f"        {self.w}[0, {p}_k] = {p}_new")
@@ -253,8 +277,10 @@ class SynapseCode:
             return self.par[name]
         if name == "modulator":
             if self.mod is None:
-                raise ValueError(f"{self.model.model} reads 'modulator'; give projection {self.proj.name!r} a "
-                                 "modulator= array (T,) or (T, B)")
+                raise ValueError(
+                    f"{self.model.model} reads 'modulator'; give projection {self.proj.name!r} a "
+                    "modulator= array (T,) or (T, B)"
+                )
             return f"{self.p}_mod"
         return {"t": "t", "dt": self.kb.dt}[name]
 

@@ -7,6 +7,7 @@ in the projection's :class:`~synapses.delays.DelayQueue` (docs/contract.md §2).
 A projection is a :class:`~simcore.base.component.Component`: it delivers in
 phase 2 and enters its source's spikes into its queue in phase 5.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,13 +20,32 @@ from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
 from simcore.base.subgroup import expand, split
 from .connectors import Connector
-from .delays import AccumulationRing, DelayGroups, DelayQueue, check_delay_arguments, delay_layout, delays_to_steps, queue_bytes
+from .delays import (
+    AccumulationRing,
+    DelayGroups,
+    DelayQueue,
+    check_delay_arguments,
+    delay_layout,
+    delays_to_steps,
+    queue_bytes,
+)
 from .model import SynapseModel, Static, check_batch
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
-from .kernels.queue import (direct_deliver, queue_count_clear, queue_deliver, queue_deliver_shard, queue_deliver_shared,
-                            queue_deliver_shared_shard, queue_emit, ring_count, ring_deliver, ring_deliver_range,
-                            ring_emit, ring_emit_shard)
+from .kernels.queue import (
+    direct_deliver,
+    queue_count_clear,
+    queue_deliver,
+    queue_deliver_shard,
+    queue_deliver_shared,
+    queue_deliver_shared_shard,
+    queue_emit,
+    ring_count,
+    ring_deliver,
+    ring_deliver_range,
+    ring_emit,
+    ring_emit_shard,
+)
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
 
 
@@ -47,9 +67,23 @@ class Projection(Component):
     role = "projection"
     emit_order = 2
 
-    def __init__(self, pre, post, connector: Connector, *, weight=None, delay=None, delay_steps=None,
-                 delay_per: str | None = None, receptor=None, synapse: SynapseModel | None = None,
-                 batch: str | None = None, every: int = 1, modulator=None, name=None):
+    def __init__(
+        self,
+        pre,
+        post,
+        connector: Connector,
+        *,
+        weight=None,
+        delay=None,
+        delay_steps=None,
+        delay_per: str | None = None,
+        receptor=None,
+        synapse: SynapseModel | None = None,
+        batch: str | None = None,
+        every: int = 1,
+        modulator=None,
+        name=None,
+    ):
         if not isinstance(connector, Connector):
             raise TypeError(f"connector must be a Connector (e.g. Bernoulli(0.1)); got {connector!r}")
         synapse = Static() if synapse is None else synapse
@@ -61,8 +95,10 @@ class Projection(Component):
         self.batch, self.every = check_batch(synapse, batch, every, name or "(unnamed)")
         self.modulator_arg = None if modulator is None else _check_modulator(modulator)
         if modulator is None and any("modulator" in fn.arg_names for fn in synapse.events().values()):
-            raise ValueError(f"{synapse.model} reads 'modulator': give the projection modulator= an array (T,) "
-                             "or (T, B), e.g. a reward signal")
+            raise ValueError(
+                f"{synapse.model} reads 'modulator': give the projection modulator= an array (T,) "
+                "or (T, B), e.g. a reward signal"
+            )
         if not pre.spiking:
             raise ValueError(f"{pre.model} {pre.name!r} does not spike and cannot be a projection's source")
         if connector.has_weights and weight is not None:
@@ -77,9 +113,11 @@ class Projection(Component):
         #: no delay: the spike of step t reaches the target in the same step (docs/contract.md §2)
         self.zero_delay = _is_zero(delay_steps) or _is_zero(delay)
         if self.zero_delay:
-            if not synapse.__class__ is Static:
-                raise ValueError(f"projection {name!r}: a zero-delay projection has static synapses (a stateful "
-                                 f"synapse runs at arrival, one step or more after the spike); got {synapse.model}")
+            if synapse.__class__ is not Static:
+                raise ValueError(
+                    f"projection {name!r}: a zero-delay projection has static synapses (a stateful "
+                    f"synapse runs at arrival, one step or more after the spike); got {synapse.model}"
+                )
             if delay_per not in (None, "source"):
                 raise ValueError(f"a zero delay is one delay for the whole projection; got delay_per={delay_per!r}")
         else:
@@ -149,13 +187,23 @@ class Projection(Component):
         if kb.shards > 1:
             raise NotShardable(f"projection {self.name!r} has no delay (its target waits for its source)")
         p, spikes = kb.unique(f"proj_{self.name}"), self.pre.runtime
-        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
-                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(self.indptr, f"{p}_indptr"),
-                          kb.arg(self.indices, f"{p}_indices"), kb.arg(self._weights_array, f"{p}_weights"),
-                          kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
-                          kb.arg(self.queue.delivered, f"{p}_delivered")])
-        kb.add("neurons", f"{kb.func(direct_deliver, 'direct_deliver')}(b, {args})",
-               comment=f"projection {self.name!r}: zero delay, {self.pre.name} -> {self.post.name}")
+        args = ", ".join(
+            [
+                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+                kb.arg(spikes.spike_val, f"{p}_src_val"),
+                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+                kb.arg(self.indptr, f"{p}_indptr"),
+                kb.arg(self.indices, f"{p}_indices"),
+                kb.arg(self._weights_array, f"{p}_weights"),
+                kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
+                kb.arg(self.queue.delivered, f"{p}_delivered"),
+            ]
+        )
+        kb.add(
+            "neurons",
+            f"{kb.func(direct_deliver, 'direct_deliver')}(b, {args})",
+            comment=f"projection {self.name!r}: zero delay, {self.pre.name} -> {self.post.name}",
+        )
         self._emitted_scalar = None
 
     def emit(self, kb) -> None:
@@ -179,10 +227,19 @@ class Projection(Component):
         ring = kb.arg(r.ring, f"{p}_ring")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
         kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
-        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
-                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(self.indptr, f"{p}_indptr"),
-                          kb.arg(self.indices, f"{p}_indices"), kb.arg(self._weights_array, f"{p}_weights"),
-                          kb.arg(r.delays, f"{p}_delays"), ring, kb.arg(r.delivered, f"{p}_emitted")])
+        args = ", ".join(
+            [
+                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+                kb.arg(spikes.spike_val, f"{p}_src_val"),
+                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+                kb.arg(self.indptr, f"{p}_indptr"),
+                kb.arg(self.indices, f"{p}_indices"),
+                kb.arg(self._weights_array, f"{p}_weights"),
+                kb.arg(r.delays, f"{p}_delays"),
+                ring,
+                kb.arg(r.delivered, f"{p}_emitted"),
+            ]
+        )
         kb.add("emit", f"{kb.func(ring_emit, 'ring_emit')}(b, t, {args})")
         self._emitted_scalar = None
 
@@ -193,8 +250,11 @@ class Projection(Component):
         state = rnd.stream_states(ctx.seed, self.name, rnd.CONNECT, 1)
         rng = rnd.network_generator(ctx.seed, self.name, rnd.CONNECT)
         n_pre, n_post = self._view_size(self.pre, self.pre_view), self._view_size(self.post, self.post_view)
-        same = pre is post and (self.pre_view is None) == (self.post_view is None) and (
-            self.pre_view is None or np.array_equal(self.pre_view, self.post_view))
+        same = (
+            pre is post
+            and (self.pre_view is None) == (self.post_view is None)
+            and (self.pre_view is None or np.array_equal(self.pre_view, self.post_view))
+        )
         indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
         nnz = int(indices.shape[0])
         if w is None:
@@ -212,8 +272,10 @@ class Projection(Component):
         if self.modulator_arg is not None:
             m = self.modulator_arg
             if m.shape[1] not in (1, ctx.batch_size):
-                raise ValueError(f"modulator of projection {self.name!r} has {m.shape[1]} samples; expected "
-                                 f"{ctx.batch_size} (batch_size) or shape (T,)")
+                raise ValueError(
+                    f"modulator of projection {self.name!r} has {m.shape[1]} samples; expected "
+                    f"{ctx.batch_size} (batch_size) or shape (T,)"
+                )
             self.modulator = np.ascontiguousarray(m, dtype=ctx.dtype)
         self.built = True
 
@@ -238,35 +300,47 @@ class Projection(Component):
             self.delay_layout, self.groups, self.ring = "source", None, None
             self.queue = DelayQueue(np.zeros(self.pre.n, dtype=np.int64), ctx.batch_size, ctx.dtype)
             return
-        counts = {"source": self._view_size(self.pre, self.pre_view), "synapse": nnz,
-                  "target": self._view_size(self.post, self.post_view)}
+        counts = {
+            "source": self._view_size(self.pre, self.pre_view),
+            "synapse": nnz,
+            "target": self._view_size(self.post, self.post_view),
+        }
         self.delay_layout = delay_layout(self.delay, self.delay_steps_arg, self.delay_per, counts)
         rng = rnd.network_generator(ctx.seed, self.name, rnd.DELAYS)
-        steps = delays_to_steps(self.delay, self.delay_steps_arg, counts[self.delay_layout], ctx.dt, rng,
-                                self.delay_layout)
+        steps = delays_to_steps(
+            self.delay, self.delay_steps_arg, counts[self.delay_layout], ctx.dt, rng, self.delay_layout
+        )
         if self.delay_layout != "synapse":  # on the population's neurons (1 step where there is no synapse)
             view, n = (self.pre_view, self.pre.n) if self.delay_layout == "source" else (self.post_view, self.post.n)
             steps = np.maximum(expand(steps, view, n), 1)
         self.groups = None
         if self.delay_layout == "source":
-            check_memory(queue_bytes(steps.max(), ctx.batch_size, self.pre.n, ctx.dtype),
-                         f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)")
+            check_memory(
+                queue_bytes(steps.max(), ctx.batch_size, self.pre.n, ctx.dtype),
+                f"the delay queue of projection {self.name!r} (longest delay {int(steps.max())} steps)",
+            )
             self.queue, self.ring = DelayQueue(steps, ctx.batch_size, ctx.dtype), None
             return
         if self.delay_layout == "target":
             steps = steps[self.indices.astype(np.int64)]
-        elif self.connector.given_order is not None and np.ndim(self.delay_steps_arg if self.delay is None
-                                                                else self.delay) == 1:
+        elif (
+            self.connector.given_order is not None
+            and np.ndim(self.delay_steps_arg if self.delay is None else self.delay) == 1
+        ):
             steps = steps[self.connector.given_order]  # listed in the user's synapse order
         if not self.is_static:  # stateful synapses run at arrival: a queue of delay groups, not a ring
             self.groups = DelayGroups(self.indptr, steps)
-            check_memory(queue_bytes(self.groups.delay.max(initial=1), ctx.batch_size, self.groups.n, ctx.dtype),
-                         f"the delay-group queue of projection {self.name!r} ({self.groups.n} groups)")
+            check_memory(
+                queue_bytes(self.groups.delay.max(initial=1), ctx.batch_size, self.groups.n, ctx.dtype),
+                f"the delay-group queue of projection {self.name!r} ({self.groups.n} groups)",
+            )
             self.queue, self.ring = DelayQueue(self.groups.delay, ctx.batch_size, ctx.dtype), None
             return
         length = int(steps.max(initial=1)) + 1
-        check_memory(length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
-                     f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)")
+        check_memory(
+            length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
+            f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)",
+        )
         self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype)
 
     @property
@@ -309,8 +383,10 @@ class Projection(Component):
         if arr.shape == (nnz,):  # one per synapse, in the order the user listed them
             order = self.connector.given_order
             return arr if order is None else arr[order]
-        raise ValueError(f"weight must be a scalar, a Distribution, a ({n_pre}, {n_post}) matrix "
-                         f"or one value per synapse ({nnz},); got shape {arr.shape}")
+        raise ValueError(
+            f"weight must be a scalar, a Distribution, a ({n_pre}, {n_post}) matrix "
+            f"or one value per synapse ({nnz},); got shape {arr.shape}"
+        )
 
     # ----- kernel
     def emit_deliver(self, kb) -> None:
@@ -324,10 +400,18 @@ class Projection(Component):
             fn, w = queue_deliver_shared, kb.arg(weights.dtype.type(weights[0]), f"{p}_weight")
         else:
             fn, w = queue_deliver, kb.arg(weights, f"{p}_weights")
-        args = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt"),
-                          kb.arg(self.indptr, f"{p}_indptr"), kb.arg(self.indices, f"{p}_indices"), w,
-                          kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
-                          kb.arg(q.delivered, f"{p}_delivered")])
+        args = ", ".join(
+            [
+                kb.arg(q.q_src, f"{p}_q_src"),
+                kb.arg(q.q_val, f"{p}_q_val"),
+                kb.arg(q.q_cnt, f"{p}_q_cnt"),
+                kb.arg(self.indptr, f"{p}_indptr"),
+                kb.arg(self.indices, f"{p}_indices"),
+                w,
+                kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target"),
+                kb.arg(q.delivered, f"{p}_delivered"),
+            ]
+        )
         kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
 
     def emit_emit(self, kb) -> None:
@@ -335,9 +419,17 @@ class Projection(Component):
         q, pre = self.queue, self.pre
         p = kb.unique(f"proj_{self.name}")
         spikes = pre.runtime
-        args = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
-                          kb.arg(spikes.spike_cnt, f"{p}_src_cnt"), kb.arg(q.delays, f"{p}_delay"),
-                          kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
+        args = ", ".join(
+            [
+                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+                kb.arg(spikes.spike_val, f"{p}_src_val"),
+                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+                kb.arg(q.delays, f"{p}_delay"),
+                kb.arg(q.q_src, f"{p}_q_src"),
+                kb.arg(q.q_val, f"{p}_q_val"),
+                kb.arg(q.q_cnt, f"{p}_q_cnt"),
+            ]
+        )
         kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
 
     # ----- kernel, split by target block (simcore.base.shards, docs/contract.md §6)
@@ -360,8 +452,13 @@ class Projection(Component):
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
         indptr = kb.arg(self.indptr, f"{p}_indptr")
         spikes = self.pre.runtime
-        src = ", ".join([kb.arg(spikes.spike_idx, f"{p}_src_idx"), kb.arg(spikes.spike_val, f"{p}_src_val"),
-                         kb.arg(spikes.spike_cnt, f"{p}_src_cnt")])
+        src = ", ".join(
+            [
+                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+                kb.arg(spikes.spike_val, f"{p}_src_val"),
+                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+            ]
+        )
         if self.ring is not None:
             self._emit_ring_sharded(kb, p, csr, rows, indices, target, indptr, src)
             return
@@ -372,12 +469,16 @@ class Projection(Component):
         if shared:
             fn, w = queue_deliver_shared_shard, kb.arg(weights.dtype.type(weights[0]), f"{p}_weight")
         else:
-            fn, w = queue_deliver_shard, kb.arg(self._emitted_gathered if csr.order is not None else weights,
-                                                f"{p}_weights")
-        kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {queue}, {rows}, {indices}, {w}, {target})",
-               sharded=True)
-        kb.add("gather", f"{kb.func(queue_count_clear, 'queue_count_clear')}(b, t, {kb.arg(q.q_src, p + '_q_src')}, "
-                         f"{kb.arg(q.q_cnt, p + '_q_cnt')}, {indptr}, {kb.arg(q.delivered, p + '_delivered')})")
+            fn, w = (
+                queue_deliver_shard,
+                kb.arg(self._emitted_gathered if csr.order is not None else weights, f"{p}_weights"),
+            )
+        kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {queue}, {rows}, {indices}, {w}, {target})", sharded=True)
+        kb.add(
+            "gather",
+            f"{kb.func(queue_count_clear, 'queue_count_clear')}(b, t, {kb.arg(q.q_src, p + '_q_src')}, "
+            f"{kb.arg(q.q_cnt, p + '_q_cnt')}, {indptr}, {kb.arg(q.delivered, p + '_delivered')})",
+        )
         kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {src}, {kb.arg(q.delays, p + '_delay')}, {queue})")
 
     def _emit_ring_sharded(self, kb, p, csr, rows, indices, target, indptr, src) -> None:
@@ -388,13 +489,24 @@ class Projection(Component):
         gathered = self._emitted_gathered
         weights = kb.arg(self._weights_array if gathered is None else gathered, f"{p}_weights")
         delays = kb.arg(csr.gather(r.delays), f"{p}_delays")
-        kb.add("deliver", f"{kb.func(ring_deliver_range, 'ring_deliver_range')}(b, t, {ring}, {target}, "
-                          f"{limits}[sh], {limits}[sh + 1])", sharded=True)
-        kb.add("emit_shard", f"{kb.func(ring_emit_shard, 'ring_emit_shard')}(b, t, {src}, {rows}, {indices}, "
-                             f"{weights}, {delays}, {ring})", sharded=True)
+        kb.add(
+            "deliver",
+            f"{kb.func(ring_deliver_range, 'ring_deliver_range')}(b, t, {ring}, {target}, "
+            f"{limits}[sh], {limits}[sh + 1])",
+            sharded=True,
+        )
+        kb.add(
+            "emit_shard",
+            f"{kb.func(ring_emit_shard, 'ring_emit_shard')}(b, t, {src}, {rows}, {indices}, "
+            f"{weights}, {delays}, {ring})",
+            sharded=True,
+        )
         spikes = self.pre.runtime
-        kb.add("emit", f"{kb.func(ring_count, 'ring_count')}(b, {kb.arg(spikes.spike_idx, p + '_src_idx')}, "
-                       f"{kb.arg(spikes.spike_cnt, p + '_src_cnt')}, {indptr}, {kb.arg(r.delivered, p + '_emitted')})")
+        kb.add(
+            "emit",
+            f"{kb.func(ring_count, 'ring_count')}(b, {kb.arg(spikes.spike_idx, p + '_src_idx')}, "
+            f"{kb.arg(spikes.spike_cnt, p + '_src_cnt')}, {indptr}, {kb.arg(r.delivered, p + '_emitted')})",
+        )
         self._emitted_scalar = None
 
     # ----- inspection
@@ -425,7 +537,7 @@ class Projection(Component):
 
     def targets_of(self, i: int) -> np.ndarray:
         self._require_built()
-        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     def sources_per_target(self) -> np.ndarray:
         """In-degree of every target neuron."""
@@ -439,8 +551,13 @@ class Projection(Component):
         return ptr, idx, self.weights[..., order]
 
     def describe(self) -> dict:
-        d = {"name": self.name, "pre": self.pre.name, "post": self.post.name, "receptor": self.receptor,
-             **self.connector.describe()}
+        d = {
+            "name": self.name,
+            "pre": self.pre.name,
+            "post": self.post.name,
+            "receptor": self.receptor,
+            **self.connector.describe(),
+        }
         if not self.is_static:
             d.update(self.synapse.describe(), batch=self.batch, every=self.every)
         if isinstance(self.weight, Distribution):
@@ -473,5 +590,9 @@ def _check_modulator(modulator) -> np.ndarray:
 
 def _is_zero(value) -> bool:
     """Whether a delay argument is the scalar 0 (a zero-delay projection)."""
-    return (value is not None and not isinstance(value, (Distribution, bool, str)) and np.ndim(value) == 0
-            and float(value) == 0.0)
+    return (
+        value is not None
+        and not isinstance(value, (Distribution, bool, str))
+        and np.ndim(value) == 0
+        and float(value) == 0.0
+    )

@@ -1,4 +1,5 @@
 """Tsodyks-Markram short-term plasticity (docs/contract.md §3.8): see :class:`TsodyksMarkram`."""
+
 from __future__ import annotations
 
 import math

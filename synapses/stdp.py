@@ -1,4 +1,5 @@
 """Pair-based STDP (docs/contract.md §3.7): see :class:`STDP`."""
+
 from __future__ import annotations
 
 from simcore.base.params import Choice, Param, ParamSpec
@@ -46,9 +47,12 @@ class STDP(SynapseModel):
     def events(self) -> dict:
         additive = self.options["weight_dependence"] == "additive"
         nearest = self.options["pairing"] == "nearest"
-        return {"on_pre": _ON_PRE["additive" if additive else "multiplicative"],
-                "on_post": _ON_POST["additive" if additive else "multiplicative"],
-                "pre_spike": _PRE_SPIKE[nearest], "post_spike": _POST_SPIKE[nearest]}
+        return {
+            "on_pre": _ON_PRE["additive" if additive else "multiplicative"],
+            "on_post": _ON_POST["additive" if additive else "multiplicative"],
+            "pre_spike": _PRE_SPIKE[nearest],
+            "post_spike": _POST_SPIKE[nearest],
+        }
 
 
 @updates("w")
@@ -91,10 +95,19 @@ def _post_nearest(A_post):
     return A_post
 
 
-_ON_PRE = {"additive": compile_event("STDP", "on_pre", _depress_additive),
-           "multiplicative": compile_event("STDP", "on_pre", _depress_multiplicative)}
-_ON_POST = {"additive": compile_event("STDP", "on_post", _potentiate_additive),
-            "multiplicative": compile_event("STDP", "on_post", _potentiate_multiplicative)}
-_PRE_SPIKE = {False: compile_event("STDP", "pre_spike", _pre_all), True: compile_event("STDP", "pre_spike", _pre_nearest)}
-_POST_SPIKE = {False: compile_event("STDP", "post_spike", _post_all),
-               True: compile_event("STDP", "post_spike", _post_nearest)}
+_ON_PRE = {
+    "additive": compile_event("STDP", "on_pre", _depress_additive),
+    "multiplicative": compile_event("STDP", "on_pre", _depress_multiplicative),
+}
+_ON_POST = {
+    "additive": compile_event("STDP", "on_post", _potentiate_additive),
+    "multiplicative": compile_event("STDP", "on_post", _potentiate_multiplicative),
+}
+_PRE_SPIKE = {
+    False: compile_event("STDP", "pre_spike", _pre_all),
+    True: compile_event("STDP", "pre_spike", _pre_nearest),
+}
+_POST_SPIKE = {
+    False: compile_event("STDP", "post_spike", _post_all),
+    True: compile_event("STDP", "post_spike", _post_nearest),
+}

@@ -25,6 +25,7 @@ A current source targets a receptor that takes a current (``I`` of the
 biophysical models, in pA): the value given for step ``t`` is delivered in phase 2
 of step ``t`` and, for those models, held over the step ``t -> t+1``.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,9 +43,20 @@ from simcore.base.kernels.rng import normal as rng_normal
 from simcore.base.subgroup import expand, split
 from simcore.base.kernels.rng import jump_matrix, jump_states
 from simcore.base.shards import NotShardable, bounds
-from .kernels.stimuli import (LANES, current_array, current_array_range, noisy_current, poisson_input,
-                              poisson_input_lane, poisson_input_shared, poisson_input_timed, poisson_lanes,
-                              sine_current, step_current, step_current_range, step_currents)
+from .kernels.stimuli import (
+    LANES,
+    current_array,
+    current_array_range,
+    noisy_current,
+    poisson_input,
+    poisson_input_lane,
+    poisson_input_timed,
+    poisson_lanes,
+    sine_current,
+    step_current,
+    step_current_range,
+    step_currents,
+)
 from .projection import resolve_receptor as _receptor
 
 
@@ -70,8 +82,12 @@ class Stimulus(Component):
         return kb.arg(self.target.runtime.receptors[self.receptor], f"{p}_target")
 
     def describe(self) -> dict:
-        return {"name": self.name, "stimulus": type(self).__name__, "target": self.target.name,
-                "receptor": self.receptor}
+        return {
+            "name": self.name,
+            "stimulus": type(self).__name__,
+            "target": self.target.name,
+            "receptor": self.receptor,
+        }
 
 
 class CurrentInput(Stimulus):
@@ -85,8 +101,10 @@ class CurrentInput(Stimulus):
         if arr.ndim == 2:
             arr = arr[:, None, :]
         if arr.ndim != 3 or arr.shape[2] != target.n:
-            raise ValueError(f"values must have shape (T, {target.n}) or (T, B, {target.n}) for {target.name!r}; "
-                             f"got {np.shape(values)}")
+            raise ValueError(
+                f"values must have shape (T, {target.n}) or (T, B, {target.n}) for {target.name!r}; "
+                f"got {np.shape(values)}"
+            )
         check_finite(arr, "values")
         self.target, view = split(target)
         self.values = expand(arr, view, self.target.n)
@@ -94,8 +112,10 @@ class CurrentInput(Stimulus):
 
     def build(self, ctx: BuildContext) -> None:
         if self.values.shape[1] not in (1, ctx.batch_size):
-            raise ValueError(f"values of {self.name!r} have batch size {self.values.shape[1]}; "
-                             f"expected {ctx.batch_size} (batch_size) or shape (T, N)")
+            raise ValueError(
+                f"values of {self.name!r} have batch size {self.values.shape[1]}; "
+                f"expected {ctx.batch_size} (batch_size) or shape (T, N)"
+            )
         self.kernel_values = np.ascontiguousarray(self.values, dtype=ctx.dtype)
 
     def emit(self, kb) -> None:
@@ -131,8 +151,10 @@ class StepCurrent(Stimulus):
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         buf = self._buffer(kb, p)
-        args = (f"{kb.arg(self.kernel_amplitude, p + '_amp')}, {kb.arg(self.start_step, p + '_start')}, "
-                f"{kb.arg(self.stop_step, p + '_stop')}, {buf}")
+        args = (
+            f"{kb.arg(self.kernel_amplitude, p + '_amp')}, {kb.arg(self.start_step, p + '_start')}, "
+            f"{kb.arg(self.stop_step, p + '_stop')}, {buf}"
+        )
         if kb.shards > 1:
             fn = kb.func(step_current_range, "step_current_range")
             kb.add("deliver", f"{fn}(b, t, {args}, {self._rows(kb, p)})", sharded=True)
@@ -178,7 +200,7 @@ class PoissonInput(Stimulus):
             k_max = int(lam[0] + 40.0 * np.sqrt(lam[0]) + 40.0)  # far beyond float64 resolution
             cdf = stats.poisson.cdf(np.arange(k_max + 1), lam[0])
             last = int(np.argmax(cdf >= 1.0)) if np.any(cdf >= 1.0) else k_max
-            self.cdf = np.ascontiguousarray(cdf[:last + 1], dtype=np.float64)
+            self.cdf = np.ascontiguousarray(cdf[: last + 1], dtype=np.float64)
             edges = np.arange(1 << self.GUIDE_BITS, dtype=np.float64) / (1 << self.GUIDE_BITS)
             self.guide = np.minimum(np.searchsorted(self.cdf, edges, side="left"), last).astype(np.int64)
         self.exp_neg_lam = np.exp(-lam)
@@ -204,8 +226,9 @@ class PoissonInput(Stimulus):
     def _make_lanes(self, shards: int, per_shard: int) -> None:
         """Lane limits, end-of-step jumps and lane states for ``shards`` x ``per_shard`` lanes."""
         limits = bounds(self.target.n, shards)
-        starts = [lo + (l_ * (hi - lo)) // per_shard for lo, hi in zip(limits[:-1], limits[1:])
-                  for l_ in range(per_shard)]
+        starts = [
+            lo + (l_ * (hi - lo)) // per_shard for lo, hi in zip(limits[:-1], limits[1:]) for l_ in range(per_shard)
+        ]
         self.starts = np.array(starts + [self.target.n], dtype=np.int64)
         draws = self._draws_before()
         total, mats = int(draws[-1]), {}
@@ -237,36 +260,61 @@ class PoissonInput(Stimulus):
         if self.cdf is not None:
             self._make_lanes(kb.shards, LANES)
             w = kb.arg(self.kernel_weight.dtype.type(self.kernel_weight[0]), p + "_w")
-            args = (f"{kb.arg(self.cdf, p + '_cdf')}, {kb.arg(self.guide, p + '_guide')}, {w}, {self._lane_args(kb, p)}"
-                    f", {buf}")
-            kb.add("deliver", f"{kb.func(poisson_lanes, 'poisson_lanes')}(b, {self._shard(kb)}, {args})",
-                   sharded=kb.shards > 1)
+            args = (
+                f"{kb.arg(self.cdf, p + '_cdf')}, {kb.arg(self.guide, p + '_guide')}, {w}, {self._lane_args(kb, p)}"
+                f", {buf}"
+            )
+            kb.add(
+                "deliver",
+                f"{kb.func(poisson_lanes, 'poisson_lanes')}(b, {self._shard(kb)}, {args})",
+                sharded=kb.shards > 1,
+            )
             return
-        common = (f"{kb.arg(self.lam, p + '_lam')}, {kb.arg(self.exp_neg_lam, p + '_expm')}, "
-                  f"{kb.arg(self.kernel_weight, p + '_w')}")
+        common = (
+            f"{kb.arg(self.lam, p + '_lam')}, {kb.arg(self.exp_neg_lam, p + '_expm')}, "
+            f"{kb.arg(self.kernel_weight, p + '_w')}"
+        )
         if kb.shards == 1:
             self.lanes = None
-            kb.add("deliver", f"{kb.func(poisson_input, 'poisson_input')}(b, t, {common}, "
-                              f"{kb.arg(self.rng_state, p + '_rng')}, {buf})")
+            kb.add(
+                "deliver",
+                f"{kb.func(poisson_input, 'poisson_input')}(b, t, {common}, "
+                f"{kb.arg(self.rng_state, p + '_rng')}, {buf})",
+            )
             return
         if np.any(self.lam >= self.ONE_DRAW_MAX_LAM):
-            raise NotShardable(f"PoissonInput {self.name!r} has a mean >= {self.ONE_DRAW_MAX_LAM} per step "
-                               "(a varying number of draws per neuron)")
+            raise NotShardable(
+                f"PoissonInput {self.name!r} has a mean >= {self.ONE_DRAW_MAX_LAM} per step "
+                "(a varying number of draws per neuron)"
+            )
         self._make_lanes(kb.shards, 1)
-        kb.add("deliver", f"{kb.func(poisson_input_lane, 'poisson_input_lane')}(b, sh, {common}, "
-                          f"{self._lane_args(kb, p)}, {buf})", sharded=True)
+        kb.add(
+            "deliver",
+            f"{kb.func(poisson_input_lane, 'poisson_input_lane')}(b, sh, {common}, {self._lane_args(kb, p)}, {buf})",
+            sharded=True,
+        )
 
     @staticmethod
     def _shard(kb) -> str:
         return "sh" if kb.shards > 1 else "0"
 
     def _lane_args(self, kb, p: str) -> str:
-        return ", ".join([kb.arg(self.lanes, p + "_lanes"), kb.arg(self.starts, p + "_starts"),
-                          kb.arg(self.jumps, p + "_jumps"), kb.arg(self.jump_n, p + "_jump_n")])
+        return ", ".join(
+            [
+                kb.arg(self.lanes, p + "_lanes"),
+                kb.arg(self.starts, p + "_starts"),
+                kb.arg(self.jumps, p + "_jumps"),
+                kb.arg(self.jump_n, p + "_jump_n"),
+            ]
+        )
 
     def describe(self):
-        return {**super().describe(), "n_inputs": self.n_inputs, "rate_hz": float(self.rate.mean()),
-                "weight": float(self.weight.mean())}
+        return {
+            **super().describe(),
+            "n_inputs": self.n_inputs,
+            "rate_hz": float(self.rate.mean()),
+            "weight": float(self.weight.mean()),
+        }
 
     def state_arrays(self) -> dict:
         return {"rng": self.rng_state} if hasattr(self, "rng_state") else {}
@@ -297,24 +345,31 @@ class StepCurrentSource(Stimulus):
             raise ValueError(f"times must be >= 0 ms and strictly increasing; got {times.tolist()}")
         amps = np.asarray(amplitudes, dtype=np.float64) if not isinstance(amplitudes, (str, bool)) else None
         if amps is None or amps.shape not in ((times.size,), (times.size, target.n)):
-            raise ValueError(f"amplitudes must have shape ({times.size},) or ({times.size}, {target.n}) for "
-                             f"{times.size} times; got {np.shape(amplitudes)}")
+            raise ValueError(
+                f"amplitudes must have shape ({times.size},) or ({times.size}, {target.n}) for "
+                f"{times.size} times; got {np.shape(amplitudes)}"
+            )
         check_finite(amps, "amplitudes")
         self.times, self.amplitudes = times, amps
 
     def build(self, ctx: BuildContext) -> None:
         steps = ms_to_steps(self.times, ctx.dt, "times").astype(np.int64)
         if np.any(np.diff(steps) <= 0):
-            raise ValueError(f"times {self.times.tolist()} ms round to the steps {steps.tolist()} at dt = {ctx.dt} ms;"
-                             " two changes fall in one step (docs/contract.md §2)")
+            raise ValueError(
+                f"times {self.times.tolist()} ms round to the steps {steps.tolist()} at dt = {ctx.dt} ms;"
+                " two changes fall in one step (docs/contract.md §2)"
+            )
         self.steps = np.ascontiguousarray(steps)
         amps = self.amplitudes if self.amplitudes.ndim == 2 else np.repeat(self.amplitudes[:, None], self.target.n, 1)
         self.kernel_amplitudes = np.ascontiguousarray(amps, dtype=ctx.dtype)
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
-        kb.add("deliver", f"{kb.func(step_currents, 'step_currents')}(b, t, {kb.arg(self.steps, p + '_steps')}, "
-                          f"{kb.arg(self.kernel_amplitudes, p + '_amps')}, {self._buffer(kb, p)})")
+        kb.add(
+            "deliver",
+            f"{kb.func(step_currents, 'step_currents')}(b, t, {kb.arg(self.steps, p + '_steps')}, "
+            f"{kb.arg(self.kernel_amplitudes, p + '_amps')}, {self._buffer(kb, p)})",
+        )
 
 
 def _window(start, stop) -> tuple:
@@ -347,8 +402,9 @@ class NoisyCurrent(Stimulus):
     NEST's noise_generator are piecewise-constant white noise instead.)
     """
 
-    def __init__(self, target, mean, std, tau, *, start: float = 0.0, stop: float | None = None, receptor=None,
-                 name=None):
+    def __init__(
+        self, target, mean, std, tau, *, start: float = 0.0, stop: float | None = None, receptor=None, name=None
+    ):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.mean, self.std = as_vector(mean, target.n, "mean"), as_vector(std, target.n, "std")
         self.tau = as_vector(tau, target.n, "tau")
@@ -360,9 +416,12 @@ class NoisyCurrent(Stimulus):
 
     def build(self, ctx: BuildContext) -> None:
         decay = np.exp(-ctx.dt / self.tau)
-        self.kernel = {"mean": self.mean.astype(ctx.dtype), "decay": decay.astype(ctx.dtype),
-                       "spread": (self.std * np.sqrt(-np.expm1(-2.0 * ctx.dt / self.tau))).astype(ctx.dtype),
-                       "std": self.std}
+        self.kernel = {
+            "mean": self.mean.astype(ctx.dtype),
+            "decay": decay.astype(ctx.dtype),
+            "spread": (self.std * np.sqrt(-np.expm1(-2.0 * ctx.dt / self.tau))).astype(ctx.dtype),
+            "std": self.std,
+        }
         self.start_step, self.stop_step = _window_steps(self.start, self.stop, ctx.dt)
         self.x = np.empty((ctx.batch_size, self.target.n), dtype=ctx.dtype)
         self.rng_state = np.empty((ctx.batch_size, 2), dtype=np.uint64)
@@ -381,13 +440,20 @@ class NoisyCurrent(Stimulus):
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         k = {key: kb.arg(np.ascontiguousarray(v), f"{p}_{key}") for key, v in self.kernel.items() if key != "std"}
-        kb.add("deliver", f"{kb.func(noisy_current, 'noisy_current')}(b, t, {kb.arg(self.start_step, p + '_start')}, "
-                          f"{kb.arg(self.stop_step, p + '_stop')}, {k['mean']}, {k['decay']}, {k['spread']}, "
-                          f"{kb.arg(self.x, p + '_x')}, {kb.arg(self.rng_state, p + '_rng')}, {self._buffer(kb, p)})")
+        kb.add(
+            "deliver",
+            f"{kb.func(noisy_current, 'noisy_current')}(b, t, {kb.arg(self.start_step, p + '_start')}, "
+            f"{kb.arg(self.stop_step, p + '_stop')}, {k['mean']}, {k['decay']}, {k['spread']}, "
+            f"{kb.arg(self.x, p + '_x')}, {kb.arg(self.rng_state, p + '_rng')}, {self._buffer(kb, p)})",
+        )
 
     def describe(self):
-        return {**super().describe(), "mean": float(self.mean.mean()), "std": float(self.std.mean()),
-                "tau_ms": float(self.tau.mean())}
+        return {
+            **super().describe(),
+            "mean": float(self.mean.mean()),
+            "std": float(self.std.mean()),
+            "tau_ms": float(self.tau.mean()),
+        }
 
 
 class ACSource(Stimulus):
@@ -397,8 +463,19 @@ class ACSource(Stimulus):
     ``ACSource``); each a scalar or ``(N,)``.
     """
 
-    def __init__(self, target, amplitude, frequency, *, offset=0.0, phase=0.0, start: float = 0.0,
-                 stop: float | None = None, receptor=None, name=None):
+    def __init__(
+        self,
+        target,
+        amplitude,
+        frequency,
+        *,
+        offset=0.0,
+        phase=0.0,
+        start: float = 0.0,
+        stop: float | None = None,
+        receptor=None,
+        name=None,
+    ):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.amplitude = as_vector(amplitude, target.n, "amplitude")
         self.frequency = as_vector(frequency, target.n, "frequency")
@@ -408,17 +485,24 @@ class ACSource(Stimulus):
         self.start, self.stop = _window(start, stop)
 
     def build(self, ctx: BuildContext) -> None:
-        self.kernel = {"offset": self.offset, "amplitude": self.amplitude,
-                       "omega": 2.0 * math.pi * self.frequency / 1000.0, "phase": np.deg2rad(self.phase)}
+        self.kernel = {
+            "offset": self.offset,
+            "amplitude": self.amplitude,
+            "omega": 2.0 * math.pi * self.frequency / 1000.0,
+            "phase": np.deg2rad(self.phase),
+        }
         self.kernel = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in self.kernel.items()}
         self.start_step, self.stop_step = _window_steps(self.start, self.stop, ctx.dt)
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
         k = {key: kb.arg(v, f"{p}_{key}") for key, v in self.kernel.items()}
-        kb.add("deliver", f"{kb.func(sine_current, 'sine_current')}(b, t, {kb.dt}, "
-                          f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.stop_step, p + '_stop')}, "
-                          f"{k['offset']}, {k['amplitude']}, {k['omega']}, {k['phase']}, {self._buffer(kb, p)})")
+        kb.add(
+            "deliver",
+            f"{kb.func(sine_current, 'sine_current')}(b, t, {kb.dt}, "
+            f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.stop_step, p + '_stop')}, "
+            f"{k['offset']}, {k['amplitude']}, {k['omega']}, {k['phase']}, {self._buffer(kb, p)})",
+        )
 
 
 class InhomogeneousPoissonInput(Stimulus):
@@ -433,8 +517,19 @@ class InhomogeneousPoissonInput(Stimulus):
     the sample's own stream (docs/contract.md §5), as :class:`PoissonInput`.
     """
 
-    def __init__(self, target, n_inputs: int, rate, weight, *, rate_dt: float | None = None, start: float = 0.0,
-                 stop: float | None = None, receptor=None, name=None):
+    def __init__(
+        self,
+        target,
+        n_inputs: int,
+        rate,
+        weight,
+        *,
+        rate_dt: float | None = None,
+        start: float = 0.0,
+        stop: float | None = None,
+        receptor=None,
+        name=None,
+    ):
         self.target, self.receptor, self.name = target, _receptor(target, receptor), _optional_name(name)
         self.n_inputs = check_int(n_inputs, "n_inputs", minimum=0)
         self.weight = as_vector(weight, target.n, "weight")
@@ -453,8 +548,10 @@ class InhomogeneousPoissonInput(Stimulus):
         """Rates (Hz) per step, ``(K, 1)`` or ``(K, N)``."""
         if self.rate_fn is not None:
             start, stop = _window_steps(self.start, self.stop, dt)
-            rows = [np.broadcast_to(np.asarray(self.rate_fn((start + k) * dt), dtype=np.float64), (self.target.n,))
-                    for k in range(max(stop - start, 0))]
+            rows = [
+                np.broadcast_to(np.asarray(self.rate_fn((start + k) * dt), dtype=np.float64), (self.target.n,))
+                for k in range(max(stop - start, 0))
+            ]
             return _rate_table(np.array(rows).reshape(-1, self.target.n), self.target.n, "rate(t)")
         if self.rate_dt is None:
             return self.rate
@@ -479,10 +576,13 @@ class InhomogeneousPoissonInput(Stimulus):
 
     def emit(self, kb) -> None:
         p = kb.unique(f"stim_{self.name}")
-        kb.add("deliver", f"{kb.func(poisson_input_timed, 'poisson_input_timed')}(b, t, "
-                          f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.lam, p + '_lam')}, "
-                          f"{kb.arg(self.exp_neg_lam, p + '_expm')}, {kb.arg(self.kernel_weight, p + '_w')}, "
-                          f"{kb.arg(self.rng_state, p + '_rng')}, {self._buffer(kb, p)})")
+        kb.add(
+            "deliver",
+            f"{kb.func(poisson_input_timed, 'poisson_input_timed')}(b, t, "
+            f"{kb.arg(self.start_step, p + '_start')}, {kb.arg(self.lam, p + '_lam')}, "
+            f"{kb.arg(self.exp_neg_lam, p + '_expm')}, {kb.arg(self.kernel_weight, p + '_w')}, "
+            f"{kb.arg(self.rng_state, p + '_rng')}, {self._buffer(kb, p)})",
+        )
 
 
 def _rate_table(rate, n: int, name: str = "rate") -> np.ndarray:

@@ -1,4 +1,5 @@
 """Triplet STDP of Pfister and Gerstner (2006), all-to-all "full" model (docs/contract.md §3.7)."""
+
 from __future__ import annotations
 
 from simcore.base.params import Param, ParamSpec

@@ -1,4 +1,5 @@
 """Shared fixtures: a seeded generator (no global seeding) and small helpers."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """The README's examples run as written (documentation that cannot rot)."""
+
 import pathlib
 import re
 
@@ -42,7 +43,6 @@ def test_plasticity_example_learns():
 
 
 def test_model_example_defines_a_working_model():
-    import numpy as np
     import simcore as sc
 
     ns = {}

@@ -12,6 +12,7 @@ them) run when named, ``python -m benchmarks coba cobahh --quick``; they are
 not in the default set :data:`NAMES` because their NEST references alone take
 minutes.
 """
+
 from __future__ import annotations
 
 from benchmarks.cases import batch, brunel, coba, cobahh, cuba, recording, scale, startup

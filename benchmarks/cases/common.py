@@ -1,4 +1,5 @@
 """Helpers the cases share: reference comparisons and the bare-loop delivery bound."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,14 +36,27 @@ def bare_bound(summary: dict, dt: float, dtype: str, max_steps: int = 10000) -> 
     k_out = int(round(summary["n_synapses"] / n))
     rate_per_step = min(1.0, (summary.get("mean_rate_hz") or 0.0) * dt / 1000.0)
     steps = int(min(summary["steps"], max_steps))
-    details = {"n_pre": n, "k_out": k_out, "rate_per_step": rate_per_step, "steps": steps,
-               "dtype": np.dtype(dtype).name}
+    details = {
+        "n_pre": n,
+        "k_out": k_out,
+        "rate_per_step": rate_per_step,
+        "steps": steps,
+        "dtype": np.dtype(dtype).name,
+    }
     try:
         bare = bare_delivery_rate(n, n, k_out, rate_per_step, steps, dtype=np.dtype(dtype).type, repeats=3)
     except Exception as exc:  # noqa: BLE001 - a failed bound is reported, never fatal
         return bound("bare CSR bound", "error", reason=f"{type(exc).__name__}: {exc}", **details)
     ours = summary.get("events_per_s")
-    return bound("bare CSR bound", "ok", value=bare["events_per_s"], unit="events/s",
-                 ratio=ours / bare["events_per_s"] if ours and bare["events_per_s"] else None,
-                 ratio_name="ours/bound", note=f"k_out {k_out}", bare_events_per_s=bare["events_per_s"],
-                 ours_events_per_s=ours, **details)
+    return bound(
+        "bare CSR bound",
+        "ok",
+        value=bare["events_per_s"],
+        unit="events/s",
+        ratio=ours / bare["events_per_s"] if ours and bare["events_per_s"] else None,
+        ratio_name="ours/bound",
+        note=f"k_out {k_out}",
+        bare_events_per_s=bare["events_per_s"],
+        ours_events_per_s=ours,
+        **details,
+    )

@@ -1,4 +1,5 @@
 """Case ``recording``: CUBA with every spike and some voltages streamed to HDF5, against no recording."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,7 @@ def _recorded(n: int, state_neurons: int, keep: bool):
     net = cuba(n, record=True, keep_in_memory=keep)
     exc = net.population("exc")
     if state_neurons > 0:
-        net.add(sc.StateMonitor(exc, "v", neurons=range(min(state_neurons, exc.n)), keep_in_memory=keep,
-                                name="v_exc"))
+        net.add(sc.StateMonitor(exc, "v", neurons=range(min(state_neurons, exc.n)), keep_in_memory=keep, name="v_exc"))
     return net
 
 
@@ -41,17 +41,31 @@ def _overheads(base: TimedNetwork, rec: TimedNetwork, in_memory: TimedNetwork, d
     b, r = base.summary(duration_ms, key="wall_s"), rec.summary(duration_ms, key="wall_s")
     m = in_memory.summary(duration_ms, key="wall_s")
     b_loop, r_loop = base.summary(duration_ms)["run_s"], rec.summary(duration_ms)["run_s"]
-    return dict(r, baseline_run_s=b["run_s"], baseline_run_s_all=b["run_s_all"],
-                overhead_pct=_pct(r["run_s"], b["run_s"]), loop_run_s=r_loop, baseline_loop_run_s=b_loop,
-                overhead_loop_pct=_pct(r_loop, b_loop),
-                file_open_close_s=float(statistics.median(x["wall_s"] - x["seconds"] for x in rec.runs)),
-                in_memory_run_s=m["run_s"], overhead_in_memory_pct=_pct(m["run_s"], b["run_s"]),
-                overhead_cpu_pct=_pct(r["run_cpu_s"], b["run_cpu_s"]),
-                events_per_s=r["synaptic_events"] / r["run_s"] if r["run_s"] > 0 else None)
+    return dict(
+        r,
+        baseline_run_s=b["run_s"],
+        baseline_run_s_all=b["run_s_all"],
+        overhead_pct=_pct(r["run_s"], b["run_s"]),
+        loop_run_s=r_loop,
+        baseline_loop_run_s=b_loop,
+        overhead_loop_pct=_pct(r_loop, b_loop),
+        file_open_close_s=float(statistics.median(x["wall_s"] - x["seconds"] for x in rec.runs)),
+        in_memory_run_s=m["run_s"],
+        overhead_in_memory_pct=_pct(m["run_s"], b["run_s"]),
+        overhead_cpu_pct=_pct(r["run_cpu_s"], b["run_cpu_s"]),
+        events_per_s=r["synaptic_events"] / r["run_s"] if r["run_s"] > 0 else None,
+    )
 
 
-def run(n: int = 4000, duration_ms: float = 1000.0, repeats: int = 5, state_neurons: int = 100,
-        out_dir: str | None = None, dtype: str = "float64", seed: int = 1) -> list[dict]:
+def run(
+    n: int = 4000,
+    duration_ms: float = 1000.0,
+    repeats: int = 5,
+    state_neurons: int = 100,
+    out_dir: str | None = None,
+    dtype: str = "float64",
+    seed: int = 1,
+) -> list[dict]:
     """CUBA with every spike and ``v`` of ``state_neurons`` neurons streamed to HDF5, vs no recording.
 
     Recorded: ``cuba(record=True, keep_in_memory=False)`` (a SpikeMonitor and
@@ -84,11 +98,33 @@ def run(n: int = 4000, duration_ms: float = 1000.0, repeats: int = 5, state_neur
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     fields = _overheads(base, rec, in_memory, duration_ms)
-    params = {"n": n, "duration_ms": float(duration_ms), "batch": 1, "dt_ms": 0.1, "dtype": dtype, "seed": seed,
-              "repeats": repeats, "state_neurons": state_neurons}
-    notes = [(f"overhead {fields['overhead_pct']:+.1f}% vs {fields['baseline_run_s']:.3g} s unrecorded "
-              f"(loop only {fields['overhead_loop_pct']:+.1f}%, CPU time {fields['overhead_cpu_pct']:+.1f}%, "
-              f"same monitors in memory {fields['overhead_in_memory_pct']:+.1f}%), file {file_bytes / 1e6:.3g} MB")]
-    return [record(NAME, f"n={n} T={float(duration_ms):g}ms", params, **fields, file_bytes=file_bytes,
-                   peak_rss_bytes=mem.bytes, peak_rss_scope=mem.scope, notes=notes,
-                   targets=[target("recording: HDF5 streaming overhead", fields["overhead_pct"], 15.0, "<", "%")])]
+    params = {
+        "n": n,
+        "duration_ms": float(duration_ms),
+        "batch": 1,
+        "dt_ms": 0.1,
+        "dtype": dtype,
+        "seed": seed,
+        "repeats": repeats,
+        "state_neurons": state_neurons,
+    }
+    notes = [
+        (
+            f"overhead {fields['overhead_pct']:+.1f}% vs {fields['baseline_run_s']:.3g} s unrecorded "
+            f"(loop only {fields['overhead_loop_pct']:+.1f}%, CPU time {fields['overhead_cpu_pct']:+.1f}%, "
+            f"same monitors in memory {fields['overhead_in_memory_pct']:+.1f}%), file {file_bytes / 1e6:.3g} MB"
+        )
+    ]
+    return [
+        record(
+            NAME,
+            f"n={n} T={float(duration_ms):g}ms",
+            params,
+            **fields,
+            file_bytes=file_bytes,
+            peak_rss_bytes=mem.bytes,
+            peak_rss_scope=mem.scope,
+            notes=notes,
+            targets=[target("recording: HDF5 streaming overhead", fields["overhead_pct"], 15.0, "<", "%")],
+        )
+    ]

@@ -1,4 +1,5 @@
 """Case ``scale``: Brunel's network grown to 10^8 synapses: build time, bytes per synapse, memory."""
+
 from __future__ import annotations
 
 from benchmarks.machine import PeakRSS
@@ -20,8 +21,9 @@ def bytes_per_synapse(net) -> float:
     return total / max(1, net.n_synapses)
 
 
-def run(scale: float = 2.53, duration_ms: float = 1000.0, repeats: int = 1, dtype: str = "float32",
-        seed: int = 1) -> list[dict]:
+def run(
+    scale: float = 2.53, duration_ms: float = 1000.0, repeats: int = 1, dtype: str = "float32", seed: int = 1
+) -> list[dict]:
     """:func:`simcore.builtin.brunel` at ``scale`` (``15.6e6 * scale**2`` synapses), float32; one record.
 
     Reports the build time, the bytes per synapse of the CSR arrays
@@ -36,12 +38,32 @@ def run(scale: float = 2.53, duration_ms: float = 1000.0, repeats: int = 1, dtyp
     net = tn.net
     bps = bytes_per_synapse(net)
     queue_bytes = sum(p.queue.nbytes for p in net.projections)
-    params = {"scale": scale, "duration_ms": float(duration_ms), "batch": 1, "dt_ms": 0.1, "dtype": dtype,
-              "seed": seed, "repeats": repeats}
+    params = {
+        "scale": scale,
+        "duration_ms": float(duration_ms),
+        "batch": 1,
+        "dt_ms": 0.1,
+        "dtype": dtype,
+        "seed": seed,
+        "repeats": repeats,
+    }
     size = f"scale {summary['n_synapses']:.2g} synapses"
-    targets = [target(f"{size}: bytes per synapse", bps, 10.0, "<=", "B"),
-               target(f"{size}: build time", summary["build_s"], 60.0, "<", "s")]
+    targets = [
+        target(f"{size}: bytes per synapse", bps, 10.0, "<=", "B"),
+        target(f"{size}: build time", summary["build_s"], 60.0, "<", "s"),
+    ]
     notes = [f"{bps:.3g} B/synapse, {summary['n_synapses']:.3g} synapses, {summary['n_neurons']} neurons"]
-    return [record(NAME, f"brunel({scale:g}) T={float(duration_ms):g}ms", params, **summary, bytes_per_synapse=bps,
-                   queue_bytes=int(queue_bytes), peak_rss_bytes=mem.bytes, peak_rss_scope=mem.scope, notes=notes,
-                   targets=targets)]
+    return [
+        record(
+            NAME,
+            f"brunel({scale:g}) T={float(duration_ms):g}ms",
+            params,
+            **summary,
+            bytes_per_synapse=bps,
+            queue_bytes=int(queue_bytes),
+            peak_rss_bytes=mem.bytes,
+            peak_rss_scope=mem.scope,
+            notes=notes,
+            targets=targets,
+        )
+    ]

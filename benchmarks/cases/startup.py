@@ -1,4 +1,5 @@
 """Case ``startup``: seconds from a cold interpreter to the first step, with an empty and a warm cache."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,11 @@ def run(n: int = 4000, repeats: int = 3, timeout: float = 300.0, cold: bool = Tr
     repeats = check_repeats(repeats)
     tmp = tempfile.mkdtemp(prefix="spikesim_startup_")
     try:
-        env = {"NUMBA_CACHE_DIR": os.path.join(tmp, "numba"),
-               "SPIKESIM_CACHE_DIR": os.path.join(tmp, "spikesim")} if cold else None
+        env = (
+            {"NUMBA_CACHE_DIR": os.path.join(tmp, "numba"), "SPIKESIM_CACHE_DIR": os.path.join(tmp, "spikesim")}
+            if cold
+            else None
+        )
         first = startup_once(n, env, timeout) if cold else None
         warm = [startup_once(n, env, timeout) for _ in range(repeats)]
     finally:
@@ -50,10 +54,27 @@ def run(n: int = 4000, repeats: int = 3, timeout: float = 300.0, cold: bool = Tr
     warm_s = float(statistics.median(w["wall_s"] for w in warm))
     cold_s = None if first is None else first["wall_s"]
     ref = first or warm[0]
-    targets = [target("start-up to first step, warm cache", warm_s, 3.0, "<", "s"),
-               target("start-up to first step, empty cache", cold_s, 20.0, "<", "s")]
+    targets = [
+        target("start-up to first step, warm cache", warm_s, 3.0, "<", "s"),
+        target("start-up to first step, empty cache", cold_s, 20.0, "<", "s"),
+    ]
     notes = [f"cold {'-' if cold_s is None else format(cold_s, '.3g')} s, warm {warm_s:.3g} s (wall, to first step)"]
-    return [record(NAME, f"n={n}", {"n": n, "repeats": repeats, "cold": cold, "python": sys.executable},
-                   cold_s=cold_s, warm_s=warm_s, cold=first, warm=warm, compile_s=ref["compile_s"],
-                   build_s=ref["build_s"], repeats=repeats, threads=1, warm_s_all=[w["wall_s"] for w in warm],
-                   peak_rss_scope="child processes, not measured", notes=notes, targets=targets)]
+    return [
+        record(
+            NAME,
+            f"n={n}",
+            {"n": n, "repeats": repeats, "cold": cold, "python": sys.executable},
+            cold_s=cold_s,
+            warm_s=warm_s,
+            cold=first,
+            warm=warm,
+            compile_s=ref["compile_s"],
+            build_s=ref["build_s"],
+            repeats=repeats,
+            threads=1,
+            warm_s_all=[w["wall_s"] for w in warm],
+            peak_rss_scope="child processes, not measured",
+            notes=notes,
+            targets=targets,
+        )
+    ]

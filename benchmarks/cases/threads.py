@@ -10,6 +10,7 @@ speed-up of each count over one thread (within one process, one after the
 other, so the ratio shares the machine's load) and whether every count gave
 the same spikes.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,14 @@ def time_threads(net, duration_ms: float, threads: int, repeats: int) -> tuple[l
     return times, spikes.pop()
 
 
-def run(scale: float = 1.0, duration_ms: float = 1000.0, repeats: int = 3, threads=(1, 2), seed: int = 1,
-        dtype: str = "float64") -> list[dict]:
+def run(
+    scale: float = 1.0,
+    duration_ms: float = 1000.0,
+    repeats: int = 3,
+    threads=(1, 2),
+    seed: int = 1,
+    dtype: str = "float64",
+) -> list[dict]:
     """Brunel at ``scale`` for ``duration_ms`` on each thread count; one record."""
     import simcore as sc
     from simcore.builtin import brunel
@@ -56,16 +63,37 @@ def run(scale: float = 1.0, duration_ms: float = 1000.0, repeats: int = 3, threa
     base = medians[threads[0]]
     speedups = {k: base / medians[k] for k in threads}
     best = threads[-1]
-    targets = [target(f"brunel scale {scale:g}: {best} threads, {duration_ms:g} ms", medians[best], 1.0, "<=", "s"),
-               target(f"brunel scale {scale:g}: {best} threads vs {threads[0]}", speedups[best], 1.7, ">=", "x")]
-    params = {"scale": scale, "duration_ms": duration_ms, "batch": 1, "dtype": dtype, "seed": seed,
-              "repeats": repeats, "threads": list(threads)}
-    notes = [f"load average {os.getloadavg()[0]:.2f} at the end", f"same spikes on every count: "
-             f"{len(set(spikes.values())) == 1}"]
-    return [record(NAME, f"scale={scale:g} T={duration_ms:g}ms", params, run_s=medians[best], threads=best,
-                   run_s_by_threads={str(k): v for k, v in medians.items()},
-                   speedup_by_threads={str(k): v for k, v in speedups.items()}, spikes=spikes[best],
-                   notes=notes, targets=targets)]
+    targets = [
+        target(f"brunel scale {scale:g}: {best} threads, {duration_ms:g} ms", medians[best], 1.0, "<=", "s"),
+        target(f"brunel scale {scale:g}: {best} threads vs {threads[0]}", speedups[best], 1.7, ">=", "x"),
+    ]
+    params = {
+        "scale": scale,
+        "duration_ms": duration_ms,
+        "batch": 1,
+        "dtype": dtype,
+        "seed": seed,
+        "repeats": repeats,
+        "threads": list(threads),
+    }
+    notes = [
+        f"load average {os.getloadavg()[0]:.2f} at the end",
+        f"same spikes on every count: {len(set(spikes.values())) == 1}",
+    ]
+    return [
+        record(
+            NAME,
+            f"scale={scale:g} T={duration_ms:g}ms",
+            params,
+            run_s=medians[best],
+            threads=best,
+            run_s_by_threads={str(k): v for k, v in medians.items()},
+            speedup_by_threads={str(k): v for k, v in speedups.items()},
+            spikes=spikes[best],
+            notes=notes,
+            targets=targets,
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ reference that grows without bound fails alone, and Brian2's device or
 NEST's kernel state never leak into the suite. The simulator modules are
 not imported here (they are run with ``-m``).
 """
+
 from __future__ import annotations
 
 import json
@@ -91,9 +92,13 @@ def run_reference(name: str, case: str, **kwargs) -> dict:
     if key not in _CACHE:
         cap = memory_cap_bytes()
         log.info("reference %s on %s: %s", name, case, arguments)
-        result = run_module(f"benchmarks.references.{ref.simulator}",
-                            ["--case", case, "--kwargs", json.dumps(arguments)], timeout_s=REFERENCE_TIMEOUT_S,
-                            memory_cap_bytes=cap, env={"PYNEST_QUIET": "1"})
+        result = run_module(
+            f"benchmarks.references.{ref.simulator}",
+            ["--case", case, "--kwargs", json.dumps(arguments)],
+            timeout_s=REFERENCE_TIMEOUT_S,
+            memory_cap_bytes=cap,
+            env={"PYNEST_QUIET": "1"},
+        )
         _CACHE[key] = dict(result, case=case, arguments=arguments, memory_cap_bytes=cap)
     return dict(_CACHE[key], name=name, label=ref.label)
 

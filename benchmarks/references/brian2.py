@@ -58,6 +58,7 @@ replaced by ``np.ptp`` (same result for an array), only when NumPy lacks
 ``ndarray.ptp`` and the installed source still contains that expression;
 nothing on disk is changed.
 """
+
 from __future__ import annotations
 
 import importlib.abc
@@ -176,7 +177,8 @@ def import_brian2():
     except AttributeError as exc:
         _forget_brian2()
         raise ReferenceUnavailable(
-            f"brian2 {dist_version('brian2')} does not import with numpy {np.__version__}: {exc}") from exc
+            f"brian2 {dist_version('brian2')} does not import with numpy {np.__version__}: {exc}"
+        ) from exc
     finally:
         if finder is not None:
             sys.meta_path.remove(finder)
@@ -190,6 +192,7 @@ def import_brian2():
 # --------------------------------------------------------------------------
 # Argument checks (before Brian2 is imported)
 # --------------------------------------------------------------------------
+
 
 def _check_target(target: str) -> str:
     if target not in TARGETS:
@@ -213,6 +216,7 @@ def _check_run(duration_ms, dt_ms, repeats) -> int:
 # --------------------------------------------------------------------------
 # Devices and timing
 # --------------------------------------------------------------------------
+
 
 class _Session:
     """Selects the device/target for one model and restores Brian2's state after.
@@ -330,11 +334,26 @@ def _result(b2, model, target, threads, timing, spikes_exc, spikes_inh, duration
     n_exc, n_inh = fields.pop("n_exc"), fields.pop("n_inh")
     spikes = spikes_exc + spikes_inh
     versions = dict(base_versions(), brian2=b2.__version__)
-    return dict(simulator="brian2", model=model, target=target, threads=int(threads), build_s=build_s,
-                compile_s=compile_s, **run_times(times), spikes=spikes, mean_rate_hz=spikes / (n_exc + n_inh) / T,
-                n_neurons=n_exc + n_inh, rate_exc_hz=spikes_exc / n_exc / T, rate_inh_hz=spikes_inh / n_inh / T,
-                synaptic_events_method="exact", duration_ms=float(duration_ms), dt_ms=float(dt_ms),
-                versions=versions, **fields, **extra)
+    return dict(
+        simulator="brian2",
+        model=model,
+        target=target,
+        threads=int(threads),
+        build_s=build_s,
+        compile_s=compile_s,
+        **run_times(times),
+        spikes=spikes,
+        mean_rate_hz=spikes / (n_exc + n_inh) / T,
+        n_neurons=n_exc + n_inh,
+        rate_exc_hz=spikes_exc / n_exc / T,
+        rate_inh_hz=spikes_inh / n_inh / T,
+        synaptic_events_method="exact",
+        duration_ms=float(duration_ms),
+        dt_ms=float(dt_ms),
+        versions=versions,
+        **fields,
+        **extra,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -350,8 +369,16 @@ dgi/dt = -gi/taui : volt
 
 def _cuba_namespace(b2, p) -> dict:
     ms, mV = b2.ms, b2.mV
-    return {"taum": p["taum"] * ms, "taue": p["taue"] * ms, "taui": p["taui"] * ms, "Vt": p["Vt"] * mV,
-            "Vr": p["Vr"] * mV, "El": p["El"] * mV, "we": p["we"] * mV, "wi": p["wi"] * mV}
+    return {
+        "taum": p["taum"] * ms,
+        "taue": p["taue"] * ms,
+        "taui": p["taui"] * ms,
+        "Vt": p["Vt"] * mV,
+        "Vr": p["Vr"] * mV,
+        "El": p["El"] * mV,
+        "we": p["we"] * mV,
+        "wi": p["wi"] * mV,
+    }
 
 
 def _cuba_objects(b2, p, clock, namespace, delay_ms, arrays=None):
@@ -361,12 +388,19 @@ def _cuba_objects(b2, p, clock, namespace, delay_ms, arrays=None):
     (``connect('i<N_exc', p=p)``, ``v = Vr + rand()*(Vt - Vr)``); otherwise
     taken from the dict of :func:`brian2_cuba_network_arrays`.
     """
-    P = b2.NeuronGroup(p["N"], _CUBA_EQS, threshold="v>Vt", reset="v = Vr", refractory=p["t_ref"] * b2.ms,
-                       method="exact", clock=clock, namespace=namespace, name="cuba_neurons")
-    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
-                     name="cuba_exc")
-    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
-                     name="cuba_inh")
+    P = b2.NeuronGroup(
+        p["N"],
+        _CUBA_EQS,
+        threshold="v>Vt",
+        reset="v = Vr",
+        refractory=p["t_ref"] * b2.ms,
+        method="exact",
+        clock=clock,
+        namespace=namespace,
+        name="cuba_neurons",
+    )
+    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace, name="cuba_exc")
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace, name="cuba_inh")
     if arrays is None:
         P.v = "Vr + rand() * (Vt - Vr)"
         Ce.connect(f"i<{p['N_exc']}", p=p["p"])
@@ -387,8 +421,17 @@ def _check_delay(delay_ms, dt_ms) -> float:
     return float(delay_ms)
 
 
-def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=None, dt_ms=0.1, threads=1,
-                repeats=1, directory=None, fresh_cython_cache=False) -> dict:
+def brian2_cuba(
+    duration_ms=1000.0,
+    target="cpp_standalone",
+    seed=1,
+    delay_ms=None,
+    dt_ms=0.1,
+    threads=1,
+    repeats=1,
+    directory=None,
+    fresh_cython_cache=False,
+) -> dict:
     """Build, run and time Brian2's CUBA example with :data:`simcore.builtin.CUBA`'s parameters.
 
     Parameters
@@ -439,9 +482,23 @@ def brian2_cuba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=No
         flags = session.compile_flags()
     outdeg = np.bincount(i_exc, minlength=p["N"]) + np.bincount(i_inh, minlength=p["N"])
     n_exc_spk = int(np.count_nonzero(i_spk < p["N_exc"]))
-    return _result(b2, "cuba", target, threads, timing, n_exc_spk, int(i_spk.size) - n_exc_spk, duration_ms, dt_ms,
-                   n_exc=p["N_exc"], n_inh=p["N_inh"], n_synapses=int(i_exc.size + i_inh.size),
-                   synaptic_events=synaptic_events(i_spk, outdeg), delay_ms=delay_ms, compile_flags=flags)
+    return _result(
+        b2,
+        "cuba",
+        target,
+        threads,
+        timing,
+        n_exc_spk,
+        int(i_spk.size) - n_exc_spk,
+        duration_ms,
+        dt_ms,
+        n_exc=p["N_exc"],
+        n_inh=p["N_inh"],
+        n_synapses=int(i_exc.size + i_inh.size),
+        synaptic_events=synaptic_events(i_spk, outdeg),
+        delay_ms=delay_ms,
+        compile_flags=flags,
+    )
 
 
 def brian2_cuba_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
@@ -470,9 +527,13 @@ def brian2_cuba_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
         clock = b2.Clock(dt=dt_ms * b2.ms, name="cuba_clock")
         P, Ce, Ci, mon = _cuba_objects(b2, p, clock, _cuba_namespace(b2, p), delay_ms)
         b2.Network(P, Ce, Ci, mon)  # owned by a network: no "never included" warning
-        arrays = {"i_exc": np.array(Ce.i[:], dtype=np.int64), "j_exc": np.array(Ce.j[:], dtype=np.int64),
-                  "i_inh": np.array(Ci.i[:], dtype=np.int64), "j_inh": np.array(Ci.j[:], dtype=np.int64),
-                  "v0": np.array(P.v[:] / b2.mV, dtype=np.float64)}
+        arrays = {
+            "i_exc": np.array(Ce.i[:], dtype=np.int64),
+            "j_exc": np.array(Ce.j[:], dtype=np.int64),
+            "i_inh": np.array(Ci.i[:], dtype=np.int64),
+            "j_inh": np.array(Ci.j[:], dtype=np.int64),
+            "v0": np.array(P.v[:] / b2.mV, dtype=np.float64),
+        }
     arrays.update(params=p, delay_ms=delay_ms, dt_ms=float(dt_ms), seed=seed)
 
     def run(duration_ms=200.0, target="runtime"):
@@ -525,19 +586,36 @@ dgi/dt = -gi/taui : 1
 
 def _coba_namespace(b2, p) -> dict:
     ms, mV = b2.ms, b2.mV
-    return {"taum": p["taum"] * ms, "taue": p["taue"] * ms, "taui": p["taui"] * ms, "Vt": p["Vt"] * mV,
-            "Vr": p["Vr"] * mV, "El": p["El"] * mV, "Ee": p["Ee"] * mV, "Ei": p["Ei"] * mV, "I": p["I"] * mV,
-            "we": p["we"], "wi": p["wi"]}
+    return {
+        "taum": p["taum"] * ms,
+        "taue": p["taue"] * ms,
+        "taui": p["taui"] * ms,
+        "Vt": p["Vt"] * mV,
+        "Vr": p["Vr"] * mV,
+        "El": p["El"] * mV,
+        "Ee": p["Ee"] * mV,
+        "Ei": p["Ei"] * mV,
+        "I": p["I"] * mV,
+        "we": p["we"],
+        "wi": p["wi"],
+    }
 
 
 def _coba_objects(b2, p, clock, namespace, delay_ms, arrays=None):
     """NeuronGroup, two Synapses and a SpikeMonitor of COBA (``arrays`` as in :func:`_cuba_objects`)."""
-    P = b2.NeuronGroup(p["N"], _COBA_EQS, threshold="v>Vt", reset="v = Vr", refractory=p["t_ref"] * b2.ms,
-                       method="exponential_euler", clock=clock, namespace=namespace, name="coba_neurons")
-    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
-                     name="coba_exc")
-    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
-                     name="coba_inh")
+    P = b2.NeuronGroup(
+        p["N"],
+        _COBA_EQS,
+        threshold="v>Vt",
+        reset="v = Vr",
+        refractory=p["t_ref"] * b2.ms,
+        method="exponential_euler",
+        clock=clock,
+        namespace=namespace,
+        name="coba_neurons",
+    )
+    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace, name="coba_exc")
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace, name="coba_inh")
     _connect_va(b2, P, Ce, Ci, p, arrays)
     P.ge = 0
     P.gi = 0
@@ -569,14 +647,36 @@ def _run_va(b2, session, p, objects, namespace, model, seed, dt_ms, delay_ms, du
     i_exc, i_inh = np.asarray(Ce.i[:], dtype=np.int64), np.asarray(Ci.i[:], dtype=np.int64)
     outdeg = np.bincount(i_exc, minlength=p["N"]) + np.bincount(i_inh, minlength=p["N"])
     n_exc_spk = int(np.count_nonzero(i_spk < p["N_exc"]))
-    return _result(b2, model, session.target, session.threads, timing, n_exc_spk, int(i_spk.size) - n_exc_spk,
-                   duration_ms, dt_ms, n_exc=p["N_exc"], n_inh=p["N_inh"], n_synapses=int(i_exc.size + i_inh.size),
-                   synaptic_events=synaptic_events(i_spk, outdeg), delay_ms=delay_ms,
-                   compile_flags=session.compile_flags())
+    return _result(
+        b2,
+        model,
+        session.target,
+        session.threads,
+        timing,
+        n_exc_spk,
+        int(i_spk.size) - n_exc_spk,
+        duration_ms,
+        dt_ms,
+        n_exc=p["N_exc"],
+        n_inh=p["N_inh"],
+        n_synapses=int(i_exc.size + i_inh.size),
+        synaptic_events=synaptic_events(i_spk, outdeg),
+        delay_ms=delay_ms,
+        compile_flags=session.compile_flags(),
+    )
 
 
-def brian2_coba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=None, dt_ms=0.1, threads=1,
-                repeats=1, directory=None, fresh_cython_cache=False) -> dict:
+def brian2_coba(
+    duration_ms=1000.0,
+    target="cpp_standalone",
+    seed=1,
+    delay_ms=None,
+    dt_ms=0.1,
+    threads=1,
+    repeats=1,
+    directory=None,
+    fresh_cython_cache=False,
+) -> dict:
     """Build, run and time Brian2's COBA with :data:`simcore.builtin.COBA`'s parameters.
 
     Arguments and result as :func:`brian2_cuba` (``model`` ``"coba"``).
@@ -587,8 +687,19 @@ def brian2_coba(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=No
     delay_ms = _check_delay(delay_ms, dt_ms)
     b2 = import_brian2()
     with _Session(b2, target, threads, directory, fresh_cython_cache) as session:
-        return _run_va(b2, session, coba_params(), _coba_objects, _coba_namespace, "coba", seed, dt_ms, delay_ms,
-                       duration_ms, repeats)
+        return _run_va(
+            b2,
+            session,
+            coba_params(),
+            _coba_objects,
+            _coba_namespace,
+            "coba",
+            seed,
+            dt_ms,
+            delay_ms,
+            duration_ms,
+            repeats,
+        )
 
 
 def brian2_coba_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
@@ -606,9 +717,13 @@ def brian2_coba_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
         clock = b2.Clock(dt=dt_ms * b2.ms, name="coba_clock")
         P, Ce, Ci, mon = _coba_objects(b2, p, clock, _coba_namespace(b2, p), delay_ms)
         b2.Network(P, Ce, Ci, mon)
-        arrays = {"i_exc": np.array(Ce.i[:], dtype=np.int64), "j_exc": np.array(Ce.j[:], dtype=np.int64),
-                  "i_inh": np.array(Ci.i[:], dtype=np.int64), "j_inh": np.array(Ci.j[:], dtype=np.int64),
-                  "v0": np.array(P.v[:] / b2.mV, dtype=np.float64)}
+        arrays = {
+            "i_exc": np.array(Ce.i[:], dtype=np.int64),
+            "j_exc": np.array(Ce.j[:], dtype=np.int64),
+            "i_inh": np.array(Ci.i[:], dtype=np.int64),
+            "j_inh": np.array(Ci.j[:], dtype=np.int64),
+            "v0": np.array(P.v[:] / b2.mV, dtype=np.float64),
+        }
     arrays.update(params=p, delay_ms=delay_ms, dt_ms=float(dt_ms), seed=seed)
 
     def run(duration_ms=200.0, target="runtime", record_v=()):
@@ -671,20 +786,43 @@ beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
 
 def _cobahh_namespace(b2, p) -> dict:
     ms, mV, nS, pF = b2.ms, b2.mV, b2.nS, b2.pF
-    return {"Cm": p["C_m"] * pF, "gl": p["g_L"] * nS, "El": p["E_L"] * mV, "EK": p["E_K"] * mV,
-            "ENa": p["E_Na"] * mV, "g_na": p["g_Na"] * nS, "g_kd": p["g_K"] * nS, "VT": p["V_T"] * mV,
-            "taue": p["tau_syn_ex"] * ms, "taui": p["tau_syn_in"] * ms, "Ee": p["E_ex"] * mV, "Ei": p["E_in"] * mV,
-            "we": p["w_exc"] * nS, "wi": p["w_inh"] * nS, "V_spike": p["V_spike"] * mV}
+    return {
+        "Cm": p["C_m"] * pF,
+        "gl": p["g_L"] * nS,
+        "El": p["E_L"] * mV,
+        "EK": p["E_K"] * mV,
+        "ENa": p["E_Na"] * mV,
+        "g_na": p["g_Na"] * nS,
+        "g_kd": p["g_K"] * nS,
+        "VT": p["V_T"] * mV,
+        "taue": p["tau_syn_ex"] * ms,
+        "taui": p["tau_syn_in"] * ms,
+        "Ee": p["E_ex"] * mV,
+        "Ei": p["E_in"] * mV,
+        "we": p["w_exc"] * nS,
+        "wi": p["w_inh"] * nS,
+        "V_spike": p["V_spike"] * mV,
+    }
 
 
 def _cobahh_objects(b2, p, clock, namespace, delay_ms, arrays=None):
     """NeuronGroup, two Synapses and a SpikeMonitor of COBAHH (``arrays``: synapses and ``v0, ge0, gi0``)."""
-    P = b2.NeuronGroup(p["N"], _COBAHH_EQS, threshold="v > V_spike", refractory=p["t_ref"] * b2.ms,
-                       method="exponential_euler", clock=clock, namespace=namespace, name="cobahh_neurons")
-    Ce = b2.Synapses(P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
-                     name="cobahh_exc")
-    Ci = b2.Synapses(P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace,
-                     name="cobahh_inh")
+    P = b2.NeuronGroup(
+        p["N"],
+        _COBAHH_EQS,
+        threshold="v > V_spike",
+        refractory=p["t_ref"] * b2.ms,
+        method="exponential_euler",
+        clock=clock,
+        namespace=namespace,
+        name="cobahh_neurons",
+    )
+    Ce = b2.Synapses(
+        P, P, on_pre="ge += we", delay=delay_ms * b2.ms, clock=clock, namespace=namespace, name="cobahh_exc"
+    )
+    Ci = b2.Synapses(
+        P, P, on_pre="gi += wi", delay=delay_ms * b2.ms, clock=clock, namespace=namespace, name="cobahh_inh"
+    )
     if arrays is None:
         (v_m, v_s), (e_m, e_s), (i_m, i_s) = p["v0"], p["g_ex0"], p["g_in0"]
         P.v = f"({v_m} + randn()*{v_s})*mV"
@@ -701,8 +839,17 @@ def _cobahh_objects(b2, p, clock, namespace, delay_ms, arrays=None):
     return P, Ce, Ci, b2.SpikeMonitor(P, name="cobahh_spikes")
 
 
-def brian2_cobahh(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=None, dt_ms=0.1, threads=1,
-                  repeats=1, directory=None, fresh_cython_cache=False) -> dict:
+def brian2_cobahh(
+    duration_ms=1000.0,
+    target="cpp_standalone",
+    seed=1,
+    delay_ms=None,
+    dt_ms=0.1,
+    threads=1,
+    repeats=1,
+    directory=None,
+    fresh_cython_cache=False,
+) -> dict:
     """Build, run and time Brian2's COBAHH with :data:`simcore.builtin.COBAHH`'s parameters (as :func:`brian2_cuba`)."""
     target = _check_target(target)
     threads = _check_threads(threads, target)
@@ -710,8 +857,19 @@ def brian2_cobahh(duration_ms=1000.0, target="cpp_standalone", seed=1, delay_ms=
     delay_ms = _check_delay(delay_ms, dt_ms)
     b2 = import_brian2()
     with _Session(b2, target, threads, directory, fresh_cython_cache) as session:
-        return _run_va(b2, session, cobahh_params(), _cobahh_objects, _cobahh_namespace, "cobahh", seed, dt_ms,
-                       delay_ms, duration_ms, repeats)
+        return _run_va(
+            b2,
+            session,
+            cobahh_params(),
+            _cobahh_objects,
+            _cobahh_namespace,
+            "cobahh",
+            seed,
+            dt_ms,
+            delay_ms,
+            duration_ms,
+            repeats,
+        )
 
 
 def brian2_cobahh_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
@@ -730,15 +888,19 @@ def brian2_cobahh_network_arrays(seed=1, delay_ms=None, dt_ms=0.1) -> dict:
         clock = b2.Clock(dt=dt_ms * b2.ms, name="cobahh_clock")
         P, Ce, Ci, mon = _cobahh_objects(b2, p, clock, _cobahh_namespace(b2, p), delay_ms)
         b2.Network(P, Ce, Ci, mon)
-        arrays = {"i_exc": np.array(Ce.i[:], dtype=np.int64), "j_exc": np.array(Ce.j[:], dtype=np.int64),
-                  "i_inh": np.array(Ci.i[:], dtype=np.int64), "j_inh": np.array(Ci.j[:], dtype=np.int64),
-                  "v0": np.array(P.v[:] / b2.mV, dtype=np.float64), "ge0": np.array(P.ge[:] / b2.nS),
-                  "gi0": np.array(P.gi[:] / b2.nS)}
+        arrays = {
+            "i_exc": np.array(Ce.i[:], dtype=np.int64),
+            "j_exc": np.array(Ce.j[:], dtype=np.int64),
+            "i_inh": np.array(Ci.i[:], dtype=np.int64),
+            "j_inh": np.array(Ci.j[:], dtype=np.int64),
+            "v0": np.array(P.v[:] / b2.mV, dtype=np.float64),
+            "ge0": np.array(P.ge[:] / b2.nS),
+            "gi0": np.array(P.gi[:] / b2.nS),
+        }
     arrays.update(params=p, delay_ms=delay_ms, dt_ms=float(dt_ms), seed=seed)
 
     def run(duration_ms=200.0, target="runtime", record_v=()):
-        return _simulate_arrays(_cobahh_objects, _cobahh_namespace, p, "cobahh", arrays, duration_ms, target,
-                                record_v)
+        return _simulate_arrays(_cobahh_objects, _cobahh_namespace, p, "cobahh", arrays, duration_ms, target, record_v)
 
     arrays["run"] = run
     return arrays
@@ -769,6 +931,7 @@ def _simulate_arrays(objects, namespace, p, model, arrays, duration_ms, target, 
 # Brunel (delta synapses)
 # --------------------------------------------------------------------------
 
+
 def brunel_indegree_arrays(scale=1.0, seed=1) -> dict:
     """Fixed in-degree presynaptic indices for the Brian2 Brunel network.
 
@@ -792,22 +955,53 @@ def brunel_indegree_arrays(scale=1.0, seed=1) -> dict:
 def _brunel_objects(b2, arr, clock, ns):
     """NeuronGroup, the two recurrent Synapses, the Poisson drive and a SpikeMonitor."""
     ms = b2.ms
-    G = b2.NeuronGroup(arr["N"], "dv/dt = -(v - E_L)/tau_m : volt (unless refractory)", threshold="v >= V_th",
-                       reset="v = V_reset", refractory=arr["t_ref"] * ms, method="exact", clock=clock,
-                       namespace=ns, name="brunel_neurons")
+    G = b2.NeuronGroup(
+        arr["N"],
+        "dv/dt = -(v - E_L)/tau_m : volt (unless refractory)",
+        threshold="v >= V_th",
+        reset="v = V_reset",
+        refractory=arr["t_ref"] * ms,
+        method="exact",
+        clock=clock,
+        namespace=ns,
+        name="brunel_neurons",
+    )
     G.v = arr["V_m"] * b2.mV
-    Se = b2.Synapses(G, G, on_pre="v_post += J*int(not_refractory_post)", delay=arr["delay"] * ms, clock=clock,
-                     namespace=ns, name="brunel_exc")
-    Si = b2.Synapses(G, G, on_pre="v_post += J_in*int(not_refractory_post)", delay=arr["delay"] * ms,
-                     clock=clock, namespace=ns, name="brunel_inh")
+    Se = b2.Synapses(
+        G,
+        G,
+        on_pre="v_post += J*int(not_refractory_post)",
+        delay=arr["delay"] * ms,
+        clock=clock,
+        namespace=ns,
+        name="brunel_exc",
+    )
+    Si = b2.Synapses(
+        G,
+        G,
+        on_pre="v_post += J_in*int(not_refractory_post)",
+        delay=arr["delay"] * ms,
+        clock=clock,
+        namespace=ns,
+        name="brunel_inh",
+    )
     Se.connect(i=arr["i_exc"], j=arr["j_exc"])
     Si.connect(i=arr["i_inh"], j=arr["j_inh"])
     ext = b2.PoissonInput(G, "v", N=arr["n_ext"], rate=arr["nu_ext_hz"] * b2.Hz, weight="J_ext*int(not_refractory)")
     return G, Se, Si, ext, b2.SpikeMonitor(G, name="brunel_spikes")
 
 
-def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1, threads=1, dt_ms=0.1,
-                  repeats=1, directory=None, fresh_cython_cache=False) -> dict:
+def brian2_brunel(
+    duration_ms=1000.0,
+    scale=1.0,
+    target="cpp_standalone",
+    seed=1,
+    threads=1,
+    dt_ms=0.1,
+    repeats=1,
+    directory=None,
+    fresh_cython_cache=False,
+) -> dict:
     """Build, run and time :func:`simcore.builtin.brunel`'s network in Brian2.
 
     ``dv/dt = -(v - E_L)/tau_m`` (unless refractory), threshold ``v >= V_th``
@@ -840,8 +1034,15 @@ def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1
         arr = brunel_indegree_arrays(scale, seed)
         b2.seed(seed)
         clock = b2.Clock(dt=dt_ms * ms, name="brunel_clock")
-        ns = {"tau_m": s["tau_m"] * ms, "E_L": s["E_L"] * mV, "V_th": s["V_th"] * mV, "V_reset": s["V_reset"] * mV,
-              "J": s["J"] * mV, "J_in": s["J_in"] * mV, "J_ext": s["J_ext"] * mV}
+        ns = {
+            "tau_m": s["tau_m"] * ms,
+            "E_L": s["E_L"] * mV,
+            "V_th": s["V_th"] * mV,
+            "V_reset": s["V_reset"] * mV,
+            "J": s["J"] * mV,
+            "J_in": s["J_in"] * mV,
+            "J_ext": s["J_ext"] * mV,
+        }
         net = b2.Network(*_brunel_objects(b2, arr, clock, ns))
         mon = net["brunel_spikes"]
         timing = _time_runs(b2, session, net, duration_ms * ms, ns, time.perf_counter() - t0, repeats)
@@ -849,11 +1050,25 @@ def brian2_brunel(duration_ms=1000.0, scale=1.0, target="cpp_standalone", seed=1
         flags = session.compile_flags()
     outdeg = np.bincount(arr["i_exc"], minlength=s["N"]) + np.bincount(arr["i_inh"], minlength=s["N"])
     n_exc_spk = int(np.count_nonzero(idx < s["NE"]))
-    return _result(b2, "brunel_delta", target, threads, timing, n_exc_spk, int(idx.size) - n_exc_spk, duration_ms,
-                   dt_ms, n_exc=s["NE"], n_inh=s["NI"], n_synapses=int(arr["i_exc"].size + arr["i_inh"].size),
-                   synaptic_events=synaptic_events(idx, outdeg),
-                   external_events=int(round(s["N"] * s["p_rate_hz"] * duration_ms / 1000.0)),
-                   scale=float(scale), V_reset=s["V_reset"], compile_flags=flags)
+    return _result(
+        b2,
+        "brunel_delta",
+        target,
+        threads,
+        timing,
+        n_exc_spk,
+        int(idx.size) - n_exc_spk,
+        duration_ms,
+        dt_ms,
+        n_exc=s["NE"],
+        n_inh=s["NI"],
+        n_synapses=int(arr["i_exc"].size + arr["i_inh"].size),
+        synaptic_events=synaptic_events(idx, outdeg),
+        external_events=int(round(s["N"] * s["p_rate_hz"] * duration_ms / 1000.0)),
+        scale=float(scale),
+        V_reset=s["V_reset"],
+        compile_flags=flags,
+    )
 
 
 #: the cases ``python -m benchmarks.references.brian2 --case NAME`` runs
@@ -869,8 +1084,7 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def brian2_stdp_spikes(inputs, n_out, w0, i, j, *, delay_steps=1, dt_ms=0.1, duration_ms=100.0, stdp=None,
-                       neuron=None):
+def brian2_stdp_spikes(inputs, n_out, w0, i, j, *, delay_steps=1, dt_ms=0.1, duration_ms=100.0, stdp=None, neuron=None):
     """Simulate pair STDP (additive, all-to-all) in Brian2 from given input spikes and synapses.
 
     ``inputs``: ``(steps, sources)`` 0/1 raster driving a SpikeGeneratorGroup;
@@ -881,29 +1095,64 @@ def brian2_stdp_spikes(inputs, n_out, w0, i, j, *, delay_steps=1, dt_ms=0.1, dur
     §3.7). Returns ``(spike_i, spike_step, w_final)`` with weights in synapse order.
     """
     b2 = import_brian2()
-    stdp = {"A_pre": 0.01, "A_post": -0.0105, "tau_pre": 20.0, "tau_post": 20.0, "w_min": 0.0, "w_max": 1.0,
-            **(stdp or {})}
-    neuron = {"E_L": -60.0, "V_th": -50.0, "V_reset": -60.0, "tau_m": 10.0, "tau_e": 5.0, "t_ref": 2.0,
-              **(neuron or {})}
+    stdp = {
+        "A_pre": 0.01,
+        "A_post": -0.0105,
+        "tau_pre": 20.0,
+        "tau_post": 20.0,
+        "w_min": 0.0,
+        "w_max": 1.0,
+        **(stdp or {}),
+    }
+    neuron = {
+        "E_L": -60.0,
+        "V_th": -50.0,
+        "V_reset": -60.0,
+        "tau_m": 10.0,
+        "tau_e": 5.0,
+        "t_ref": 2.0,
+        **(neuron or {}),
+    }
     steps, n_in = np.shape(inputs)
     src_step, src_i = np.nonzero(np.asarray(inputs))
     with _Session(b2, "numpy", 1):
         clock = b2.Clock(dt=dt_ms * b2.ms, name="stdp_clock")
-        ns = {"E_L": neuron["E_L"] * b2.mV, "V_th": neuron["V_th"] * b2.mV, "V_reset": neuron["V_reset"] * b2.mV,
-              "tau_m": neuron["tau_m"] * b2.ms, "tau_e": neuron["tau_e"] * b2.ms,
-              "taupre": stdp["tau_pre"] * b2.ms, "taupost": stdp["tau_post"] * b2.ms,
-              "Apre": stdp["A_pre"], "Apost": stdp["A_post"], "wmin": stdp["w_min"], "wmax": stdp["w_max"]}
+        ns = {
+            "E_L": neuron["E_L"] * b2.mV,
+            "V_th": neuron["V_th"] * b2.mV,
+            "V_reset": neuron["V_reset"] * b2.mV,
+            "tau_m": neuron["tau_m"] * b2.ms,
+            "tau_e": neuron["tau_e"] * b2.ms,
+            "taupre": stdp["tau_pre"] * b2.ms,
+            "taupost": stdp["tau_post"] * b2.ms,
+            "Apre": stdp["A_pre"],
+            "Apost": stdp["A_post"],
+            "wmin": stdp["w_min"],
+            "wmax": stdp["w_max"],
+        }
         G = b2.SpikeGeneratorGroup(n_in, src_i, src_step * dt_ms * b2.ms, clock=clock, name="stdp_in")
-        P = b2.NeuronGroup(n_out, "dv/dt = (ge - (v - E_L))/tau_m : volt (unless refractory)\n"
-                                  "dge/dt = -ge/tau_e : volt",
-                           threshold="v > V_th", reset="v = V_reset", refractory=neuron["t_ref"] * b2.ms,
-                           method="exact", clock=clock, namespace=ns, name="stdp_out")
+        P = b2.NeuronGroup(
+            n_out,
+            "dv/dt = (ge - (v - E_L))/tau_m : volt (unless refractory)\ndge/dt = -ge/tau_e : volt",
+            threshold="v > V_th",
+            reset="v = V_reset",
+            refractory=neuron["t_ref"] * b2.ms,
+            method="exact",
+            clock=clock,
+            namespace=ns,
+            name="stdp_out",
+        )
         P.v = neuron["E_L"] * b2.mV
-        S = b2.Synapses(G, P, "w : 1\ndapre/dt = -apre/taupre : 1 (event-driven)\n"
-                              "dapost/dt = -apost/taupost : 1 (event-driven)",
-                        on_pre="ge_post += w*mV\napre += Apre\nw = clip(w + apost, wmin, wmax)",
-                        on_post="apost += Apost\nw = clip(w + apre, wmin, wmax)",
-                        clock=clock, namespace=ns, name="stdp_syn")
+        S = b2.Synapses(
+            G,
+            P,
+            "w : 1\ndapre/dt = -apre/taupre : 1 (event-driven)\ndapost/dt = -apost/taupost : 1 (event-driven)",
+            on_pre="ge_post += w*mV\napre += Apre\nw = clip(w + apost, wmin, wmax)",
+            on_post="apost += Apost\nw = clip(w + apre, wmin, wmax)",
+            clock=clock,
+            namespace=ns,
+            name="stdp_syn",
+        )
         S.connect(i=np.asarray(i), j=np.asarray(j))
         S.w = np.asarray(w0, dtype=np.float64)
         S.pre.delay = np.asarray(delay_steps) * dt_ms * b2.ms  # one value, or one per synapse (connect order)
@@ -911,5 +1160,8 @@ def brian2_stdp_spikes(inputs, n_out, w0, i, j, *, delay_steps=1, dt_ms=0.1, dur
         net = b2.Network(G, P, S, mon)
         net.run(duration_ms * b2.ms)
         order = np.lexsort((np.asarray(S.j[:]), np.asarray(S.i[:])))
-        return (np.asarray(mon.i[:], dtype=np.int64), np.round(np.asarray(mon.t / b2.ms) / dt_ms).astype(np.int64),
-                np.asarray(S.w[:], dtype=np.float64)[order])
+        return (
+            np.asarray(mon.i[:], dtype=np.int64),
+            np.round(np.asarray(mon.t / b2.ms) / dt_ms).astype(np.int64),
+            np.asarray(S.w[:], dtype=np.float64)[order],
+        )

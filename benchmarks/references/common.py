@@ -9,6 +9,7 @@
   --case NAME [--kwargs JSON] --json FILE``, which runs one case and writes its
   result (or why it was skipped or failed) to ``FILE``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,12 @@ def dist_version(name: str) -> str:
 
 def base_versions() -> dict:
     """Versions every reference result carries: numpy, Python, machine, CPU count."""
-    return {"numpy": np.__version__, "python": platform.python_version(), "machine": platform.machine(),
-            "cpu_count": os.cpu_count()}
+    return {
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+    }
 
 
 def check_positive(name: str, value) -> None:
@@ -82,8 +87,12 @@ def run_times(times) -> dict:
     times = [float(t) for t in times]
     if not times:
         raise ValueError("no timed run")
-    return {"run_s": float(statistics.median(times)), "run_s_min": min(times), "run_s_all": times,
-            "repeats": len(times)}
+    return {
+        "run_s": float(statistics.median(times)),
+        "run_s_min": min(times),
+        "run_s_all": times,
+        "repeats": len(times),
+    }
 
 
 def _jsonable(x):
@@ -102,8 +111,7 @@ def call_case(fn, kwargs: dict) -> dict:
         return {"status": "error", "reason": "MemoryError: the reference exceeded its memory cap"}
     except Exception as exc:
         log.debug("reference case failed", exc_info=True)
-        return {"status": "error", "reason": f"{type(exc).__name__}: {exc}",
-                "traceback": traceback.format_exc(limit=5)}
+        return {"status": "error", "reason": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
 
 
 def main_for(simulator: str, cases: dict, argv=None) -> int:
@@ -114,8 +122,10 @@ def main_for(simulator: str, cases: dict, argv=None) -> int:
     the simulator does not have is ``"skipped"``); the exit status is 0
     unless the arguments are malformed (2, from argparse).
     """
-    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.references.{simulator}",
-                                     description=f"Run one benchmark case in {simulator} and write its timings.")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m benchmarks.references.{simulator}",
+        description=f"Run one benchmark case in {simulator} and write its timings.",
+    )
     parser.add_argument("--case", required=True, help=f"the model to run: {', '.join(sorted(cases))}")
     parser.add_argument("--kwargs", default="{}", help="JSON object of keyword arguments for the case")
     parser.add_argument("--json", required=True, metavar="FILE", help="write the result here")
@@ -131,4 +141,3 @@ def main_for(simulator: str, cases: dict, argv=None) -> int:
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(result, f, default=_jsonable)
     return 0
-

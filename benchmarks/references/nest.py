@@ -37,6 +37,7 @@ with RK45 and detects a spike at the peak of ``V_m`` above ``V_T + 30 mV``
 (Brian2: ``v > -20 mV``), so its rates are close to, not equal to, Brian2's
 and spikesim's.
 """
+
 from __future__ import annotations
 
 import os
@@ -78,8 +79,15 @@ def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
     nest.local_num_threads = int(threads)
     nest.rng_seed = int(seed)
     nest.print_time = False
-    params = {"C_m": s["C_m"], "tau_m": s["tau_m"], "t_ref": s["t_ref"], "E_L": s["E_L"],
-              "V_reset": s["V_reset"], "V_m": s["V_m"], "V_th": s["V_th"]}
+    params = {
+        "C_m": s["C_m"],
+        "tau_m": s["tau_m"],
+        "t_ref": s["t_ref"],
+        "E_L": s["E_L"],
+        "V_reset": s["V_reset"],
+        "V_m": s["V_m"],
+        "V_th": s["V_th"],
+    }
     nodes_ex = nest.Create("iaf_psc_delta", s["NE"], params=params)
     nodes_in = nest.Create("iaf_psc_delta", s["NI"], params=params)
     noise = nest.Create("poisson_generator", params={"rate": s["p_rate_hz"]})
@@ -87,8 +95,9 @@ def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
     nest.CopyModel("static_synapse", "excitatory", {"weight": s["J"], "delay": s["delay"]})
     nest.CopyModel("static_synapse", "inhibitory", {"weight": s["J_in"], "delay": s["delay"]})
     everyone = nodes_ex + nodes_in
-    nest.Connect(noise, everyone, syn_spec={"synapse_model": "static_synapse", "weight": s["J_ext"],
-                                            "delay": s["delay"]})
+    nest.Connect(
+        noise, everyone, syn_spec={"synapse_model": "static_synapse", "weight": s["J_ext"], "delay": s["delay"]}
+    )
     nest.Connect(everyone, recorder)
     nest.Connect(nodes_ex, everyone, {"rule": "fixed_indegree", "indegree": s["CE"]}, "excitatory")
     nest.Connect(nodes_in, everyone, {"rule": "fixed_indegree", "indegree": s["CI"]}, "inhibitory")
@@ -97,7 +106,8 @@ def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
 
 def _recurrent_synapses(nest, s: dict) -> int:
     n_syn = int(nest.GetDefaults("excitatory")["num_connections"]) + int(
-        nest.GetDefaults("inhibitory")["num_connections"])
+        nest.GetDefaults("inhibitory")["num_connections"]
+    )
     if n_syn != s["N"] * (s["CE"] + s["CI"]):
         raise RuntimeError(f"NEST made {n_syn} recurrent synapses; expected {s['N'] * (s['CE'] + s['CI'])}")
     return n_syn
@@ -173,8 +183,20 @@ def nest_brunel(duration_ms=1000.0, scale=1.0, threads=1, seed=1, dt_ms=0.1, rep
     t0 = time.perf_counter()
     nest.Cleanup()
     cleanup_s = time.perf_counter() - t0
-    return _result(nest, s, recorder, int(nodes_ex[0].global_id), duration_ms, dt_ms, threads,
-                   build_s=build_s, compile_s=compile_s, times=times, cleanup_s=cleanup_s, spikes_per_run=per_run)
+    return _result(
+        nest,
+        s,
+        recorder,
+        int(nodes_ex[0].global_id),
+        duration_ms,
+        dt_ms,
+        threads,
+        build_s=build_s,
+        compile_s=compile_s,
+        times=times,
+        cleanup_s=cleanup_s,
+        spikes_per_run=per_run,
+    )
 
 
 def _result(nest, s, recorder, first_id, duration_ms, dt_ms, threads, *, times, **fields) -> dict:
@@ -183,14 +205,28 @@ def _result(nest, s, recorder, first_id, duration_ms, dt_ms, threads, *, times, 
     spikes, n_exc_spk = int(idx.size), int(np.count_nonzero(idx < s["NE"]))
     T = duration_ms / 1000.0
     events = n_exc_spk * s["N"] * s["CE"] / s["NE"] + (spikes - n_exc_spk) * s["N"] * s["CI"] / s["NI"]
-    return dict(simulator="nest", model="brunel_delta", target="nest", threads=int(threads), **run_times(times),
-                spikes=spikes, mean_rate_hz=spikes / s["N"] / T, n_neurons=s["N"],
-                n_synapses=_recurrent_synapses(nest, s), synaptic_events=int(round(events)),
-                synaptic_events_method="expected",
-                external_events=int(round(s["N"] * s["p_rate_hz"] * T)),
-                rate_exc_hz=n_exc_spk / s["NE"] / T, rate_inh_hz=(spikes - n_exc_spk) / s["NI"] / T,
-                duration_ms=float(duration_ms), dt_ms=float(dt_ms), scale=s["scale"], V_reset=s["V_reset"],
-                versions=dict(base_versions(), nest=str(nest.__version__)), **fields)
+    return dict(
+        simulator="nest",
+        model="brunel_delta",
+        target="nest",
+        threads=int(threads),
+        **run_times(times),
+        spikes=spikes,
+        mean_rate_hz=spikes / s["N"] / T,
+        n_neurons=s["N"],
+        n_synapses=_recurrent_synapses(nest, s),
+        synaptic_events=int(round(events)),
+        synaptic_events_method="expected",
+        external_events=int(round(s["N"] * s["p_rate_hz"] * T)),
+        rate_exc_hz=n_exc_spk / s["NE"] / T,
+        rate_inh_hz=(spikes - n_exc_spk) / s["NI"] / T,
+        duration_ms=float(duration_ms),
+        dt_ms=float(dt_ms),
+        scale=s["scale"],
+        V_reset=s["V_reset"],
+        versions=dict(base_versions(), nest=str(nest.__version__)),
+        **fields,
+    )
 
 
 def _coba_build(nest, p: dict, dt_ms: float, threads: int, seed: int):
@@ -204,8 +240,21 @@ def _coba_build(nest, p: dict, dt_ms: float, threads: int, seed: int):
 def _cobahh_build(nest, p: dict, dt_ms: float, threads: int, seed: int):
     """Reset NEST's kernel and create COBAHH; returns (neurons, spike recorder)."""
     _kernel(nest, dt_ms, threads, seed)
-    names = ("C_m", "g_L", "E_L", "g_Na", "g_K", "E_Na", "E_K", "V_T", "t_ref", "E_ex", "E_in", "tau_syn_ex",
-             "tau_syn_in")
+    names = (
+        "C_m",
+        "g_L",
+        "E_L",
+        "g_Na",
+        "g_K",
+        "E_Na",
+        "E_K",
+        "V_T",
+        "t_ref",
+        "E_ex",
+        "E_in",
+        "tau_syn_ex",
+        "tau_syn_in",
+    )
     cells = nest.Create("hh_cond_exp_traub", p["N"], params={k: p[k] for k in names})
     cells.V_m = nest.random.normal(*p["v0"])
     cells.set(Act_m=0.0, Inact_h=0.0, Act_n=0.0)  # as Brian2's example; NEST's own start is the equilibrium
@@ -216,7 +265,7 @@ def _va_connect(nest, cells, p: dict):
     """COBA's connectivity (pairwise Bernoulli, autapses allowed) and a spike recorder; returns the recorder."""
     recorder = nest.Create("spike_recorder")
     nest.Connect(cells, recorder)
-    exc, inh = cells[:p["N_exc"]], cells[p["N_exc"]:]
+    exc, inh = cells[: p["N_exc"]], cells[p["N_exc"] :]
     rule = {"rule": "pairwise_bernoulli", "p": p["p"], "allow_autapses": True}
     nest.Connect(exc, cells, rule, {"synapse_model": "static_synapse", "weight": p["w_exc"], "delay": p["delay"]})
     nest.Connect(inh, cells, rule, {"synapse_model": "static_synapse", "weight": -p["w_inh"], "delay": p["delay"]})
@@ -280,13 +329,28 @@ def _nest_va(model, build, p, duration_ms, threads, seed, dt_ms, repeats) -> dic
     compile_s, times, per_run, cleanup_s = _timed_runs(nest, recorder, duration_ms, repeats)
     idx = _first_run_spikes(recorder, int(cells[0].global_id), duration_ms, dt_ms)
     n_exc_spk, T = int(np.count_nonzero(idx < p["N_exc"])), duration_ms / 1000.0
-    return dict(simulator="nest", model=model, target="nest", threads=int(threads), **run_times(times),
-                spikes=int(idx.size), mean_rate_hz=idx.size / p["N"] / T, n_neurons=p["N"],
-                n_synapses=int(outdeg.sum()), synaptic_events=synaptic_events(idx, outdeg),
-                synaptic_events_method="exact", rate_exc_hz=n_exc_spk / p["N_exc"] / T,
-                rate_inh_hz=(idx.size - n_exc_spk) / p["N_inh"] / T, duration_ms=float(duration_ms),
-                dt_ms=float(dt_ms), build_s=build_s, compile_s=compile_s, cleanup_s=cleanup_s,
-                spikes_per_run=per_run, versions=dict(base_versions(), nest=str(nest.__version__)))
+    return dict(
+        simulator="nest",
+        model=model,
+        target="nest",
+        threads=int(threads),
+        **run_times(times),
+        spikes=int(idx.size),
+        mean_rate_hz=idx.size / p["N"] / T,
+        n_neurons=p["N"],
+        n_synapses=int(outdeg.sum()),
+        synaptic_events=synaptic_events(idx, outdeg),
+        synaptic_events_method="exact",
+        rate_exc_hz=n_exc_spk / p["N_exc"] / T,
+        rate_inh_hz=(idx.size - n_exc_spk) / p["N_inh"] / T,
+        duration_ms=float(duration_ms),
+        dt_ms=float(dt_ms),
+        build_s=build_s,
+        compile_s=compile_s,
+        cleanup_s=cleanup_s,
+        spikes_per_run=per_run,
+        versions=dict(base_versions(), nest=str(nest.__version__)),
+    )
 
 
 #: the cases ``python -m benchmarks.references.nest --case NAME`` runs

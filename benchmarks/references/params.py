@@ -18,6 +18,7 @@ builds, so nothing here is typed twice:
 
 Importing this module imports simcore (and so Numba), not Brian2 or NEST.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -32,10 +33,22 @@ def cuba_params() -> dict:
     """:data:`simcore.builtin.CUBA` under the names of Brian2's CUBA example (mV, ms)."""
     from simcore.builtin import CUBA as c
 
-    return {"N": c["n"], "N_exc": c["n_exc"], "N_inh": c["n"] - c["n_exc"], "p": c["p"],
-            "taum": c["tau_m"], "taue": c["tau_exc"], "taui": c["tau_inh"], "Vt": c["V_th"],
-            "Vr": c["V_reset"], "El": c["E_L"], "t_ref": c["t_ref"], "we": c["w_exc"], "wi": c["w_inh"],
-            "delay": c["delay"]}
+    return {
+        "N": c["n"],
+        "N_exc": c["n_exc"],
+        "N_inh": c["n"] - c["n_exc"],
+        "p": c["p"],
+        "taum": c["tau_m"],
+        "taue": c["tau_exc"],
+        "taui": c["tau_inh"],
+        "Vt": c["V_th"],
+        "Vr": c["V_reset"],
+        "El": c["E_L"],
+        "t_ref": c["t_ref"],
+        "we": c["w_exc"],
+        "wi": c["w_inh"],
+        "delay": c["delay"],
+    }
 
 
 def coba_params() -> dict:
@@ -48,11 +61,28 @@ def coba_params() -> dict:
     from simcore.builtin import COBA as c
 
     g_L = c["g_L"]
-    return {"N": c["n"], "N_exc": c["n_exc"], "N_inh": c["n"] - c["n_exc"], "p": c["p"], "taum": c["C_m"] / g_L,
-            "taue": c["tau_syn_ex"], "taui": c["tau_syn_in"], "Vt": c["V_th"], "Vr": c["V_reset"], "El": c["E_L"],
-            "Ee": c["E_ex"], "Ei": c["E_in"], "I": c["I_e"] / g_L, "t_ref": c["t_ref"], "we": c["w_exc"] / g_L,
-            "wi": c["w_inh"] / g_L, "delay": c["delay"], "nest": {k: c[k] for k in _COBA_NEST},
-            "w_exc": c["w_exc"], "w_inh": c["w_inh"]}
+    return {
+        "N": c["n"],
+        "N_exc": c["n_exc"],
+        "N_inh": c["n"] - c["n_exc"],
+        "p": c["p"],
+        "taum": c["C_m"] / g_L,
+        "taue": c["tau_syn_ex"],
+        "taui": c["tau_syn_in"],
+        "Vt": c["V_th"],
+        "Vr": c["V_reset"],
+        "El": c["E_L"],
+        "Ee": c["E_ex"],
+        "Ei": c["E_in"],
+        "I": c["I_e"] / g_L,
+        "t_ref": c["t_ref"],
+        "we": c["w_exc"] / g_L,
+        "wi": c["w_inh"] / g_L,
+        "delay": c["delay"],
+        "nest": {k: c[k] for k in _COBA_NEST},
+        "w_exc": c["w_exc"],
+        "w_inh": c["w_inh"],
+    }
 
 
 def cobahh_params() -> dict:
@@ -70,9 +100,13 @@ def brunel_defaults() -> dict:
     """The numeric keyword defaults of :func:`simcore.builtin.brunel` (``eta``, ``g``, ``J``, ``delay``, ...)."""
     from simcore.builtin import brunel
 
-    return {name: p.default for name, p in inspect.signature(brunel).parameters.items()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and isinstance(p.default, numbers.Real)
-            and not isinstance(p.default, bool)}
+    return {
+        name: p.default
+        for name, p in inspect.signature(brunel).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        and isinstance(p.default, numbers.Real)
+        and not isinstance(p.default, bool)
+    }
 
 
 def _one(values, what: str):
@@ -88,7 +122,8 @@ def _projection_from(description: dict, pre: str) -> tuple[int, float]:
     if not projs or any(p["connector"] != "FixedInDegree" for p in projs):
         raise ValueError(f"expected fixed in-degree projections from {pre!r}; got {projs}")
     return int(_one([p["k"] for p in projs], f"in-degrees from {pre}")), float(
-        _one([p["weight"] for p in projs], f"weights from {pre}"))
+        _one([p["weight"] for p in projs], f"weights from {pre}")
+    )
 
 
 def brunel_params(scale: float = 1.0) -> dict:
@@ -120,8 +155,27 @@ def brunel_params(scale: float = 1.0) -> dict:
     drive = _one([(s["n_inputs"], s["rate_hz"]) for s in d["stimuli"]], "Poisson drives")
     j_ext = _one([round(s["weight"], 12) for s in d["stimuli"]], "drive weights")
     defaults = brunel_defaults()
-    return {"scale": float(scale), "NE": ne, "NI": ni, "N": ne + ni, "CE": ce, "CI": ci, "J": j, "J_in": j_in,
-            "delay": float(defaults["delay"]), "eta": float(defaults["eta"]), "g": float(defaults["g"]),
-            "tau_m": neuron["tau_m"], "V_th": neuron["V_th"], "V_reset": neuron["V_reset"], "E_L": neuron["E_L"],
-            "t_ref": neuron["t_ref"], "V_m": float(v0), "C_m": NEST_C_M, "n_ext": int(drive[0]),
-            "nu_ext_hz": float(drive[1]), "J_ext": float(j_ext), "p_rate_hz": float(drive[0] * drive[1])}
+    return {
+        "scale": float(scale),
+        "NE": ne,
+        "NI": ni,
+        "N": ne + ni,
+        "CE": ce,
+        "CI": ci,
+        "J": j,
+        "J_in": j_in,
+        "delay": float(defaults["delay"]),
+        "eta": float(defaults["eta"]),
+        "g": float(defaults["g"]),
+        "tau_m": neuron["tau_m"],
+        "V_th": neuron["V_th"],
+        "V_reset": neuron["V_reset"],
+        "E_L": neuron["E_L"],
+        "t_ref": neuron["t_ref"],
+        "V_m": float(v0),
+        "C_m": NEST_C_M,
+        "n_ext": int(drive[0]),
+        "nu_ext_hz": float(drive[1]),
+        "J_ext": float(j_ext),
+        "p_rate_hz": float(drive[0] * drive[1]),
+    }

@@ -2,6 +2,7 @@
 
 Time is an integer step; ``t = step * dt`` is derived, never accumulated.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,9 +56,13 @@ def duration_to_steps(duration, steps, dt: float) -> int:
         raise ValueError(f"duration must be a finite number of ms >= 0; got {duration}")
     n = int(ms_to_steps(duration, dt, "duration", minimum=0))
     if n == 0 and duration > 0:
-        raise ValueError(f"duration {duration} ms rounds to 0 steps at dt = {dt} ms; give at least {dt / 2} ms "
-                         "or steps=")
+        raise ValueError(
+            f"duration {duration} ms rounds to 0 steps at dt = {dt} ms; give at least {dt / 2} ms or steps="
+        )
     if abs(n * dt - duration) > 1e-9 * max(1.0, abs(duration)):
-        warnings.warn(f"duration {duration} ms is not a whole number of steps of dt = {dt} ms; running {n} steps "
-                      f"({n * dt:g} ms)", SpikesimWarning, stacklevel=3)
+        warnings.warn(
+            f"duration {duration} ms is not a whole number of steps of dt = {dt} ms; running {n} steps ({n * dt:g} ms)",
+            SpikesimWarning,
+            stacklevel=3,
+        )
     return n

@@ -43,6 +43,7 @@ order in which components write into a section of the kernel: stimuli
 before projections, so a target sums stimulus input first, docs/contract.md
 §2), ``addable_after_build`` (monitors may join a built network).
 """
+
 from __future__ import annotations
 
 import abc
@@ -131,8 +132,10 @@ class Component(abc.ABC):
         for key, target in own.items():
             value = np.asarray(state[key])
             if value.shape != target.shape or value.dtype != target.dtype:
-                raise ValueError(f"{self.name}.{key} has shape {value.shape} and dtype {value.dtype}; "
-                                 f"expected {target.shape} and {target.dtype}")
+                raise ValueError(
+                    f"{self.name}.{key} has shape {value.shape} and dtype {value.dtype}; "
+                    f"expected {target.shape} and {target.dtype}"
+                )
             target[...] = value
 
     def export_results(self) -> dict:

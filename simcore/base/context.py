@@ -1,4 +1,5 @@
 """Simulation settings shared by every component while a network is built."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ A distribution is drawn from a seeded ``numpy.random.Generator``: parameters,
 weights and delays from the network's generator (shared by the batch),
 initial states from one generator per sample (docs/contract.md §5).
 """
+
 from __future__ import annotations
 
 import abc

@@ -3,6 +3,7 @@
 Every check raises before any work starts and names the parameter, the value
 and what was expected, and gives a hint where one helps.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -97,8 +98,9 @@ def check_identifier(name, what: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str; got {name!r} ({type(name).__name__})")
     if not name.isidentifier() or keyword.iskeyword(name) or name in _RESERVED or name.startswith("_"):
-        raise ValueError(f"{what} {name!r} must be a Python identifier that is not a keyword, a builtin "
-                         "or a name starting with '_'")
+        raise ValueError(
+            f"{what} {name!r} must be a Python identifier that is not a keyword, a builtin or a name starting with '_'"
+        )
     return name
 
 

@@ -10,6 +10,7 @@ entries. The event-driven model (``neurons.LIF``) and the dense layer
 names with the same defaults, and the spec renders the parameter table of
 their docstrings.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

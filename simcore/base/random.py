@@ -6,6 +6,7 @@ batch size, because its stream never depends on ``B``. A process that runs only
 samples ``first ... first + B - 1`` of a larger batch (``simcore.mpi``) draws them
 inside :func:`first_sample`, so its local sample ``b`` is global sample ``first + b``.
 """
+
 from __future__ import annotations
 
 import contextlib

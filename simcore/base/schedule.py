@@ -1,4 +1,5 @@
 """The phases of a step (docs/contract.md §1), defined once, and a printable schedule."""
+
 from __future__ import annotations
 
 PHASES = (
@@ -9,9 +10,11 @@ PHASES = (
     ("emit", "every spike of step t enters its source's delay queue, to arrive at t + d"),
 )
 
-KERNEL_ORDER = ("kernel order: stimuli and queues fill receptor buffers, then each population runs integrate, "
-                "deliver, threshold and reset in one pass, then emit; phase 1 reads no buffer and delays are "
-                ">= 1 step, so this is the phase order above")
+KERNEL_ORDER = (
+    "kernel order: stimuli and queues fill receptor buffers, then each population runs integrate, "
+    "deliver, threshold and reset in one pass, then emit; phase 1 reads no buffer and delays are "
+    ">= 1 step, so this is the phase order above"
+)
 
 
 def schedule_text(components) -> str:

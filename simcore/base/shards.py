@@ -13,6 +13,7 @@ step as: every ``(sample, shard)`` pair delivers and updates its neurons in
 parallel; then, per sample and in shard order, the spike lists are joined
 (ascending neuron order, as unsplit) and entered into the delay queues.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,7 @@ def check_threads(threads, n_neurons: int) -> int | None:
         return None
     threads = check_int(threads, "threads", minimum=1)
     if threads > n_neurons:
-        raise ValueError(f"threads={threads} is more than the network's {n_neurons} neurons; "
-                         f"use at most {n_neurons}")
+        raise ValueError(f"threads={threads} is more than the network's {n_neurons} neurons; use at most {n_neurons}")
     return threads
 
 

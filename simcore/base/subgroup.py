@@ -7,6 +7,7 @@ population: a projection between subgroups connects their neurons only
 monitor records those neurons, a stimulus drives them. Nothing is copied:
 the population's arrays stay the one state.
 """
+
 from __future__ import annotations
 
 import numpy as np

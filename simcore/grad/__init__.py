@@ -52,28 +52,67 @@ Speed: the kernels use Numba threads (``prange`` over the batch) and BLAS
 (recurrent adjoint, dense projections); on a loaded machine set
 ``OPENBLAS_NUM_THREADS`` / ``NUMBA_NUM_THREADS`` to the cores you own.
 """
+
 import warnings
 
 from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, Tape, Gradients, kaiming_uniform
-from .losses import (cross_entropy, mse, firing_rate_l2, branching_factor, accuracy,
-                     sequence_cross_entropy, sequence_accuracy)
+from .losses import (
+    cross_entropy,
+    mse,
+    firing_rate_l2,
+    branching_factor,
+    accuracy,
+    sequence_cross_entropy,
+    sequence_accuracy,
+)
 from .surrogates import make_spike_spec, SURROGATES
 from .optim import SGD, Adam, MADGRAD, clip_grad_norm, global_norm
 from .train import Regularizer, train_step, fit
 from .io import save, load, load_parameters
 from .bridge import EventModel, to_network, from_network
 
-__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock", "SNN", "Tape", "Gradients",
-           "kaiming_uniform", "cross_entropy", "mse", "firing_rate_l2", "branching_factor",
-           "accuracy", "sequence_cross_entropy", "sequence_accuracy",
-           "make_spike_spec", "SURROGATES", "SGD", "Adam", "MADGRAD", "clip_grad_norm",
-           "global_norm", "Regularizer", "train_step", "fit", "save", "load", "load_parameters",
-           "EventModel", "to_network", "from_network"]
+__all__ = [
+    "LIFLayer",
+    "ALIFLayer",
+    "LIBLayer",
+    "ReadoutLayer",
+    "ResidualBlock",
+    "SNN",
+    "Tape",
+    "Gradients",
+    "kaiming_uniform",
+    "cross_entropy",
+    "mse",
+    "firing_rate_l2",
+    "branching_factor",
+    "accuracy",
+    "sequence_cross_entropy",
+    "sequence_accuracy",
+    "make_spike_spec",
+    "SURROGATES",
+    "SGD",
+    "Adam",
+    "MADGRAD",
+    "clip_grad_norm",
+    "global_norm",
+    "Regularizer",
+    "train_step",
+    "fit",
+    "save",
+    "load",
+    "load_parameters",
+    "EventModel",
+    "to_network",
+    "from_network",
+]
 
 
 def __getattr__(name):
     if name == "Readout":  # the event engine's Readout is a population; the layer is ReadoutLayer
-        warnings.warn("simcore.grad.Readout is now simcore.grad.ReadoutLayer (simcore.Readout is the "
-                      "event-driven population)", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "simcore.grad.Readout is now simcore.grad.ReadoutLayer (simcore.Readout is the event-driven population)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return ReadoutLayer
     raise AttributeError(f"module 'simcore.grad' has no attribute {name!r}")

@@ -27,6 +27,7 @@ population (it sends a float value every step) fed by zero-delay projections.
 Not bridgeable (clear ``ValueError``): random parameters (``Distribution``)
 in the event network.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from simcore.base.distributions import Distribution
 from simcore.network import Network
 from monitors import SpikeMonitor
 from synapses import CurrentInput, FromMatrix
-from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, _LIB_ROWS, _LIB_TAUS
+from .layers import LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, _LIB_ROWS
 
 __all__ = ["EventModel", "to_network", "from_network"]
 
@@ -52,6 +53,7 @@ class EventModel:
     ``T`` steps of the input with the model's batch, dt and dtype and returns
     the spike rasters ``(T, B, N)`` (LIB: polarity ``s_pos - s_neg``).
     """
+
     network: object
     populations: list
     monitors: list
@@ -62,8 +64,9 @@ class EventModel:
     dtype: type
 
     def run(self, seed=0):
-        self.network.run(steps=self.steps, batch_size=self.batch_size, dt=self.dt, seed=seed,
-                         dtype=np.dtype(self.dtype).name)
+        self.network.run(
+            steps=self.steps, batch_size=self.batch_size, dt=self.dt, seed=seed, dtype=np.dtype(self.dtype).name
+        )
         return [m.raster(n_steps=self.steps) for m in self.monitors]
 
 
@@ -71,12 +74,23 @@ def _event_population(L, dt, name):
     dtp = L.dtype
     f64 = lambda a: np.asarray(a, dtype=dtp).astype(np.float64)  # noqa: E731
     if isinstance(L, LIFLayer):
-        return LIF(L.n, beta=f64(L.decay("tau_mem", dt)), threshold=f64(L._vec("threshold", L.n, dtp)),
-                      reset=L.reset, name=name)
+        return LIF(
+            L.n,
+            beta=f64(L.decay("tau_mem", dt)),
+            threshold=f64(L._vec("threshold", L.n, dtp)),
+            reset=L.reset,
+            name=name,
+        )
     if isinstance(L, ALIFLayer):
-        return ALIF(L.n, beta=f64(L.decay("tau_mem", dt)), rho=f64(L.decay("tau_adapt", dt)),
-                       threshold=f64(L._vec("threshold", L.n, dtp)),
-                       b_adapt=f64(L._vec("b_adapt", L.n, dtp)), reset=L.reset, name=name)
+        return ALIF(
+            L.n,
+            beta=f64(L.decay("tau_mem", dt)),
+            rho=f64(L.decay("tau_adapt", dt)),
+            threshold=f64(L._vec("threshold", L.n, dtp)),
+            b_adapt=f64(L._vec("b_adapt", L.n, dtp)),
+            reset=L.reset,
+            name=name,
+        )
     P = L._P(dt)
     return LIB(L.n, name=name, reset=L.reset, **{r: f64(P[i]) for i, r in enumerate(_LIB_ROWS)})
 
@@ -99,18 +113,36 @@ def to_network(model, x, *, seed=0):
     for k, L in enumerate(model.layers):
         core = _core(L)
         if k > 0:
-            net.connect(src, pops[k], FromMatrix(core.params["W_in"].astype(np.float64)),
-                        receptor="I", delay_steps=model.source_delay(k), name=f"ff{k}")
+            net.connect(
+                src,
+                pops[k],
+                FromMatrix(core.params["W_in"].astype(np.float64)),
+                receptor="I",
+                delay_steps=model.source_delay(k),
+                name=f"ff{k}",
+            )
         if core.recurrent:
-            net.connect(pops[k], pops[k], FromMatrix(core.params["W_rec"].astype(np.float64)),
-                        receptor="I", delay_steps=core.delays.copy(), name=f"rec{k}")
+            net.connect(
+                pops[k],
+                pops[k],
+                FromMatrix(core.params["W_rec"].astype(np.float64)),
+                receptor="I",
+                delay_steps=core.delays.copy(),
+                name=f"rec{k}",
+            )
         src = _residual_stream(net, L, src, pops[k], k) if isinstance(L, ResidualBlock) else pops[k]
     ro = None
     if model.readout is not None:
         R = model.readout
         ro = net.add(Readout(R.n, kappa=R.decay("tau_out", model.dt).astype(np.float64), name="readout"))
-        net.connect(src, ro, FromMatrix(R.params["W_out"].astype(np.float64)), receptor="I",
-                    delay_steps=model.source_delay(len(model.layers)), name="out")
+        net.connect(
+            src,
+            ro,
+            FromMatrix(R.params["W_out"].astype(np.float64)),
+            receptor="I",
+            delay_steps=model.source_delay(len(model.layers)),
+            name="out",
+        )
     mons = [net.add(SpikeMonitor(p)) for p in pops]
     return EventModel(net, pops, mons, ro, T, B, model.dt, model.dtype)
 
@@ -132,8 +164,9 @@ def _residual_stream(net, block, src, spiking, k):
     """``out = x + v @ W_lin + b_lin`` of a residual block as a Linear population fed without delay."""
     out = net.add(Linear(block.n, bias=block.params["b_lin"].astype(np.float64), name=f"residual{k}"))
     net.connect(src, out, FromMatrix(np.eye(block.n)), receptor="I", delay_steps=0, name=f"skip{k}")
-    net.connect(spiking, out, FromMatrix(block.params["W_lin"].astype(np.float64)), receptor="I", delay_steps=0,
-                name=f"lin{k}")
+    net.connect(
+        spiking, out, FromMatrix(block.params["W_lin"].astype(np.float64)), receptor="I", delay_steps=0, name=f"lin{k}"
+    )
     return out
 
 
@@ -143,8 +176,10 @@ def _dense_matrix(proj):
         return np.asarray(conn.matrix.toarray(), dtype=np.float64)
     if getattr(proj, "built", False):
         return np.asarray(proj.to_scipy().toarray(), dtype=np.float64)
-    raise ValueError(f"projection {proj.name!r} uses {type(conn).__name__}; build the network first "
-                     "(net.build(...)) so that its synapses are drawn")
+    raise ValueError(
+        f"projection {proj.name!r} uses {type(conn).__name__}; build the network first "
+        "(net.build(...)) so that its synapses are drawn"
+    )
 
 
 def _proj_delays(proj, n_pre):
@@ -160,8 +195,9 @@ def _proj_delays(proj, n_pre):
 def _params(pop, dt):
     for k, v in pop.param_values.items():
         if isinstance(v, Distribution):
-            raise ValueError(f"{pop.model} {pop.name!r} draws {k} from a Distribution; the dense mode needs "
-                             "fixed parameters")
+            raise ValueError(
+                f"{pop.model} {pop.name!r} draws {k} from a Distribution; the dense mode needs fixed parameters"
+            )
     return pop.realize_params(np.random.default_rng(0), dt)
 
 
@@ -225,8 +261,10 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
             W_in = _dense_matrix(pr)
             dd = _proj_delays(pr, n_in)
             if np.any(dd != dd[0]):
-                raise ValueError(f"feed-forward projection {pr.name!r} has several delays; the dense mode "
-                                 "has one delay per feed-forward projection")
+                raise ValueError(
+                    f"feed-forward projection {pr.name!r} has several delays; the dense mode "
+                    "has one delay per feed-forward projection"
+                )
             d_in = int(dd[0])
         kw = dict(W_in=W_in, delay_in=d_in, per_neuron=())
         if p in rec:
@@ -237,8 +275,16 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
         if p.model == "LIF":
             L = LIFLayer(n_in, p.n, beta=vals["beta"], threshold=vals["threshold"], reset=p.reset_mode, **kw)
         elif p.model == "ALIF":
-            L = ALIFLayer(n_in, p.n, beta=vals["beta"], rho=vals["rho"], threshold=vals["threshold"],
-                          b_adapt=vals["b_adapt"], reset=p.reset_mode, **kw)
+            L = ALIFLayer(
+                n_in,
+                p.n,
+                beta=vals["beta"],
+                rho=vals["rho"],
+                threshold=vals["threshold"],
+                b_adapt=vals["b_adapt"],
+                reset=p.reset_mode,
+                **kw,
+            )
         else:
             # decays passed as decays (alpha_pos, ...): used exactly, learnt via their taus
             L = LIBLayer(n_in, p.n, **{r: vals[r] for r in _LIB_ROWS}, reset=p.options["reset"], **kw)
@@ -252,8 +298,9 @@ def from_network(net, *, dt=None, dtype=None, **snn_options):
         dd = _proj_delays(pr, chain[-1].n)
         if np.any(dd != dd[0]):
             raise ValueError(f"projection {pr.name!r} into the readout has several delays")
-        readout = ReadoutLayer(chain[-1].n, R.n, W_out=_dense_matrix(pr), delay_in=int(dd[0]),
-                          kappa=_params(R, dt)["kappa"])
+        readout = ReadoutLayer(
+            chain[-1].n, R.n, W_out=_dense_matrix(pr), delay_in=int(dd[0]), kappa=_params(R, dt)["kappa"]
+        )
     model = SNN(layers, readout, dt=dt, dtype=dtype, **snn_options)
     x = np.asarray(stims[0].values)
     if stims[0].start_step:

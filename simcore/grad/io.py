@@ -15,6 +15,7 @@ Layout (format version 1)::
 
 Time constants are stored in ms (``units`` attribute).
 """
+
 from __future__ import annotations
 
 import os
@@ -127,10 +128,17 @@ def _read_layer(g):
     params = {k: np.asarray(v[()]) for k, v in g["params"].items()}
     recurrent = bool(g.attrs["recurrent"])
     d_in = int(g.attrs["delay_in"])
-    kw = dict(recurrent=recurrent, delays=np.asarray(g["delays"][()]), W_in=params.pop("W_in"),
-              reset=_s(g.attrs["reset"]), detach_reset=bool(g.attrs["detach_reset"]),
-              delay_in=None if d_in < 0 else d_in, per_neuron=_names(g.attrs["per_neuron"]),
-              freeze=_names(g.attrs["frozen"]), tau_range=tuple(g.attrs["tau_range"]))
+    kw = dict(
+        recurrent=recurrent,
+        delays=np.asarray(g["delays"][()]),
+        W_in=params.pop("W_in"),
+        reset=_s(g.attrs["reset"]),
+        detach_reset=bool(g.attrs["detach_reset"]),
+        delay_in=None if d_in < 0 else d_in,
+        per_neuron=_names(g.attrs["per_neuron"]),
+        freeze=_names(g.attrs["frozen"]),
+        tau_range=tuple(g.attrs["tau_range"]),
+    )
     if recurrent:
         kw["W_rec"] = params.pop("W_rec")
         kw["rec_mask"] = np.asarray(g["rec_mask"][()])
@@ -142,18 +150,19 @@ def load(path):
     """Rebuild the ``SNN`` saved by ``save``."""
     with h5py.File(os.fspath(path), "r") as f:
         if _s(f.attrs.get("format", "")) != FORMAT:
-            raise ValueError(f"{path} is not a {FORMAT} file (format attribute "
-                             f"{f.attrs.get('format')!r})")
+            raise ValueError(f"{path} is not a {FORMAT} file (format attribute {f.attrs.get('format')!r})")
         if int(f.attrs["version"]) > VERSION:
-            raise ValueError(f"{path} has format version {int(f.attrs['version'])}; "
-                             f"this spikesim reads up to {VERSION}")
+            raise ValueError(
+                f"{path} has format version {int(f.attrs['version'])}; this spikesim reads up to {VERSION}"
+            )
         layers = []
         for k in range(len(f["layers"])):
             g = f["layers"][str(k)]
             if _s(g.attrs["kind"]) == "Residual":
                 inner = _read_layer(g["layer"])
-                blk = ResidualBlock(inner, W_lin=g["params/W_lin"][()], b_lin=g["params/b_lin"][()],
-                                    freeze=_names(g.attrs["frozen"]))
+                blk = ResidualBlock(
+                    inner, W_lin=g["params/W_lin"][()], b_lin=g["params/b_lin"][()], freeze=_names(g.attrs["frozen"])
+                )
                 layers.append(blk)
             else:
                 layers.append(_read_layer(g))
@@ -162,15 +171,27 @@ def load(path):
             g = f["readout"]
             d_in = int(g.attrs["delay_in"])
             params = {k: np.asarray(v[()]) for k, v in g["params"].items()}
-            readout = ReadoutLayer(int(g.attrs["n_in"]), int(g.attrs["n"]), W_out=params.pop("W_out"),
-                              delay_in=None if d_in < 0 else d_in,
-                              per_neuron=_names(g.attrs["per_neuron"]),
-                              freeze=_names(g.attrs["frozen"]),
-                              tau_range=tuple(g.attrs["tau_range"]), **params)
+            readout = ReadoutLayer(
+                int(g.attrs["n_in"]),
+                int(g.attrs["n"]),
+                W_out=params.pop("W_out"),
+                delay_in=None if d_in < 0 else d_in,
+                per_neuron=_names(g.attrs["per_neuron"]),
+                freeze=_names(g.attrs["frozen"]),
+                tau_range=tuple(g.attrs["tau_range"]),
+                **params,
+            )
         sp = float(f.attrs["surrogate_param"])
-        model = SNN(layers, readout, dt=float(f.attrs["dt"]), dtype=np.dtype(_s(f.attrs["dtype"])).type,
-                    surrogate=_s(f.attrs["surrogate"]), surrogate_param=None if np.isnan(sp) else sp,
-                    spike_fn=_s(f.attrs["spike_fn"]), sigmoid_k=float(f.attrs["sigmoid_k"]))
+        model = SNN(
+            layers,
+            readout,
+            dt=float(f.attrs["dt"]),
+            dtype=np.dtype(_s(f.attrs["dtype"])).type,
+            surrogate=_s(f.attrs["surrogate"]),
+            surrogate_param=None if np.isnan(sp) else sp,
+            spike_fn=_s(f.attrs["spike_fn"]),
+            sigmoid_k=float(f.attrs["sigmoid_k"]),
+        )
     # bit-exact parameters (the constructors go through float64)
     with h5py.File(os.fspath(path), "r") as f:
         _fill(model, f)

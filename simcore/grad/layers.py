@@ -42,6 +42,7 @@ are learnt through their time constants (ms), clamped to ``tau_range``
 after each optimiser step.  ``freeze`` lists parameter names that get no
 gradient.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,7 @@ import numpy as np
 
 from neurons.alif import ALIF_SPEC
 from neurons.lib import LIB_SPEC
-from neurons.lif import LIF_SPEC, RESETS
+from neurons.lif import LIF_SPEC
 from neurons.readout import READOUT_SPEC
 from .kernels.common import RecPlan, sparse_project, delayed_outer_grad
 from .kernels.lif import lif_forward, lif_backward
@@ -61,8 +62,17 @@ from .kernels.lib import lib_forward, lib_backward
 from .kernels.readout import readout_forward, readout_backward
 from .surrogates import make_spike_spec
 
-__all__ = ["LIFLayer", "ALIFLayer", "LIBLayer", "ReadoutLayer", "ResidualBlock",
-           "SNN", "Tape", "Gradients", "kaiming_uniform"]
+__all__ = [
+    "LIFLayer",
+    "ALIFLayer",
+    "LIBLayer",
+    "ReadoutLayer",
+    "ResidualBlock",
+    "SNN",
+    "Tape",
+    "Gradients",
+    "kaiming_uniform",
+]
 
 DTYPES = (np.float32, np.float64)
 
@@ -242,10 +252,27 @@ class _Spiking(_Base):
     kind = ""
     spiking = True
 
-    def __init__(self, n_in, n, *, recurrent=True, delays=1, W_in=None, W_rec=None,
-                 rec_mask=None, self_connections=True, delay_in=None, reset="subtract",
-                 detach_reset=False, per_neuron=(), freeze=(), tau_range=None,
-                 seed=None, name=None, **kwargs):
+    def __init__(
+        self,
+        n_in,
+        n,
+        *,
+        recurrent=True,
+        delays=1,
+        W_in=None,
+        W_rec=None,
+        rec_mask=None,
+        self_connections=True,
+        delay_in=None,
+        reset="subtract",
+        detach_reset=False,
+        per_neuron=(),
+        freeze=(),
+        tau_range=None,
+        seed=None,
+        name=None,
+        **kwargs,
+    ):
         self.n_in = _check_int("n_in", n_in, 1)
         self.n = N = _check_int("n", n, 1)
         resets = self.spec.choices()["reset"].choices
@@ -265,8 +292,10 @@ class _Spiking(_Base):
             if not np.all(d == np.round(d)):
                 raise TypeError(f"delays must be integers (steps); got {delays!r}")
         if np.any(d < 1):
-            raise ValueError(f"recurrent delays must be >= 1 step (docs/contract.md §2); got min {d.min()}; "
-                             "a delay of 0 would make the recurrent input depend on the spike of the same step")
+            raise ValueError(
+                f"recurrent delays must be >= 1 step (docs/contract.md §2); got min {d.min()}; "
+                "a delay of 0 would make the recurrent input depend on the spike of the same step"
+            )
         self.delays = d.astype(np.int64)
         rng = np.random.default_rng(seed)
         self._W_in_given = W_in
@@ -326,9 +355,17 @@ class _Spiking(_Base):
             woff.append(off)
             blocks.append(np.ascontiguousarray(W[cols, :].T).ravel())
             off += cols.size * N
-        return RecPlan(True, W, self.delays, order, gdel.astype(np.int64),
-                       np.asarray(gstart, np.int64), np.concatenate(gcols).astype(np.int64),
-                       np.asarray(woff, np.int64), np.concatenate(blocks).astype(dt))
+        return RecPlan(
+            True,
+            W,
+            self.delays,
+            order,
+            gdel.astype(np.int64),
+            np.asarray(gstart, np.int64),
+            np.concatenate(gcols).astype(np.int64),
+            np.asarray(woff, np.int64),
+            np.concatenate(blocks).astype(dt),
+        )
 
     def state_shape(self, B):
         return (self._n_state, B, self.n)
@@ -364,6 +401,7 @@ class LIFLayer(_Spiking):
     per_neuron, freeze : tuple of str
     tau_range : (lo, hi) ms
     """
+
     kind = "LIF"
     spec = LIF_SPEC
     _n_state = 1
@@ -380,8 +418,7 @@ class LIFLayer(_Spiking):
         th = self._vec("threshold", N, dtp)
         rec = self._rec_plan()
         lif_forward(I, rec, beta, th, self.reset_code, spec, u0, u_pre, s)
-        return {"u_pre": u_pre, "s": s, "u0": u0, "rec": rec, "beta": beta, "th": th,
-                "out": s, "events": s}
+        return {"u_pre": u_pre, "s": s, "u0": u0, "rec": rec, "beta": beta, "th": th, "out": s, "events": s}
 
     def backward(self, c, g_out, g_n, spec, dt):
         T, B, N = c["s"].shape
@@ -390,11 +427,30 @@ class LIFLayer(_Spiking):
         gI = np.empty((T, B, N), dtp)
         gbeta = np.zeros((B, N), dtp)
         gth = np.zeros((B, N), dtp)
-        lif_backward(gs, gn, has_gn, c["u_pre"], c["s"], c["u0"], c["rec"], c["beta"], c["th"],
-                     self.reset_code, self.detach_reset, spec, gI, gbeta, gth,
-                     np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp))
-        grads = {"tau_mem": self._tau_grad("tau_mem", gbeta.sum(0), N, dt),
-                 "threshold": self._reduce("threshold", gth.sum(0)).astype(dtp)}
+        lif_backward(
+            gs,
+            gn,
+            has_gn,
+            c["u_pre"],
+            c["s"],
+            c["u0"],
+            c["rec"],
+            c["beta"],
+            c["th"],
+            self.reset_code,
+            self.detach_reset,
+            spec,
+            gI,
+            gbeta,
+            gth,
+            np.zeros((B, N), dtp),
+            np.zeros(B * N, dtp),
+            *_block(B, N, dtp),
+        )
+        grads = {
+            "tau_mem": self._tau_grad("tau_mem", gbeta.sum(0), N, dt),
+            "threshold": self._reduce("threshold", gth.sum(0)).astype(dtp),
+        }
         # gradients of the initial state and of the decay itself (SNN.backward(full=True))
         c["g_state0"] = (c["beta"] * gI[0])[None]
         c["g_decay"] = {"tau_mem": gbeta.sum(0)}
@@ -405,6 +461,7 @@ class ALIFLayer(_Spiking):
     """Recurrent ALIF layer (docs/contract.md §3.3); arguments as ``LIFLayer`` plus
     ``tau_adapt`` (ms, default 200; or ``rho``) and ``b_adapt`` (default
     1.8)."""
+
     kind = "ALIF"
     spec = ALIF_SPEC
     _n_state = 2
@@ -428,8 +485,20 @@ class ALIFLayer(_Spiking):
         ba = self._vec("b_adapt", N, dtp)
         rec = self._rec_plan()
         alif_forward(I, rec, beta, rho, th, ba, self.reset_code, spec, u0, a0, u_pre, s, a)
-        return {"u_pre": u_pre, "s": s, "a": a, "u0": u0, "a0": a0, "rec": rec, "beta": beta,
-                "rho": rho, "th": th, "ba": ba, "out": s, "events": s}
+        return {
+            "u_pre": u_pre,
+            "s": s,
+            "a": a,
+            "u0": u0,
+            "a0": a0,
+            "rec": rec,
+            "beta": beta,
+            "rho": rho,
+            "th": th,
+            "ba": ba,
+            "out": s,
+            "events": s,
+        }
 
     def backward(self, c, g_out, g_n, spec, dt):
         T, B, N = c["s"].shape
@@ -438,25 +507,68 @@ class ALIFLayer(_Spiking):
         gI = np.empty((T, B, N), dtp)
         acc = np.zeros((4, B, N), dtp)
         gstate0 = np.empty((2, B, N), dtp)
-        alif_backward(gs, gn, has_gn, c["u_pre"], c["s"], c["a"], c["u0"], c["a0"], c["rec"], c["beta"],
-                      c["rho"], c["th"], c["ba"], self.reset_code, self.detach_reset, spec, gI,
-                      acc[0], acc[1], acc[2], acc[3], np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp),
-                      gstate0)
+        alif_backward(
+            gs,
+            gn,
+            has_gn,
+            c["u_pre"],
+            c["s"],
+            c["a"],
+            c["u0"],
+            c["a0"],
+            c["rec"],
+            c["beta"],
+            c["rho"],
+            c["th"],
+            c["ba"],
+            self.reset_code,
+            self.detach_reset,
+            spec,
+            gI,
+            acc[0],
+            acc[1],
+            acc[2],
+            acc[3],
+            np.zeros((B, N), dtp),
+            np.zeros(B * N, dtp),
+            *_block(B, N, dtp),
+            gstate0,
+        )
         g = acc.sum(1)
         c["g_state0"] = gstate0
         c["g_decay"] = {"tau_mem": g[0], "tau_adapt": g[1]}
-        grads = {"tau_mem": self._tau_grad("tau_mem", g[0], N, dt),
-                 "tau_adapt": self._tau_grad("tau_adapt", g[1], N, dt),
-                 "threshold": self._reduce("threshold", g[2]).astype(dtp),
-                 "b_adapt": self._reduce("b_adapt", g[3]).astype(dtp)}
+        grads = {
+            "tau_mem": self._tau_grad("tau_mem", g[0], N, dt),
+            "tau_adapt": self._tau_grad("tau_adapt", g[1], N, dt),
+            "threshold": self._reduce("threshold", g[2]).astype(dtp),
+            "b_adapt": self._reduce("b_adapt", g[3]).astype(dtp),
+        }
         return gI, grads
 
 
-_LIB_ROWS = ("alpha_pos", "alpha_neg", "beta_pos", "beta_neg", "gamma_pos", "gamma_neg",
-             "theta_pos", "theta_neg", "scale_pos", "scale_neg", "rec_weight_pos",
-             "rec_weight_neg", "bias")
-_LIB_TAUS = {"alpha_pos": "tau_syn_pos", "alpha_neg": "tau_syn_neg", "beta_pos": "tau_mem_pos",
-             "beta_neg": "tau_mem_neg", "gamma_pos": "tau_rec_pos", "gamma_neg": "tau_rec_neg"}
+_LIB_ROWS = (
+    "alpha_pos",
+    "alpha_neg",
+    "beta_pos",
+    "beta_neg",
+    "gamma_pos",
+    "gamma_neg",
+    "theta_pos",
+    "theta_neg",
+    "scale_pos",
+    "scale_neg",
+    "rec_weight_pos",
+    "rec_weight_neg",
+    "bias",
+)
+_LIB_TAUS = {
+    "alpha_pos": "tau_syn_pos",
+    "alpha_neg": "tau_syn_neg",
+    "beta_pos": "tau_mem_pos",
+    "beta_neg": "tau_mem_neg",
+    "gamma_pos": "tau_rec_pos",
+    "gamma_neg": "tau_rec_neg",
+}
 
 
 class LIBLayer(_Spiking):
@@ -471,6 +583,7 @@ class LIBLayer(_Spiking):
     ``out = scale_pos*s_pos - scale_neg*s_neg`` (recurrent and downstream
     weights multiply ``out``); regularisers see ``n = s_pos + s_neg``.
     """
+
     kind = "LIB"
     spec = LIB_SPEC
     _n_state = 6
@@ -508,8 +621,17 @@ class LIBLayer(_Spiking):
         out = np.empty((T, B, N), dtp)
         rec = self._rec_plan()
         lib_forward(I, rec, P, self.reset_code, spec, X0, Itot, X, sp, sn, out)
-        return {"Itot": Itot, "X": X, "X0": X0, "s_pos": sp, "s_neg": sn, "out": out,
-                "events": sp + sn, "rec": rec, "P": P}
+        return {
+            "Itot": Itot,
+            "X": X,
+            "X0": X0,
+            "s_pos": sp,
+            "s_neg": sn,
+            "out": out,
+            "events": sp + sn,
+            "rec": rec,
+            "P": P,
+        }
 
     def backward(self, c, g_out, g_n, spec, dt):
         T, B, N = c["out"].shape
@@ -520,10 +642,27 @@ class LIBLayer(_Spiking):
         gI = np.empty((T, B, N), dtp)
         gP = np.zeros((13, B, N), dtp)
         gstate0 = np.empty((6, B, N), dtp)
-        lib_backward(zeros if g_out is None else g_out, zeros if g_n is None else g_n,
-                     c["Itot"], c["X"], c["X0"], c["s_pos"], c["s_neg"], c["out"], c["rec"],
-                     c["P"], self.reset_code, self.detach_reset, spec, gI, gP,
-                     np.zeros((B, N), dtp), np.zeros(B * N, dtp), *_block(B, N, dtp), gstate0)
+        lib_backward(
+            zeros if g_out is None else g_out,
+            zeros if g_n is None else g_n,
+            c["Itot"],
+            c["X"],
+            c["X0"],
+            c["s_pos"],
+            c["s_neg"],
+            c["out"],
+            c["rec"],
+            c["P"],
+            self.reset_code,
+            self.detach_reset,
+            spec,
+            gI,
+            gP,
+            np.zeros((B, N), dtp),
+            np.zeros(B * N, dtp),
+            *_block(B, N, dtp),
+            gstate0,
+        )
         g = gP.sum(1)
         c["g_state0"] = gstate0
         c["g_decay"] = {_LIB_TAUS[r]: g[i] for i, r in enumerate(_LIB_ROWS) if r in _LIB_TAUS}
@@ -550,11 +689,13 @@ class ReadoutLayer(_Base):
         Default 1 after a spiking layer, 0 after a float output.
     per_neuron, freeze, tau_range : as for the layers.
     """
+
     spec = READOUT_SPEC
     spiking = False
 
-    def __init__(self, n_in, n_out, *, W_out=None, delay_in=None, per_neuron=(), freeze=(),
-                 tau_range=None, seed=None, **kwargs):
+    def __init__(
+        self, n_in, n_out, *, W_out=None, delay_in=None, per_neuron=(), freeze=(), tau_range=None, seed=None, **kwargs
+    ):
         self.n_in = _check_int("n_in", n_in, 1)
         self.n = _check_int("n_out", n_out, 1)
         self.delay_in = None if delay_in is None else _check_int("delay_in", delay_in, 0)
@@ -578,6 +719,7 @@ class ResidualBlock:
     ``layer.n_in``.  Parameters ``W_lin`` ``(layer.n, layer.n_in)`` and
     ``b_lin`` ``(layer.n_in,)``; the layer's own parameters are named
     ``layer.<name>``."""
+
     spiking = False
     spec = None  # its parameters are W_lin, b_lin and those of its layer
 
@@ -585,7 +727,9 @@ class ResidualBlock:
         if not isinstance(layer, _Spiking):
             raise TypeError(f"layer must be a LIFLayer, ALIFLayer or LIBLayer; got {type(layer).__name__}")
         if layer.delay_in not in (None, 0):
-            raise ValueError(f"the layer of a ResidualBlock takes its input with delay 0; got delay_in={layer.delay_in}")
+            raise ValueError(
+                f"the layer of a ResidualBlock takes its input with delay 0; got delay_in={layer.delay_in}"
+            )
         layer.delay_in = 0
         self.layer = layer
         self.n_in = self.n = layer.n_in
@@ -615,6 +759,7 @@ class Gradients(NamedTuple):
     """What ``SNN.backward(..., full=True)`` returns: parameter gradients by
     name, dL/dx, the initial-state gradients by layer and the decay gradients
     by name."""
+
     params: dict
     x: np.ndarray
     state0: dict
@@ -631,6 +776,7 @@ class Tape:
     (for a residual block, of its spiking layer), the ``n`` that the
     regularisers use.
     """
+
     x: np.ndarray
     y: np.ndarray | None
     outputs: list = field(default_factory=list)
@@ -662,9 +808,18 @@ class SNN:
     the gradients under the same names.
     """
 
-    def __init__(self, layers, readout=None, *, dt=1.0, dtype=np.float32,
-                 surrogate="fast_sigmoid", surrogate_param=None, spike_fn="heaviside",
-                 sigmoid_k=10.0):
+    def __init__(
+        self,
+        layers,
+        readout=None,
+        *,
+        dt=1.0,
+        dtype=np.float32,
+        surrogate="fast_sigmoid",
+        surrogate_param=None,
+        spike_fn="heaviside",
+        sigmoid_k=10.0,
+    ):
         dtype = np.dtype(dtype).type
         if dtype not in DTYPES:
             raise TypeError(f"dtype must be numpy.float32 or numpy.float64; got {dtype!r}")
@@ -676,24 +831,24 @@ class SNN:
             raise ValueError("layers must hold at least one layer")
         for k, L in enumerate(layers):
             if not isinstance(L, (_Spiking, ResidualBlock)):
-                raise TypeError(f"layers[{k}] must be a LIFLayer, ALIFLayer, LIBLayer or ResidualBlock; "
-                                f"got {type(L).__name__}")
+                raise TypeError(
+                    f"layers[{k}] must be a LIFLayer, ALIFLayer, LIBLayer or ResidualBlock; got {type(L).__name__}"
+                )
             if k > 0 and L.n_in != layers[k - 1].n:
-                raise ValueError(f"layers[{k}].n_in = {L.n_in} does not match layers[{k - 1}] "
-                                 f"width {layers[k - 1].n}")
+                raise ValueError(f"layers[{k}].n_in = {L.n_in} does not match layers[{k - 1}] width {layers[k - 1].n}")
         if readout is not None:
             if not isinstance(readout, ReadoutLayer):
                 raise TypeError(f"readout must be a ReadoutLayer; got {type(readout).__name__}")
             if readout.n_in != layers[-1].n:
-                raise ValueError(f"readout.n_in = {readout.n_in} does not match the last layer "
-                                 f"width {layers[-1].n}")
+                raise ValueError(f"readout.n_in = {readout.n_in} does not match the last layer width {layers[-1].n}")
         self.layers = layers
         self.readout = readout
         self.dt = dt
         self.dtype = dtype
         self.spec = make_spike_spec(surrogate, surrogate_param, spike_fn, sigmoid_k)
-        self.options = dict(surrogate=surrogate, surrogate_param=surrogate_param,
-                            spike_fn=spike_fn, sigmoid_k=sigmoid_k)
+        self.options = dict(
+            surrogate=surrogate, surrogate_param=surrogate_param, spike_fn=spike_fn, sigmoid_k=sigmoid_k
+        )
         for L in layers:
             L._bind(dt, dtype)
         if readout is not None:
@@ -748,7 +903,7 @@ class SNN:
             sparse_project(src, np.ascontiguousarray(W), d, I)
         else:
             I[:d] = 0
-            np.dot(src[:T - d].reshape(-1, src.shape[2]), W, out=I[d:].reshape(-1, N))
+            np.dot(src[: T - d].reshape(-1, src.shape[2]), W, out=I[d:].reshape(-1, N))
         return I
 
     def input_current(self, x):
@@ -885,7 +1040,6 @@ class SNN:
         for k in range(nL - 1, -1, -1):
             L = self.layers[k]
             src = tape.x if k == 0 else tape.outputs[k - 1]
-            src_spiking = k > 0 and self.layers[k - 1].spiking
             d = self.source_delay(k)
             c = tape.caches[k]
             gn = g_events.get(k)
@@ -936,15 +1090,14 @@ class SNN:
             return dW
         if d >= T:
             return np.zeros(shape, self.dtype)
-        return (src[:T - d].reshape(-1, shape[0]).T @ gI[d:].reshape(-1, shape[1])).astype(self.dtype)
+        return (src[: T - d].reshape(-1, shape[0]).T @ gI[d:].reshape(-1, shape[1])).astype(self.dtype)
 
     def _back_project(self, gI, W, d, shape):
         T = gI.shape[0]
         g = np.empty(shape, self.dtype)
-        g[max(T - d, 0):] = 0
+        g[max(T - d, 0) :] = 0
         if d < T:
-            np.dot(gI[d:].reshape(-1, W.shape[1]), np.ascontiguousarray(W.T),
-                   out=g[:T - d].reshape(-1, shape[2]))
+            np.dot(gI[d:].reshape(-1, W.shape[1]), np.ascontiguousarray(W.T), out=g[: T - d].reshape(-1, shape[2]))
         return g
 
 

@@ -19,12 +19,20 @@ the regularisers), ready for ``SNN.backward(tape, g_y, g_events)``.
 * ``branching_factor(n)``: ``mean_b sum_{t=1}^{T-1} (S[t] - S[t-1])^2``,
   ``S[t] = sum_i n_i[t]`` (DelayNet).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cross_entropy", "mse", "firing_rate_l2", "branching_factor", "accuracy",
-           "sequence_cross_entropy", "sequence_accuracy"]
+__all__ = [
+    "cross_entropy",
+    "mse",
+    "firing_rate_l2",
+    "branching_factor",
+    "accuracy",
+    "sequence_cross_entropy",
+    "sequence_accuracy",
+]
 
 AVERAGES = ("mean_then_ce", "per_step")
 
@@ -69,8 +77,9 @@ def _check_labels(labels, B, C):
     if not np.issubdtype(lab.dtype, np.integer):
         raise TypeError(f"labels must be integers; got dtype {lab.dtype}")
     if lab.size and (lab.min() < 0 or lab.max() >= C):
-        raise ValueError(f"labels must lie in [0, {C}) for a readout of {C} units; "
-                         f"got values in [{lab.min()}, {lab.max()}]")
+        raise ValueError(
+            f"labels must lie in [0, {C}) for a readout of {C} units; got values in [{lab.min()}, {lab.max()}]"
+        )
     return lab.astype(np.int64)
 
 
@@ -104,7 +113,7 @@ def cross_entropy(y, labels, mask=None, average="mean_then_ce"):
     if m.dtype != bool:
         return _weighted_ce(y, lab, m, average)
     nm = int(m.sum())
-    yw = y[m].astype(np.float64)                         # (nm, B, C)
+    yw = y[m].astype(np.float64)  # (nm, B, C)
     onehot = np.zeros((B, C))
     onehot[np.arange(B), lab] = 1.0
     g = np.zeros((T, B, C), dtype=y.dtype)
@@ -187,8 +196,8 @@ def branching_factor(n):
     with ``S[t] = sum_i n[t, b, i]``.  Returns ``(value, dL/dn)``."""
     n = _check_n(n)
     T, B, N = n.shape
-    S = n.sum(axis=2, dtype=np.float64)                # (T, B)
-    D = S[1:] - S[:-1]                                 # (T-1, B)
+    S = n.sum(axis=2, dtype=np.float64)  # (T, B)
+    D = S[1:] - S[:-1]  # (T-1, B)
     val = np.sum(D * D) / B
     gS = np.zeros((T, B))
     gS[1:] += 2.0 * D / B
@@ -227,8 +236,10 @@ def _check_step_labels(labels, T, B, C, m):
         raise TypeError(f"labels must be integers; got dtype {lab.dtype}")
     read = lab[(m > 0) if m.dtype != bool else m]
     if read.size and (read.min() < 0 or read.max() >= C):
-        raise ValueError(f"labels must lie in [0, {C}) on the masked steps for a readout of {C} units; "
-                         f"got values in [{read.min()}, {read.max()}]")
+        raise ValueError(
+            f"labels must lie in [0, {C}) on the masked steps for a readout of {C} units; "
+            f"got values in [{read.min()}, {read.max()}]"
+        )
     return lab.astype(np.int64)
 
 
@@ -252,7 +263,7 @@ def sequence_cross_entropy(y, labels, mask=None):
     W = w.sum()
     rows = np.nonzero(w > 0)[0]
     g = np.zeros((T, B, C), dtype=y.dtype)
-    ls = _log_softmax(y[rows].astype(np.float64))             # (nr, B, C)
+    ls = _log_softmax(y[rows].astype(np.float64))  # (nr, B, C)
     lr = lab[rows]
     picked = np.take_along_axis(ls, lr[:, :, None], axis=2)[:, :, 0]
     wr = w[rows]

@@ -35,6 +35,7 @@ range, thresholds positive, the DelayNet diagonal at zero).
 All layers are float32 unless ``dtype`` says otherwise; ``seed`` makes the
 initialisation reproducible.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,17 +44,32 @@ import numpy as np
 
 from .layers import ALIFLayer, LIBLayer, LIFLayer, ReadoutLayer, ResidualBlock, SNN, kaiming_uniform
 
-__all__ = ["lif_stack", "alif_stack", "lib_residual_stack", "delaynet", "build", "count_parameters",
-           "constrain", "BUILDERS", "LIB_INIT"]
+__all__ = [
+    "lif_stack",
+    "alif_stack",
+    "lib_residual_stack",
+    "delaynet",
+    "build",
+    "count_parameters",
+    "constrain",
+    "BUILDERS",
+    "LIB_INIT",
+]
 
 #: LIB initial values: name -> ("uniform", lo, hi) or ("loguniform", lo, hi), drawn per neuron
 LIB_INIT = {
-    "tau_syn_pos": ("loguniform", 1.0, 10.0), "tau_syn_neg": ("loguniform", 1.0, 10.0),
-    "tau_mem_pos": ("loguniform", 5.0, 100.0), "tau_mem_neg": ("loguniform", 5.0, 100.0),
-    "tau_rec_pos": ("loguniform", 5.0, 100.0), "tau_rec_neg": ("loguniform", 5.0, 100.0),
-    "theta_pos": ("uniform", 0.5, 1.5), "theta_neg": ("uniform", 0.5, 1.5),
-    "scale_pos": ("uniform", 0.8, 1.2), "scale_neg": ("uniform", 0.8, 1.2),
-    "rec_weight_pos": ("uniform", -0.3, 0.3), "rec_weight_neg": ("uniform", -0.3, 0.3),
+    "tau_syn_pos": ("loguniform", 1.0, 10.0),
+    "tau_syn_neg": ("loguniform", 1.0, 10.0),
+    "tau_mem_pos": ("loguniform", 5.0, 100.0),
+    "tau_mem_neg": ("loguniform", 5.0, 100.0),
+    "tau_rec_pos": ("loguniform", 5.0, 100.0),
+    "tau_rec_neg": ("loguniform", 5.0, 100.0),
+    "theta_pos": ("uniform", 0.5, 1.5),
+    "theta_neg": ("uniform", 0.5, 1.5),
+    "scale_pos": ("uniform", 0.8, 1.2),
+    "scale_neg": ("uniform", 0.8, 1.2),
+    "rec_weight_pos": ("uniform", -0.3, 0.3),
+    "rec_weight_neg": ("uniform", -0.3, 0.3),
     "bias": ("uniform", -0.05, 0.05),
 }
 _LIB_NAMES = tuple(LIB_INIT)
@@ -86,13 +102,32 @@ def _w_in(rng, n_in, n, gain):
 
 
 def _readout(rng, width, n_out, tau_out, delay_in=None):
-    return ReadoutLayer(width, n_out, W_out=kaiming_uniform(rng, (width, n_out), width),
-                        tau_out=np.full(n_out, float(tau_out)), per_neuron=("tau_out",),
-                        tau_range=TAU_RANGE, delay_in=delay_in)
+    return ReadoutLayer(
+        width,
+        n_out,
+        W_out=kaiming_uniform(rng, (width, n_out), width),
+        tau_out=np.full(n_out, float(tau_out)),
+        per_neuron=("tau_out",),
+        tau_range=TAU_RANGE,
+        delay_in=delay_in,
+    )
 
 
-def lif_stack(n_in, n_out, width, depth=1, *, tau_mem=(5.0, 50.0), threshold=1.0, tau_out=5.0,
-              in_gain=1.0, seed=0, dtype=np.float32, surrogate="arctan", surrogate_param=None):
+def lif_stack(
+    n_in,
+    n_out,
+    width,
+    depth=1,
+    *,
+    tau_mem=(5.0, 50.0),
+    threshold=1.0,
+    tau_out=5.0,
+    in_gain=1.0,
+    seed=0,
+    dtype=np.float32,
+    surrogate="arctan",
+    surrogate_param=None,
+):
     """``depth`` recurrent LIF layers of ``width`` neurons and a readout.
     ``tau_mem`` is drawn log-uniformly per neuron from the pair ``(lo, hi)`` (ms)."""
     _check_dims(n_in=n_in, n_out=n_out, width=width, depth=depth)
@@ -100,18 +135,45 @@ def lif_stack(n_in, n_out, width, depth=1, *, tau_mem=(5.0, 50.0), threshold=1.0
     layers = []
     src = n_in
     for _ in range(depth):
-        layers.append(LIFLayer(src, width, W_in=_w_in(rng, src, width, in_gain),
-                               W_rec=kaiming_uniform(rng, (width, width), width),
-                               tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
-                               threshold=np.full(width, float(threshold)), tau_range=TAU_RANGE))
+        layers.append(
+            LIFLayer(
+                src,
+                width,
+                W_in=_w_in(rng, src, width, in_gain),
+                W_rec=kaiming_uniform(rng, (width, width), width),
+                tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
+                threshold=np.full(width, float(threshold)),
+                tau_range=TAU_RANGE,
+            )
+        )
         src = width
-    return SNN(layers, _readout(rng, width, n_out, tau_out), dt=1.0, dtype=dtype, surrogate=surrogate,
-               surrogate_param=surrogate_param)
+    return SNN(
+        layers,
+        _readout(rng, width, n_out, tau_out),
+        dt=1.0,
+        dtype=dtype,
+        surrogate=surrogate,
+        surrogate_param=surrogate_param,
+    )
 
 
-def alif_stack(n_in, n_out, width, depth=1, *, tau_mem=(5.0, 50.0), tau_adapt=(20.0, 500.0),
-               b_adapt=(0.0, 0.5), threshold=1.0, tau_out=5.0, in_gain=1.0, seed=0, dtype=np.float32,
-               surrogate="arctan", surrogate_param=None):
+def alif_stack(
+    n_in,
+    n_out,
+    width,
+    depth=1,
+    *,
+    tau_mem=(5.0, 50.0),
+    tau_adapt=(20.0, 500.0),
+    b_adapt=(0.0, 0.5),
+    threshold=1.0,
+    tau_out=5.0,
+    in_gain=1.0,
+    seed=0,
+    dtype=np.float32,
+    surrogate="arctan",
+    surrogate_param=None,
+):
     """``depth`` recurrent ALIF layers of ``width`` neurons and a readout;
     ``tau_mem`` and ``tau_adapt`` log-uniform, ``b_adapt`` uniform per neuron."""
     _check_dims(n_in=n_in, n_out=n_out, width=width, depth=depth)
@@ -119,25 +181,58 @@ def alif_stack(n_in, n_out, width, depth=1, *, tau_mem=(5.0, 50.0), tau_adapt=(2
     layers = []
     src = n_in
     for _ in range(depth):
-        layers.append(ALIFLayer(src, width, W_in=_w_in(rng, src, width, in_gain),
-                                W_rec=kaiming_uniform(rng, (width, width), width),
-                                tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
-                                tau_adapt=_draw(rng, ("loguniform",) + tuple(tau_adapt), width),
-                                b_adapt=_draw(rng, ("uniform",) + tuple(b_adapt), width),
-                                threshold=np.full(width, float(threshold)), tau_range=TAU_RANGE))
+        layers.append(
+            ALIFLayer(
+                src,
+                width,
+                W_in=_w_in(rng, src, width, in_gain),
+                W_rec=kaiming_uniform(rng, (width, width), width),
+                tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
+                tau_adapt=_draw(rng, ("loguniform",) + tuple(tau_adapt), width),
+                b_adapt=_draw(rng, ("uniform",) + tuple(b_adapt), width),
+                threshold=np.full(width, float(threshold)),
+                tau_range=TAU_RANGE,
+            )
+        )
         src = width
-    return SNN(layers, _readout(rng, width, n_out, tau_out), dt=1.0, dtype=dtype, surrogate=surrogate,
-               surrogate_param=surrogate_param)
+    return SNN(
+        layers,
+        _readout(rng, width, n_out, tau_out),
+        dt=1.0,
+        dtype=dtype,
+        surrogate=surrogate,
+        surrogate_param=surrogate_param,
+    )
 
 
 def _lib(rng, n_in, n, init, in_gain):
     vals = {k: _draw(rng, init[k], n) for k in _LIB_NAMES}
-    return LIBLayer(n_in, n, W_in=_w_in(rng, n_in, n, in_gain), W_rec=kaiming_uniform(rng, (n, n), n),
-                    per_neuron=_LIB_NAMES, tau_range=TAU_RANGE, **vals)
+    return LIBLayer(
+        n_in,
+        n,
+        W_in=_w_in(rng, n_in, n, in_gain),
+        W_rec=kaiming_uniform(rng, (n, n), n),
+        per_neuron=_LIB_NAMES,
+        tau_range=TAU_RANGE,
+        **vals,
+    )
 
 
-def lib_residual_stack(n_in, n_out, width, depth=2, hidden=None, *, init=None, tau_out=5.0, in_gain=1.0,
-                       seed=0, dtype=np.float32, surrogate="arctan", surrogate_param=None):
+def lib_residual_stack(
+    n_in,
+    n_out,
+    width,
+    depth=2,
+    hidden=None,
+    *,
+    init=None,
+    tau_out=5.0,
+    in_gain=1.0,
+    seed=0,
+    dtype=np.float32,
+    surrogate="arctan",
+    surrogate_param=None,
+):
     """LIB encoder (``n_in -> width``) and ``depth`` residual LIB blocks of
     ``hidden`` neurons (default ``width``) on a stream of width ``width``.
     ``init`` overrides entries of ``LIB_INIT``."""
@@ -153,12 +248,30 @@ def lib_residual_stack(n_in, n_out, width, depth=2, hidden=None, *, init=None, t
     for _ in range(depth):
         blk = _lib(rng, width, hidden, spec, in_gain)
         layers.append(ResidualBlock(blk, W_lin=kaiming_uniform(rng, (hidden, width), hidden) * 0.5))
-    return SNN(layers, _readout(rng, width, n_out, tau_out), dt=1.0, dtype=dtype, surrogate=surrogate,
-               surrogate_param=surrogate_param)
+    return SNN(
+        layers,
+        _readout(rng, width, n_out, tau_out),
+        dt=1.0,
+        dtype=dtype,
+        surrogate=surrogate,
+        surrogate_param=surrogate_param,
+    )
 
 
-def delaynet(n_in, n_out, n_rec, *, delay_groups=(1, 81, 101), fractions=(0.176, 0.424, 0.4),
-             tau_mem=45.0, tau_out=45.0, threshold=2.0, seed=0, dtype=np.float32, freeze_input=True):
+def delaynet(
+    n_in,
+    n_out,
+    n_rec,
+    *,
+    delay_groups=(1, 81, 101),
+    fractions=(0.176, 0.424, 0.4),
+    tau_mem=45.0,
+    tau_out=45.0,
+    threshold=2.0,
+    seed=0,
+    dtype=np.float32,
+    freeze_input=True,
+):
     """DelayNet (see the module docstring).  ``delay_groups`` (steps, >= 1) and
     ``fractions`` give the neuron-level recurrent delays."""
     _check_dims(n_in=n_in, n_out=n_out, n_rec=n_rec)
@@ -174,9 +287,19 @@ def delaynet(n_in, n_out, n_rec, *, delay_groups=(1, 81, 101), fractions=(0.176,
     W_rec = rng.uniform(-1, 1, (n_rec, n_rec)) * math.sqrt(6.0 / n_rec)
     np.fill_diagonal(W_rec, 0.0)
     W_out = rng.uniform(-1, 1, (n_rec, n_out)) * math.sqrt(6.0 / n_rec)
-    layer = LIFLayer(n_in, n_rec, delays=d, W_in=W_in, W_rec=W_rec, self_connections=False,
-                     reset="subtract", tau_mem=tau_mem, threshold=threshold,
-                     freeze=("W_in",) if freeze_input else (), tau_range=(0.1, 50.0))
+    layer = LIFLayer(
+        n_in,
+        n_rec,
+        delays=d,
+        W_in=W_in,
+        W_rec=W_rec,
+        self_connections=False,
+        reset="subtract",
+        tau_mem=tau_mem,
+        threshold=threshold,
+        freeze=("W_in",) if freeze_input else (),
+        tau_range=(0.1, 50.0),
+    )
     readout = ReadoutLayer(n_rec, n_out, W_out=W_out, delay_in=0, tau_out=tau_out, tau_range=(0.1, 50.0))
     return SNN([layer], readout, dt=1.0, dtype=dtype, surrogate="clamp_ramp")
 

@@ -15,6 +15,7 @@ a gradient dict with the same names (``SNN.backward``).
   ``min(1, max_norm / (||g||_2 + 1e-6))`` over all arrays together; returns
   the norm before clipping.
 """
+
 from __future__ import annotations
 
 import math
@@ -77,8 +78,7 @@ class _Optimizer:
         self.t += 1
 
     def state_dict(self):
-        return {"t": self.t, "state": {k: {n: np.array(v) for n, v in s.items()}
-                                       for k, s in self.state.items()}}
+        return {"t": self.t, "state": {k: {n: np.array(v) for n, v in s.items()} for k, s in self.state.items()}}
 
 
 class SGD(_Optimizer):
@@ -142,11 +142,10 @@ class MADGRAD(_Optimizer):
     def _update(self, k, p, g):
         st = self.state.get(k)
         if st is None:
-            st = self.state[k] = {"x0": p.astype(np.float64), "s": np.zeros(p.shape),
-                                  "nu": np.zeros(p.shape), "k": 0}
+            st = self.state[k] = {"x0": p.astype(np.float64), "s": np.zeros(p.shape), "nu": np.zeros(p.shape), "k": 0}
         if self.weight_decay:
             g = g + self.weight_decay * p
-        lamb = (self.lr + self.eps) * math.sqrt(st["k"] + 1)   # as the reference code
+        lamb = (self.lr + self.eps) * math.sqrt(st["k"] + 1)  # as the reference code
         st["nu"] += lamb * g * g
         st["s"] += lamb * g
         z = st["x0"] - st["s"] / (np.cbrt(st["nu"]) + self.eps)

@@ -19,6 +19,7 @@ clamp_ramp      ``min(max(x + 1, 0), 1)``                    (none)
 is then the true gradient of a smooth model, which the finite-difference
 checks use.  ``spike_fn="heaviside"`` (default) is ``H(x) = 1 if x >= 0``.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,13 +29,11 @@ from .kernels.common import SpikeSpec
 __all__ = ["SURROGATES", "SPIKE_FUNCTIONS", "make_spike_spec"]
 
 #: surrogate name -> (kernel code, default parameter)
-SURROGATES = {"fast_sigmoid": (0, 25.0), "triangle": (1, 0.3),
-              "arctan": (2, 2.0), "clamp_ramp": (3, 0.0)}
+SURROGATES = {"fast_sigmoid": (0, 25.0), "triangle": (1, 0.3), "arctan": (2, 2.0), "clamp_ramp": (3, 0.0)}
 SPIKE_FUNCTIONS = ("heaviside", "sigmoid")
 
 
-def make_spike_spec(surrogate="fast_sigmoid", surrogate_param=None,
-                    spike_fn="heaviside", sigmoid_k=10.0) -> SpikeSpec:
+def make_spike_spec(surrogate="fast_sigmoid", surrogate_param=None, spike_fn="heaviside", sigmoid_k=10.0) -> SpikeSpec:
     """Validate the options and pack them for the kernels.
 
     Parameters

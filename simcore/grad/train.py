@@ -5,6 +5,7 @@ global-norm clipping, the optimiser step and the clamping of time
 constants; ``fit`` loops over epochs and batches with a progress bar
 (tqdm when installed, else a plain log line per epoch through ``logging``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,7 @@ def _loss(tape, target, loss, mask):
     raise ValueError(f"loss must be 'cross_entropy', 'mse', 'sequence_cross_entropy' or a callable; got {loss!r}")
 
 
-def train_step(model, optimizer, x, target, *, loss="cross_entropy", mask=None,
-               regularizers=(), clip_norm=None):
+def train_step(model, optimizer, x, target, *, loss="cross_entropy", mask=None, regularizers=(), clip_norm=None):
     """One optimisation step on a batch.
 
     Parameters
@@ -119,8 +119,9 @@ class _PlainBar:
         for i, item in enumerate(self.iterable):
             yield item
             if (i + 1) % every == 0 or (self.total is not None and i + 1 == self.total):
-                log.info("%s: %d/%s batches %s", self.desc, i + 1,
-                         "?" if self.total is None else self.total, self.postfix)
+                log.info(
+                    "%s: %d/%s batches %s", self.desc, i + 1, "?" if self.total is None else self.total, self.postfix
+                )
 
 
 def _progress(iterable, total, desc, enabled):
@@ -133,8 +134,19 @@ def _progress(iterable, total, desc, enabled):
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
-def fit(model, optimizer, batches, *, epochs=1, loss="cross_entropy", mask=None,
-        regularizers=(), clip_norm=None, progress=True, callback=None):
+def fit(
+    model,
+    optimizer,
+    batches,
+    *,
+    epochs=1,
+    loss="cross_entropy",
+    mask=None,
+    regularizers=(),
+    clip_norm=None,
+    progress=True,
+    callback=None,
+):
     """Train for ``epochs`` passes over ``batches``.
 
     ``batches`` is a sequence of ``(x, target)`` pairs or a callable
@@ -157,19 +169,31 @@ def fit(model, optimizer, batches, *, epochs=1, loss="cross_entropy", mask=None,
         rows = []
         bar = _progress(data, total, f"epoch {ep}", progress)
         for x, target in bar:
-            r = train_step(model, optimizer, x, target, loss=loss, mask=mask,
-                           regularizers=regularizers, clip_norm=clip_norm)
+            r = train_step(
+                model, optimizer, x, target, loss=loss, mask=mask, regularizers=regularizers, clip_norm=clip_norm
+            )
             rows.append((r["loss"], r["task_loss"], r["grad_norm"]))
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{r['loss']:.4f}")
         if not rows:
             raise ValueError("batches yielded no batch")
         m = np.mean(np.asarray(rows), axis=0)
-        rec = {"epoch": ep, "loss": float(m[0]), "task_loss": float(m[1]),
-               "grad_norm": float(m[2]), "seconds": time.perf_counter() - t0}
+        rec = {
+            "epoch": ep,
+            "loss": float(m[0]),
+            "task_loss": float(m[1]),
+            "grad_norm": float(m[2]),
+            "seconds": time.perf_counter() - t0,
+        }
         history.append(rec)
-        log.info("epoch %d: loss %.5f (task %.5f), |grad| %.4g, %.1f s", ep, rec["loss"],
-                 rec["task_loss"], rec["grad_norm"], rec["seconds"])
+        log.info(
+            "epoch %d: loss %.5f (task %.5f), |grad| %.4g, %.1f s",
+            ep,
+            rec["loss"],
+            rec["task_loss"],
+            rec["grad_norm"],
+            rec["seconds"],
+        )
         if callback is not None:
             callback(ep, history)
     return history

@@ -15,17 +15,30 @@ To run PyNN's own examples (``python examples/X.py spikesim``)::
     import sys, simcore.pynn
     sys.modules["pyNN.spikesim"] = simcore.pynn
 """
+
 from __future__ import annotations
 
 import secrets
 
 from pyNN import common, errors, random, space  # noqa: F401
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
-from pyNN.connectors import (AllToAllConnector, ArrayConnector, CloneConnector, CSAConnector,  # noqa: F401
-                             DisplacementDependentProbabilityConnector, DistanceDependentProbabilityConnector,
-                             FixedNumberPostConnector, FixedNumberPreConnector, FixedProbabilityConnector,
-                             FixedTotalNumberConnector, FromFileConnector, FromListConnector,
-                             IndexBasedProbabilityConnector, OneToOneConnector, SmallWorldConnector)
+from pyNN.connectors import (
+    AllToAllConnector,
+    ArrayConnector,
+    CloneConnector,
+    CSAConnector,  # noqa: F401
+    DisplacementDependentProbabilityConnector,
+    DistanceDependentProbabilityConnector,
+    FixedNumberPostConnector,
+    FixedNumberPreConnector,
+    FixedProbabilityConnector,
+    FixedTotalNumberConnector,
+    FromFileConnector,
+    FromListConnector,
+    IndexBasedProbabilityConnector,
+    OneToOneConnector,
+    SmallWorldConnector,
+)
 from pyNN.random import GSLRNG, NumpyRNG, RandomDistribution  # noqa: F401
 from pyNN.recording import get_io
 from pyNN.space import Space  # noqa: F401
@@ -35,11 +48,28 @@ from . import simulator
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import Projection
 from .simulator import NotSupported, state  # noqa: F401
-from .standardmodels import (ACSource, AdditiveWeightDependence, DCSource, EIF_cond_exp_isfa_ista,  # noqa: F401
-                             HH_cond_exp, IF_cond_alpha, IF_cond_exp, IF_curr_alpha, IF_curr_exp, Izhikevich,
-                             MultiplicativeWeightDependence, NearestSpikePairRule, NoisyCurrentSource,
-                             SpikePairRule, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse,
-                             STDPMechanism, StepCurrentSource, TsodyksMarkramSynapse)
+from .standardmodels import (
+    ACSource,
+    AdditiveWeightDependence,
+    DCSource,
+    EIF_cond_exp_isfa_ista,  # noqa: F401
+    HH_cond_exp,
+    IF_cond_alpha,
+    IF_cond_exp,
+    IF_curr_alpha,
+    IF_curr_exp,
+    Izhikevich,
+    MultiplicativeWeightDependence,
+    NearestSpikePairRule,
+    NoisyCurrentSource,
+    SpikePairRule,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    StaticSynapse,
+    STDPMechanism,
+    StepCurrentSource,
+    TsodyksMarkramSynapse,
+)
 
 
 def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
@@ -84,8 +114,9 @@ run, run_until = common.build_run(simulator)
 run_for = run
 reset = common.build_reset(simulator)
 initialize = common.initialize
-get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
-    common.build_state_queries(simulator)
+get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = common.build_state_queries(
+    simulator
+)
 
 create = common.build_create(Population)
 connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
@@ -102,8 +133,11 @@ def record_gsyn(source, filename):
 
 def list_standard_models():
     """The PyNN standard cell types this backend runs."""
-    return [obj.__name__ for obj in globals().values()
-            if isinstance(obj, type) and issubclass(obj, StandardCellType) and obj is not StandardCellType]
+    return [
+        obj.__name__
+        for obj in globals().values()
+        if isinstance(obj, type) and issubclass(obj, StandardCellType) and obj is not StandardCellType
+    ]
 
 
 def network():

@@ -1,4 +1,5 @@
 """Population, PopulationView and Assembly of ``simcore.pynn`` (PyNN's ``common`` classes on spikesim)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -87,8 +88,10 @@ class Population(common.Population):
 
     def _create_cells(self):
         if not isinstance(self.celltype, StandardCellType) or not hasattr(self.celltype, "make"):
-            raise NotSupported(f"the cell type {type(self.celltype).__name__} (simcore.pynn.list_standard_models() "
-                               "names the types it runs)")
+            raise NotSupported(
+                f"the cell type {type(self.celltype).__name__} (simcore.pynn.list_standard_models() "
+                "names the types it runs)"
+            )
         ids = np.arange(state.id_counter, state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
         self._mask_local = np.ones(self.size, dtype=bool)
@@ -122,8 +125,7 @@ class Population(common.Population):
 
     # ----- spikesim
     def _factor(self, kind):
-        p = {k: np.asarray(v, dtype=float) for k, v in self._native.items()
-             if k != "spike_times"}
+        p = {k: np.asarray(v, dtype=float) for k, v in self._native.items() if k != "spike_times"}
         fn = self.celltype.weight_factor if kind == "weight" else self.celltype.current_factor
         return fn(p, state.dt)
 

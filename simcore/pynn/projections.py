@@ -7,6 +7,7 @@ synapse parameters, in PyNN units). They are kept as arrays, sorted by
 spikesim projection (``FromArrays``) per pair of populations at the first run,
 with weights converted to the target model's units (uS -> nS, nA -> pA, ...).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -29,11 +30,29 @@ class Projection(common.Projection):
     _simulator = simulator
     _static_synapse_class = StaticSynapse
 
-    def __init__(self, presynaptic_population, postsynaptic_population, connector, synapse_type=None,
-                 source=None, receptor_type=None, space=Space(), label=None):
+    def __init__(
+        self,
+        presynaptic_population,
+        postsynaptic_population,
+        connector,
+        synapse_type=None,
+        source=None,
+        receptor_type=None,
+        space=Space(),
+        label=None,
+    ):
         state.require_unbuilt("creating a Projection")
-        common.Projection.__init__(self, presynaptic_population, postsynaptic_population, connector,
-                                   synapse_type, source, receptor_type, space, label)
+        common.Projection.__init__(
+            self,
+            presynaptic_population,
+            postsynaptic_population,
+            connector,
+            synapse_type,
+            source,
+            receptor_type,
+            space,
+            label,
+        )
         if not hasattr(self.synapse_type, "spikesim_model"):
             raise NotSupported(f"the synapse type {type(self.synapse_type).__name__}")
         if source not in (None, "axon"):
@@ -44,8 +63,9 @@ class Projection(common.Projection):
         self._spikesim = []
         state.projections.append(self)
 
-    def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None,
-                            **connection_parameters):
+    def _convergent_connect(
+        self, presynaptic_indices, postsynaptic_index, location_selector=None, **connection_parameters
+    ):
         if location_selector is not None:
             raise NotSupported("multicompartment synapse locations")
         pre = np.asarray(presynaptic_indices, dtype=np.int64)
@@ -74,10 +94,9 @@ class Projection(common.Projection):
 
     def _get_attributes_as_list(self, names):
         columns = [self._current(name) for name in names]
-        return [tuple(int(v) if n in _POSITIONAL else float(v) for n, v in zip(names, row))
-                for row in zip(*columns)]
+        return [tuple(int(v) if n in _POSITIONAL else float(v) for n, v in zip(names, row)) for row in zip(*columns)]
 
-    def _get_attributes_as_arrays(self, names, multiple_synapses='sum'):
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         ops = {"sum": np.add.at, "min": np.minimum.at, "max": np.maximum.at}
         i, j = self._attrs["presynaptic_index"], self._attrs["postsynaptic_index"]
         out = []
@@ -141,12 +160,21 @@ class Projection(common.Projection):
                     values = self._attrs[name][mask] if name in self._attrs else np.zeros(0)
                     if values.size and not np.all(values == values[0]):
                         raise NotSupported(f"synapse parameter {name!r} that differs between synapses")
-                    params[name] = float(values[0]) if values.size else float(self.synapse_type.native_parameters[
-                        name].base_value)
+                    params[name] = (
+                        float(values[0]) if values.size else float(self.synapse_type.native_parameters[name].base_value)
+                    )
                 synapse = self.synapse_type.spikesim_model(params, float(factor[0]))
                 batch = "per_sample" if isinstance(self.synapse_type, STDPMechanism) else None
-            proj = sc.Projection(pre._component, post._component, sc.FromArrays(ri, rj, w), delay=delay,
-                                 delay_per=delay_per, receptor=receptor, synapse=synapse, batch=batch)
+            proj = sc.Projection(
+                pre._component,
+                post._component,
+                sc.FromArrays(ri, rj, w),
+                delay=delay,
+                delay_per=delay_per,
+                receptor=receptor,
+                synapse=synapse,
+                batch=batch,
+            )
             self._spikesim.append((net.add(proj), mask, factor[rj]))
 
     @staticmethod

@@ -5,6 +5,7 @@ block then holds one segment per sample and run segment, in the order
 (segment 0: samples 0..B-1, segment 1: ...), each annotated with ``sample``
 (docs/pynn.md, "Batches").
 """
+
 from __future__ import annotations
 
 import neo
@@ -28,13 +29,16 @@ class Recorder(recording.Recorder):
     # ----- what to record
     def _record(self, variable, new_ids, sampling_interval=None):
         if variable.name != "spikes" and variable.name not in self.population.celltype.variable_map:
-            raise NotSupported(f"recording {variable.name!r} of {type(self.population.celltype).__name__} "
-                               f"(recordable here: spikes, {', '.join(self.population.celltype.variable_map)})")
+            raise NotSupported(
+                f"recording {variable.name!r} of {type(self.population.celltype).__name__} "
+                f"(recordable here: spikes, {', '.join(self.population.celltype.variable_map)})"
+            )
         if sampling_interval is not None:
             every = sampling_interval / state.dt
             if abs(every - round(every)) > 1e-9 or round(every) < 1:
-                raise ValueError(f"sampling_interval={sampling_interval} ms must be a multiple of the timestep "
-                                 f"{state.dt} ms")
+                raise ValueError(
+                    f"sampling_interval={sampling_interval} ms must be a multiple of the timestep {state.dt} ms"
+                )
             self.sampling_interval = sampling_interval
         if state.net is not None:  # monitors may join a built network; they record from now on
             self._add_monitor(state.net, variable)

@@ -8,6 +8,7 @@ their (native) parameters, connections and recording requests, and
 :meth:`State.build` turns them into one :class:`simcore.Network` at the first
 ``run``; later runs continue it (``run(a); run(b)`` equals ``run(a + b)``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -103,8 +104,10 @@ class State(common.control.BaseState):
 
     def require_unbuilt(self, what: str):
         if self.net is not None:
-            raise NotSupported(f"{what} after the first run() (the spikesim network is built at the first run; "
-                               "call setup() again and rebuild the model)")
+            raise NotSupported(
+                f"{what} after the first run() (the spikesim network is built at the first run; "
+                "call setup() again and rebuild the model)"
+            )
 
 
 state = State()

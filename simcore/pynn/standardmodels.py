@@ -6,6 +6,7 @@ how to make its spikesim population (:meth:`make`), how a PyNN weight (nA or
 uS) becomes the model's weight (:meth:`weight_factor`) and how a PyNN current
 (nA) becomes the model's input ``I`` (:meth:`current_factor`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,17 +24,32 @@ def _value(a):
 
 def _curr_translations():
     return build_translations(
-        ('v_rest', 'E_L'), ('v_reset', 'V_reset'), ('cm', 'C_m', 1000.0), ('tau_m', 'tau_m'),
-        ('tau_refrac', 't_ref'), ('tau_syn_E', 'tau_syn_ex'), ('tau_syn_I', 'tau_syn_in'),
-        ('v_thresh', 'V_th'), ('i_offset', 'I_e', 1000.0))
+        ("v_rest", "E_L"),
+        ("v_reset", "V_reset"),
+        ("cm", "C_m", 1000.0),
+        ("tau_m", "tau_m"),
+        ("tau_refrac", "t_ref"),
+        ("tau_syn_E", "tau_syn_ex"),
+        ("tau_syn_I", "tau_syn_in"),
+        ("v_thresh", "V_th"),
+        ("i_offset", "I_e", 1000.0),
+    )
 
 
 def _cond_translations():
     return build_translations(
-        ('v_rest', 'E_L'), ('v_reset', 'V_reset'), ('cm', 'C_m', 1000.0),
-        ('tau_m', 'g_L', "cm/tau_m*1000.0", "C_m/g_L"), ('tau_refrac', 't_ref'), ('tau_syn_E', 'tau_syn_ex'),
-        ('tau_syn_I', 'tau_syn_in'), ('v_thresh', 'V_th'), ('i_offset', 'I_e', 1000.0),
-        ('e_rev_E', 'E_ex'), ('e_rev_I', 'E_in'))
+        ("v_rest", "E_L"),
+        ("v_reset", "V_reset"),
+        ("cm", "C_m", 1000.0),
+        ("tau_m", "g_L", "cm/tau_m*1000.0", "C_m/g_L"),
+        ("tau_refrac", "t_ref"),
+        ("tau_syn_E", "tau_syn_ex"),
+        ("tau_syn_I", "tau_syn_in"),
+        ("v_thresh", "V_th"),
+        ("i_offset", "I_e", 1000.0),
+        ("e_rev_E", "E_ex"),
+        ("e_rev_I", "E_in"),
+    )
 
 
 class SpikesimCell:
@@ -79,10 +95,18 @@ class IF_curr_exp(SpikesimCell, cells.IF_curr_exp):
         # LIFBio's trace is R*I in mV (docs/contract.md §3.2): dv/dt = (g - (v - E_L))/tau_m, g = I*tau_m/C_m;
         # i_offset shifts the rest to E_L + R*I_e exactly
         e_l = p["E_L"] + p["I_e"] * p["tau_m"] / p["C_m"]
-        return sc.LIFBio(n, E_L=_value(e_l), V_th=_value(p["V_th"]), V_reset=_value(p["V_reset"]),
-                         tau_m=_value(p["tau_m"]), t_ref=_value(p["t_ref"]),
-                         tau_syn={"exc": _value(p["tau_syn_ex"]), "inh": _value(p["tau_syn_in"])},
-                         delta=("I",), init=init, name=name)
+        return sc.LIFBio(
+            n,
+            E_L=_value(e_l),
+            V_th=_value(p["V_th"]),
+            V_reset=_value(p["V_reset"]),
+            tau_m=_value(p["tau_m"]),
+            t_ref=_value(p["t_ref"]),
+            tau_syn={"exc": _value(p["tau_syn_ex"]), "inh": _value(p["tau_syn_in"])},
+            delta=("I",),
+            init=init,
+            name=name,
+        )
 
     def weight_factor(self, p, dt):
         return 1000.0 * p["tau_m"] / p["C_m"]
@@ -125,30 +149,58 @@ class IF_cond_alpha(_Cond, cells.IF_cond_alpha):
 class EIF_cond_exp_isfa_ista(_Cond, cells.EIF_cond_exp_isfa_ista):
     __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
     translations = build_translations(
-        ('cm', 'C_m', 1000.0), ('tau_refrac', 't_ref'), ('v_spike', 'V_peak'), ('v_reset', 'V_reset'),
-        ('v_rest', 'E_L'), ('tau_m', 'g_L', "cm/tau_m*1000.0", "C_m/g_L"), ('i_offset', 'I_e', 1000.0),
-        ('a', 'a'), ('b', 'b', 1000.0), ('delta_T', 'Delta_T'), ('tau_w', 'tau_w'), ('v_thresh', 'V_th'),
-        ('e_rev_E', 'E_ex'), ('tau_syn_E', 'tau_syn_ex'), ('e_rev_I', 'E_in'), ('tau_syn_I', 'tau_syn_in'))
-    variable_map = {"v": ("v", 1.0), "gsyn_exc": ("g_ex", 0.001), "gsyn_inh": ("g_in", 0.001),
-                    "w": ("w", 0.001)}
+        ("cm", "C_m", 1000.0),
+        ("tau_refrac", "t_ref"),
+        ("v_spike", "V_peak"),
+        ("v_reset", "V_reset"),
+        ("v_rest", "E_L"),
+        ("tau_m", "g_L", "cm/tau_m*1000.0", "C_m/g_L"),
+        ("i_offset", "I_e", 1000.0),
+        ("a", "a"),
+        ("b", "b", 1000.0),
+        ("delta_T", "Delta_T"),
+        ("tau_w", "tau_w"),
+        ("v_thresh", "V_th"),
+        ("e_rev_E", "E_ex"),
+        ("tau_syn_E", "tau_syn_ex"),
+        ("e_rev_I", "E_in"),
+        ("tau_syn_I", "tau_syn_in"),
+    )
+    variable_map = {"v": ("v", 1.0), "gsyn_exc": ("g_ex", 0.001), "gsyn_inh": ("g_in", 0.001), "w": ("w", 0.001)}
     model = sc.AdExCondExp
 
 
 class HH_cond_exp(_Cond, cells.HH_cond_exp):
     __doc__ = cells.HH_cond_exp.__doc__
     translations = build_translations(
-        ('gbar_Na', 'g_Na', 1000.0), ('gbar_K', 'g_K', 1000.0), ('g_leak', 'g_L', 1000.0),
-        ('cm', 'C_m', 1000.0), ('v_offset', 'V_T'), ('e_rev_Na', 'E_Na'), ('e_rev_K', 'E_K'),
-        ('e_rev_leak', 'E_L'), ('e_rev_E', 'E_ex'), ('e_rev_I', 'E_in'), ('tau_syn_E', 'tau_syn_ex'),
-        ('tau_syn_I', 'tau_syn_in'), ('i_offset', 'I_e', 1000.0))
-    variable_map = {"v": ("v", 1.0), "gsyn_exc": ("g_ex", 0.001), "gsyn_inh": ("g_in", 0.001),
-                    "m": ("m", 1.0), "h": ("h", 1.0), "n": ("n", 1.0)}
+        ("gbar_Na", "g_Na", 1000.0),
+        ("gbar_K", "g_K", 1000.0),
+        ("g_leak", "g_L", 1000.0),
+        ("cm", "C_m", 1000.0),
+        ("v_offset", "V_T"),
+        ("e_rev_Na", "E_Na"),
+        ("e_rev_K", "E_K"),
+        ("e_rev_leak", "E_L"),
+        ("e_rev_E", "E_ex"),
+        ("e_rev_I", "E_in"),
+        ("tau_syn_E", "tau_syn_ex"),
+        ("tau_syn_I", "tau_syn_in"),
+        ("i_offset", "I_e", 1000.0),
+    )
+    variable_map = {
+        "v": ("v", 1.0),
+        "gsyn_exc": ("g_ex", 0.001),
+        "gsyn_inh": ("g_in", 0.001),
+        "m": ("m", 1.0),
+        "h": ("h", 1.0),
+        "n": ("n", 1.0),
+    }
     model = sc.HHCondExp
 
 
 class Izhikevich(SpikesimCell, cells.Izhikevich):
     __doc__ = cells.Izhikevich.__doc__
-    translations = build_translations(('a', 'a'), ('b', 'b'), ('c', 'c'), ('d', 'd'), ('i_offset', 'I_e', 1000.0))
+    translations = build_translations(("a", "a"), ("b", "b"), ("c", "c"), ("d", "d"), ("i_offset", "I_e", 1000.0))
     variable_map = {"v": ("v", 1.0), "u": ("u", 1.0)}
     receptor_map = {"excitatory": "I", "inhibitory": "I"}
 
@@ -170,7 +222,7 @@ class Izhikevich(SpikesimCell, cells.Izhikevich):
 
 class SpikeSourcePoisson(SpikesimCell, cells.SpikeSourcePoisson):
     __doc__ = cells.SpikeSourcePoisson.__doc__
-    translations = build_translations(('rate', 'rate'), ('start', 'start'), ('duration', 'duration'))
+    translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
     variable_map = {}
 
     def make(self, n, p, init, name):
@@ -193,13 +245,12 @@ class SpikeSourcePoisson(SpikesimCell, cells.SpikeSourcePoisson):
 
 class SpikeSourceArray(SpikesimCell, cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__
-    translations = build_translations(('spike_times', 'spike_times'))
+    translations = build_translations(("spike_times", "spike_times"))
     variable_map = {}
 
     def make(self, n, p, init, name):
         dt = state.dt
-        trains = [np.floor(np.asarray(seq.value, dtype=float) / dt + 0.5).astype(np.int64)
-                  for seq in p["spike_times"]]
+        trains = [np.floor(np.asarray(seq.value, dtype=float) / dt + 0.5).astype(np.int64) for seq in p["spike_times"]]
         allsteps = np.concatenate(trains) if trains else np.zeros(0, np.int64)
         first = int(allsteps.min()) if allsteps.size else 0
         last = int(allsteps.max()) + 1 if allsteps.size else 1
@@ -212,7 +263,7 @@ class SpikeSourceArray(SpikesimCell, cells.SpikeSourceArray):
 # ----- synapses
 class StaticSynapse(synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
-    translations = build_translations(('weight', 'weight'), ('delay', 'delay'))
+    translations = build_translations(("weight", "weight"), ("delay", "delay"))
 
     def _get_minimum_delay(self):
         return state.min_delay if state.min_delay != "auto" else state.dt
@@ -223,8 +274,9 @@ class StaticSynapse(synapses.StaticSynapse):
 
 class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
     __doc__ = synapses.TsodyksMarkramSynapse.__doc__
-    translations = build_translations(('weight', 'weight'), ('delay', 'delay'), ('U', 'U'),
-                                      ('tau_rec', 'tau_rec'), ('tau_facil', 'tau_facil'))
+    translations = build_translations(
+        ("weight", "weight"), ("delay", "delay"), ("U", "U"), ("tau_rec", "tau_rec"), ("tau_facil", "tau_facil")
+    )
 
     def _get_minimum_delay(self):
         return state.min_delay if state.min_delay != "auto" else state.dt
@@ -235,11 +287,19 @@ class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
 
 class STDPMechanism(synapses.STDPMechanism):
     __doc__ = synapses.STDPMechanism.__doc__
-    base_translations = build_translations(('weight', 'weight'), ('delay', 'delay'),
-                                           ('dendritic_delay_fraction', 'dendritic_delay_fraction'))
+    base_translations = build_translations(
+        ("weight", "weight"), ("delay", "delay"), ("dendritic_delay_fraction", "dendritic_delay_fraction")
+    )
 
-    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
-                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+    def __init__(
+        self,
+        timing_dependence=None,
+        weight_dependence=None,
+        voltage_dependence=None,
+        dendritic_delay_fraction=1.0,
+        weight=0.0,
+        delay=None,
+    ):
         if voltage_dependence is not None:
             raise NotSupported("voltage-dependent STDP")
         if timing_dependence is None or weight_dependence is None:
@@ -258,29 +318,39 @@ class STDPMechanism(synapses.STDPMechanism):
         else:
             # multiplicative: dw+ = A_plus*(w_max - w), dw- = -A_minus*(w - w_min)
             a_pre, a_post, dep = params["A_plus"], -params["A_minus"], "multiplicative"
-        return sc.STDP(A_pre=a_pre, A_post=a_post, tau_pre=params["tau_plus"], tau_post=params["tau_minus"],
-                       w_min=w_min, w_max=w_max, weight_dependence=dep, pairing=self.timing_dependence.pairing)
+        return sc.STDP(
+            A_pre=a_pre,
+            A_post=a_post,
+            tau_pre=params["tau_plus"],
+            tau_post=params["tau_minus"],
+            w_min=w_min,
+            w_max=w_max,
+            weight_dependence=dep,
+            pairing=self.timing_dependence.pairing,
+        )
 
 
 class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
     __doc__ = synapses.AdditiveWeightDependence.__doc__
-    translations = build_translations(('w_max', 'w_max'), ('w_min', 'w_min'))
+    translations = build_translations(("w_max", "w_max"), ("w_min", "w_min"))
 
 
 class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
     __doc__ = synapses.MultiplicativeWeightDependence.__doc__
-    translations = build_translations(('w_max', 'w_max'), ('w_min', 'w_min'))
+    translations = build_translations(("w_max", "w_max"), ("w_min", "w_min"))
 
 
 class SpikePairRule(synapses.SpikePairRule):
     __doc__ = synapses.SpikePairRule.__doc__
-    translations = build_translations(('tau_plus', 'tau_plus'), ('tau_minus', 'tau_minus'),
-                                      ('A_plus', 'A_plus'), ('A_minus', 'A_minus'))
+    translations = build_translations(
+        ("tau_plus", "tau_plus"), ("tau_minus", "tau_minus"), ("A_plus", "A_plus"), ("A_minus", "A_minus")
+    )
     pairing = "all_to_all"
 
 
 class NearestSpikePairRule(SpikePairRule):
     """SpikePairRule with nearest-spike pairing (spikesim ``pairing="nearest"``)."""
+
     pairing = "nearest"
 
 
@@ -303,6 +373,7 @@ class _Source:
     def inject_into(self, cells):
         state.require_unbuilt("injecting a current source")
         from .populations import resolve
+
         for pop, index in resolve(cells):
             if not pop.celltype.injectable:
                 raise TypeError(f"cannot inject current into {pop.celltype.__class__.__name__} ({pop.label})")
@@ -326,46 +397,74 @@ class _Source:
 
 class DCSource(_Source, electrodes.DCSource):
     __doc__ = electrodes.DCSource.__doc__
-    translations = build_translations(('amplitude', 'amplitude'), ('start', 'start'), ('stop', 'stop'))
+    translations = build_translations(("amplitude", "amplitude"), ("start", "start"), ("stop", "stop"))
 
     def _stimulus(self, target, p, factor, receptor):
-        return sc.DCSource(target, p["amplitude"] * factor, start=p["start"], stop=min(p["stop"], 1e15),
-                           receptor=receptor)
+        return sc.DCSource(
+            target, p["amplitude"] * factor, start=p["start"], stop=min(p["stop"], 1e15), receptor=receptor
+        )
 
 
 class ACSource(_Source, electrodes.ACSource):
     __doc__ = electrodes.ACSource.__doc__
-    translations = build_translations(('amplitude', 'amplitude'), ('start', 'start'), ('stop', 'stop'),
-                                      ('frequency', 'frequency'), ('offset', 'offset'), ('phase', 'phase'))
+    translations = build_translations(
+        ("amplitude", "amplitude"),
+        ("start", "start"),
+        ("stop", "stop"),
+        ("frequency", "frequency"),
+        ("offset", "offset"),
+        ("phase", "phase"),
+    )
 
     def _stimulus(self, target, p, factor, receptor):
-        return sc.ACSource(target, p["amplitude"] * factor, p["frequency"], offset=p["offset"] * factor,
-                           phase=p["phase"], start=p["start"], stop=min(p["stop"], 1e15), receptor=receptor)
+        return sc.ACSource(
+            target,
+            p["amplitude"] * factor,
+            p["frequency"],
+            offset=p["offset"] * factor,
+            phase=p["phase"],
+            start=p["start"],
+            stop=min(p["stop"], 1e15),
+            receptor=receptor,
+        )
 
 
 class StepCurrentSource(_Source, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
-    translations = build_translations(('amplitudes', 'amplitudes'), ('times', 'times'))
+    translations = build_translations(("amplitudes", "amplitudes"), ("times", "times"))
 
     def _stimulus(self, target, p, factor, receptor):
         amplitudes = np.asarray(p["amplitudes"].value, dtype=float)
-        return sc.StepCurrentSource(target, np.asarray(p["times"].value, dtype=float),
-                                    amplitudes[:, None] * np.broadcast_to(factor, (target_size(target),)),
-                                    receptor=receptor)
+        return sc.StepCurrentSource(
+            target,
+            np.asarray(p["times"].value, dtype=float),
+            amplitudes[:, None] * np.broadcast_to(factor, (target_size(target),)),
+            receptor=receptor,
+        )
 
 
 class NoisyCurrentSource(_Source, electrodes.NoisyCurrentSource):
     __doc__ = electrodes.NoisyCurrentSource.__doc__
-    translations = build_translations(('mean', 'mean'), ('start', 'start'), ('stop', 'stop'),
-                                      ('stdev', 'stdev'), ('dt', 'dt'))
+    translations = build_translations(
+        ("mean", "mean"), ("start", "start"), ("stop", "stop"), ("stdev", "stdev"), ("dt", "dt")
+    )
 
     def _stimulus(self, target, p, factor, receptor):
         if abs(p["dt"] - state.dt) > 1e-9 * state.dt:
-            raise NotSupported(f"NoisyCurrentSource with dt={p['dt']} different from the timestep {state.dt} "
-                               "(a new value is drawn every step)")
+            raise NotSupported(
+                f"NoisyCurrentSource with dt={p['dt']} different from the timestep {state.dt} "
+                "(a new value is drawn every step)"
+            )
         # white noise, one value per step: the OU current with a vanishing time constant (P = exp(-1000) = 0)
-        return sc.NoisyCurrent(target, p["mean"] * factor, p["stdev"] * np.abs(factor), state.dt * 1e-3,
-                               start=p["start"], stop=min(p["stop"], 1e15), receptor=receptor)
+        return sc.NoisyCurrent(
+            target,
+            p["mean"] * factor,
+            p["stdev"] * np.abs(factor),
+            state.dt * 1e-3,
+            start=p["start"],
+            stop=min(p["stop"], 1e15),
+            receptor=receptor,
+        )
 
 
 def target_size(target) -> int:

@@ -1,4 +1,5 @@
 """Connectivity builders in Numba: O(number of synapses), no Python loop per synapse."""
+
 import numpy as np
 from numba import njit
 
@@ -48,7 +49,7 @@ def sample_rows(counts, n_choices, exclude_self, allow_multiple, state):
             for e in range(k):
                 if indices[lo + e] >= r:
                     indices[lo + e] += 1
-        indices[lo:lo + k].sort()
+        indices[lo : lo + k].sort()
     return indptr, indices
 
 

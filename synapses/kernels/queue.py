@@ -12,6 +12,7 @@ due entry and adds ``w * value`` into the target's receptor buffer.
 Order of summation (the dense mode reproduces it): sources by the step they
 spiked (earliest first), then by ascending index; synapses in CSR order.
 """
+
 from numba import njit
 
 

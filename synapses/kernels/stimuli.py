@@ -1,4 +1,5 @@
 """Stimulus kernels: external input added in phase 2 of the step it is given for (d = 0)."""
+
 import math
 
 import numpy as np
@@ -34,32 +35,6 @@ def poisson_input(b, t, lam, exp_neg_lam, weight, state, buf):
         k = poisson(state, b, lam[i], exp_neg_lam[i])
         if k > 0:
             buf[b, i] += weight[i] * k
-
-
-@njit(cache=True)
-def poisson_input_shared(b, t, cdf, weight, state, buf):
-    """``buf[b, i] += weight * k``, ``k ~ Poisson(lam)`` with one ``lam`` for all neurons.
-
-    Inversion over the precomputed ``cdf[k] = P(K <= k)`` (expected ``lam + 1``
-    comparisons, no transcendental per draw); the generator state lives in
-    registers for the whole population. Same stream as :func:`rng.uniform`.
-    """
-    s0 = state[b, 0]
-    s1 = state[b, 1]
-    last = cdf.shape[0] - 1
-    for i in range(buf.shape[1]):
-        result = s0 + s1
-        s1 ^= s0
-        s0 = ((s0 << np.uint64(24)) | (s0 >> np.uint64(40))) ^ s1 ^ (s1 << np.uint64(16))
-        s1 = (s1 << np.uint64(37)) | (s1 >> np.uint64(27))
-        u = (result >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-        k = 0
-        while k < last and u > cdf[k]:
-            k += 1
-        if k > 0:
-            buf[b, i] += weight * k
-    state[b, 0] = s0
-    state[b, 1] = s1
 
 
 @njit(cache=True)
@@ -134,7 +109,7 @@ def step_current_range(b, t, amplitude, start, stop, buf, lo, hi):
 
 
 # ----- Poisson drive over lanes: blocks of neurons with their own position in the sample's one stream
-# The stream of a sample is the one :func:`poisson_input_shared` walks neuron by neuron; lane ``j`` covers the
+# The stream of a sample is walked by one table-inversion draw per neuron, neuron by neuron; lane ``j`` covers the
 # neurons ``starts[j] <= i < starts[j + 1]`` and holds the state that stream has at its first neuron, so every
 # neuron draws exactly the number it draws unsplit. After a step a lane jumps (``rng.apply_jump``) over the draws
 # of the other lanes to its position in the next step. Four lanes per shard are stepped together: four

@@ -6,6 +6,7 @@ unnoticed. Reference simulators are switched off here (Brian2 and NEST are
 never needed); the comparison plumbing is tested on fake reference dicts, a
 case a simulator lacks and a simulator that cannot be imported.
 """
+
 import json
 import math
 import os
@@ -19,8 +20,17 @@ from benchmarks.cases import batch, brunel, cuba, recording, scale, startup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-STANDARD_KEYS = {"benchmark", "label", "parameters", "machine", "versions", "notes", "comparisons", "targets",
-                 *records.STANDARD_KEYS}
+STANDARD_KEYS = {
+    "benchmark",
+    "label",
+    "parameters",
+    "machine",
+    "versions",
+    "notes",
+    "comparisons",
+    "targets",
+    *records.STANDARD_KEYS,
+}
 
 
 def check_record(rec, benchmark):
@@ -74,8 +84,7 @@ def test_brunel_unknown_reference_is_refused():
 
 
 def test_batch_tiny():
-    recs = batch.run(batches=(1, 2, 4), n=200, duration_ms=20.0, repeats=1, n_single=3, target_batch=4,
-                     references=())
+    recs = batch.run(batches=(1, 2, 4), n=200, duration_ms=20.0, repeats=1, n_single=3, target_batch=4, references=())
     assert [r["parameters"]["batch"] for r in recs] == [1, 2, 4]
     for rec in recs:
         check_record(rec, "batch")
@@ -134,8 +143,16 @@ def test_startup_tiny():
 
 def test_compare_and_targets():
     ours = {"run_s": 0.5, "mean_rate_hz": 10.0}
-    ref = {"status": "ok", "run_s": 2.0, "mean_rate_hz": 10.5, "duration_ms": 1000.0, "threads": 1, "repeats": 3,
-           "name": "nest", "label": "nest"}
+    ref = {
+        "status": "ok",
+        "run_s": 2.0,
+        "mean_rate_hz": 10.5,
+        "duration_ms": 1000.0,
+        "threads": 1,
+        "repeats": 3,
+        "name": "nest",
+        "label": "nest",
+    }
     cmp = records.compare(ours, ref)
     assert cmp["ratio"] == 4.0 and cmp["rate_check"] == "OK" and cmp["label"] == "nest"
     assert records.ratio_of([cmp], "nest") == 4.0 and records.ratio_of([cmp], "brian2_runtime") is None
@@ -148,14 +165,23 @@ def test_compare_and_targets():
     assert records.target("x", None, 3.0, ">=")["passed"] is None
     with pytest.raises(ValueError, match="op must be one of"):
         records.target("x", 1.0, 1.0, "==")
-    text = table.format_targets([{"targets": [records.target("a", 1.0, 2.0, "<", "s"),
-                                              records.target("b", None, 2.0, "<")]}])
+    text = table.format_targets(
+        [{"targets": [records.target("a", 1.0, 2.0, "<", "s"), records.target("b", None, 2.0, "<")]}]
+    )
     assert "PASS" in text and "SKIP" in text
 
 
 def test_table_does_not_depend_on_the_benchmark_name():
-    rec = records.record("anything", "size=1", {}, run_s=0.25, repeats=3, threads=2, notes=["a note"],
-                         comparisons=[records.bound("a bound", "ok", value=4.0, unit="events/s", ratio=0.5)])
+    rec = records.record(
+        "anything",
+        "size=1",
+        {},
+        run_s=0.25,
+        repeats=3,
+        threads=2,
+        notes=["a note"],
+        comparisons=[records.bound("a bound", "ok", value=4.0, unit="events/s", ratio=0.5)],
+    )
     row = table.format_row(rec)
     assert row.startswith("anything") and "size=1" in row and "a note" in row
     assert "a bound: 4 events/s; ratio x0.5" in row
@@ -177,7 +203,8 @@ def test_absent_reference_is_skipped(tmp_path, monkeypatch):
     assert res["status"] == "skipped" and "nest hidden by the test" in res["reason"]
     cmp = records.compare({"run_s": 1.0, "mean_rate_hz": 5.0}, res)
     assert "nest: SKIPPED (nest cannot be imported" in table.format_row(
-        records.record("brunel", "scale=0.02 T=10ms", {}, comparisons=[cmp]))
+        records.record("brunel", "scale=0.02 T=10ms", {}, comparisons=[cmp])
+    )
 
 
 def test_sizes_and_no_reference():
@@ -191,8 +218,9 @@ def test_sizes_and_no_reference():
 
 def test_runner_quick_subset(tmp_path, monkeypatch, capsys):
     # the CLI path end to end on one tiny case, records appended as JSON Lines
-    monkeypatch.setattr(brunel, "QUICK", dict(scale=0.02, duration_ms=10.0, repeats=1, references=("nest",),
-                                              bare=False))
+    monkeypatch.setattr(
+        brunel, "QUICK", dict(scale=0.02, duration_ms=10.0, repeats=1, references=("nest",), bare=False)
+    )
     out = tmp_path / "bench.json"
     assert runner.main(["brunel", "--quick", "--no-reference", "--json", str(out)]) == 0
     assert runner.main(["brunel", "--quick", "--no-reference", "--json", str(out)]) == 0
@@ -211,8 +239,13 @@ def test_a_failing_case_is_an_error_record(monkeypatch):
 
 
 def test_module_entry_points():
-    for module in ("benchmarks", "benchmarks.references.brian2", "benchmarks.references.nest",
-                   "benchmarks.startup_child"):
-        proc = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=60)
+    for module in (
+        "benchmarks",
+        "benchmarks.references.brian2",
+        "benchmarks.references.nest",
+        "benchmarks.startup_child",
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
         assert proc.returncode == 0 and "--json" in proc.stdout, (module, proc.stderr[-500:])

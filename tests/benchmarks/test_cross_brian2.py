@@ -3,6 +3,7 @@
 Brian2 draws the network (runtime device), simulates it with a 0.1 ms synaptic delay, and hands
 its synapses and initial voltages to spikesim. Skipped when brian2 is not installed.
 """
+
 import numpy as np
 import pytest
 
@@ -19,9 +20,18 @@ def test_cuba_spike_trains_match_brian2():
         pytest.skip(f"brian2 unavailable: {exc}")
     p = arr["params"]
     net = sc.Network()
-    pop = net.add(sc.LIFBio(p["N"], E_L=p["El"], V_th=p["Vt"], V_reset=p["Vr"], tau_m=p["taum"],
-                            t_ref=p["t_ref"], tau_syn={"exc": p["taue"], "inh": p["taui"]},
-                            init={"v": arr["v0"]}))
+    pop = net.add(
+        sc.LIFBio(
+            p["N"],
+            E_L=p["El"],
+            V_th=p["Vt"],
+            V_reset=p["Vr"],
+            tau_m=p["taum"],
+            t_ref=p["t_ref"],
+            tau_syn={"exc": p["taue"], "inh": p["taui"]},
+            init={"v": arr["v0"]},
+        )
+    )
     net.connect(pop, pop, sc.FromArrays(arr["i_exc"], arr["j_exc"]), weight=p["we"], receptor="exc", delay=0.1)
     net.connect(pop, pop, sc.FromArrays(arr["i_inh"], arr["j_inh"]), weight=p["wi"], receptor="inh", delay=0.1)
     mon = net.add(sc.SpikeMonitor(pop))

@@ -8,6 +8,7 @@ and beat chance clearly on fresh samples, so that the pipeline cannot
 silently break.  Also: MADGRAD against a hand-written update, clipping,
 constraints, the lattice rule and the HDF5 round trip.
 """
+
 import math
 
 import numpy as np
@@ -52,7 +53,7 @@ def test_madgrad_matches_hand_update():
     opt.step({"w": g2})
     lam2 = 0.1 * math.sqrt(2)
     s = lam * g1 + lam2 * g2
-    v = lam * g1 ** 2 + lam2 * g2 ** 2
+    v = lam * g1**2 + lam2 * g2**2
     z = np.array([1.0, -2.0]) - s / np.cbrt(v)
     assert np.allclose(p["w"], 0.9 * x + 0.1 * z)
 
@@ -81,8 +82,9 @@ def test_constrain_clamps():
 
 
 def test_lattice_delays_fractions():
-    fr = np.array([[np.mean(dn.lattice_delays(125, seed=s)[0] == v) for v in (1, 81, 101)]
-                   for s in range(50)]).mean(axis=0)
+    fr = np.array([[np.mean(dn.lattice_delays(125, seed=s)[0] == v) for v in (1, 81, 101)] for s in range(50)]).mean(
+        axis=0
+    )
     # the paper's 17.6 / 42.4 / 40 %
     assert np.allclose(fr, [0.176, 0.424, 0.40], atol=0.03)
     with pytest.raises(ValueError):
@@ -141,6 +143,7 @@ def test_resume_keeps_the_best_model(tmp_path):
     overwrite a better saved model)."""
     import json
     import h5py
+
     cfg = dn.default_config(quick=True)
     cfg.update(steps=10, val_every=5, ckpt_every=5, lr_decay_at=100)
     dn.train(cfg, str(tmp_path))

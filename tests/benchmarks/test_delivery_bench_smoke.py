@@ -1,4 +1,5 @@
 """Smoke test of the delivery-vs-bare benchmark: same events on both paths, sane rates."""
+
 import numpy as np
 
 from benchmarks.delivery import delivery_vs_bare

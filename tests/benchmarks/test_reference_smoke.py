@@ -25,8 +25,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # pyparsing >= 3.3 deprecates the camelCase names that brian2 2.9 calls
 pytestmark = pytest.mark.filterwarnings("ignore:'[A-Za-z]+' (argument is )?deprecated:DeprecationWarning")
 
-COMMON_KEYS = {"simulator", "target", "threads", "build_s", "compile_s", "run_s", "run_s_all", "repeats", "spikes",
-               "mean_rate_hz", "n_neurons", "n_synapses", "synaptic_events", "versions"}
+COMMON_KEYS = {
+    "simulator",
+    "target",
+    "threads",
+    "build_s",
+    "compile_s",
+    "run_s",
+    "run_s_all",
+    "repeats",
+    "spikes",
+    "mean_rate_hz",
+    "n_neurons",
+    "n_synapses",
+    "synaptic_events",
+    "versions",
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +76,20 @@ def _check_common(d, simulator, target, n_neurons, duration_ms, rate_range, repe
 # always run: parameters from simcore.builtin, the exception type, argument checks before any import
 # ---------------------------------------------------------------------------
 
+
 def test_cuba_params_are_simcore_builtin_cuba():
     from simcore.builtin import CUBA
 
     p = params.cuba_params()
     assert (p["N"], p["N_exc"], p["N_inh"]) == (CUBA["n"], CUBA["n_exc"], CUBA["n"] - CUBA["n_exc"])
     assert (p["taum"], p["Vt"], p["Vr"], p["El"], p["we"], p["wi"]) == (
-        CUBA["tau_m"], CUBA["V_th"], CUBA["V_reset"], CUBA["E_L"], CUBA["w_exc"], CUBA["w_inh"])
+        CUBA["tau_m"],
+        CUBA["V_th"],
+        CUBA["V_reset"],
+        CUBA["E_L"],
+        CUBA["w_exc"],
+        CUBA["w_inh"],
+    )
 
 
 def test_brunel_params_match_the_built_network():
@@ -136,8 +157,13 @@ def test_brunel_indegree_arrays_have_fixed_indegree():
 
 def test_child_command_line_writes_a_skipped_result_for_an_unknown_case(tmp_path):
     out = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.references.brian2", "--case", "hh", "--json", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.references.brian2", "--case", "hh", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-500:]
     res = json.loads(out.read_text())
     assert res["status"] == "skipped" and res["simulator"] == "brian2" and "'hh'" in res["reason"]
@@ -146,6 +172,7 @@ def test_child_command_line_writes_a_skipped_result_for_an_unknown_case(tmp_path
 # ---------------------------------------------------------------------------
 # bare CSR bound: always runs
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_deliver_csr_matches_numpy_add_at(dtype):
@@ -191,6 +218,7 @@ def test_bare_delivery_rate_rejects_bad_dtype_and_rate():
 # Brian2
 # ---------------------------------------------------------------------------
 
+
 def test_brian2_cuba_runtime_20ms(brian2):
     d = b2ref.brian2_cuba(20.0, target="runtime", seed=4, repeats=2)
     _check_common(d, "brian2", "runtime", 4000, 20.0, (0.5, 100.0), repeats=2)
@@ -226,6 +254,7 @@ def test_brian2_brunel_runtime_tiny(brian2):
 # ---------------------------------------------------------------------------
 # NEST
 # ---------------------------------------------------------------------------
+
 
 def test_nest_brunel_tiny(nest):
     d = nestref.nest_brunel(20.0, scale=0.02, threads=1, seed=2, repeats=2)

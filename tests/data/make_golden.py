@@ -14,6 +14,7 @@ so that the next format can write its own golden file the same way:
 not in float32 (``1/3``, ``1e-9`` steps), so a reader that returned the
 float32 copy would be caught.  ``tests/io/test_golden_files.py`` checks them.
 """
+
 from __future__ import annotations
 
 import sys
@@ -41,9 +42,19 @@ def make_golden(path, compression="gzip") -> None:
     """Write the golden recording to ``path`` (gzip keeps the committed files small)."""
     from monitors.sonata import RecordingFile
 
-    with RecordingFile(path, overwrite=True, compression=compression,
-                       metadata={"dt": 0.5, "seed": 7, "batch_size": 2, "duration": 3.0, "network": NETWORK,
-                                 "spikesim_version": "0.1.0"}) as rf:
+    with RecordingFile(
+        path,
+        overwrite=True,
+        compression=compression,
+        metadata={
+            "dt": 0.5,
+            "seed": 7,
+            "batch_size": 2,
+            "duration": 3.0,
+            "network": NETWORK,
+            "spikesim_version": "0.1.0",
+        },
+    ) as rf:
         sw = rf.spike_writer("lif", 3)
         u = rf.report_writer("lif", "u", [0, 2], 0.5, unit="mV", dtype=np.float64)
         a = rf.report_writer("lif", "a", [1], 0.5, every=3, dtype=np.float64)

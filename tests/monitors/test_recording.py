@@ -1,4 +1,5 @@
 """Monitors streamed to HDF5 during a run: round trips, interruption, flat memory."""
+
 import gc
 import tracemalloc
 
@@ -12,8 +13,19 @@ from monitors.reader import load_report, load_spikes
 
 def small_network(batch_monitors=True, keep=True):
     net = sc.Network()
-    pop = net.add(sc.LIFBio(40, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=1.0,
-                            tau_syn={"exc": 3.0}, init={"v": sc.Uniform(-60.0, -50.0)}, name="pop"))
+    pop = net.add(
+        sc.LIFBio(
+            40,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=1.0,
+            tau_syn={"exc": 3.0},
+            init={"v": sc.Uniform(-60.0, -50.0)},
+            name="pop",
+        )
+    )
     net.add(sc.PoissonInput(pop, n_inputs=400, rate=50.0, weight=0.3))
     net.connect(pop, pop, sc.Bernoulli(0.1), weight=0.5, delay_steps=3)
     spikes = net.add(sc.SpikeMonitor(pop, keep_in_memory=keep))
@@ -61,7 +73,7 @@ def test_interrupted_run_keeps_everything_recorded(tmp_path):
     with h5py.File(path, "r") as f:
         assert not bool(f.attrs["completed"])
         assert f.attrs["stop_reason"] == "KeyboardInterrupt"
-    assert load_report(path, "pop", "v").data.shape[0] == 150   # every 2nd step of 300
+    assert load_report(path, "pop", "v").data.shape[0] == 150  # every 2nd step of 300
 
 
 def test_exception_inside_run_leaves_a_readable_file(tmp_path):

@@ -1,5 +1,6 @@
 """WeightMonitor (issue 11): snapshots of chosen synapses every ``every`` steps, per sample or shared,
 in memory and streamed to HDF5."""
+
 import h5py
 import numpy as np
 import pytest
@@ -12,8 +13,9 @@ def plastic_net(batch, B, every=5, steps=120):
     net = sc.Network()
     src = net.add(sc.SpikeArraySource(10, (rng.random((steps, B, 10)) < 0.15).astype(float), name="src"))
     tgt = net.add(sc.LIF(4, tau_mem=10.0, threshold=1.0, name="tgt"))
-    proj = net.connect(src, tgt, sc.AllToAll(), weight=0.4, name="p", synapse=sc.STDP(A_pre=0.05, A_post=-0.05),
-                       batch=batch)
+    proj = net.connect(
+        src, tgt, sc.AllToAll(), weight=0.4, name="p", synapse=sc.STDP(A_pre=0.05, A_post=-0.05), batch=batch
+    )
     mon = net.add(sc.WeightMonitor(proj, synapses=[0, 7, 39], every=every, name="w"))
     return net, proj, mon
 

@@ -7,6 +7,7 @@ there and held over the next state update, as spikesim's ``I_stim``. The
 state is recorded at the end of each step (after the reset), as spikesim's
 StateMonitor does.
 """
+
 import numpy as np
 
 from benchmarks.references.brian2 import ReferenceUnavailable, import_brian2
@@ -14,8 +15,22 @@ from benchmarks.references.brian2 import ReferenceUnavailable, import_brian2
 __all__ = ["ReferenceUnavailable", "run_group"]
 
 
-def run_group(eqs, n, steps, *, namespace, threshold, reset=None, refractory=False, method="exponential_euler",
-              inputs=None, init=None, record=("v",), after_update=None, dt_ms=0.1):
+def run_group(
+    eqs,
+    n,
+    steps,
+    *,
+    namespace,
+    threshold,
+    reset=None,
+    refractory=False,
+    method="exponential_euler",
+    inputs=None,
+    init=None,
+    record=("v",),
+    after_update=None,
+    dt_ms=0.1,
+):
     """Simulate ``n`` neurons for ``steps`` steps; returns ``(spike steps, spike neurons, {var: (steps, n)})``.
 
     ``inputs``: ``{code: values (steps, n)}`` where ``code`` uses the name
@@ -27,8 +42,17 @@ def run_group(eqs, n, steps, *, namespace, threshold, reset=None, refractory=Fal
     b2.prefs.codegen.target = "numpy"
     b2.start_scope()
     dt = dt_ms * b2.ms
-    G = b2.NeuronGroup(n, eqs, threshold=threshold, reset=reset, refractory=refractory, method=method,
-                       namespace=dict(namespace), dt=dt, name="harness")
+    G = b2.NeuronGroup(
+        n,
+        eqs,
+        threshold=threshold,
+        reset=reset,
+        refractory=refractory,
+        method=method,
+        namespace=dict(namespace),
+        dt=dt,
+        name="harness",
+    )
     for var, value in (init or {}).items():
         setattr(G, var, value)
     if after_update:  # run_regularly objects belong to G and run with it

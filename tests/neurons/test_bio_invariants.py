@@ -1,5 +1,6 @@
 """Invariants of the biophysical models (docs/contract.md §5 and §3.9), as tests/test_models_invariants.py checks
 them for the other models: a sample alone equals that sample in a batch of 3, bit for bit; rest stays at rest."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -39,7 +40,7 @@ def test_sample_alone_equals_sample_in_batch(model, seed, scale, b):
     factory, receptor, unit = MODELS[model]
     I = np.abs(np.random.default_rng(seed).normal(0.3, 1.0, (T_IN, B, N))) * unit * scale
     batched, raster = simulate(factory(), receptor, I)
-    alone, raster1 = simulate(factory(), receptor, np.ascontiguousarray(I[:, b:b + 1]))
+    alone, raster1 = simulate(factory(), receptor, np.ascontiguousarray(I[:, b : b + 1]))
     for var in batched:
         np.testing.assert_array_equal(alone[var][:, 0], batched[var][:, b], err_msg=f"{model}.{var}")
     np.testing.assert_array_equal(raster1[:, 0], raster[:, b])

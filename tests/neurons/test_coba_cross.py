@@ -11,6 +11,7 @@ The test runs 1000 ms. NEST draws its own network and integrates with RK45, so
 only its rates are compared (within 5%); it runs in a child process, as the
 benchmark suite runs it.
 """
+
 import numpy as np
 import pytest
 
@@ -24,8 +25,14 @@ def _spikes_from_arrays(arr, duration_ms):
     net = sc.Network()
     pop = net.add(sc.LIFCondExp(COBA["n"], init={"v": arr["v0"]}, **{k: COBA[k] for k in COBA_NEURON}))
     for kind in ("exc", "inh"):
-        net.connect(pop, pop, sc.FromArrays(arr[f"i_{kind}"], arr[f"j_{kind}"]), weight=COBA[f"w_{kind}"],
-                    receptor=kind, delay=COBA["delay"])
+        net.connect(
+            pop,
+            pop,
+            sc.FromArrays(arr[f"i_{kind}"], arr[f"j_{kind}"]),
+            weight=COBA[f"w_{kind}"],
+            receptor=kind,
+            delay=COBA["delay"],
+        )
     mon = net.add(sc.SpikeMonitor(pop))
     state = net.add(sc.StateMonitor(pop, "v", neurons=np.arange(0, COBA["n"], 400)))
     net.run(duration_ms, dt=0.1, seed=0)
@@ -46,7 +53,7 @@ def brian2_coba_1s():
 def test_coba_spike_trains_equal_brian2(brian2_coba_1s):
     arr, theirs, v_b = brian2_coba_1s
     ours, v = _spikes_from_arrays(arr, 1000.0)
-    assert len(ours) > 50_000   # about 21 Hz
+    assert len(ours) > 50_000  # about 21 Hz
     assert ours == theirs
     np.testing.assert_allclose(v, v_b, rtol=0, atol=1e-10)
 

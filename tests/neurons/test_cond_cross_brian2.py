@@ -6,6 +6,7 @@ a current on ``I``; Brian2 runs the same equations in SI units
 ``exponential_euler``; for LIFCondAlpha Brian2 integrates v the same way and the
 alpha pairs are propagated exactly after each state update (docs/contract.md §3.9).
 """
+
 import math
 
 import numpy as np
@@ -16,8 +17,19 @@ import simcore as sc
 harness = pytest.importorskip("tests.neurons.brian2_harness")
 
 N, T, DT = 8, 3000, 0.1
-P = dict(C_m=200.0, g_L=10.0, E_L=-65.0, V_th=-50.0, V_reset=-62.0, E_ex=0.0, E_in=-80.0, tau_syn_ex=3.0,
-         tau_syn_in=7.0, t_ref=2.0, I_e=20.0)
+P = dict(
+    C_m=200.0,
+    g_L=10.0,
+    E_L=-65.0,
+    V_th=-50.0,
+    V_reset=-62.0,
+    E_ex=0.0,
+    E_in=-80.0,
+    tau_syn_ex=3.0,
+    tau_syn_in=7.0,
+    t_ref=2.0,
+    I_e=20.0,
+)
 V_EQ = """
 dv/dt = (g_L*(E_L - v) + g_ex*(E_ex - v) + g_in*(E_in - v) + I_e + I_stim)/C_m : volt (unless refractory)
 I_stim : amp
@@ -34,11 +46,22 @@ def inputs():
 
 def namespace(b2):
     ms, mV, nS, pF, pA = b2.ms, b2.mV, b2.nS, b2.pF, b2.pA
-    return {"C_m": P["C_m"] * pF, "g_L": P["g_L"] * nS, "E_L": P["E_L"] * mV, "V_th": P["V_th"] * mV,
-            "V_reset": P["V_reset"] * mV, "E_ex": P["E_ex"] * mV, "E_in": P["E_in"] * mV,
-            "tau_syn_ex": P["tau_syn_ex"] * ms, "tau_syn_in": P["tau_syn_in"] * ms, "I_e": P["I_e"] * pA,
-            "P_ex": math.exp(-DT / P["tau_syn_ex"]), "P_in": math.exp(-DT / P["tau_syn_in"]),
-            "e_ex": math.e / (P["tau_syn_ex"] * ms), "e_in": math.e / (P["tau_syn_in"] * ms)}
+    return {
+        "C_m": P["C_m"] * pF,
+        "g_L": P["g_L"] * nS,
+        "E_L": P["E_L"] * mV,
+        "V_th": P["V_th"] * mV,
+        "V_reset": P["V_reset"] * mV,
+        "E_ex": P["E_ex"] * mV,
+        "E_in": P["E_in"] * mV,
+        "tau_syn_ex": P["tau_syn_ex"] * ms,
+        "tau_syn_in": P["tau_syn_in"] * ms,
+        "I_e": P["I_e"] * pA,
+        "P_ex": math.exp(-DT / P["tau_syn_ex"]),
+        "P_in": math.exp(-DT / P["tau_syn_in"]),
+        "e_ex": math.e / (P["tau_syn_ex"] * ms),
+        "e_in": math.e / (P["tau_syn_in"] * ms),
+    }
 
 
 def ours(model, exc, inh, cur):
@@ -56,9 +79,17 @@ def theirs(eqs, exc, inh, cur, codes, after_update=None):
     b2 = harness.import_brian2()
     try:
         steps, idx, trace = harness.run_group(
-            eqs, N, T, namespace=namespace(b2), threshold="v > V_th", reset="v = V_reset",
-            refractory=P["t_ref"] * b2.ms, inputs={codes[0]: exc, codes[1]: inh, "I_stim = {stim}*pA": cur},
-            init={"v": P["E_L"] * b2.mV}, after_update=after_update)
+            eqs,
+            N,
+            T,
+            namespace=namespace(b2),
+            threshold="v > V_th",
+            reset="v = V_reset",
+            refractory=P["t_ref"] * b2.ms,
+            inputs={codes[0]: exc, codes[1]: inh, "I_stim = {stim}*pA": cur},
+            init={"v": P["E_L"] * b2.mV},
+            after_update=after_update,
+        )
     except harness.ReferenceUnavailable as exc_:
         pytest.skip(f"brian2 unavailable: {exc_}")
     return sorted(zip(steps.tolist(), idx.tolist())), trace["v"] * 1e3
@@ -80,7 +111,8 @@ def test_lif_cond_exp_matches_brian2():
 def test_lif_cond_alpha_matches_brian2_with_exact_alpha_pairs():
     exc, inh, cur = inputs()
     eqs = V_EQ + "g_ex : siemens\ng_in : siemens\ndg_ex : siemens/second\ndg_in : siemens/second\n"
-    after = ("g_ex = (g_ex + dt*dg_ex)*P_ex\ndg_ex = dg_ex*P_ex\n"
-             "g_in = (g_in + dt*dg_in)*P_in\ndg_in = dg_in*P_in")
-    check(ours(sc.LIFCondAlpha, exc, inh, cur),
-          theirs(eqs, exc, inh, cur, ("dg_ex += {stim}*nS*e_ex", "dg_in += {stim}*nS*e_in"), after))
+    after = "g_ex = (g_ex + dt*dg_ex)*P_ex\ndg_ex = dg_ex*P_ex\ng_in = (g_in + dt*dg_in)*P_in\ndg_in = dg_in*P_in"
+    check(
+        ours(sc.LIFCondAlpha, exc, inh, cur),
+        theirs(eqs, exc, inh, cur, ("dg_ex += {stim}*nS*e_ex", "dg_in += {stim}*nS*e_in"), after),
+    )

@@ -1,4 +1,5 @@
 """Contract tests: ML-form LIF against values computed by hand from docs/contract.md §3.1."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Contract tests: biological LIF (docs/contract.md §3.2) by hand and against closed-form solutions."""
+
 import math
 
 import numpy as np
@@ -10,8 +11,7 @@ DT = 0.1
 
 
 def bio_net(n=1, *, stim=None, receptor="exc", init=None, monitors=("v", "g_exc", "g_inh", "ref"), **kw):
-    params = dict(E_L=-65.0, V_th=-50.0, V_reset=-70.0, tau_m=10.0, t_ref=0.3,
-                  tau_syn={"exc": 2.0, "inh": 5.0})
+    params = dict(E_L=-65.0, V_th=-50.0, V_reset=-70.0, tau_m=10.0, t_ref=0.3, tau_syn={"exc": 2.0, "inh": 5.0})
     params.update(kw)
     net = sc.Network()
     pop = net.add(sc.LIFBio(n, init=init or {}, **params))
@@ -25,10 +25,12 @@ def bio_net(n=1, *, stim=None, receptor="exc", init=None, monitors=("v", "g_exc"
 def test_exact_propagation_two_receptors_by_hand():
     # one pulse into each receptor at step 0, then free evolution (docs/contract.md §3.2 phase 1)
     T = 30
-    exc = np.zeros((T, 1)); exc[0, 0] = 3.0
+    exc = np.zeros((T, 1))
+    exc[0, 0] = 3.0
     net = sc.Network()
-    pop = net.add(sc.LIFBio(1, E_L=-65.0, V_th=0.0, V_reset=-70.0, tau_m=10.0, t_ref=2.0,
-                            tau_syn={"exc": 2.0, "inh": 5.0}))
+    pop = net.add(
+        sc.LIFBio(1, E_L=-65.0, V_th=0.0, V_reset=-70.0, tau_m=10.0, t_ref=2.0, tau_syn={"exc": 2.0, "inh": 5.0})
+    )
     net.add(sc.CurrentInput(pop, exc, receptor="exc"))
     net.add(sc.CurrentInput(pop, -0.5 * exc, receptor="inh"))
     tr = net.add(sc.StateMonitor(pop, ("v", "g_exc", "g_inh")))
@@ -38,9 +40,9 @@ def test_exact_propagation_two_receptors_by_hand():
     c_i = 5.0 / (5.0 - 10.0) * (P_i - P_m)
     v, ge, gi = -65.0, 0.0, 0.0
     for t in range(T):
-        v = -65.0 + (v + 65.0) * P_m + ge * c_e + gi * c_i   # phase 1 uses g of t-1
+        v = -65.0 + (v + 65.0) * P_m + ge * c_e + gi * c_i  # phase 1 uses g of t-1
         ge, gi = ge * P_e, gi * P_i
-        if t == 0:                                        # phase 2
+        if t == 0:  # phase 2
             ge, gi = ge + 3.0, gi - 1.5
         assert tr["v"][t, 0, 0] == pytest.approx(v, rel=1e-13, abs=1e-12)
         assert tr["g_exc"][t, 0, 0] == pytest.approx(ge, rel=1e-13)
@@ -50,7 +52,8 @@ def test_exact_propagation_two_receptors_by_hand():
 def test_matches_closed_form_psp():
     # v(t) - E_L after a jump g0 at time 0: g0*tau_r/(tau_r - tau_m)*(exp(-t/tau_r) - exp(-t/tau_m))
     T = 400
-    stim = np.zeros((T, 1)); stim[0, 0] = 2.0
+    stim = np.zeros((T, 1))
+    stim[0, 0] = 2.0
     net, pop, tr, _ = bio_net(stim=stim, V_th=100.0)
     net.run(steps=T, dt=DT, seed=0)
     t = np.arange(T) * DT  # the pulse lands at step 0, so step k is k*dt after it
@@ -60,11 +63,12 @@ def test_matches_closed_form_psp():
 
 def test_equal_time_constants_use_the_limit():
     T = 100
-    stim = np.zeros((T, 1)); stim[0, 0] = 1.0
+    stim = np.zeros((T, 1))
+    stim[0, 0] = 1.0
     net, pop, tr, _ = bio_net(stim=stim, V_th=100.0, tau_syn={"exc": 10.0, "inh": 5.0})
     net.run(steps=T, dt=DT, seed=0)
     t = np.arange(T) * DT
-    analytic = -65.0 + 1.0 * (t / 10.0) * np.exp(-t / 10.0)   # g0 * t/tau * exp(-t/tau)
+    analytic = -65.0 + 1.0 * (t / 10.0) * np.exp(-t / 10.0)  # g0 * t/tau * exp(-t/tau)
     np.testing.assert_allclose(tr["v"][:, 0, 0], analytic, rtol=0, atol=1e-12)
 
 
@@ -79,9 +83,11 @@ def test_refractoriness_brian2_rule():
     # t_ref = 0.3 ms -> R = 3: a spike at step t holds v in t+1, t+2 and integrates again at t+3
     T = 8
     net = sc.Network()
-    pop = net.add(sc.LIFBio(1, E_L=-65.0, V_th=-50.0, V_reset=-70.0, tau_m=10.0, t_ref=0.3,
-                            delta=("d",), init={"v": -49.0}))
-    kick = np.zeros((T, 1)); kick[1:, 0] = 30.0        # a strong delta input every step from step 1 on
+    pop = net.add(
+        sc.LIFBio(1, E_L=-65.0, V_th=-50.0, V_reset=-70.0, tau_m=10.0, t_ref=0.3, delta=("d",), init={"v": -49.0})
+    )
+    kick = np.zeros((T, 1))
+    kick[1:, 0] = 30.0  # a strong delta input every step from step 1 on
     net.add(sc.CurrentInput(pop, kick))
     tr = net.add(sc.StateMonitor(pop, ("v", "ref")))
     sp = net.add(sc.SpikeMonitor(pop))
@@ -100,18 +106,19 @@ def test_refractoriness_brian2_rule():
 
 def test_traces_keep_receiving_input_while_refractory():
     T = 4
-    stim = np.zeros((T, 1)); stim[1, 0] = 1.0
+    stim = np.zeros((T, 1))
+    stim[1, 0] = 1.0
     net, pop, tr, sp = bio_net(stim=stim, init={"v": -40.0}, t_ref=1.0)
     net.run(steps=T, dt=DT, seed=0)
     assert sp.steps.tolist() == [0]
-    assert tr["g_exc"][1, 0, 0] == 1.0              # received during refractoriness
+    assert tr["g_exc"][1, 0, 0] == 1.0  # received during refractoriness
     assert tr["v"][1, 0, 0] == -70.0
 
 
 def test_strict_threshold():
     net, pop, tr, sp = bio_net(init={"v": -50.0}, E_L=-50.0, V_th=-50.0)
     net.run(steps=3, dt=DT, seed=0)
-    assert sp.steps.size == 0   # v == V_th does not spike: s = v > V_th
+    assert sp.steps.size == 0  # v == V_th does not spike: s = v > V_th
 
 
 def test_t_ref_rounds_to_nearest_step():

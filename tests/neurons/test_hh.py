@@ -1,5 +1,6 @@
 """HHCondExp (NEST hh_cond_exp_traub, Brian2 COBAHH): exponential Euler by hand and in closed form, COBAHH against
 Brian2, bad input (docs/contract.md §3.9)."""
+
 import math
 
 import numpy as np
@@ -14,9 +15,11 @@ DT = 0.1
 def rates(v, V_T=-63.0):
     u = v - V_T
     exprel = lambda x: 1.0 if x == 0 else math.expm1(x) / x  # noqa: E731
-    return ((1.28 / exprel((13 - u) / 4), 1.4 / exprel((u - 40) / 5)),
-            (0.128 * math.exp((17 - u) / 18), 4 / (1 + math.exp((40 - u) / 5))),
-            (0.16 / exprel((15 - u) / 5), 0.5 * math.exp((10 - u) / 40)))
+    return (
+        (1.28 / exprel((13 - u) / 4), 1.4 / exprel((u - 40) / 5)),
+        (0.128 * math.exp((17 - u) / 18), 4 / (1 + math.exp((40 - u) / 5))),
+        (0.16 / exprel((15 - u) / 5), 0.5 * math.exp((10 - u) / 40)),
+    )
 
 
 def run(T, *, exc=None, current=None, init=None, **kw):
@@ -35,8 +38,10 @@ def test_exponential_euler_by_hand():
     # docs/contract.md §3.9: every gate relaxes exactly toward alpha/(alpha+beta) at the v of the start of the step,
     # v toward E_eff with all conductances of the start of the step; then g_ex decays exactly
     T = 30
-    exc = np.zeros(T); exc[0] = 20.0
-    cur = np.zeros(T); cur[5:] = 300.0
+    exc = np.zeros(T)
+    exc[0] = 20.0
+    cur = np.zeros(T)
+    cur[5:] = 300.0
     tr, _ = run(T, exc=exc, current=cur, init={"m": 0.05, "h": 0.6, "n": 0.3})
     v, x, g, I = -60.0, [0.05, 0.6, 0.3], 0.0, 0.0
     for t in range(T):
@@ -44,9 +49,12 @@ def test_exponential_euler_by_hand():
         gna, gk = 20000.0 * x[0] ** 3 * x[1], 6000.0 * x[2] ** 4
         gtot = 10.0 + gna + gk + g
         E = (10.0 * -60.0 + gna * 50.0 + gk * -90.0 + g * 0.0 + I) / gtot
-        x = [xi_inf + (xi - xi_inf) * math.exp(-DT * r)
-             for xi, (xi_inf, r) in zip(x, ((am / (am + bm), am + bm), (ah / (ah + bh), ah + bh),
-                                            (an / (an + bn), an + bn)))]
+        x = [
+            xi_inf + (xi - xi_inf) * math.exp(-DT * r)
+            for xi, (xi_inf, r) in zip(
+                x, ((am / (am + bm), am + bm), (ah / (ah + bh), ah + bh), (an / (an + bn), an + bn))
+            )
+        ]
         v = E + (v - E) * math.exp(-DT * gtot / 200.0)
         g, I = g * math.exp(-DT / 5.0) + exc[t], cur[t]
         assert tr["v"][t, 0, 0] == pytest.approx(v, rel=1e-12, abs=1e-11)
@@ -70,8 +78,8 @@ def test_spikes_without_reset_and_refractory_window():
     tr, sp = run(1000, I_e=1000.0, t_ref=3.0)
     steps = sp.steps
     assert len(steps) >= 3 and np.all(np.diff(steps) >= 30)
-    assert tr["v"][steps[0], 0, 0] > -20.0        # no reset: v is left where it is
-    assert np.all(tr["v"][steps[0] + 1 : steps[0] + 3, 0, 0] > -20.0)   # above V_spike but refractory: no spike
+    assert tr["v"][steps[0], 0, 0] > -20.0  # no reset: v is left where it is
+    assert np.all(tr["v"][steps[0] + 1 : steps[0] + 3, 0, 0] > -20.0)  # above V_spike but refractory: no spike
 
 
 def test_cobahh_spike_trains_equal_brian2():
@@ -82,11 +90,22 @@ def test_cobahh_spike_trains_equal_brian2():
     except reference.ReferenceUnavailable as exc:
         pytest.skip(f"brian2 unavailable: {exc}")
     net = sc.Network()
-    pop = net.add(sc.HHCondExp(COBAHH["n"], init={"v": arr["v0"], "g_ex": arr["ge0"], "g_in": arr["gi0"]},
-                               **{k: COBAHH[k] for k in COBAHH_NEURON}))
+    pop = net.add(
+        sc.HHCondExp(
+            COBAHH["n"],
+            init={"v": arr["v0"], "g_ex": arr["ge0"], "g_in": arr["gi0"]},
+            **{k: COBAHH[k] for k in COBAHH_NEURON},
+        )
+    )
     for kind in ("exc", "inh"):
-        net.connect(pop, pop, sc.FromArrays(arr[f"i_{kind}"], arr[f"j_{kind}"]), weight=COBAHH[f"w_{kind}"],
-                    receptor=kind, delay=COBAHH["delay"])
+        net.connect(
+            pop,
+            pop,
+            sc.FromArrays(arr[f"i_{kind}"], arr[f"j_{kind}"]),
+            weight=COBAHH[f"w_{kind}"],
+            receptor=kind,
+            delay=COBAHH["delay"],
+        )
     mon = net.add(sc.SpikeMonitor(pop))
     st = net.add(sc.StateMonitor(pop, "v", neurons=np.arange(0, 4000, 500)))
     net.run(150.0, dt=0.1, seed=0)
@@ -96,13 +115,16 @@ def test_cobahh_spike_trains_equal_brian2():
     np.testing.assert_allclose(st["v"][:, 0, :], v_b, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"C_m": -200.0}, r"C_m must be > 0; got -200"),
-    ({"g_Na": -1.0}, r"g_Na must be >= 0; got -1"),
-    ({"E_K": 60.0}, r"E_K must be < HHCondExp.E_Na"),
-    ({"E_in": 5.0}, r"E_in must be < HHCondExp.E_ex"),
-    ({"V_T": float("nan")}, r"V_T must be finite; got nan"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"C_m": -200.0}, r"C_m must be > 0; got -200"),
+        ({"g_Na": -1.0}, r"g_Na must be >= 0; got -1"),
+        ({"E_K": 60.0}, r"E_K must be < HHCondExp.E_Na"),
+        ({"E_in": 5.0}, r"E_in must be < HHCondExp.E_ex"),
+        ({"V_T": float("nan")}, r"V_T must be finite; got nan"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(kw, match):
     with pytest.raises(ValueError, match=match):
         net = sc.Network()

@@ -1,4 +1,5 @@
 """Conductance-based LIF (docs/contract.md §3.9): LIFCondExp and LIFCondAlpha by hand, in closed form, bad input."""
+
 import math
 import warnings
 
@@ -8,8 +9,19 @@ import pytest
 import simcore as sc
 
 DT = 0.1
-PARAMS = dict(C_m=200.0, g_L=10.0, E_L=-65.0, V_th=-50.0, V_reset=-70.0, E_ex=0.0, E_in=-80.0, tau_syn_ex=2.0,
-              tau_syn_in=5.0, t_ref=0.3, I_e=0.0)
+PARAMS = dict(
+    C_m=200.0,
+    g_L=10.0,
+    E_L=-65.0,
+    V_th=-50.0,
+    V_reset=-70.0,
+    E_ex=0.0,
+    E_in=-80.0,
+    tau_syn_ex=2.0,
+    tau_syn_in=5.0,
+    t_ref=0.3,
+    I_e=0.0,
+)
 
 
 def single(model, T, *, exc=None, inh=None, current=None, init=None, monitors=("v", "g_ex", "g_in"), **kw):
@@ -66,7 +78,8 @@ def test_relaxation_with_constant_current_is_the_closed_form(model):
 def test_alpha_conductance_is_the_closed_form_and_peaks_at_the_weight():
     # NEST iaf_cond_alpha: a weight w at time 0 gives g(t) = w (t/tau) exp(1 - t/tau), g(tau) = w
     T = 200
-    exc = np.zeros(T); exc[0] = 4.0
+    exc = np.zeros(T)
+    exc[0] = 4.0
     tr, _ = single(sc.LIFCondAlpha, T, exc=exc, V_th=100.0)
     t = np.arange(T) * DT
     np.testing.assert_allclose(tr["g_ex"][:, 0, 0], 4.0 * (t / 2.0) * np.exp(1.0 - t / 2.0), rtol=1e-13, atol=1e-14)
@@ -76,8 +89,10 @@ def test_alpha_conductance_is_the_closed_form_and_peaks_at_the_weight():
 
 def test_alpha_membrane_by_hand():
     T = 15
-    inh = np.zeros(T); inh[0] = 2.0
-    exc = np.zeros(T); exc[2] = 1.0
+    inh = np.zeros(T)
+    inh[0] = 2.0
+    exc = np.zeros(T)
+    exc[2] = 1.0
     tr, _ = single(sc.LIFCondAlpha, T, exc=exc, inh=inh, init={"v": -60.0})
     v, g, dg, h, dh = -60.0, 0.0, 0.0, 0.0, 0.0
     P_e, P_i = math.exp(-DT / 2.0), math.exp(-DT / 5.0)
@@ -104,7 +119,8 @@ def test_refractoriness_brian2_rule_and_strict_threshold(model):
 
 def test_conductances_keep_receiving_input_while_refractory():
     T = 4
-    exc = np.zeros(T); exc[1] = 2.0
+    exc = np.zeros(T)
+    exc[1] = 2.0
     tr, sp = single(sc.LIFCondExp, T, exc=exc, init={"v": -40.0}, t_ref=1.0)
     assert sp.steps.tolist() == [0]
     assert tr["g_ex"][1, 0, 0] == 2.0 and tr["v"][1, 0, 0] == -70.0
@@ -118,27 +134,33 @@ def _build(model, **kw):
 
 
 @pytest.mark.parametrize("model", [sc.LIFCondExp, sc.LIFCondAlpha])
-@pytest.mark.parametrize("kw, match", [
-    ({"C_m": -200.0}, r"C_m must be > 0; got -200"),
-    ({"g_L": 0.0}, r"g_L must be > 0; got 0"),
-    ({"tau_syn_in": -1.0}, r"tau_syn_in must be > 0; got -1"),
-    ({"t_ref": -0.5}, r"t_ref must be >= 0; got -0.5"),
-    ({"E_ex": -90.0}, r"E_in must be < .*E_ex .*got E_in = -85.0, E_ex = -90.0"),
-    ({"V_reset": -50.0, "V_th": -55.0}, r"V_reset must be < .*V_th"),
-    ({"E_L": float("nan")}, r"E_L must be finite; got nan"),
-    ({"g_L": np.array([10.0, np.inf])}, r"g_L must be finite; got inf"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"C_m": -200.0}, r"C_m must be > 0; got -200"),
+        ({"g_L": 0.0}, r"g_L must be > 0; got 0"),
+        ({"tau_syn_in": -1.0}, r"tau_syn_in must be > 0; got -1"),
+        ({"t_ref": -0.5}, r"t_ref must be >= 0; got -0.5"),
+        ({"E_ex": -90.0}, r"E_in must be < .*E_ex .*got E_in = -85.0, E_ex = -90.0"),
+        ({"V_reset": -50.0, "V_th": -55.0}, r"V_reset must be < .*V_th"),
+        ({"E_L": float("nan")}, r"E_L must be finite; got nan"),
+        ({"g_L": np.array([10.0, np.inf])}, r"g_L must be finite; got inf"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(model, kw, match):
     with pytest.raises(ValueError, match=match):
         _build(model, **kw)
 
 
-@pytest.mark.parametrize("kw, name, unit", [
-    ({"tau_syn_ex": 0.005}, "tau_syn_ex", "ms"),
-    ({"C_m": 2e-10}, "C_m", "pF"),
-    ({"g_L": 1e-8}, "g_L", "nS"),
-    ({"E_L": -0.065, "V_th": -0.05, "V_reset": -0.06, "E_in": -0.08}, "E_L", "mV"),
-])
+@pytest.mark.parametrize(
+    "kw, name, unit",
+    [
+        ({"tau_syn_ex": 0.005}, "tau_syn_ex", "ms"),
+        ({"C_m": 2e-10}, "C_m", "pF"),
+        ({"g_L": 1e-8}, "g_L", "nS"),
+        ({"E_L": -0.065, "V_th": -0.05, "V_reset": -0.06, "E_in": -0.08}, "E_L", "mV"),
+    ],
+)
 def test_values_in_the_wrong_unit_warn(kw, name, unit):
     with pytest.warns(sc.SpikesimWarning, match=rf"{name} = .*{unit}"):
         _build(sc.LIFCondExp, **kw)

@@ -1,4 +1,5 @@
 """LIFCurrAlpha (NEST iaf_psc_alpha): exact propagators, closed-form PSP, Brian2, bad input (docs/contract.md §3.9)."""
+
 import math
 
 import numpy as np
@@ -9,8 +10,9 @@ import simcore as sc
 from neurons.lif_alpha import alpha_propagators
 
 DT = 0.1
-P = dict(C_m=250.0, tau_m=10.0, E_L=-70.0, V_th=-55.0, V_reset=-70.0, t_ref=2.0, tau_syn_ex=2.0, tau_syn_in=0.5,
-         I_e=0.0)
+P = dict(
+    C_m=250.0, tau_m=10.0, E_L=-70.0, V_th=-55.0, V_reset=-70.0, t_ref=2.0, tau_syn_ex=2.0, tau_syn_in=0.5, I_e=0.0
+)
 
 
 def run(T, *, exc=None, inh=None, current=None, n=1, **kw):
@@ -42,11 +44,12 @@ def test_psp_is_the_closed_form():
     # w at t = 0: I(t) = w (t/tau_s) e^(1 - t/tau_s);
     # V(t) - E_L = (w e/(tau_s C)) e^(-t/tau_m) [t e^(a t)/a - (e^(a t) - 1)/a^2],  a = 1/tau_m - 1/tau_s
     T, w, tau_s, tau_m, C = 600, 100.0, 2.0, 10.0, 250.0
-    exc = np.zeros(T); exc[0] = w
+    exc = np.zeros(T)
+    exc[0] = w
     tr, sp = run(T, exc=exc)
     t = np.arange(T) * DT
     a = 1 / tau_m - 1 / tau_s
-    psp = w * math.e / (tau_s * C) * np.exp(-t / tau_m) * (t * np.exp(a * t) / a - np.expm1(a * t) / a ** 2)
+    psp = w * math.e / (tau_s * C) * np.exp(-t / tau_m) * (t * np.exp(a * t) / a - np.expm1(a * t) / a**2)
     np.testing.assert_allclose(tr["v"][:, 0, 0], -70.0 + psp, rtol=0, atol=1e-12)
     np.testing.assert_allclose(tr["I_ex"][:, 0, 0], w * (t / tau_s) * np.exp(1 - t / tau_s), rtol=1e-13, atol=1e-13)
     assert np.argmax(tr["I_ex"][:, 0, 0]) == 20 and tr["I_ex"][20, 0, 0] == pytest.approx(w, rel=1e-14)
@@ -58,7 +61,8 @@ def test_step_current_charges_exactly_and_inhibition_is_negative():
     tr, _ = run(T, current=np.full(T, 200.0), V_th=0.0)
     t = np.arange(T) * DT
     np.testing.assert_allclose(tr["v"][:, 0, 0], -70.0 + 200.0 * 10.0 / 250.0 * -np.expm1(-t / 10.0), atol=1e-12)
-    inh = np.zeros(50); inh[0] = -80.0
+    inh = np.zeros(50)
+    inh[0] = -80.0
     tr, _ = run(50, inh=inh)
     assert tr["v"][10, 0, 0] < -70.0 and tr["I_in"][5, 0, 0] == pytest.approx(-80.0, rel=1e-14)
 
@@ -67,7 +71,7 @@ def test_refractory_and_threshold_rule():
     # docs/contract.md §3.2: R = floor(2.0/0.1 + 0.5) = 20; v held at V_reset in t+1 ... t+19
     tr, sp = run(120, I_e=2000.0)
     steps = sp.steps.tolist()
-    assert len(steps) >= 2 and all(b - a >= 20 for a, b in zip(steps, steps[1:]))   # R = 20 steps
+    assert len(steps) >= 2 and all(b - a >= 20 for a, b in zip(steps, steps[1:]))  # R = 20 steps
     v = tr["v"][:, 0, 0]
     assert np.all(v[steps[0] : steps[0] + 20] == -70.0) and v[steps[0] + 20] > -70.0
 
@@ -84,10 +88,18 @@ def test_matches_brian2_exact_method():
     inh = -500.0 * rng.poisson(0.02, size=(T, N))
     cur = np.repeat(rng.uniform(0, 400.0, size=(T // 500, N)), 500, axis=0)
     ours_tr, ours_sp = run(T, exc=exc, inh=inh, current=cur, n=N)
-    ms, mV, pF, pA = b2.ms, b2.mV, b2.pF, b2.pA
-    ns = {"C_m": P["C_m"] * pF, "tau_m": P["tau_m"] * ms, "E_L": P["E_L"] * mV, "V_th": P["V_th"] * mV,
-          "V_reset": P["V_reset"] * mV, "tau_ex": P["tau_syn_ex"] * ms, "tau_in": P["tau_syn_in"] * ms,
-          "e_ex": math.e / (P["tau_syn_ex"] * ms), "e_in": math.e / (P["tau_syn_in"] * ms)}
+    ms, mV, pF = b2.ms, b2.mV, b2.pF
+    ns = {
+        "C_m": P["C_m"] * pF,
+        "tau_m": P["tau_m"] * ms,
+        "E_L": P["E_L"] * mV,
+        "V_th": P["V_th"] * mV,
+        "V_reset": P["V_reset"] * mV,
+        "tau_ex": P["tau_syn_ex"] * ms,
+        "tau_in": P["tau_syn_in"] * ms,
+        "e_ex": math.e / (P["tau_syn_ex"] * ms),
+        "e_in": math.e / (P["tau_syn_in"] * ms),
+    }
     eqs = """
     dv/dt = (E_L - v)/tau_m + (I_ex + I_in + I_stim)/C_m : volt (unless refractory)
     dI_ex/dt = x_ex - I_ex/tau_ex : amp
@@ -98,9 +110,17 @@ def test_matches_brian2_exact_method():
     """
     try:
         steps, idx, trace = harness.run_group(
-            eqs, N, T, namespace=ns, threshold="v > V_th", reset="v = V_reset", refractory=P["t_ref"] * ms,
-            method="exact", inputs={"x_ex += {stim}*pA*e_ex": exc, "x_in += {stim}*pA*e_in": inh,
-                                    "I_stim = {stim}*pA": cur}, init={"v": P["E_L"] * mV})
+            eqs,
+            N,
+            T,
+            namespace=ns,
+            threshold="v > V_th",
+            reset="v = V_reset",
+            refractory=P["t_ref"] * ms,
+            method="exact",
+            inputs={"x_ex += {stim}*pA*e_ex": exc, "x_in += {stim}*pA*e_in": inh, "I_stim = {stim}*pA": cur},
+            init={"v": P["E_L"] * mV},
+        )
     except harness.ReferenceUnavailable as exc_:  # pragma: no cover - imported above
         pytest.skip(f"brian2 unavailable: {exc_}")
     assert len(ours_sp.steps) > 20
@@ -108,12 +128,15 @@ def test_matches_brian2_exact_method():
     np.testing.assert_allclose(ours_tr["v"][:, 0, :], trace["v"] * 1e3, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"C_m": 0.0}, r"C_m must be > 0; got 0"),
-    ({"tau_m": -10.0}, r"tau_m must be > 0; got -10"),
-    ({"tau_syn_ex": float("nan")}, r"tau_syn_ex must be finite; got nan"),
-    ({"V_reset": -50.0}, r"V_reset must be < LIFCurrAlpha.V_th"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"C_m": 0.0}, r"C_m must be > 0; got 0"),
+        ({"tau_m": -10.0}, r"tau_m must be > 0; got -10"),
+        ({"tau_syn_ex": float("nan")}, r"tau_syn_ex must be finite; got nan"),
+        ({"V_reset": -50.0}, r"V_reset must be < LIFCurrAlpha.V_th"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(kw, match):
     with pytest.raises(ValueError, match=match):
         net = sc.Network()

@@ -4,6 +4,7 @@ Evidence: contract (values computed by hand from the equations of 3.3) and
 parity (the engine against ``alif_step_reference``, a naive numpy transcription
 of 3.3, over tens of steps; bit-identical since the operations are the same).
 """
+
 import numpy as np
 import pytest
 
@@ -82,8 +83,12 @@ def test_float32_run_matches_float32_reference(rng):
     T, B, N = 80, 2, 40
     f32 = np.float32
     I = rng.normal(0.4, 0.6, (T, B, N)).astype(f32)
-    p = dict(beta=rng.uniform(0.6, 0.99, N).astype(f32), rho=rng.uniform(0.8, 0.99, N).astype(f32),
-             threshold=rng.uniform(0.5, 1.5, N).astype(f32), b_adapt=rng.uniform(0.0, 0.8, N).astype(f32))
+    p = dict(
+        beta=rng.uniform(0.6, 0.99, N).astype(f32),
+        rho=rng.uniform(0.8, 0.99, N).astype(f32),
+        threshold=rng.uniform(0.5, 1.5, N).astype(f32),
+        b_adapt=rng.uniform(0.0, 0.8, N).astype(f32),
+    )
     u, a, raster = run(ALIF(N, **p), I, batch_size=B, dtype="float32")
     ru, ra, rs = reference_run(I, p["beta"], p["rho"], p["threshold"], p["b_adapt"])
     assert u.dtype == np.float32 and ru.dtype == np.float32
@@ -142,10 +147,13 @@ def test_distribution_parameters_are_drawn_once_and_shared_by_the_batch(rng):
     np.testing.assert_array_equal(u, ru)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(beta=0.9, tau_mem=10.0, rho=0.9, b_adapt=0.1), "exactly one of beta or tau_mem; got both"),
-    (dict(beta=0.9, rho=0.9, tau_adapt=5.0), "exactly one of rho or tau_adapt; got both"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(beta=0.9, tau_mem=10.0, rho=0.9, b_adapt=0.1), "exactly one of beta or tau_mem; got both"),
+        (dict(beta=0.9, rho=0.9, tau_adapt=5.0), "exactly one of rho or tau_adapt; got both"),
+    ],
+)
 def test_conflicting_parameters_raise_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ALIF(2, **kwargs)
@@ -161,14 +169,17 @@ def test_omitted_parameters_take_the_shared_defaults():
     np.testing.assert_array_equal(pop.kernel_params["b_adapt"], 1.8)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(beta=1.5, rho=0.9, b_adapt=0.1), r"ALIF.beta must lie in \[0, 1\]; got 1.5"),
-    (dict(beta=0.9, rho=-0.1, b_adapt=0.1), r"ALIF.rho must lie in \[0, 1\]; got -0.1"),
-    (dict(tau_mem=-2.0, rho=0.9, b_adapt=0.1), "ALIF.tau_mem must be > 0; got -2.0"),
-    (dict(beta=0.9, tau_adapt=0.0, b_adapt=0.1), "ALIF.tau_adapt must be > 0; got 0.0"),
-    (dict(beta=0.9, rho=0.9, b_adapt=0.1, threshold=np.array([1.0, 0.0])), "ALIF.threshold must be > 0; got 0.0"),
-    (dict(beta=0.9, rho=0.9, b_adapt=-0.5), "ALIF.b_adapt must be >= 0; got -0.5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(beta=1.5, rho=0.9, b_adapt=0.1), r"ALIF.beta must lie in \[0, 1\]; got 1.5"),
+        (dict(beta=0.9, rho=-0.1, b_adapt=0.1), r"ALIF.rho must lie in \[0, 1\]; got -0.1"),
+        (dict(tau_mem=-2.0, rho=0.9, b_adapt=0.1), "ALIF.tau_mem must be > 0; got -2.0"),
+        (dict(beta=0.9, tau_adapt=0.0, b_adapt=0.1), "ALIF.tau_adapt must be > 0; got 0.0"),
+        (dict(beta=0.9, rho=0.9, b_adapt=0.1, threshold=np.array([1.0, 0.0])), "ALIF.threshold must be > 0; got 0.0"),
+        (dict(beta=0.9, rho=0.9, b_adapt=-0.5), "ALIF.b_adapt must be >= 0; got -0.5"),
+    ],
+)
 def test_invalid_values_raise_before_running(kwargs, match):
     net = sc.Network()
     net.add(ALIF(2, **kwargs))

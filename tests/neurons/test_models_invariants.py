@@ -9,6 +9,7 @@
 Each model's network has one structure for all examples (fixed shapes), so it
 compiles once per test session.
 """
+
 import math
 
 import numpy as np
@@ -23,8 +24,20 @@ from neurons.izhikevich import Izhikevich
 
 N, B, T_IN, T = 4, 3, 6, 16
 DT = 0.5
-LIB_P = dict(alpha_pos=0.8, alpha_neg=0.6, beta_pos=0.9, beta_neg=0.7, gamma_pos=0.5, gamma_neg=0.3,
-             theta_pos=1.0, theta_neg=0.8, scale_pos=1.0, scale_neg=0.5, rec_weight_pos=-0.4, rec_weight_neg=-0.6)
+LIB_P = dict(
+    alpha_pos=0.8,
+    alpha_neg=0.6,
+    beta_pos=0.9,
+    beta_neg=0.7,
+    gamma_pos=0.5,
+    gamma_neg=0.3,
+    theta_pos=1.0,
+    theta_neg=0.8,
+    scale_pos=1.0,
+    scale_neg=0.5,
+    rec_weight_pos=-0.4,
+    rec_weight_neg=-0.6,
+)
 
 #: name -> (factory(**overrides), receptor, input unit)
 MODELS = {
@@ -58,7 +71,7 @@ def test_sample_alone_equals_sample_in_batch(model, seed, scale, b):
     factory, receptor, unit = MODELS[model]
     I = np.random.default_rng(seed).normal(0.3, 1.0, (T_IN, B, N)) * unit * scale
     batched, raster = simulate(factory(), receptor, I)
-    alone, raster1 = simulate(factory(), receptor, np.ascontiguousarray(I[:, b:b + 1]))
+    alone, raster1 = simulate(factory(), receptor, np.ascontiguousarray(I[:, b : b + 1]))
     for var in batched:
         np.testing.assert_array_equal(alone[var][:, 0], batched[var][:, b], err_msg=f"{model}.{var}")
     if raster is not None:
@@ -86,13 +99,22 @@ REST = {
     "LIF": (lambda x: {"beta": x}, lambda x: {"u": 0.0}, 0.0),
     "LIFBio": (lambda x: {"E_L": -80.0 + 25.0 * x}, lambda x: {"v": -80.0 + 25.0 * x, "g_exc": 0.0, "ref": 0.0}, 0.0),
     "ALIF": (lambda x: {"rho": x}, lambda x: {"u": 0.0, "a": 0.0}, 0.0),
-    "LIB": (lambda x: {"beta_pos": x, "alpha_neg": 1.0 - x},
-            lambda x: {k: 0.0 for k in ("syn_p", "syn_n", "mem_p", "mem_n", "rec_p", "rec_n")}, 0.0),
+    "LIB": (
+        lambda x: {"beta_pos": x, "alpha_neg": 1.0 - x},
+        lambda x: {k: 0.0 for k in ("syn_p", "syn_n", "mem_p", "mem_n", "rec_p", "rec_n")},
+        0.0,
+    ),
     "Readout": (lambda x: {"kappa": x}, lambda x: {"y": 0.0}, 0.0),
-    "Izhikevich": (lambda x: {"b": 0.15 + 0.1 * x, "init": izhikevich_rest(0.15 + 0.1 * x)},
-                   lambda x: izhikevich_rest(0.15 + 0.1 * x), 1e-9),
-    "AdEx": (lambda x: {"E_L": -75.0 + 10.0 * x, "init": adex_rest(-75.0 + 10.0 * x)},
-             lambda x: adex_rest(-75.0 + 10.0 * x), 1e-9),
+    "Izhikevich": (
+        lambda x: {"b": 0.15 + 0.1 * x, "init": izhikevich_rest(0.15 + 0.1 * x)},
+        lambda x: izhikevich_rest(0.15 + 0.1 * x),
+        1e-9,
+    ),
+    "AdEx": (
+        lambda x: {"E_L": -75.0 + 10.0 * x, "init": adex_rest(-75.0 + 10.0 * x)},
+        lambda x: adex_rest(-75.0 + 10.0 * x),
+        1e-9,
+    ),
 }
 
 

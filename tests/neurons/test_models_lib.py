@@ -7,6 +7,7 @@ single-trace reduction of 3.4 (equal halves) against an exact rational
 reference. The value a spike carries (``out``) is observed through a
 one-to-one projection of weight 1 into a Readout with ``kappa = 0``.
 """
+
 from fractions import Fraction
 
 import numpy as np
@@ -18,16 +19,30 @@ from neurons import LIB, Readout
 STATE = ("syn_p", "syn_n", "mem_p", "mem_n", "rec_p", "rec_n")
 
 #: unequal halves, all values exact in binary
-UNEQUAL = dict(alpha_pos=0.5, alpha_neg=0.25, beta_pos=0.5, beta_neg=0.75, gamma_pos=0.5, gamma_neg=0.25,
-               theta_pos=1.0, theta_neg=0.5, scale_pos=2.0, scale_neg=0.5, rec_weight_pos=0.0,
-               rec_weight_neg=0.0, bias=0.0)
+UNEQUAL = dict(
+    alpha_pos=0.5,
+    alpha_neg=0.25,
+    beta_pos=0.5,
+    beta_neg=0.75,
+    gamma_pos=0.5,
+    gamma_neg=0.25,
+    theta_pos=1.0,
+    theta_neg=0.5,
+    scale_pos=2.0,
+    scale_neg=0.5,
+    rec_weight_pos=0.0,
+    rec_weight_neg=0.0,
+    bias=0.0,
+)
 
 
 def lib_step_reference(st, I, p):
     """One step of docs/contract.md §3.4 on ``(B, N)`` arrays, in the written order; returns ``s, out``."""
     st["syn_p"] = p["alpha_pos"] * st["syn_p"] + np.maximum(I, 0.0)
     st["syn_n"] = p["alpha_neg"] * st["syn_n"] + np.minimum(I, 0.0)
-    drive = st["syn_p"] + st["syn_n"] + p["rec_weight_pos"] * st["rec_p"] + p["rec_weight_neg"] * st["rec_n"] + p["bias"]
+    drive = (
+        st["syn_p"] + st["syn_n"] + p["rec_weight_pos"] * st["rec_p"] + p["rec_weight_neg"] * st["rec_n"] + p["bias"]
+    )
     st["mem_p"] = p["beta_pos"] * st["mem_p"] + np.maximum(drive, 0.0)
     st["mem_n"] = p["beta_neg"] * st["mem_n"] + np.minimum(drive, 0.0)
     m = st["mem_p"] + st["mem_n"]
@@ -134,8 +149,18 @@ def test_alternating_pattern_driven_by_negative_rec_weight():
     # t=0: syn_p = 1, drive = 1, mem_p = 1: s = +1, mem_p = 0, rec_p = 1
     # t=1: syn_p = 0.5, drive = 0.5 - 2*1 = -1.5, mem_n = -1.5: s = -1, mem_n = -0.75, rec = (0, -1.5)
     # t=2: syn_p = 0.25, drive = 0.25 - 1.5*(-1.5) = 2.5, mem_p = 2.5, mem_n = -0.1875, m = 2.3125: s = +1
-    p = dict(UNEQUAL, beta_pos=0.25, beta_neg=0.25, gamma_pos=0.0, gamma_neg=0.0, theta_neg=0.75,
-             scale_pos=1.0, scale_neg=1.5, rec_weight_pos=-2.0, rec_weight_neg=-1.5)
+    p = dict(
+        UNEQUAL,
+        beta_pos=0.25,
+        beta_neg=0.25,
+        gamma_pos=0.0,
+        gamma_neg=0.0,
+        theta_neg=0.75,
+        scale_pos=1.0,
+        scale_neg=1.5,
+        rec_weight_pos=-2.0,
+        rec_weight_neg=-1.5,
+    )
     I = np.zeros((30, 1, 1))
     I[0] = 1.0
     states, raster, out = assert_matches_reference(LIB(1, **p), I, p)
@@ -159,8 +184,19 @@ def test_autotelic_firing_from_bias_alone():
 
 
 def test_autotelic_bipolar_pattern_from_bias_and_negative_rec_weight():
-    p = dict(UNEQUAL, beta_pos=0.25, beta_neg=0.25, gamma_pos=0.5, gamma_neg=0.0, theta_neg=0.75, scale_pos=1.0,
-             scale_neg=1.5, rec_weight_pos=-2.0, rec_weight_neg=-1.5, bias=1.25)
+    p = dict(
+        UNEQUAL,
+        beta_pos=0.25,
+        beta_neg=0.25,
+        gamma_pos=0.5,
+        gamma_neg=0.0,
+        theta_neg=0.75,
+        scale_pos=1.0,
+        scale_neg=1.5,
+        rec_weight_pos=-2.0,
+        rec_weight_neg=-1.5,
+        bias=1.25,
+    )
     I = np.zeros((40, 1, 1))
     states, raster, out = assert_matches_reference(LIB(1, **p), I, p)
     s = raster[:, 0, 0]
@@ -171,13 +207,21 @@ def test_autotelic_bipolar_pattern_from_bias_and_negative_rec_weight():
 
 def test_random_inputs_per_neuron_parameters_match_reference(rng):
     T, B, N = 60, 2, 5
-    p = {"alpha_pos": rng.uniform(0.5, 0.95, N), "alpha_neg": rng.uniform(0.5, 0.95, N),
-         "beta_pos": rng.uniform(0.7, 0.99, N), "beta_neg": rng.uniform(0.7, 0.99, N),
-         "gamma_pos": rng.uniform(0.0, 0.9, N), "gamma_neg": rng.uniform(0.0, 0.9, N),
-         "theta_pos": rng.uniform(0.5, 1.5, N), "theta_neg": rng.uniform(0.5, 1.5, N),
-         "scale_pos": rng.uniform(0.5, 2.0, N), "scale_neg": rng.uniform(0.5, 2.0, N),
-         "rec_weight_pos": rng.uniform(-1.0, 0.5, N), "rec_weight_neg": rng.uniform(-1.0, 0.5, N),
-         "bias": rng.uniform(-0.1, 0.1, N)}
+    p = {
+        "alpha_pos": rng.uniform(0.5, 0.95, N),
+        "alpha_neg": rng.uniform(0.5, 0.95, N),
+        "beta_pos": rng.uniform(0.7, 0.99, N),
+        "beta_neg": rng.uniform(0.7, 0.99, N),
+        "gamma_pos": rng.uniform(0.0, 0.9, N),
+        "gamma_neg": rng.uniform(0.0, 0.9, N),
+        "theta_pos": rng.uniform(0.5, 1.5, N),
+        "theta_neg": rng.uniform(0.5, 1.5, N),
+        "scale_pos": rng.uniform(0.5, 2.0, N),
+        "scale_neg": rng.uniform(0.5, 2.0, N),
+        "rec_weight_pos": rng.uniform(-1.0, 0.5, N),
+        "rec_weight_neg": rng.uniform(-1.0, 0.5, N),
+        "bias": rng.uniform(-0.1, 0.1, N),
+    }
     I = rng.normal(0.0, 0.8, (T, B, N))
     states, raster, out = assert_matches_reference(LIB(N, **p), I, p, batch_size=B)
     assert (raster > 0).sum() > 10 and (raster < 0).sum() > 10
@@ -187,8 +231,10 @@ def test_float32_run_matches_float32_reference(rng):
     # float32 arithmetic throughout, as the dense mode does (docs/contract.md §4: same dtype, same spikes)
     T, B, N = 80, 2, 40
     f32 = np.float32
-    p = {k: rng.uniform(0.5, 0.95, N).astype(f32) for k in
-         ("alpha_pos", "alpha_neg", "beta_pos", "beta_neg", "gamma_pos", "gamma_neg")}
+    p = {
+        k: rng.uniform(0.5, 0.95, N).astype(f32)
+        for k in ("alpha_pos", "alpha_neg", "beta_pos", "beta_neg", "gamma_pos", "gamma_neg")
+    }
     p.update({k: rng.uniform(0.5, 1.5, N).astype(f32) for k in ("theta_pos", "theta_neg", "scale_pos", "scale_neg")})
     p.update({k: rng.uniform(-1.0, 0.5, N).astype(f32) for k in ("rec_weight_pos", "rec_weight_neg")})
     p["bias"] = rng.uniform(-0.1, 0.1, N).astype(f32)
@@ -199,6 +245,7 @@ def test_float32_run_matches_float32_reference(rng):
 
 
 # ----- single-trace reduction (3.4: equal halves are the single-trace LIB)
+
 
 def single_trace_reference(I, alpha, beta, gamma, theta, scale, rec_weight, bias):
     """``syn = alpha*syn + I``, ``mem = beta*mem + drive``: 3.4 with one trace, any number type."""
@@ -258,6 +305,7 @@ def test_single_trace_ties_distribution_draws():
 
 # ----- parameters and errors
 
+
 def test_omitted_parameter_takes_the_spec_default():
     p = dict(UNEQUAL)
     del p["theta_neg"]
@@ -266,13 +314,16 @@ def test_omitted_parameter_takes_the_spec_default():
         LIB(2, **p, tau_syn_pos=5.0)
 
 
-@pytest.mark.parametrize("key, value, match", [
-    ("alpha_neg", 1.2, r"LIB.alpha_neg must lie in \[0, 1\]; got 1.2"),
-    ("beta_pos", -0.5, r"LIB.beta_pos must lie in \[0, 1\]; got -0.5"),
-    ("gamma_pos", 2.0, r"LIB.gamma_pos must lie in \[0, 1\]; got 2.0"),
-    ("theta_pos", 0.0, "LIB.theta_pos must be > 0; got 0.0"),
-    ("theta_neg", np.array([0.5, -1.0]), r"LIB.theta_neg must be > 0; got -1.0"),
-])
+@pytest.mark.parametrize(
+    "key, value, match",
+    [
+        ("alpha_neg", 1.2, r"LIB.alpha_neg must lie in \[0, 1\]; got 1.2"),
+        ("beta_pos", -0.5, r"LIB.beta_pos must lie in \[0, 1\]; got -0.5"),
+        ("gamma_pos", 2.0, r"LIB.gamma_pos must lie in \[0, 1\]; got 2.0"),
+        ("theta_pos", 0.0, "LIB.theta_pos must be > 0; got 0.0"),
+        ("theta_neg", np.array([0.5, -1.0]), r"LIB.theta_neg must be > 0; got -1.0"),
+    ],
+)
 def test_invalid_values_raise_before_running(key, value, match):
     net = sc.Network()
     net.add(LIB(2, **dict(UNEQUAL, **{key: value})))

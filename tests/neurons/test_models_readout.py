@@ -1,4 +1,5 @@
 """Readout leaky integrator (docs/contract.md §3.5): hand-computed trace, time constant, no spikes, errors."""
+
 import numpy as np
 import pytest
 
@@ -47,18 +48,24 @@ def test_readout_does_not_spike():
         net.connect(pop, other, sc.OneToOne())
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(kappa=0.9, tau_out=10.0), "exactly one of kappa or tau_out; got both"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(kappa=0.9, tau_out=10.0), "exactly one of kappa or tau_out; got both"),
+    ],
+)
 def test_conflicting_parameters_raise_at_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Readout(2, **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(kappa=1.01), r"Readout.kappa must lie in \[0, 1\]; got 1.01"),
-    (dict(tau_out=np.array([1.0, 0.0])), "Readout.tau_out must be > 0; got 0.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(kappa=1.01), r"Readout.kappa must lie in \[0, 1\]; got 1.01"),
+        (dict(tau_out=np.array([1.0, 0.0])), "Readout.tau_out must be > 0; got 0.0"),
+    ],
+)
 def test_invalid_values_raise_before_running(kwargs, match):
     net = sc.Network()
     net.add(Readout(2, **kwargs))

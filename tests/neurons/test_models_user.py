@@ -6,6 +6,7 @@ al. 2008 tonic AdEx) for a step input, naive references
 match exactly, hand-written first steps, a check that the model modules use
 nothing but the public API, and a model written inside this test file.
 """
+
 import ast
 import math
 import pathlib
@@ -111,7 +112,9 @@ def test_adex_first_steps_by_hand():
     V = st["V"][:, 0, 0]
     w = st["w"][:, 0, 0]
     # step 0 from V = E_L = -70, w = 0: dV/dt = (0 + 10*2*exp(-10) - 0 + 500)/200, dw/dt = (2*0 - 0)/30
-    V1 = -70.0 + 0.1 * ((-10.0 * (-70.0 - -70.0) + 10.0 * 2.0 * math.exp((-70.0 - -50.0) / 2.0) - 0.0 + 500.0 + 0.0) / 200.0)
+    V1 = -70.0 + 0.1 * (
+        (-10.0 * (-70.0 - -70.0) + 10.0 * 2.0 * math.exp((-70.0 - -50.0) / 2.0) - 0.0 + 500.0 + 0.0) / 200.0
+    )
     w1 = 0.0 + 0.1 * ((2.0 * (-70.0 - -70.0) - 0.0) / 30.0)
     assert V[0] == V1 and w[0] == w1 == 0.0
     assert abs(V1 - (-70.0 + 0.1 * 2.5)) < 1e-5  # 500 pA / 200 pF = 2.5 mV/ms
@@ -150,14 +153,17 @@ def test_adex_default_parameters_adapt():
     assert isi.size > 5 and isi[-1] > 2 * isi[0]
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(Delta_T=0.0), "AdEx.Delta_T must be > 0; got 0.0"),
-    (dict(C_m=-1.0), "AdEx.C_m must be > 0; got -1.0"),
-    (dict(tau_w=0.0), "AdEx.tau_w must be > 0; got 0.0"),
-    (dict(V_peak=-55.0), "AdEx.V_peak must be > V_T"),
-    (dict(V_reset=5.0), "AdEx.V_reset must be < V_peak"),
-    (dict(V_peak=200.0), r"\(V_peak - V_T\)/Delta_T must be <= 80.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(Delta_T=0.0), "AdEx.Delta_T must be > 0; got 0.0"),
+        (dict(C_m=-1.0), "AdEx.C_m must be > 0; got -1.0"),
+        (dict(tau_w=0.0), "AdEx.tau_w must be > 0; got 0.0"),
+        (dict(V_peak=-55.0), "AdEx.V_peak must be > V_T"),
+        (dict(V_reset=5.0), "AdEx.V_reset must be < V_peak"),
+        (dict(V_peak=200.0), r"\(V_peak - V_T\)/Delta_T must be <= 80.0"),
+    ],
+)
 def test_adex_invalid_values_raise_before_running(kwargs, match):
     net = sc.Network()
     net.add(AdEx(2, **kwargs))
@@ -167,6 +173,7 @@ def test_adex_invalid_values_raise_before_running(kwargs, match):
 
 # ----- the public API is enough
 
+
 @pytest.mark.parametrize("path", ["neurons/izhikevich.py", "neurons/adex.py"])
 def test_example_models_use_only_the_public_api(path):
     """Written as a user writes a model: only names that ``simcore`` exports (taken from the floors
@@ -174,9 +181,12 @@ def test_example_models_use_only_the_public_api(path):
     tree = ast.parse((ROOT / path).read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            assert (node.level, node.module) in ((0, "__future__"), (1, "base"), (0, "simcore.base.distributions"),
-                                                 (0, "simcore.base.params")), \
-                node.module
+            assert (node.level, node.module) in (
+                (0, "__future__"),
+                (1, "base"),
+                (0, "simcore.base.distributions"),
+                (0, "simcore.base.params"),
+            ), node.module
             if node.module != "__future__":
                 assert {a.name for a in node.names} <= set(sc.__all__)
         elif isinstance(node, ast.Import):

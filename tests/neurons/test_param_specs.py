@@ -1,5 +1,6 @@
 """One parameter spec per model (simcore.base.params): the event engine and the dense mode accept
 exactly the same parameters, with the same defaults and ranges, and the docstrings show them."""
+
 import inspect
 
 import numpy as np
@@ -60,8 +61,13 @@ def test_defaults_are_equal(model, layer):
 
 
 @settings(max_examples=30, deadline=None)
-@given(tau=st.floats(0.5, 500.0), threshold=st.floats(0.01, 10.0), b_adapt=st.floats(0.0, 5.0),
-       tau_adapt=st.floats(1.0, 2000.0), dt=st.sampled_from([0.1, 0.5, 1.0]))
+@given(
+    tau=st.floats(0.5, 500.0),
+    threshold=st.floats(0.01, 10.0),
+    b_adapt=st.floats(0.0, 5.0),
+    tau_adapt=st.floats(1.0, 2000.0),
+    dt=st.sampled_from([0.1, 0.5, 1.0]),
+)
 def test_given_values_give_the_same_kernel_parameters(tau, threshold, b_adapt, tau_adapt, dt):
     net = sc.Network()
     pop = net.add(sc.ALIF(2, tau_mem=tau, tau_adapt=tau_adapt, threshold=threshold, b_adapt=b_adapt))
@@ -102,8 +108,9 @@ def test_reset_is_an_option_of_both_modes():
 
 
 def test_spec_resolve_and_table():
-    spec = ParamSpec(Decay("tau", "decay", 10.0, "trace"), Param("w", None, "mV", "weight"),
-                     Choice("mode", ("a", "b"), "a", "mode"))
+    spec = ParamSpec(
+        Decay("tau", "decay", 10.0, "trace"), Param("w", None, "mV", "weight"), Choice("mode", ("a", "b"), "a", "mode")
+    )
     assert spec.resolve({"w": 1.0}, "M") == {"tau": 10.0, "decay": None, "w": 1.0, "mode": "a"}
     assert spec.resolve({"w": 1.0, "decay": 0.5}, "M")["tau"] is None
     with pytest.raises(ValueError, match="M needs parameter w; got none"):

@@ -1,4 +1,5 @@
 """simcore.pynn: PyNN scripts run unchanged on spikesim (docs/pynn.md)."""
+
 import json
 import math
 import os
@@ -18,8 +19,14 @@ SCRIPTS = Path(__file__).parent / "scripts"
 
 def run_script(*args, simulator="spikesim", timeout=120):
     cmd = [sys.executable, str(SCRIPTS / "run_with_spikesim.py")] if simulator == "spikesim" else [sys.executable]
-    out = subprocess.run(cmd + [str(SCRIPTS / args[0]), simulator, *args[1:]], capture_output=True, text=True,
-                         timeout=timeout, env=dict(os.environ), cwd=SCRIPTS)
+    out = subprocess.run(
+        cmd + [str(SCRIPTS / args[0]), simulator, *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ),
+        cwd=SCRIPTS,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -33,13 +40,17 @@ def test_va_benchmark_runs_with_only_the_import_changed(benchmark):
 
 
 def _nest_runs():
-    probe = subprocess.run([sys.executable, "-c", "import pyNN.nest as s; s.setup(); s.end()"],
-                           capture_output=True, timeout=120)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import pyNN.nest as s; s.setup(); s.end()"], capture_output=True, timeout=120
+    )
     return probe.returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="measured: COBA 1000 cells 4.90 Hz vs NEST 0.88 Hz (activity dies in NEST), "
-                   "CUBA 10.50 vs 9.76 Hz (7.5%); the scaled network sits near its bistable edge (docs/pynn.md)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: COBA 1000 cells 4.90 Hz vs NEST 0.88 Hz (activity dies in NEST), "
+    "CUBA 10.50 vs 9.76 Hz (7.5%); the scaled network sits near its bistable edge (docs/pynn.md)",
+)
 @pytest.mark.parametrize("benchmark", ["COBA", "CUBA"])
 def test_rates_agree_with_pynn_nest(benchmark):
     if not _nest_runs():
@@ -78,7 +89,7 @@ def test_weights_reach_the_model_in_its_units():
     sim.Projection(src, alpha, sim.OneToOneConnector(), sim.StaticSynapse(weight=-0.3), receptor_type="inhibitory")
     sim.run(1.0)
     p = sim.network().projections
-    np.testing.assert_allclose(p[0].weights, [4.0, 4.0])       # 0.004 uS = 4 nS
+    np.testing.assert_allclose(p[0].weights, [4.0, 4.0])  # 0.004 uS = 4 nS
     np.testing.assert_allclose(p[1].weights, [50.0, 50.0])
     assert p[1].receptor == "inh"
     np.testing.assert_allclose(p[2].weights, [500.0 * 20.0 / 250.0] * 2)  # 500 pA * tau_m/C_m = mV of LIFBio
@@ -153,7 +164,7 @@ def test_connectors():
     prj = sim.Projection(pre, post, sim.FromListConnector(listed, column_names=["weight", "delay"]))
     sim.run(0.2)
     spk = sim.network().projections[0]
-    np.testing.assert_allclose(spk.weights, [2.0, 3.0, 1.0])       # sorted by source, in nS
+    np.testing.assert_allclose(spk.weights, [2.0, 3.0, 1.0])  # sorted by source, in nS
     np.testing.assert_array_equal(spk.delays.ravel()[[0, 3, 5]], [15, 20, 7])  # one per source, in steps
     assert sorted(prj.get(["weight", "delay"], format="list")) == sorted(listed)
     sim.end()
@@ -191,7 +202,7 @@ def test_tsodyks_markram_depresses():
     sim.run(40.0)
     g = cell.get_data().segments[0].filter(name="gsyn_exc")[0].magnitude[:, 0]
     peaks = [g[int(round(t / 0.1))] for t in (11.0, 21.0, 31.0)]
-    assert peaks[0] == pytest.approx(0.01 * 0.5, rel=1e-6)          # w * U * x, x = 1
+    assert peaks[0] == pytest.approx(0.01 * 0.5, rel=1e-6)  # w * U * x, x = 1
     assert peaks[2] < peaks[1] - 0.9 * peaks[1] * math.exp(-10) < peaks[0]
     sim.end()
 

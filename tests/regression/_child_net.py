@@ -4,6 +4,7 @@
 every chunk it prints ``chunk <t> <wall time>`` and sleeps ``SLEEP_S`` seconds (so a
 parent can read or kill it at a known moment).
 """
+
 import sys
 import time
 
@@ -13,8 +14,19 @@ import simcore as sc
 def small_network():
     """40 LIF neurons driven by Poisson input; spikes, rate and two traces monitored."""
     net = sc.Network("child")
-    pop = net.add(sc.LIFBio(40, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=1.0,
-                            tau_syn={"exc": 3.0}, init={"v": sc.Uniform(-60.0, -50.0)}, name="pop"))
+    pop = net.add(
+        sc.LIFBio(
+            40,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=1.0,
+            tau_syn={"exc": 3.0},
+            init={"v": sc.Uniform(-60.0, -50.0)},
+            name="pop",
+        )
+    )
     net.add(sc.PoissonInput(pop, n_inputs=400, rate=50.0, weight=0.3))
     net.add(sc.SpikeMonitor(pop, keep_in_memory=False))
     net.add(sc.PopulationRateMonitor(pop, keep_in_memory=False))

@@ -4,6 +4,7 @@
 ``test_floor_plan_identical.py`` compares them with the values recorded on
 the code before the floor-plan refactor (commit 28985fc).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,10 @@ def _spike_digest(net) -> dict:
     out = {}
     for mon in net.monitors:
         if hasattr(mon, "neurons") and hasattr(mon, "polarity"):
-            out[mon.name] = {"n": int(mon.steps.size),
-                             "sha": _digest(mon.steps, mon.neurons, mon.samples, mon.polarity)}
+            out[mon.name] = {
+                "n": int(mon.steps.size),
+                "sha": _digest(mon.steps, mon.neurons, mon.samples, mon.polarity),
+            }
     return out
 
 
@@ -71,13 +74,22 @@ def delaynet_digest(n_samples=16):
     hidden = SNN(model.layers, None, dt=model.dt, dtype=model.dtype, **model.options)  # readout: delay 0
     event = to_network(hidden, x)
     rasters = event.run(seed=0)
-    return {"accuracy": acc, "readout": _digest(y), "dense_spikes": dense,
-            "event_spikes": _digest(*[r.astype(np.int8) for r in rasters])}
+    return {
+        "accuracy": acc,
+        "readout": _digest(y),
+        "dense_spikes": dense,
+        "event_spikes": _digest(*[r.astype(np.int8) for r in rasters]),
+    }
 
 
 def all_digests() -> dict:
-    return {"cuba_f64": cuba_digest(), "cuba_f32": cuba_digest("float32"), "brunel_f64": brunel_digest(),
-            "brunel_f32": brunel_digest("float32"), "delaynet": delaynet_digest()}
+    return {
+        "cuba_f64": cuba_digest(),
+        "cuba_f32": cuba_digest("float32"),
+        "brunel_f64": brunel_digest(),
+        "brunel_f32": brunel_digest("float32"),
+        "delaynet": delaynet_digest(),
+    }
 
 
 if __name__ == "__main__":

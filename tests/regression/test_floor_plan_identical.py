@@ -5,6 +5,7 @@ before the refactor (commit 28985fc): spike trains and final voltages of CUBA an
 in float32 and float64 at batch 2, and the trained DelayNet's readout and spikes in the dense and
 the event-driven mode on 16 fresh cue-accumulation samples.
 """
+
 import json
 import os
 

@@ -1,5 +1,6 @@
 """FromArrays(i, j) with weight= an array applies each weight to its own (i, j) pair (issue 11: the
 weights used to land in the internal sorted order, on the wrong synapses)."""
+
 import numpy as np
 
 import simcore as sc

@@ -5,6 +5,7 @@ Before the fix these printed tracebacks (ZeroDivisionError for --duration 0,
 OSError for a directory --out), tried runs that cannot fit, said nothing
 about a missing tqdm, and the rate monitors kept every step's counts.
 """
+
 import sys
 
 import pytest
@@ -19,13 +20,16 @@ def _one_line(err: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["run", "cuba", "--dt", "1e-9", "--no-record"], ["steps", "--dt"]),
-    (["run", "cuba", "--batch", "1000000", "--no-record"], ["memory", "--batch"]),
-    (["run", "brunel", "--scale", "nan", "--no-record"], ["--scale", "nan"]),
-    (["run", "cuba", "--duration", "-1", "--no-record"], ["--duration"]),
-    (["info", "/"], ["directory"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["run", "cuba", "--dt", "1e-9", "--no-record"], ["steps", "--dt"]),
+        (["run", "cuba", "--batch", "1000000", "--no-record"], ["memory", "--batch"]),
+        (["run", "brunel", "--scale", "nan", "--no-record"], ["--scale", "nan"]),
+        (["run", "cuba", "--duration", "-1", "--no-record"], ["--duration"]),
+        (["info", "/"], ["directory"]),
+    ],
+)
 def test_bad_runs_are_refused_in_one_line(argv, words, capsys):
     assert main(argv) == 2
     line = _one_line(capsys.readouterr().err)
@@ -72,6 +76,7 @@ def test_cli_keeps_nothing_proportional_to_the_run(tmp_path, monkeypatch, capsys
     monkeypatch.setitem(simcore.builtin.NETWORKS, "cuba", spy)
     assert main(["run", "cuba", "--duration", "50", "--out", str(tmp_path / "m.h5"), "--json"]) == 0
     import json
+
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     net = built[0]
     assert summary["spikes"] > 0
@@ -80,4 +85,5 @@ def test_cli_keeps_nothing_proportional_to_the_run(tmp_path, monkeypatch, capsys
     rate_mons = [m for m in net.monitors if getattr(m, "record_kind", None) == "rates"]
     assert rate_mons and all(m.counts.shape[0] == 0 for m in rate_mons)
     from monitors.reader import load_spikes
+
     assert summary["spikes"] == sum(len(load_spikes(tmp_path / "m.h5", p)) for p in ("exc", "inh"))

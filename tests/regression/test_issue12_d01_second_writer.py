@@ -4,6 +4,7 @@ Before the fix ``RecordingFile(path, overwrite=True)`` opened the file with
 h5py's mode "w", which truncates before HDF5 checks its lock: the running
 recording lost everything and the second writer died with BlockingIOError.
 """
+
 import os
 import subprocess
 import sys
@@ -35,8 +36,12 @@ _WRITER = textwrap.dedent("""
 @pytest.fixture
 def running_writer(tmp_path):
     path = tmp_path / "f.h5"
-    proc = subprocess.Popen([sys.executable, "-c", _WRITER.format(repo=str(REPO), path=str(path))],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER.format(repo=str(REPO), path=str(path))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
         yield path, proc.pid
@@ -69,8 +74,9 @@ def test_cli_second_writer_is_one_line_exit_2(running_writer, capsys):
 
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     path = tmp_path / "g.h5"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     (tmp_path / "g.h5.lock").write_text(dead + "\n")  # left behind by a killed writer
     with RecordingFile(path, metadata={"dt": 1.0}) as rf:
         assert (tmp_path / "g.h5.lock").read_text().strip() == str(os.getpid())

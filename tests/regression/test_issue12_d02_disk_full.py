@@ -3,6 +3,7 @@
 Before the fix a failed write left the HDF5 file half-flushed and unreadable
 (and h5py crashed the process at exit trying to flush it again).
 """
+
 import errno
 import io
 import os
@@ -62,8 +63,7 @@ class FullDisk(io.RawIOBase):
 
 def test_enospc_keeps_earlier_commits(tmp_path):
     path = tmp_path / "full.h5"
-    rf = RecordingFile(path, metadata={"dt": 1.0, "batch_size": 2},
-                       opener=lambda p: FullDisk(p, 1_500_000))
+    rf = RecordingFile(path, metadata={"dt": 1.0, "batch_size": 2}, opener=lambda p: FullDisk(p, 1_500_000))
     sw = rf.spike_writer("p", 8, batch_size=2)
     rw = rf.report_writer("p", "v", [0, 3], 1.0, batch_size=2)
     rf.start_swmr()
@@ -83,7 +83,7 @@ def test_enospc_keeps_earlier_commits(tmp_path):
     np.testing.assert_array_equal(np.unique(sd.timestamps)[:committed], np.arange(committed, dtype=float))
     tr = load_report(path, "p", "v")
     assert tr.data.shape[0] >= 5 * committed
-    np.testing.assert_array_equal(tr.data[:5 * committed, 0, 0], np.repeat(np.arange(committed), 5))
+    np.testing.assert_array_equal(tr.data[: 5 * committed, 0, 0], np.repeat(np.arange(committed), 5))
     assert file_info(path)["spikes"]["p"]["n_spikes"] == len(sd)
 
 

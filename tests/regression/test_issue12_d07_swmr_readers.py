@@ -4,6 +4,7 @@ Before the fix the writer held HDF5's file lock without SWMR, so any reader
 failed while the run went on, and pending blocks were written only when a
 later chunk found WRITE_SECONDS elapsed (a kill could lose more than that).
 """
+
 import os
 import signal
 import subprocess
@@ -22,9 +23,13 @@ REPO = HERE.parents[1]
 
 def _start(path, sleep_s, n_chunks):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen([sys.executable, str(HERE / "_child_net.py"), str(path), str(sleep_s),
-                             str(n_chunks)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "_child_net.py"), str(path), str(sleep_s), str(n_chunks)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _chunks(proc, k):
@@ -54,6 +59,7 @@ def test_running_file_is_readable_by_reader_and_info(tmp_path):
         assert len(load_spikes(path)) > 0
         assert load_report(path, "pop", "g_exc").data.shape[0] >= t // 2
         from simcore.cli import main
+
         assert main(["info", str(path)]) == 0
     finally:
         _stop(proc)

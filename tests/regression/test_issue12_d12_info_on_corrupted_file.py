@@ -3,6 +3,7 @@
 Before the fix HDF5's RuntimeError ("bad symbol table node signature") escaped
 as a traceback.
 """
+
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ def damaged(tmp_path):
     data = bytearray(GOLDEN.read_bytes())
     second_tree = data.find(b"TREE", data.find(b"TREE") + 4)  # the B-tree of a population group
     assert second_tree > 0
-    data[second_tree + 8:second_tree + 40] = b"\x7f" * 32
+    data[second_tree + 8 : second_tree + 40] = b"\x7f" * 32
     path = tmp_path / "damaged.h5"
     path.write_bytes(bytes(data))
     return path

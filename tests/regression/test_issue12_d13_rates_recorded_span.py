@@ -4,6 +4,7 @@ Before the fix the rate divided by the planned duration (an interrupted run
 looked 20x quieter) and by the whole population (a monitor on 100 of 200
 neurons showed half the rate).
 """
+
 import numpy as np
 import pytest
 
@@ -17,8 +18,19 @@ class Stop(Exception):
 
 def _run(path):
     net = sc.Network("half")
-    pop = net.add(sc.LIFBio(200, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=1.0,
-                            tau_syn={"exc": 3.0}, init={"v": sc.Uniform(-60.0, -50.0)}, name="pop"))
+    pop = net.add(
+        sc.LIFBio(
+            200,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=1.0,
+            tau_syn={"exc": 3.0},
+            init={"v": sc.Uniform(-60.0, -50.0)},
+            name="pop",
+        )
+    )
     net.add(sc.PoissonInput(pop, n_inputs=400, rate=50.0, weight=0.3))
     mon = net.add(sc.SpikeMonitor(pop, neurons=np.arange(100)))
     net.add(sc.PopulationRateMonitor(pop))

@@ -3,6 +3,7 @@
 Before the fix a population named with terminal escape codes (or newlines)
 was printed raw, so a file could drive the terminal.
 """
+
 import numpy as np
 
 from monitors.sonata import RecordingFile
@@ -13,8 +14,9 @@ EVIL = "pop\x1b[2J\x1b]0;owned\x07\nfake line"
 
 def test_info_output_has_no_control_characters(tmp_path, capsys):
     path = tmp_path / "evil.h5"
-    with RecordingFile(path, metadata={"dt": 1.0, "duration": 10.0,
-                                       "network": {"name": "n\x1b[31m", "populations": []}}) as rf:
+    with RecordingFile(
+        path, metadata={"dt": 1.0, "duration": 10.0, "network": {"name": "n\x1b[31m", "populations": []}}
+    ) as rf:
         rf.spike_writer(EVIL, 3).append([1.0, 2.0], [0, 1])
         rf.report_writer(EVIL, "v\r", [0, 1], 1.0, unit="m\x1bV").append(np.zeros((3, 1, 2)))
     assert main(["info", str(path)]) == 0

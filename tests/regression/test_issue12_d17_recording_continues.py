@@ -1,5 +1,6 @@
 """Issue 12, defect 17: a recording holds every run of the network after ``run(out=...)``, not only the
 first; the file is complete after each run and closed by ``close()``, by dropping the network, or at exit."""
+
 import gc
 import subprocess
 import sys

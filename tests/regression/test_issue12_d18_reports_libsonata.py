@@ -8,6 +8,7 @@ is the SONATA report of the main file, every other one is a SONATA report
 file of its own beside it (linked from ``/report_files``), ``data`` is always
 float32 and a float64 run keeps its exact values in ``data_float64``.
 """
+
 import h5py
 import numpy as np
 import pytest
@@ -44,8 +45,7 @@ def test_float64_two_variables_are_read_by_libsonata_and_exact_by_us(tmp_path):
     side = report_file_path(path, "g_e")
     assert side == tmp_path / "two.g_e.h5" and side.exists()
 
-    for file, ids, values, times in ((path, [4, 1, 5], v, (0.0, 6.0, 0.5)),
-                                     (side, [0, 2], g, (0.0, 6.0, 1.5))):
+    for file, ids, values, times in ((path, [4, 1, 5], v, (0.0, 6.0, 0.5)), (side, [0, 2], g, (0.0, 6.0, 1.5))):
         reader = libsonata.ElementReportReader(str(file))
         assert reader.get_population_names() == ["exc"]  # /report/exc: the standard place
         pop = reader["exc"]
@@ -54,8 +54,7 @@ def test_float64_two_variables_are_read_by_libsonata_and_exact_by_us(tmp_path):
         assert data.shape == (values.shape[0], len(ids) * B)
         for col, nid in enumerate(ids):
             for b in range(B):
-                np.testing.assert_array_equal(data[:, got_ids.index((nid, b))],
-                                              values[:, b, col].astype(np.float32))
+                np.testing.assert_array_equal(data[:, got_ids.index((nid, b))], values[:, b, col].astype(np.float32))
     with h5py.File(path, "r") as f:
         assert "variables" not in f["report/exc"]  # no non-standard group any more
         assert f["report/exc/data"].dtype == np.float32
@@ -77,8 +76,19 @@ def test_float64_two_variables_are_read_by_libsonata_and_exact_by_us(tmp_path):
 
 def test_a_float64_network_run_writes_libsonata_reports_for_every_variable(tmp_path):
     net = sc.Network()
-    pop = net.add(sc.LIFBio(20, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=1.0,
-                            tau_syn={"exc": 3.0}, init={"v": sc.Uniform(-60.0, -50.0)}, name="pop"))
+    pop = net.add(
+        sc.LIFBio(
+            20,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=1.0,
+            tau_syn={"exc": 3.0},
+            init={"v": sc.Uniform(-60.0, -50.0)},
+            name="pop",
+        )
+    )
     net.add(sc.PoissonInput(pop, n_inputs=200, rate=50.0, weight=0.3))
     trace = net.add(sc.StateMonitor(pop, ("v", "g_exc"), neurons=[0, 5, 7], every=2))
     path = tmp_path / "run.h5"
@@ -150,5 +160,5 @@ def test_write_failure_in_a_report_file_seals_all_and_keeps_every_commit(tmp_pat
     assert not (tmp_path / "full.g.h5.lock").exists() and not (tmp_path / "full.h5.lock").exists()
     g = load_report(path, "p", "g")
     assert g.data.shape[0] >= 4 * committed
-    np.testing.assert_array_equal(g.data[:4 * committed, 0, 7], np.repeat(np.arange(committed) / 3.0, 4))
+    np.testing.assert_array_equal(g.data[: 4 * committed, 0, 7], np.repeat(np.arange(committed) / 3.0, 4))
     assert load_report(path, "p", "v").data.shape[0] >= 4 * committed

@@ -1,5 +1,6 @@
 """Fuzz every public constructor and ``run`` (issue 12): any input either works or raises a
 ``ValueError``/``TypeError`` that names the parameter, never another exception, a hang or a NaN."""
+
 import math
 import warnings
 
@@ -11,10 +12,14 @@ from hypothesis import strategies as st
 import simcore as sc
 
 WEIRD = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([10**12, -(10**12), 2**63 - 1]),
-    st.floats(allow_nan=True, allow_infinity=True, width=64), st.sampled_from(["", "x", "exc", "/", "lambda"]),
-    st.lists(st.floats(-2, 2), max_size=4), st.sampled_from([np.zeros(3), np.ones((2, 3)), np.array([np.nan]),
-                                                             {"exc": 5.0}, {"V_th": 1.0}, (), ("a",)]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([10**12, -(10**12), 2**63 - 1]),
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from(["", "x", "exc", "/", "lambda"]),
+    st.lists(st.floats(-2, 2), max_size=4),
+    st.sampled_from([np.zeros(3), np.ones((2, 3)), np.array([np.nan]), {"exc": 5.0}, {"V_th": 1.0}, (), ("a",)]),
 )
 
 MODELS = {
@@ -73,18 +78,31 @@ def test_run_arguments_work_or_name_the_parameter(duration, steps, batch_size, d
     net = sc.Network()
     pop = net.add(sc.LIF(3, tau_mem=10.0))
     net.add(sc.StepCurrent(pop, 0.3))
-    kwargs = {"duration": duration, "steps": steps, "batch_size": batch_size, "dt": dt, "seed": seed,
-              "dtype": dtype, "chunk_steps": chunk_steps}
+    kwargs = {
+        "duration": duration,
+        "steps": steps,
+        "batch_size": batch_size,
+        "dt": dt,
+        "seed": seed,
+        "dtype": dtype,
+        "chunk_steps": chunk_steps,
+    }
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    if isinstance(kwargs.get("dt"), (int, float)) and not isinstance(kwargs.get("dt"), bool) \
-            and math.isfinite(kwargs["dt"]) and 0 < kwargs["dt"] < 1e-3:
+    if (
+        isinstance(kwargs.get("dt"), (int, float))
+        and not isinstance(kwargs.get("dt"), bool)
+        and math.isfinite(kwargs["dt"])
+        and 0 < kwargs["dt"] < 1e-3
+    ):
         kwargs["dt"] = 0.1  # a valid but tiny dt only makes the run long
     for key in ("duration", "steps", "batch_size", "chunk_steps"):  # valid but huge values only make it long
         value = kwargs.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 50:
             kwargs[key] = 50
-    _expect_clean(lambda: net.run(**kwargs), ["duration", "steps", "batch_size", "dt", "seed", "dtype",
-                                              "chunk_steps", "exactly one of"])
+    _expect_clean(
+        lambda: net.run(**kwargs),
+        ["duration", "steps", "batch_size", "dt", "seed", "dtype", "chunk_steps", "exactly one of"],
+    )
 
 
 CONNECTORS = {
@@ -105,8 +123,7 @@ def test_connect_works_or_names_the_parameter(name, arg, weight, delay):
     net = sc.Network()
     a = net.add(sc.LIF(4, name="a"))
     b = net.add(sc.LIF(3, name="b"))
-    proj = _expect_clean(lambda: net.connect(a, b, conn, weight=weight, delay=delay),
-                         ["weight", "delay", "receptor"])
+    proj = _expect_clean(lambda: net.connect(a, b, conn, weight=weight, delay=delay), ["weight", "delay", "receptor"])
     if proj is None:
         return
     _expect_clean(lambda: net.run(steps=3, seed=0), names + ["weight", "delay", "k", "p"])
@@ -117,8 +134,10 @@ def test_connect_works_or_names_the_parameter(name, arg, weight, delay):
 def test_stimuli_and_monitors_work_or_name_the_parameter(amplitude, start, stop, rate, n_inputs, every, neurons):
     net = sc.Network()
     pop = net.add(sc.LIF(3))
-    _expect_clean(lambda: net.add(sc.StepCurrent(pop, amplitude, start=start if start is not None else 0.0,
-                                                 stop=stop)), ["amplitude", "start", "stop"])
+    _expect_clean(
+        lambda: net.add(sc.StepCurrent(pop, amplitude, start=start if start is not None else 0.0, stop=stop)),
+        ["amplitude", "start", "stop"],
+    )
     _expect_clean(lambda: net.add(sc.PoissonInput(pop, n_inputs, rate, 0.1)), ["n_inputs", "rate"])
     _expect_clean(lambda: net.add(sc.StateMonitor(pop, "u", neurons, every=every)), ["every", "neurons"])
     _expect_clean(lambda: net.add(sc.SpikeMonitor(pop, neurons)), ["neurons"])

@@ -1,6 +1,7 @@
 """Regression tests for the defects of issue 12 fixed with the floor plan: names that reach generated
 code (3, 9), names of components (14, 16), sizes that cannot fit (14), silent rounding (15), the
 private kernel cache (8)."""
+
 import os
 import stat
 
@@ -34,16 +35,20 @@ def test_9_receptor_names_must_be_plain_identifiers(receptor):
 
 
 def test_9_model_class_name_cannot_inject_code():
-    Evil = type("Evil\nwhile True: pass\n#", (sc.NeuronModel,), {
-        "state": {"v": 0.0}, "params": {}, "threshold": staticmethod(lambda v: 0.0)})
+    Evil = type(
+        "Evil\nwhile True: pass\n#",
+        (sc.NeuronModel,),
+        {"state": {"v": 0.0}, "params": {}, "threshold": staticmethod(lambda v: 0.0)},
+    )
     net = sc.Network()
     net.add(Evil(2, name="evil"))
     net.run(steps=3, seed=0)  # would hang if the name reached the code raw
     assert "while True" not in [line.strip() for line in net.source.splitlines()]
 
 
-@pytest.mark.parametrize("name, error", [(123, TypeError), ("", ValueError), ("a/b", ValueError),
-                                         ("x\x1b[31m", ValueError)])
+@pytest.mark.parametrize(
+    "name, error", [(123, TypeError), ("", ValueError), ("a/b", ValueError), ("x\x1b[31m", ValueError)]
+)
 def test_14_16_bad_names_are_refused_at_construction(name, error):
     with pytest.raises(error, match="name"):
         sc.LIF(3, name=name)

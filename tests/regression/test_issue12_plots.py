@@ -4,6 +4,7 @@ separates stacked samples, starts the rate axis at 0 and draws thousands of neur
 Before the fix the plot had no window or neuron selection, the rate axis started wherever
 matplotlib put it, and a raster of thousands of neurons was a black carpet of dots.
 """
+
 import numpy as np
 import pytest
 
@@ -55,8 +56,9 @@ def test_stacked_samples_have_separator_lines(rec):
     fig = plot_recording(path, sample=None, neurons=(0, 90))  # 3 x 90 = 270 rows: dots
     raster = fig.axes[0]
     assert raster.get_ylim() == (-0.5, 269.5)
-    separators = sorted(line.get_ydata()[0] for line in raster.lines
-                        if len(set(line.get_ydata())) == 1 and len(line.get_ydata()) == 2)
+    separators = sorted(
+        line.get_ydata()[0] for line in raster.lines if len(set(line.get_ydata())) == 1 and len(line.get_ydata()) == 2
+    )
     assert separators == [89.5, 179.5]
     dots = raster.lines[0]
     assert len(dots.get_xdata()) == int(np.count_nonzero(n < 90))
@@ -90,28 +92,30 @@ def test_density_image_above_the_row_threshold(rec):
 def test_cli_options_write_a_png(rec, tmp_path, capsys):
     path, _ = rec
     out = tmp_path / "w.png"
-    assert main(["plot", str(path), "-o", str(out), "--window", "20:80", "--neurons", "0:200",
-                 "--sample", "2"]) == 0
+    assert main(["plot", str(path), "-o", str(out), "--window", "20:80", "--neurons", "0:200", "--sample", "2"]) == 0
     assert out.stat().st_size > 1000 and "wrote" in capsys.readouterr().out
     assert main(["plot", str(path), "-o", str(out), "--neurons", "50", "--sample", "all"]) == 0
 
 
-@pytest.mark.parametrize("args, flag", [
-    (["--window", "80"], "--window"),
-    (["--window", "a:b"], "--window"),
-    (["--window", "80:20"], "--window"),
-    (["--window", "nan:20"], "--window"),
-    (["--window", "500:900"], "--window"),  # outside the recorded 0..200 ms
-    (["--neurons", "0:0"], "--neurons"),
-    (["--neurons", "x"], "--neurons"),
-    (["--neurons", "5:3"], "--neurons"),
-    (["--neurons", "1:2:3"], "--neurons"),
-    (["--neurons", "2500:2600"], "--neurons"),  # beyond the 2000 neurons
-    (["--sample", "-1"], "--sample"),
-    (["--sample", "3"], "--sample"),  # batch 3
-    (["--sample", "one"], "--sample"),
-    (["--dpi", "0"], "--dpi"),
-])
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["--window", "80"], "--window"),
+        (["--window", "a:b"], "--window"),
+        (["--window", "80:20"], "--window"),
+        (["--window", "nan:20"], "--window"),
+        (["--window", "500:900"], "--window"),  # outside the recorded 0..200 ms
+        (["--neurons", "0:0"], "--neurons"),
+        (["--neurons", "x"], "--neurons"),
+        (["--neurons", "5:3"], "--neurons"),
+        (["--neurons", "1:2:3"], "--neurons"),
+        (["--neurons", "2500:2600"], "--neurons"),  # beyond the 2000 neurons
+        (["--sample", "-1"], "--sample"),
+        (["--sample", "3"], "--sample"),  # batch 3
+        (["--sample", "one"], "--sample"),
+        (["--dpi", "0"], "--dpi"),
+    ],
+)
 def test_bad_values_are_one_line_errors_naming_the_flag(rec, tmp_path, capsys, args, flag):
     path, _ = rec
     out = tmp_path / "bad.png"

@@ -1,5 +1,6 @@
 """Regression: an empty neuron selection (``range(0)``, ``[]``) arrived as float64 and was rejected
 as 'not indices'."""
+
 import numpy as np
 
 import simcore as sc

@@ -1,5 +1,6 @@
 """Batches and randomness (docs/contract.md §5): sample b is the same in any batch; seeds reproduce;
 run(a); run(b) equals run(a + b)."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +12,19 @@ import simcore as sc
 def noisy_network(n=60):
     """Recurrent bio LIF with per-sample random initial state and Poisson drive."""
     net = sc.Network()
-    pop = net.add(sc.LIFBio(n, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=2.0,
-                            tau_syn={"exc": 3.0, "inh": 6.0}, init={"v": sc.Uniform(-60.0, -50.0)}, name="pop"))
+    pop = net.add(
+        sc.LIFBio(
+            n,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=2.0,
+            tau_syn={"exc": 3.0, "inh": 6.0},
+            init={"v": sc.Uniform(-60.0, -50.0)},
+            name="pop",
+        )
+    )
     src = net.add(sc.PoissonGroup(20, rate=sc.Uniform(20.0, 80.0), name="src"))
     net.connect(src, pop, sc.Bernoulli(0.3), weight=sc.Uniform(1.0, 3.0), receptor="exc", delay_steps=2)
     net.connect(pop, pop, sc.FixedInDegree(6), weight=-1.0, receptor="inh", delay=sc.Uniform(0.1, 1.0))
@@ -60,8 +72,9 @@ def test_same_seed_same_spikes_and_connectivity():
         np.testing.assert_array_equal(pa.indices, pb.indices)
         np.testing.assert_array_equal(pa.weights, pb.weights)
     c, mc, _ = run_batch(3, seed=12)
-    assert not np.array_equal(a.projections[0].indices, c.projections[0].indices) or \
-        not np.array_equal(ma.steps, mc.steps)
+    assert not np.array_equal(a.projections[0].indices, c.projections[0].indices) or not np.array_equal(
+        ma.steps, mc.steps
+    )
 
 
 @pytest.mark.parametrize("split", [1, 137, 299])
@@ -132,7 +145,7 @@ def test_property_sample_alone_equals_sample_in_batch(seed, batch, dtype):
     net.run(steps=25, batch_size=batch, dt=1.0, seed=seed % 1000, dtype=dtype)
     b = int(rng.integers(batch))
     alone, pop1 = _lif_net(1)
-    alone.add(sc.CurrentInput(pop1, I[:, b:b + 1]))
+    alone.add(sc.CurrentInput(pop1, I[:, b : b + 1]))
     mon1 = alone.add(sc.StateMonitor(pop1, "u"))
     alone.run(steps=25, batch_size=1, dt=1.0, seed=seed % 1000, dtype=dtype)
     np.testing.assert_array_equal(mon["u"][:, b], mon1["u"][:, 0])

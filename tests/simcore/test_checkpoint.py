@@ -1,5 +1,6 @@
 """Checkpoints (docs/contract.md §7): a run stopped, stored, restored in a new process and run on gives
 bit for bit what the uninterrupted run gives; a checkpoint of another network is refused."""
+
 import os
 import subprocess
 import sys

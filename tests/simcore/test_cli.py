@@ -1,6 +1,6 @@
 """The spikesim command: run a built-in network to HDF5, then summarise the file."""
+
 import h5py
-import pytest
 
 from simcore.cli import main
 
@@ -33,6 +33,7 @@ def test_bad_flag_value_is_a_clean_error(capsys):
 def test_brunel_small_scale_json(tmp_path, capsys):
     assert main(["run", "brunel", "--scale", "0.02", "--duration", "20", "--no-record", "--json"]) == 0
     import json
+
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["neurons"] == 250 and summary["synaptic_events"] > 0
 

@@ -1,5 +1,6 @@
 """The component protocol (simcore.base.component): a user-written source, stimulus and monitor join
 a network without any change to the engine, and the engine never tests a component's class."""
+
 import ast
 import pathlib
 
@@ -29,8 +30,11 @@ class Ramp(Stimulus):
         pass
 
     def emit(self, kb):
-        kb.add("deliver", f"{kb.func(ramp_current, 'ramp_current')}(b, t, {kb.arg(self.slope, 'ramp_slope')}, "
-                          f"{kb.arg(self.target.runtime.receptors[self.receptor], 'ramp_target')})")
+        kb.add(
+            "deliver",
+            f"{kb.func(ramp_current, 'ramp_current')}(b, t, {kb.arg(self.slope, 'ramp_slope')}, "
+            f"{kb.arg(self.target.runtime.receptors[self.receptor], 'ramp_target')})",
+        )
 
 
 @njit(cache=True)
@@ -61,11 +65,14 @@ class MaxMonitor(Component):
         self.buffer = np.zeros((ctx.chunk_steps, ctx.batch_size))
 
     def emit(self, kb):
-        kb.add("record", f"{kb.func(record_max, 'record_max')}(b, t, base, "
-                         f"{kb.arg(self.population[self.var], 'max_src')}, {kb.arg(self.buffer, 'max_out')})")
+        kb.add(
+            "record",
+            f"{kb.func(record_max, 'record_max')}(b, t, base, "
+            f"{kb.arg(self.population[self.var], 'max_src')}, {kb.arg(self.buffer, 'max_out')})",
+        )
 
     def after_chunk(self, base, upto):
-        self.blocks.append(self.buffer[:upto - base].copy())
+        self.blocks.append(self.buffer[: upto - base].copy())
 
 
 def test_user_stimulus_and_monitor_run_through_the_engine():
@@ -115,8 +122,11 @@ def test_network_tests_no_class():
     is a Component at all."""
     tree = ast.parse((ROOT / "simcore" / "network.py").read_text())
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("isinstance",
-                                                                                               "issubclass"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("isinstance", "issubclass")
+        ):
             target = ast.unparse(node.args[1])
             assert target in ("Component", "RunStopped"), ast.unparse(node)
         if isinstance(node, (ast.Compare, ast.If)):  # no branch on a class name (messages may show one)

@@ -1,4 +1,5 @@
 """The CUBA benchmark network (Vogels & Abbott 2005, Brian2's example) fires at its known rate."""
+
 import numpy as np
 
 from simcore.builtin import cuba, synaptic_events
@@ -22,5 +23,7 @@ def test_cuba_rate_matches_brian2_example():
 def test_scaled_cuba_batch_samples_differ_and_stay_active():
     net = cuba(n=400)
     net.run(200.0, batch_size=3, dt=0.1, seed=2)
-    rates = np.stack([m.counts.sum(axis=0) for m in net.monitors if type(m).__name__ == "PopulationRateMonitor"]).sum(axis=0)
+    rates = np.stack([m.counts.sum(axis=0) for m in net.monitors if type(m).__name__ == "PopulationRateMonitor"]).sum(
+        axis=0
+    )
     assert np.all(rates > 0) and len(set(rates.tolist())) > 1

@@ -1,5 +1,6 @@
 """Bad input raises ValueError/TypeError naming the parameter, the value and what was expected,
 before any work starts."""
+
 import numpy as np
 import pytest
 
@@ -7,7 +8,8 @@ import simcore as sc
 
 
 def test_dt_must_be_positive():
-    net = sc.Network(); net.add(sc.LIF(2, beta=0.5))
+    net = sc.Network()
+    net.add(sc.LIF(2, beta=0.5))
     with pytest.raises(ValueError, match=r"dt must be a finite number of ms > 0; got 0.0"):
         net.run(steps=1, dt=0.0)
     with pytest.raises(ValueError, match=r"dt must be .* got -0.1"):
@@ -24,10 +26,12 @@ def test_nan_parameter_is_named():
 
 
 def test_decay_and_threshold_ranges():
-    net = sc.Network(); net.add(sc.LIF(2, beta=1.5))
+    net = sc.Network()
+    net.add(sc.LIF(2, beta=1.5))
     with pytest.raises(ValueError, match=r"LIF.beta must lie in \[0, 1\]; got 1.5"):
         net.build()
-    net = sc.Network(); net.add(sc.LIF(2, beta=0.5, threshold=-1.0))
+    net = sc.Network()
+    net.add(sc.LIF(2, beta=0.5, threshold=-1.0))
     with pytest.raises(ValueError, match=r"LIF.threshold must be > 0; got -1.0"):
         net.build()
 
@@ -60,7 +64,8 @@ def test_unknown_receptor():
 
 
 def test_stimulus_shape_mismatch_names_both_shapes():
-    net = sc.Network(); a = net.add(sc.LIF(3, beta=0.5))
+    net = sc.Network()
+    a = net.add(sc.LIF(3, beta=0.5))
     with pytest.raises(ValueError, match=r"values must have shape \(T, 3\) or \(T, B, 3\) .* got \(10, 4\)"):
         sc.CurrentInput(a, np.zeros((10, 4)))
     net.add(sc.CurrentInput(a, np.zeros((10, 2, 3))))
@@ -69,13 +74,15 @@ def test_stimulus_shape_mismatch_names_both_shapes():
 
 
 def test_nan_in_stimulus():
-    net = sc.Network(); a = net.add(sc.LIF(1, beta=0.5))
+    net = sc.Network()
+    a = net.add(sc.LIF(1, beta=0.5))
     with pytest.raises(ValueError, match="values must be finite; got nan"):
         sc.CurrentInput(a, np.array([[np.nan]]))
 
 
 def test_batch_size_seed_steps_types():
-    net = sc.Network(); net.add(sc.LIF(1, beta=0.5))
+    net = sc.Network()
+    net.add(sc.LIF(1, beta=0.5))
     with pytest.raises(ValueError, match="batch_size must be >= 1; got 0"):
         net.run(steps=1, batch_size=0)
     with pytest.raises(TypeError, match="seed must be an int"):
@@ -87,7 +94,8 @@ def test_batch_size_seed_steps_types():
 
 
 def test_poisson_rate_too_high_for_dt():
-    net = sc.Network(); net.add(sc.PoissonGroup(2, rate=20000.0))
+    net = sc.Network()
+    net.add(sc.PoissonGroup(2, rate=20000.0))
     with pytest.raises(ValueError, match=r"rate 20000.0 Hz gives a spike probability 2.0 > 1"):
         net.build(dt=0.1)
 
@@ -100,7 +108,8 @@ def test_initial_state_shape_and_name():
 
 
 def test_population_not_in_network_and_duplicate_names():
-    net = sc.Network(); a = sc.LIF(2, beta=0.5, name="a")
+    net = sc.Network()
+    a = sc.LIF(2, beta=0.5, name="a")
     with pytest.raises(ValueError, match="not in this network"):
         net.add(sc.SpikeMonitor(a))
     net.add(a)

@@ -1,5 +1,6 @@
 """The generated kernels (serial for one sample, parallel for a batch) load from Numba's cache
 in a new process, with the same results (a parallel kernel must really load from the cache)."""
+
 import json
 import os
 import subprocess

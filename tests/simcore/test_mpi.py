@@ -1,6 +1,7 @@
 """Batch-parallel MPI runs (simcore.mpi): each rank runs a block of the samples; rank 0's merged results equal a
 single-process run bit for bit (docs/contract.md §5, §6). The MPI runs go through ``mpiexec`` in a subprocess and
 are skipped without mpi4py or mpiexec; the block split and the merge are checked in-process as well."""
+
 import os
 import shutil
 import subprocess
@@ -39,8 +40,17 @@ needs_mpi = pytest.mark.skipif(_mpiexec() is None or not _has_mpi4py(), reason="
 
 def run_mpi(ranks, mode, batch, out, timeout=600):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    cmd = [_mpiexec(), "-n", str(ranks), sys.executable, str(SCRIPTS / "batch_run.py"), mode, str(batch),
-           str(STEPS), str(out)]
+    cmd = [
+        _mpiexec(),
+        "-n",
+        str(ranks),
+        sys.executable,
+        str(SCRIPTS / "batch_run.py"),
+        mode,
+        str(batch),
+        str(STEPS),
+        str(out),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
 

@@ -1,6 +1,7 @@
 """Threads and shards (docs/contract.md §6): a network split into any number of shards gives the same spikes and
 states, bit for bit, as unsplit; splits are uneven, some shards hold no neuron of a population; continued runs and
 checkpoints restored under another thread count agree too."""
+
 import logging
 
 import numpy as np
@@ -41,13 +42,18 @@ def delay_net() -> sc.Network:
     a = net.add(sc.LIF(40, beta=0.9, threshold=1.0, name="a"))
     c = net.add(sc.LIF(3, beta=0.8, threshold=0.5, name="c"))  # fewer neurons than 4 or 7 shards
     net.connect(src, a, sc.Bernoulli(0.5), weight=sc.Uniform(0.1, 0.6), delay_steps=rng.integers(1, 6, 9))
-    net.connect(a, c, sc.Bernoulli(0.3), weight=sc.Normal(0.3, 0.1), delay=sc.Uniform(0.1, 0.8),
-                delay_per="synapse")
+    net.connect(a, c, sc.Bernoulli(0.3), weight=sc.Normal(0.3, 0.1), delay=sc.Uniform(0.1, 0.8), delay_per="synapse")
     pairs = [(i, j) for i in range(3) for j in range(40) if rng.random() < 0.5]
     order = rng.permutation(len(pairs))  # rows listed out of target order: the regrouped cut
     i, j = (np.array([pairs[k][n] for k in order]) for n in (0, 1))
-    net.connect(c, a, sc.FromArrays(i, j), weight=rng.normal(-0.2, 0.1, i.size),
-                delay_steps=rng.integers(1, 4, 40), delay_per="target")
+    net.connect(
+        c,
+        a,
+        sc.FromArrays(i, j),
+        weight=rng.normal(-0.2, 0.1, i.size),
+        delay_steps=rng.integers(1, 4, 40),
+        delay_per="target",
+    )
     net.add(sc.StepCurrent(a, 0.04))
     net.add(sc.PoissonInput(c, 5, rate=rng.uniform(0.0, 300.0, 3), weight=0.2))  # a mean per neuron
     for pop in (src, a, c):
@@ -142,7 +148,7 @@ def test_sharded_csr_keeps_every_synapse_once_in_row_order():
         indices = rng.integers(0, n_post, indptr[-1]).astype(np.uint32)
         if sort:
             for i in range(n_pre):
-                indices[indptr[i]:indptr[i + 1]].sort()
+                indices[indptr[i] : indptr[i + 1]].sort()
         for k in (1, 2, 4, 7, 11):
             csr, lim = ShardedCSR(indptr, indices, n_post, k), bounds(n_post, k)
             assert (csr.order is None) == sort
@@ -151,13 +157,13 @@ def test_sharded_csr_keeps_every_synapse_once_in_row_order():
             for i in range(n_pre):
                 row = []
                 for s in range(k):
-                    part = order[csr.lo[s, i]:csr.hi[s, i]]
+                    part = order[csr.lo[s, i] : csr.hi[s, i]]
                     assert np.all((indices[part] >= lim[s]) & (indices[part] < lim[s + 1]))
                     row.extend(part)
                 kept = [p for p in range(indptr[i], indptr[i + 1])]
                 assert sorted(row) == kept
                 for s in range(k):  # within a shard, the row's order
-                    part = list(order[csr.lo[s, i]:csr.hi[s, i]])
+                    part = list(order[csr.lo[s, i] : csr.hi[s, i]])
                     assert part == sorted(part)
                 seen.extend(row)
             assert sorted(seen) == list(range(indices.size))

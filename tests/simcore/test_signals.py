@@ -1,5 +1,6 @@
 """SIGINT and SIGTERM stop a run at the next chunk boundary: every sample and population at one step,
 the recording closed with ``completed = False`` and the signal in ``stop_reason`` (issue 12, defects 5, 6)."""
+
 import os
 import signal
 import subprocess
@@ -51,8 +52,12 @@ def test_sigterm_to_a_recording_process(tmp_path):
             print("stopped", net.t, getattr(exc, "signame", None), flush=True)
             sys.exit(3)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
     for line in proc.stdout:
         if int(line.split()[0]) >= 1000:
             break

@@ -1,4 +1,5 @@
 """Unit tests of the cue-accumulation task generator (simcore.tasks)."""
+
 import numpy as np
 import pytest
 
@@ -7,7 +8,7 @@ from simcore.tasks import CUE_CHANNELS, cue_accumulation
 
 def test_shapes_length_and_dtype():
     b = cue_accumulation(8, n_cues=7, delay=1050, seed=0)
-    T = 7 * 150 + 1050 + 150            # = 2250, the reference code's 7*150 + 1200
+    T = 7 * 150 + 1050 + 150  # = 2250, the reference code's 7*150 + 1200
     assert b.x.shape == (T, 8, 40) and b.x.dtype == np.float32
     assert b.labels.shape == (8,) and b.cues.shape == (8, 7)
     assert b.recall_mask.shape == (T,) and b.recall_mask.sum() == 150 and b.recall_mask[-150:].all()
@@ -19,7 +20,7 @@ def test_label_is_majority_side():
     b = cue_accumulation(256, n_cues=7, delay=100, seed=1)
     n_right = b.cues.sum(axis=1)
     assert np.array_equal(b.labels, (n_right >= 4).astype(int))
-    assert 0.35 < b.labels.mean() < 0.65        # both classes, about half each
+    assert 0.35 < b.labels.mean() < 0.65  # both classes, about half each
 
 
 def test_cue_windows_and_channels():
@@ -31,8 +32,8 @@ def test_cue_windows_and_channels():
         allowed = {0: np.zeros(T, bool), 1: np.zeros(T, bool)}
         for k in range(5):
             on = b.cue_onsets[s, k]
-            assert on == 50 + 150 * k           # same delay for all: no lead-in
-            allowed[b.cues[s, k]][on:on + 100] = True
+            assert on == 50 + 150 * k  # same delay for all: no lead-in
+            allowed[b.cues[s, k]][on : on + 100] = True
         left = b.x[:, s, CUE_CHANNELS["left"]].any(axis=1)
         right = b.x[:, s, CUE_CHANNELS["right"]].any(axis=1)
         assert not np.any(left & ~allowed[0]) and not np.any(right & ~allowed[1])
@@ -50,7 +51,7 @@ def test_rates():
     assert abs(recall - 0.040) < 0.002
     on = b.cue_onsets[:, 0]
     side = b.cues[:, 0]
-    rates = [x[on[s]:on[s] + 100, s, 10 * side[s]:10 * side[s] + 10].mean() for s in range(512)]
+    rates = [x[on[s] : on[s] + 100, s, 10 * side[s] : 10 * side[s] + 10].mean() for s in range(512)]
     assert abs(np.mean(rates) - 0.040) < 0.002
 
 
@@ -58,7 +59,7 @@ def test_minority_probability():
     b = cue_accumulation(500, n_cues=7, delay=0, t_recall=1, seed=4)
     maj = (b.cues.sum(axis=1) >= 4).astype(int)
     frac_minority = np.mean(b.cues != maj[:, None])
-    assert 0.2 < frac_minority < 0.3    # 0.3 per cue, less after conditioning on the majority
+    assert 0.2 < frac_minority < 0.3  # 0.3 per cue, less after conditioning on the majority
 
 
 def test_variable_delays_align_recall_at_the_end():
@@ -78,13 +79,22 @@ def test_seeded_and_rng():
     assert not np.array_equal(a.x, c.x)
 
 
-@pytest.mark.parametrize("kw, exc", [
-    (dict(batch_size=0), ValueError), (dict(batch_size=2.0), TypeError),
-    (dict(n_cues=0), ValueError), (dict(delay=-1), ValueError), (dict(delay=(5, 2)), ValueError),
-    (dict(delay=(1, 2, 3)), ValueError), (dict(t_cue=200), ValueError),
-    (dict(p_minority=0.7), ValueError), (dict(f0=2000.0), ValueError),
-    (dict(rng=np.random.RandomState(0)), TypeError), (dict(dtype=np.int32), TypeError),
-])
+@pytest.mark.parametrize(
+    "kw, exc",
+    [
+        (dict(batch_size=0), ValueError),
+        (dict(batch_size=2.0), TypeError),
+        (dict(n_cues=0), ValueError),
+        (dict(delay=-1), ValueError),
+        (dict(delay=(5, 2)), ValueError),
+        (dict(delay=(1, 2, 3)), ValueError),
+        (dict(t_cue=200), ValueError),
+        (dict(p_minority=0.7), ValueError),
+        (dict(f0=2000.0), ValueError),
+        (dict(rng=np.random.RandomState(0)), TypeError),
+        (dict(dtype=np.int32), TypeError),
+    ],
+)
 def test_bad_arguments(kw, exc):
     kw = {"batch_size": 2, **kw}
     with pytest.raises(exc):

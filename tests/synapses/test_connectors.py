@@ -1,4 +1,5 @@
 """Connectors: structure exactly as specified, statistics as expected, built without Python loops."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -71,9 +72,12 @@ def test_fixed_out_degree_is_exact():
 
 
 def test_from_arrays_keeps_pairs_and_weights():
-    i = np.array([2, 0, 2, 1]); j = np.array([1, 3, 0, 1]); w = np.array([0.5, -1.0, 2.0, 3.0])
+    i = np.array([2, 0, 2, 1])
+    j = np.array([1, 3, 0, 1])
+    w = np.array([0.5, -1.0, 2.0, 3.0])
     m = dense(build(3, 4, sc.FromArrays(i, j, w)))
-    expected = np.zeros((3, 4)); expected[i, j] = w
+    expected = np.zeros((3, 4))
+    expected[i, j] = w
     np.testing.assert_array_equal(m, expected.astype(np.float32))
 
 
@@ -106,21 +110,25 @@ def test_same_seed_same_synapses_different_seed_different():
 
 def test_million_synapses_build_quickly():
     import time
+
     t0 = time.perf_counter()
     p = build(2000, 2000, sc.FixedInDegree(500))
     assert p.n_synapses == 10**6
     assert time.perf_counter() - t0 < 30  # generous: seconds, not minutes (benchmarks measure it)
 
 
-@pytest.mark.parametrize("make, err, match", [
-    (lambda: sc.Bernoulli(1.5), ValueError, r"p must lie in \[0, 1\]; got 1.5"),
-    (lambda: sc.Bernoulli(-0.1), ValueError, r"p must lie in \[0, 1\]"),
-    (lambda: sc.Bernoulli(float("nan")), ValueError, "p must be finite"),
-    (lambda: sc.Bernoulli("0.1"), TypeError, "p must be a probability"),
-    (lambda: sc.FixedInDegree(-1), ValueError, "in-degree k must be >= 0"),
-    (lambda: sc.FixedInDegree(2.5), TypeError, "in-degree k must be an int"),
-    (lambda: sc.FromArrays([0, 1], [0]), ValueError, "one shape"),
-])
+@pytest.mark.parametrize(
+    "make, err, match",
+    [
+        (lambda: sc.Bernoulli(1.5), ValueError, r"p must lie in \[0, 1\]; got 1.5"),
+        (lambda: sc.Bernoulli(-0.1), ValueError, r"p must lie in \[0, 1\]"),
+        (lambda: sc.Bernoulli(float("nan")), ValueError, "p must be finite"),
+        (lambda: sc.Bernoulli("0.1"), TypeError, "p must be a probability"),
+        (lambda: sc.FixedInDegree(-1), ValueError, "in-degree k must be >= 0"),
+        (lambda: sc.FixedInDegree(2.5), TypeError, "in-degree k must be an int"),
+        (lambda: sc.FromArrays([0, 1], [0]), ValueError, "one shape"),
+    ],
+)
 def test_bad_connector_arguments(make, err, match):
     with pytest.raises(err, match=match):
         make()

@@ -1,6 +1,7 @@
 """Current sources and the inhomogeneous Poisson input (synapses/stimuli.py): values by hand and in closed form,
 per-sample streams (docs/contract.md §5), bad input. External input has no delay (docs/contract.md §2): a Readout
 with kappa = 0 shows each step's input, y[t] = I[t] (docs/contract.md §3.5)."""
+
 import math
 
 import numpy as np
@@ -25,7 +26,8 @@ def observe(n, make, steps, *, batch_size=1, seed=3):
 
 def test_dc_source_is_a_window():
     y, _ = observe(2, lambda p: sc.DCSource(p, [5.0, -2.0], start=1.0, stop=2.5), 40)
-    expected = np.zeros((40, 2)); expected[10:25] = [5.0, -2.0]
+    expected = np.zeros((40, 2))
+    expected[10:25] = [5.0, -2.0]
     np.testing.assert_array_equal(y[:, 0], expected)
 
 
@@ -38,8 +40,13 @@ def test_step_current_source_by_hand_with_rounded_times():
 
 
 def test_ac_source_is_the_closed_form():
-    y, _ = observe(3, lambda p: sc.ACSource(p, amplitude=[1.0, 2.0, 3.0], frequency=[10.0, 40.0, 0.0], offset=0.5,
-                                            phase=[0.0, 90.0, 30.0], start=0.5), 500)
+    y, _ = observe(
+        3,
+        lambda p: sc.ACSource(
+            p, amplitude=[1.0, 2.0, 3.0], frequency=[10.0, 40.0, 0.0], offset=0.5, phase=[0.0, 90.0, 30.0], start=0.5
+        ),
+        500,
+    )
     t = np.arange(500) * DT
     f, a, ph = np.array([10.0, 40.0, 0.0]), np.array([1.0, 2.0, 3.0]), np.deg2rad([0.0, 90.0, 30.0])
     expected = 0.5 + a * np.sin(2 * np.pi * f * t[:, None] / 1000.0 + ph)
@@ -66,15 +73,18 @@ def test_noisy_current_statistics():
     y, _ = observe(2000, lambda p: sc.NoisyCurrent(p, mean, std, tau), 400)
     x = y[:, 0]
     assert abs(x.mean() - mean) < 0.1 and abs(x.std() - std) < 0.1
-    lag = 10   # autocorrelation exp(-lag dt/tau) = exp(-0.5)
-    c = np.mean((x[:-lag] - mean) * (x[lag:] - mean)) / std ** 2
+    lag = 10  # autocorrelation exp(-lag dt/tau) = exp(-0.5)
+    c = np.mean((x[:-lag] - mean) * (x[lag:] - mean)) / std**2
     assert abs(c - math.exp(-lag * DT / tau)) < 0.03
 
 
-@pytest.mark.parametrize("make", [
-    lambda p: sc.NoisyCurrent(p, 1.0, 2.0, 5.0, name="s"),
-    lambda p: sc.InhomogeneousPoissonInput(p, 10, np.linspace(0.0, 500.0, 50), 1.0, name="s"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: sc.NoisyCurrent(p, 1.0, 2.0, 5.0, name="s"),
+        lambda p: sc.InhomogeneousPoissonInput(p, 10, np.linspace(0.0, 500.0, 50), 1.0, name="s"),
+    ],
+)
 def test_a_sample_alone_equals_the_sample_in_a_batch(make):
     batched, _ = observe(5, make, 50, batch_size=3)
     alone, _ = observe(5, make, 50, batch_size=1)
@@ -88,10 +98,10 @@ def test_inhomogeneous_poisson_follows_the_rate():
     y, _ = observe(500, lambda p: sc.InhomogeneousPoissonInput(p, 1000, rates, 0.5, rate_dt=1.0), 150)
     counts = y[:, 0] / 0.5
     assert np.all(counts[:50] == 0) and np.all(counts[100:] == 0)
-    lam = 1000 * 200.0 * DT / 1000.0   # 20 per step
+    lam = 1000 * 200.0 * DT / 1000.0  # 20 per step
     window = counts[50:100]
     assert abs(window.mean() - lam) < 5 * math.sqrt(lam / window.size)
-    assert abs(window.var() - lam) < 0.1 * lam   # Poisson: variance = mean
+    assert abs(window.var() - lam) < 0.1 * lam  # Poisson: variance = mean
 
 
 def test_rate_function_is_sampled_once_per_step_like_the_array():
@@ -113,23 +123,27 @@ def test_current_source_drives_a_conductance_neuron_like_i_e():
         mon = net.add(sc.StateMonitor(pop, "v"))
         net.run(steps=100, dt=DT, seed=0)
         return mon["v"][:, 0, 0]
+
     np.testing.assert_allclose(trace()[1:], trace(I_e=300.0)[:-1], rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("make, exc, match", [
-    (lambda p: sc.NoisyCurrent(p, 0.0, -1.0, 5.0), ValueError, r"std must be >= 0; got -1"),
-    (lambda p: sc.NoisyCurrent(p, 0.0, 1.0, 0.0), ValueError, r"tau must be > 0 ms; got 0"),
-    (lambda p: sc.NoisyCurrent(p, float("nan"), 1.0, 1.0), ValueError, r"mean must be finite; got nan"),
-    (lambda p: sc.ACSource(p, 1.0, -5.0), ValueError, r"frequency must be >= 0 Hz; got -5"),
-    (lambda p: sc.ACSource(p, 1.0, 5.0, start=2.0, stop=1.0), ValueError, r"stop must be >= start"),
-    (lambda p: sc.StepCurrentSource(p, [1.0, 0.5], [1.0, 2.0]), ValueError, r"times must be >= 0 ms and strictly"),
-    (lambda p: sc.StepCurrentSource(p, [1.0, 2.0], [1.0]), ValueError, r"amplitudes must have shape \(2,\)"),
-    (lambda p: sc.InhomogeneousPoissonInput(p, 5, [10.0, -1.0], 1.0), ValueError, r"rate must be >= 0 Hz; got -1"),
-    (lambda p: sc.InhomogeneousPoissonInput(p, 5, [[1.0, 2.0]], 1.0), ValueError, r"rate must have shape \(K,\)"),
-    (lambda p: sc.InhomogeneousPoissonInput(p, 5, lambda t: 1.0, 1.0), ValueError, r"needs stop"),
-    (lambda p: sc.InhomogeneousPoissonInput(p, 5, "fast", 1.0), TypeError, r"rate must be an array of Hz"),
-    (lambda p: sc.InhomogeneousPoissonInput(p, -1, [1.0], 1.0), ValueError, r"n_inputs must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "make, exc, match",
+    [
+        (lambda p: sc.NoisyCurrent(p, 0.0, -1.0, 5.0), ValueError, r"std must be >= 0; got -1"),
+        (lambda p: sc.NoisyCurrent(p, 0.0, 1.0, 0.0), ValueError, r"tau must be > 0 ms; got 0"),
+        (lambda p: sc.NoisyCurrent(p, float("nan"), 1.0, 1.0), ValueError, r"mean must be finite; got nan"),
+        (lambda p: sc.ACSource(p, 1.0, -5.0), ValueError, r"frequency must be >= 0 Hz; got -5"),
+        (lambda p: sc.ACSource(p, 1.0, 5.0, start=2.0, stop=1.0), ValueError, r"stop must be >= start"),
+        (lambda p: sc.StepCurrentSource(p, [1.0, 0.5], [1.0, 2.0]), ValueError, r"times must be >= 0 ms and strictly"),
+        (lambda p: sc.StepCurrentSource(p, [1.0, 2.0], [1.0]), ValueError, r"amplitudes must have shape \(2,\)"),
+        (lambda p: sc.InhomogeneousPoissonInput(p, 5, [10.0, -1.0], 1.0), ValueError, r"rate must be >= 0 Hz; got -1"),
+        (lambda p: sc.InhomogeneousPoissonInput(p, 5, [[1.0, 2.0]], 1.0), ValueError, r"rate must have shape \(K,\)"),
+        (lambda p: sc.InhomogeneousPoissonInput(p, 5, lambda t: 1.0, 1.0), ValueError, r"needs stop"),
+        (lambda p: sc.InhomogeneousPoissonInput(p, 5, "fast", 1.0), TypeError, r"rate must be an array of Hz"),
+        (lambda p: sc.InhomogeneousPoissonInput(p, -1, [1.0], 1.0), ValueError, r"n_inputs must be >= 0"),
+    ],
+)
 def test_bad_input_names_the_parameter(make, exc, match):
     net = sc.Network()
     pop = net.add(sc.Readout(3, kappa=0.0))

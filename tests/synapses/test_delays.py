@@ -1,4 +1,5 @@
 """Delay queues (docs/contract.md §2): a spike of i at step t arrives in phase 2 of step t + d_i."""
+
 import numpy as np
 import pytest
 
@@ -46,7 +47,8 @@ def test_delay_in_ms_rounds_to_nearest_step():
 
 def test_spike_values_are_carried_and_weighted():
     net = sc.Network()
-    raster = np.zeros((5, 1)); raster[0, 0] = -2.5
+    raster = np.zeros((5, 1))
+    raster[0, 0] = -2.5
     src = net.add(sc.SpikeArraySource(1, raster))
     dst = net.add(sc.LIF(1, beta=1.0, threshold=1e9))
     net.connect(src, dst, sc.AllToAll(), weight=0.5, delay_steps=2)
@@ -57,7 +59,7 @@ def test_spike_values_are_carried_and_weighted():
 
 def test_queue_survives_between_runs():
     net, proj, tr = source_target([(0, 3)], delay_steps=np.array([5, 1, 1]))
-    net.run(steps=5, dt=1.0, seed=0)       # spike at 3 is in flight at the end of the first run
+    net.run(steps=5, dt=1.0, seed=0)  # spike at 3 is in flight at the end of the first run
     assert proj.queue.in_flight() == 1
     net.run(steps=10)
     assert arrival_steps(tr, 0) == [8]
@@ -75,16 +77,19 @@ def test_queue_memory_does_not_grow_with_run_length():
 def test_only_due_spikes_are_delivered_and_counted():
     net, proj, tr = source_target([(0, 0), (0, 1), (2, 1)], delay_steps=1)
     net.run(steps=30, dt=1.0, seed=0)
-    assert proj.events_delivered == 3   # one synapse per source (one-to-one)
+    assert proj.events_delivered == 3  # one synapse per source (one-to-one)
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"delay_steps": [0, 1]}, "delay_steps must be >= 1"),  # a scalar 0 is a zero-delay projection
-    ({"delay_steps": -2}, "delay_steps must be >= 1"),
-    ({"delay_steps": 1.5}, "whole numbers"),
-    ({"delay": -1.0}, "delay must be >= 0"),
-    ({"delay": float("nan")}, "delay must be finite"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"delay_steps": [0, 1]}, "delay_steps must be >= 1"),  # a scalar 0 is a zero-delay projection
+        ({"delay_steps": -2}, "delay_steps must be >= 1"),
+        ({"delay_steps": 1.5}, "whole numbers"),
+        ({"delay": -1.0}, "delay must be >= 0"),
+        ({"delay": float("nan")}, "delay must be finite"),
+    ],
+)
 def test_bad_delays_raise_before_the_run(kw, match):
     net = sc.Network()
     a = net.add(sc.LIF(2, beta=0.9))
@@ -104,8 +109,11 @@ def test_per_neuron_delay_array_shape_is_checked():
     net = sc.Network()
     a = net.add(sc.LIF(3, beta=0.9))
     net.connect(a, a, sc.AllToAll(), delay_steps=np.array([1, 2]))
-    with pytest.raises(ValueError, match=r"one value per source neuron \(3\), per synapse \(9\) or per target neuron "
-                                         r"\(3\); got 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"one value per source neuron \(3\), per synapse \(9\) or per target neuron "
+        r"\(3\); got 2",
+    ):
         net.build()
 
 
@@ -116,6 +124,7 @@ def test_delay_distribution_is_per_source_and_seeded():
         p = net.connect(a, a, sc.AllToAll(), delay=sc.Uniform(1.0, 5.0))
         net.build(dt=0.5, seed=seed)
         return p.delays.copy()
+
     d = delays(3)
     assert d.shape == (50,) and d.min() >= 2 and d.max() <= 10
     np.testing.assert_array_equal(d, delays(3))

@@ -1,5 +1,6 @@
 """Plastic synapses (docs/contract.md §3.7, §3.8): STDP pairs against the closed form, the batch modes,
 Tsodyks-Markram against its recursion, weights as data, checkpoints, bad input."""
+
 import math
 
 import numpy as np
@@ -12,8 +13,7 @@ import simcore as sc
 T = 60
 
 
-def pair_network(pre_steps, post_steps, *, delay=1, batch="per_sample", batch_size=1, w0=0.5, steps=T, every=1,
-                 **stdp):
+def pair_network(pre_steps, post_steps, *, delay=1, batch="per_sample", batch_size=1, w0=0.5, steps=T, every=1, **stdp):
     """One source firing at ``pre_steps`` onto one target forced to fire at ``post_steps`` (dt = 1 ms)."""
     spikes = np.zeros((steps, 1))
     spikes[list(pre_steps), 0] = 1.0
@@ -25,15 +25,29 @@ def pair_network(pre_steps, post_steps, *, delay=1, batch="per_sample", batch_si
     net.add(sc.CurrentInput(tgt, drive, name="force"))
     params = dict(A_pre=0.01, A_post=-0.012, tau_pre=20.0, tau_post=10.0, w_min=0.0, w_max=1.0)
     params.update(stdp)
-    proj = net.connect(src, tgt, sc.AllToAll(), weight=w0, synapse=sc.STDP(**params), batch=batch,
-                       delay_steps=delay, every=every, name="plastic")
+    proj = net.connect(
+        src,
+        tgt,
+        sc.AllToAll(),
+        weight=w0,
+        synapse=sc.STDP(**params),
+        batch=batch,
+        delay_steps=delay,
+        every=every,
+        name="plastic",
+    )
     net.run(steps=steps, dt=1.0, seed=0, batch_size=batch_size)
     return proj
 
 
 @settings(max_examples=40, deadline=None)
-@given(t_pre=st.integers(0, 25), gap=st.integers(-20, 20), delay=st.integers(1, 6),
-       tau_pre=st.floats(2.0, 50.0), tau_post=st.floats(2.0, 50.0))
+@given(
+    t_pre=st.integers(0, 25),
+    gap=st.integers(-20, 20),
+    delay=st.integers(1, 6),
+    tau_pre=st.floats(2.0, 50.0),
+    tau_post=st.floats(2.0, 50.0),
+)
 def test_one_pair_changes_the_weight_by_the_closed_form(t_pre, gap, delay, tau_pre, tau_post):
     """§3.7: Δt = t_post - t_arrival >= 0 potentiates by A_pre exp(-Δt dt/tau_pre), < 0 depresses by
     A_post exp(-|Δt| dt/tau_post); timing at the synapse (arrival = emission + delay)."""
@@ -79,8 +93,17 @@ def random_net(seed, batch, batch_size, every=1, pre=None, steps=80):
     spikes = (rng.random((steps, batch_size, 20)) < 0.1).astype(np.float64) if pre is None else pre
     src = net.add(sc.SpikeArraySource(20, spikes, name="src"))
     tgt = net.add(sc.LIF(5, tau_mem=10.0, threshold=1.0, name="tgt"))
-    proj = net.connect(src, tgt, sc.AllToAll(), weight=sc.Uniform(0.2, 0.6), delay_steps=2, name="p",
-                       synapse=sc.STDP(A_pre=0.02, A_post=-0.021), batch=batch, every=every)
+    proj = net.connect(
+        src,
+        tgt,
+        sc.AllToAll(),
+        weight=sc.Uniform(0.2, 0.6),
+        delay_steps=2,
+        name="p",
+        synapse=sc.STDP(A_pre=0.02, A_post=-0.021),
+        batch=batch,
+        every=every,
+    )
     mon = net.add(sc.SpikeMonitor(tgt))
     net.run(steps=steps, dt=1.0, seed=3, batch_size=batch_size)
     return net, proj, mon, spikes
@@ -91,7 +114,7 @@ def random_net(seed, batch, batch_size, every=1, pre=None, steps=80):
 def test_per_sample_sample_in_batch_equals_its_run_alone(seed, batch_size, sample):
     sample = sample % batch_size
     _, proj, mon, spikes = random_net(seed, "per_sample", batch_size)
-    _, alone, mon1, _ = random_net(seed, "per_sample", 1, pre=spikes[:, sample:sample + 1])
+    _, alone, mon1, _ = random_net(seed, "per_sample", 1, pre=spikes[:, sample : sample + 1])
     np.testing.assert_array_equal(proj.weights[sample], alone.weights[0])
     mine = mon.samples == sample
     np.testing.assert_array_equal(mon.steps[mine], mon1.steps)
@@ -114,15 +137,19 @@ def test_identical_samples_share_weights_as_one_sample_would(seed, batch_size, m
         return
     for k in range(1, steps):  # the first step at which a weight changes
         _, before, _, _ = random_net(seed, "sum", 1, pre=one[:k], steps=k)
-        _, after1, _, _ = random_net(seed, "sum", 1, pre=one[:k + 1], steps=k + 1)
+        _, after1, _, _ = random_net(seed, "sum", 1, pre=one[: k + 1], steps=k + 1)
         if np.any(after1.weights != before.weights):
             break
     else:
         return
-    _, afterb, _, _ = random_net(seed, "sum", batch_size, pre=same[:k + 1], steps=k + 1)
+    _, afterb, _, _ = random_net(seed, "sum", batch_size, pre=same[: k + 1], steps=k + 1)
     inside = (after1.weights > 0) & (after1.weights < 1) & (afterb.weights > 0) & (afterb.weights < 1)
-    np.testing.assert_allclose((afterb.weights - before.weights)[inside],
-                               batch_size * (after1.weights - before.weights)[inside], rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        (afterb.weights - before.weights)[inside],
+        batch_size * (after1.weights - before.weights)[inside],
+        rtol=1e-10,
+        atol=1e-15,
+    )
 
 
 def test_sum_mode_one_step_update_is_b_times_one_sample():
@@ -146,6 +173,7 @@ def test_shared_weights_step_every_sample_together():
 
 # ----- Tsodyks-Markram (§3.8)
 
+
 def tm_epscs(U, tau_rec, tau_fac, isi, n, w=2.0):
     """Delivered values of ``n`` spikes ``isi`` steps apart (dt = 1 ms), read from a delta receptor."""
     steps = isi * n + 5
@@ -154,8 +182,14 @@ def tm_epscs(U, tau_rec, tau_fac, isi, n, w=2.0):
     net = sc.Network()
     src = net.add(sc.SpikeArraySource(1, spikes, name="src"))
     tgt = net.add(sc.Readout(1, kappa=0.0, name="tgt"))
-    net.connect(src, tgt, sc.OneToOne(), weight=w, delay_steps=1,
-                synapse=sc.TsodyksMarkram(U=U, tau_rec=tau_rec, tau_fac=tau_fac))
+    net.connect(
+        src,
+        tgt,
+        sc.OneToOne(),
+        weight=w,
+        delay_steps=1,
+        synapse=sc.TsodyksMarkram(U=U, tau_rec=tau_rec, tau_fac=tau_fac),
+    )
     mon = net.add(sc.StateMonitor(tgt, "y"))
     net.run(steps=steps, dt=1.0, seed=0)
     y = mon["y"][:, 0, 0]
@@ -177,6 +211,7 @@ def test_tsodyks_markram_matches_the_recursion(U, tau_rec, tau_fac):
 
 
 # ----- weights are data, checkpoints, bad input
+
 
 def test_an_edit_of_uniform_static_weights_is_honoured():
     net = sc.Network()
@@ -203,13 +238,16 @@ def test_plastic_state_continues_bit_identically_after_export_and_import(batch):
     np.testing.assert_array_equal(pb.weights, proj.weights)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(tau_pre=-1.0), ValueError, r"STDP.tau_pre must be > 0; got -1.0"),
-    (dict(A_pre=float("nan")), ValueError, r"STDP.A_pre must be finite; got nan"),
-    (dict(w_min=1.0, w_max=0.5), ValueError, "w_min must be <= w_max"),
-    (dict(pairing="closest"), ValueError, r"pairing must be one of \('all_to_all', 'nearest'\)"),
-    (dict(A_pre=np.ones(3)), TypeError, "A_pre must be a scalar"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(tau_pre=-1.0), ValueError, r"STDP.tau_pre must be > 0; got -1.0"),
+        (dict(A_pre=float("nan")), ValueError, r"STDP.A_pre must be finite; got nan"),
+        (dict(w_min=1.0, w_max=0.5), ValueError, "w_min must be <= w_max"),
+        (dict(pairing="closest"), ValueError, r"pairing must be one of \('all_to_all', 'nearest'\)"),
+        (dict(A_pre=np.ones(3)), TypeError, "A_pre must be a scalar"),
+    ],
+)
 def test_bad_stdp_parameters_name_the_parameter(kwargs, error, match):
     with pytest.raises(error, match=match):
         sc.STDP(**kwargs)
@@ -239,12 +277,21 @@ def test_per_synapse_delays_time_each_synapse_at_its_own_arrival():
     src = net.add(sc.SpikeArraySource(1, spikes, name="src"))
     tgt = net.add(sc.LIF(2, beta=0.0, threshold=1.0, name="tgt"))
     net.add(sc.CurrentInput(tgt, drive))
-    proj = net.connect(src, tgt, sc.FromArrays([0, 0], [0, 1]), weight=0.5, delay_steps=[2, 9], delay_per="synapse",
-                       synapse=sc.STDP(A_pre=0.01, A_post=-0.012, tau_pre=20.0, tau_post=10.0), batch="per_sample")
+    proj = net.connect(
+        src,
+        tgt,
+        sc.FromArrays([0, 0], [0, 1]),
+        weight=0.5,
+        delay_steps=[2, 9],
+        delay_per="synapse",
+        synapse=sc.STDP(A_pre=0.01, A_post=-0.012, tau_pre=20.0, tau_post=10.0),
+        batch="per_sample",
+    )
     net.run(steps=steps, dt=1.0, seed=0)
     # synapse 0: arrival 7, post 12 -> potentiation over 5 steps; synapse 1: arrival 14, post 12 -> depression over 2
-    np.testing.assert_allclose(proj.weights[0], [0.5 + 0.01 * math.exp(-5 / 20), 0.5 - 0.012 * math.exp(-2 / 10)],
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        proj.weights[0], [0.5 + 0.01 * math.exp(-5 / 20), 0.5 - 0.012 * math.exp(-2 / 10)], rtol=1e-13
+    )
     np.testing.assert_array_equal(proj.delays, [2, 9])
 
 

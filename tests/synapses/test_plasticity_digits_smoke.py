@@ -1,5 +1,6 @@
 """Smoke test of benchmarks/plasticity_digits.py (--quick): it trains at two batch modes, evaluates and writes
 its figure and JSON; and its rule, DiehlCookSTDP, moves a weight by eta*(x - x_tar) at a post spike."""
+
 import json
 import math
 
@@ -31,14 +32,23 @@ def test_diehl_cook_rule_moves_the_weight_by_its_formula():
     src = net.add(sc.SpikeArraySource(1, spikes))
     tgt = net.add(sc.LIF(1, beta=0.0, threshold=1.0))
     net.add(sc.CurrentInput(tgt, drive))
-    proj = net.connect(src, tgt, sc.AllToAll(), weight=0.1, delay_steps=1, batch="per_sample",
-                       synapse=digits.DiehlCookSTDP(eta=0.01, x_tar=0.3, w_max=0.3))
+    proj = net.connect(
+        src,
+        tgt,
+        sc.AllToAll(),
+        weight=0.1,
+        delay_steps=1,
+        batch="per_sample",
+        synapse=digits.DiehlCookSTDP(eta=0.01, x_tar=0.3, w_max=0.3),
+    )
     net.run(steps=20, dt=1.0, seed=0)
     np.testing.assert_allclose(proj.weights[0, 0], 0.1 + 0.01 * (math.exp(-5 / 20) - 0.3), rtol=1e-12)
 
 
-@pytest.mark.parametrize("argv, match", [(["--settings", "16:avg"], "mode one of"), (["--train", "0"], "--train"),
-                                         (["--settings", "x"], "B:mode")])
+@pytest.mark.parametrize(
+    "argv, match",
+    [(["--settings", "16:avg"], "mode one of"), (["--train", "0"], "--train"), (["--settings", "x"], "B:mode")],
+)
 def test_bad_arguments_name_the_flag(argv, match):
     with pytest.raises(ValueError, match=match):
         digits.main(argv)

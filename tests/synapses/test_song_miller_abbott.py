@@ -3,6 +3,7 @@ weights of 1000 Poisson inputs onto one neuron to a bimodal distribution (docs/c
 
 ``python tests/synapses/test_song_miller_abbott.py [SECONDS]`` draws docs/figures/song_miller_abbott.png
 (the weight histogram at the end and weight trajectories from a WeightMonitor) and prints its numbers."""
+
 import sys
 
 import numpy as np
@@ -18,16 +19,42 @@ def song_network(rate_hz=10.0, n_inputs=1000, A=0.01, ratio=1.05, every_ms=None,
     A_post = -ratio*A_pre (tau 20 ms both)."""
     net = sc.Network("song")
     inputs = net.add(sc.PoissonGroup(n_inputs, rate=rate_hz, name="inputs"))
-    out = net.add(sc.LIFBio(1, E_L=-70.0, V_th=-54.0, V_reset=-60.0, tau_m=20.0, t_ref=1.0, tau_syn={"e": 5.0},
-                            init={"v": -70.0}, name="out"))
+    out = net.add(
+        sc.LIFBio(
+            1,
+            E_L=-70.0,
+            V_th=-54.0,
+            V_reset=-60.0,
+            tau_m=20.0,
+            t_ref=1.0,
+            tau_syn={"e": 5.0},
+            init={"v": -70.0},
+            name="out",
+        )
+    )
     stdp = sc.STDP(A_pre=A * W_MAX, A_post=-ratio * A * W_MAX, tau_pre=20.0, tau_post=20.0, w_min=0.0, w_max=W_MAX)
-    proj = net.connect(inputs, out, sc.AllToAll(), weight=sc.Uniform(0.0, W_MAX), delay=0.1, receptor="e",
-                       synapse=stdp, batch="per_sample", name="stdp")
+    proj = net.connect(
+        inputs,
+        out,
+        sc.AllToAll(),
+        weight=sc.Uniform(0.0, W_MAX),
+        delay=0.1,
+        receptor="e",
+        synapse=stdp,
+        batch="per_sample",
+        name="stdp",
+    )
     spikes = net.add(sc.SpikeMonitor(out, name="out_spikes"))
     weights = None
     if every_ms is not None:
-        weights = net.add(sc.WeightMonitor(proj, synapses=np.arange(0, n_inputs, n_inputs // 50),
-                                           every=int(round(every_ms / 0.1)), name="trajectories"))
+        weights = net.add(
+            sc.WeightMonitor(
+                proj,
+                synapses=np.arange(0, n_inputs, n_inputs // 50),
+                every=int(round(every_ms / 0.1)),
+                name="trajectories",
+            )
+        )
     return net, proj, spikes, weights
 
 
@@ -78,8 +105,10 @@ def figure(seconds=2000.0, path="docs/figures/song_miller_abbott.png"):
     fig.suptitle(f"Song, Miller & Abbott (2000): 1000 inputs at 10 Hz, additive STDP, {seconds:g} s", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    print(f"{seconds:g} s simulated in {wall:.1f} s wall; near bounds {near_bounds(w):.3f}, "
-          f"at w_max {np.mean(w >= 0.9 * W_MAX):.3f}, output rate over the last 100 s {rate_end:.1f} Hz")
+    print(
+        f"{seconds:g} s simulated in {wall:.1f} s wall; near bounds {near_bounds(w):.3f}, "
+        f"at w_max {np.mean(w >= 0.9 * W_MAX):.3f}, output rate over the last 100 s {rate_end:.1f} Hz"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Poisson sources and inputs: rates, exact count distributions, per-sample streams; step currents."""
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -61,7 +62,7 @@ def test_state_monitor_every_and_subset():
     pop = net.add(sc.LIF(5, beta=1.0, threshold=1e9))
     net.add(sc.StepCurrent(pop, np.arange(5.0)))
     tr = net.add(sc.StateMonitor(pop, "u", neurons=[1, 3], every=3))
-    net.build(dt=1.0, seed=0, chunk_steps=4)   # rows of one record period span chunks
+    net.build(dt=1.0, seed=0, chunk_steps=4)  # rows of one record period span chunks
     net.run(steps=10)
     assert tr.steps.tolist() == [0, 3, 6, 9]
     np.testing.assert_array_equal(tr["u"][:, 0, :], np.outer([1, 4, 7, 10], [1.0, 3.0]))

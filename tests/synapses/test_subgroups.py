@@ -1,5 +1,6 @@
 """Subgroups (issue 11): ``pop[a:b]`` and index arrays as views in connect, monitors and stimuli, so one
 population with excitatory and inhibitory parts needs no index arithmetic."""
+
 import numpy as np
 import pytest
 

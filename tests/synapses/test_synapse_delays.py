@@ -1,5 +1,6 @@
 """Per-synapse and per-target ("dendritic") delays through the accumulation ring (docs/contract.md §2):
 against a plain reference simulation, against per-source queues, and the layout rules."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings

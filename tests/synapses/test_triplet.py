@@ -1,6 +1,7 @@
 """Triplet STDP (Pfister and Gerstner 2006, all-to-all full model; docs/contract.md §3.7): pairs and triplets
 against the closed form, random spike trains against the paper's equations summed with exact exponentials,
 the batch modes, bad input and (skipped without Brian2) the same network in Brian2."""
+
 import math
 
 import numpy as np
@@ -11,12 +12,23 @@ from hypothesis import strategies as st
 import simcore as sc
 
 T = 80
-P = dict(A2_plus=0.02, A3_plus=0.03, A2_minus=0.025, A3_minus=0.015, tau_plus=16.8, tau_x=101.0,
-         tau_minus=33.7, tau_y=125.0, w_min=0.0, w_max=0.95)
+P = dict(
+    A2_plus=0.02,
+    A3_plus=0.03,
+    A2_minus=0.025,
+    A3_minus=0.015,
+    tau_plus=16.8,
+    tau_x=101.0,
+    tau_minus=33.7,
+    tau_y=125.0,
+    w_min=0.0,
+    w_max=0.95,
+)
 
 
-def triplet_network(pre_steps, post_steps, *, delay=1, n_src=1, w0=0.5, steps=T, batch="per_sample",
-                    batch_size=1, **params):
+def triplet_network(
+    pre_steps, post_steps, *, delay=1, n_src=1, w0=0.5, steps=T, batch="per_sample", batch_size=1, **params
+):
     """Sources firing at ``pre_steps`` (a list per source, or one list) onto one target forced to fire at
     ``post_steps`` (dt = 1 ms); returns the projection after the run."""
     per_source = pre_steps if n_src > 1 else [pre_steps]
@@ -29,8 +41,16 @@ def triplet_network(pre_steps, post_steps, *, delay=1, n_src=1, w0=0.5, steps=T,
     src = net.add(sc.SpikeArraySource(n_src, spikes, name="src"))
     tgt = net.add(sc.LIF(1, beta=0.0, threshold=4.0, name="tgt"))  # sum of w < 4: only the drive fires it
     net.add(sc.CurrentInput(tgt, drive, name="force"))
-    proj = net.connect(src, tgt, sc.AllToAll(), weight=w0, synapse=sc.TripletSTDP(**{**P, **params}), batch=batch,
-                       delay_steps=delay, name="triplet")
+    proj = net.connect(
+        src,
+        tgt,
+        sc.AllToAll(),
+        weight=w0,
+        synapse=sc.TripletSTDP(**{**P, **params}),
+        batch=batch,
+        delay_steps=delay,
+        name="triplet",
+    )
     net.run(steps=steps, dt=1.0, seed=0, batch_size=batch_size)
     return proj
 
@@ -123,12 +143,15 @@ def test_per_sample_and_shared_modes():
     np.testing.assert_allclose(summed - 0.5, 2 * (one - 0.5), rtol=1e-12)  # nothing clipped on the way
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(tau_x=0.0), r"TripletSTDP.tau_x must be > 0; got 0.0"),
-    (dict(A3_plus=-0.1), r"TripletSTDP.A3_plus must be >= 0; got -0.1"),
-    (dict(A2_minus=float("inf")), r"TripletSTDP.A2_minus must be finite"),
-    (dict(w_min=2.0, w_max=1.0), "w_min must be <= w_max"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(tau_x=0.0), r"TripletSTDP.tau_x must be > 0; got 0.0"),
+        (dict(A3_plus=-0.1), r"TripletSTDP.A3_plus must be >= 0; got -0.1"),
+        (dict(A2_minus=float("inf")), r"TripletSTDP.A2_minus must be finite"),
+        (dict(w_min=2.0, w_max=1.0), "w_min must be <= w_max"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(kwargs, match):
     with pytest.raises(ValueError, match=match):
         sc.TripletSTDP(**kwargs)
@@ -149,20 +172,39 @@ def brian2_triplet(inputs, n_out, w0, i, j, delay_steps, dt_ms, duration_ms, p):
     src_step, src_i = np.nonzero(inputs)
     with _Session(b2, "numpy", 1):
         clock = b2.Clock(dt=dt_ms * b2.ms, name="tri_clock")
-        ns = {"E_L": -60 * b2.mV, "V_th": -50 * b2.mV, "V_reset": -60 * b2.mV, "tau_m": 10 * b2.ms,
-              "tau_e": 5 * b2.ms, **{k: v * b2.ms if k.startswith("tau") else v for k, v in p.items()}}
+        ns = {
+            "E_L": -60 * b2.mV,
+            "V_th": -50 * b2.mV,
+            "V_reset": -60 * b2.mV,
+            "tau_m": 10 * b2.ms,
+            "tau_e": 5 * b2.ms,
+            **{k: v * b2.ms if k.startswith("tau") else v for k, v in p.items()},
+        }
         G = b2.SpikeGeneratorGroup(inputs.shape[1], src_i, src_step * dt_ms * b2.ms, clock=clock, name="tri_in")
-        out = b2.NeuronGroup(n_out, "dv/dt = (ge - (v - E_L))/tau_m : volt (unless refractory)\n"
-                                    "dge/dt = -ge/tau_e : volt", threshold="v > V_th", reset="v = V_reset",
-                             refractory=2 * b2.ms, method="exact", clock=clock, namespace=ns, name="tri_out")
+        out = b2.NeuronGroup(
+            n_out,
+            "dv/dt = (ge - (v - E_L))/tau_m : volt (unless refractory)\ndge/dt = -ge/tau_e : volt",
+            threshold="v > V_th",
+            reset="v = V_reset",
+            refractory=2 * b2.ms,
+            method="exact",
+            clock=clock,
+            namespace=ns,
+            name="tri_out",
+        )
         out.v = -60 * b2.mV
-        S = b2.Synapses(G, out, "w : 1\n"
-                                "dr1/dt = -r1/tau_plus : 1 (event-driven)\ndr2/dt = -r2/tau_x : 1 (event-driven)\n"
-                                "do1/dt = -o1/tau_minus : 1 (event-driven)\ndo2/dt = -o2/tau_y : 1 (event-driven)",
-                        on_pre="ge_post += w*mV\nw = clip(w - o1*(A2_minus + A3_minus*r2), w_min, w_max)\n"
-                               "r1 += 1\nr2 += 1",
-                        on_post="w = clip(w + r1*(A2_plus + A3_plus*o2), w_min, w_max)\no1 += 1\no2 += 1",
-                        clock=clock, namespace=ns, name="tri_syn")
+        S = b2.Synapses(
+            G,
+            out,
+            "w : 1\n"
+            "dr1/dt = -r1/tau_plus : 1 (event-driven)\ndr2/dt = -r2/tau_x : 1 (event-driven)\n"
+            "do1/dt = -o1/tau_minus : 1 (event-driven)\ndo2/dt = -o2/tau_y : 1 (event-driven)",
+            on_pre="ge_post += w*mV\nw = clip(w - o1*(A2_minus + A3_minus*r2), w_min, w_max)\nr1 += 1\nr2 += 1",
+            on_post="w = clip(w + r1*(A2_plus + A3_plus*o2), w_min, w_max)\no1 += 1\no2 += 1",
+            clock=clock,
+            namespace=ns,
+            name="tri_syn",
+        )
         S.connect(i=i, j=j)
         S.w = w0
         S.pre.delay = delay_steps * dt_ms * b2.ms
@@ -189,10 +231,29 @@ def test_triplet_network_matches_brian2():
         pytest.skip(f"brian2 unavailable: {exc}")
     net = sc.Network()
     src = net.add(sc.SpikeArraySource(n_in, inputs, name="in"))
-    out = net.add(sc.LIFBio(n_out, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=2.0,
-                            tau_syn={"e": 5.0}, init={"v": -60.0}, name="out"))
-    proj = net.connect(src, out, sc.FromArrays(i, j), weight=w0, delay_steps=delay, name="syn",
-                       synapse=sc.TripletSTDP(**p), batch="per_sample")
+    out = net.add(
+        sc.LIFBio(
+            n_out,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=2.0,
+            tau_syn={"e": 5.0},
+            init={"v": -60.0},
+            name="out",
+        )
+    )
+    proj = net.connect(
+        src,
+        out,
+        sc.FromArrays(i, j),
+        weight=w0,
+        delay_steps=delay,
+        name="syn",
+        synapse=sc.TripletSTDP(**p),
+        batch="per_sample",
+    )
     mon = net.add(sc.SpikeMonitor(out))
     net.run(steps=steps, dt=dt, seed=0, dtype="float64")
     assert b_i.size > 30

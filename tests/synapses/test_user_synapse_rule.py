@@ -1,5 +1,6 @@
 """A user's synapse rule through the same jitted path (docs/contract.md §3.7): reward-modulated STDP with an
 eligibility trace and a neuromodulator input, written as the docs/plasticity.md example (under 40 lines)."""
+
 import math
 
 import numpy as np
@@ -15,11 +16,19 @@ class RewardSTDP(SynapseModel):
     synapse = {"w": None, "e": 0.0}
     pre = {"x": "tau_pre"}
     post = {"y": "tau_post"}
-    params = {"A_pre": 1.0, "A_post": -1.0, "tau_pre": 20.0, "tau_post": 20.0, "tau_e": 200.0, "lr": 0.01,
-              "w_min": 0.0, "w_max": 1.0}
+    params = {
+        "A_pre": 1.0,
+        "A_post": -1.0,
+        "tau_pre": 20.0,
+        "tau_post": 20.0,
+        "tau_e": 200.0,
+        "lr": 0.01,
+        "w_min": 0.0,
+        "w_max": 1.0,
+    }
 
     @updates("e")
-    def on_pre(w, e, y):              # deliver w; a pre after a post depresses the eligibility
+    def on_pre(w, e, y):  # deliver w; a pre after a post depresses the eligibility
         return w, e + y
 
     @updates("x")
@@ -31,7 +40,7 @@ class RewardSTDP(SynapseModel):
         return y + A_post
 
     @updates("e")
-    def on_post(e, x):                # a post after a pre raises it
+    def on_post(e, x):  # a post after a pre raises it
         return e + x
 
     @updates("w", "e")
@@ -48,8 +57,9 @@ def run(reward, t_pre=5, t_post=10, steps=60, batch="per_sample", B=1):
     src = net.add(sc.SpikeArraySource(1, spikes, name="src"))
     tgt = net.add(sc.LIF(1, beta=0.0, threshold=1.0, name="tgt"))
     net.add(sc.CurrentInput(tgt, drive))
-    proj = net.connect(src, tgt, sc.AllToAll(), weight=0.5, delay_steps=1, synapse=RewardSTDP(), batch=batch,
-                       modulator=reward)
+    proj = net.connect(
+        src, tgt, sc.AllToAll(), weight=0.5, delay_steps=1, synapse=RewardSTDP(), batch=batch, modulator=reward
+    )
     net.run(steps=steps, dt=1.0, seed=0, batch_size=B)
     return proj
 

@@ -1,5 +1,6 @@
 """Zero-delay projections (docs/contract.md §2): the spike of step t reaches the target in step t, targets run
 after their sources (a topological order, whatever the order of connect), a zero-delay cycle is an error."""
+
 import numpy as np
 import pytest
 

@@ -6,6 +6,7 @@ sample ``b`` draws the same numbers whatever the batch size and whatever the
 number of threads (docs/contract.md §5). Streams are seeded from
 ``numpy.random.SeedSequence`` by :func:`simcore.base.random.stream_states`.
 """
+
 import math
 
 import numpy as np
@@ -102,6 +103,7 @@ def poisson(state, b, lam, exp_neg_lam):
 # A 128 x 128 bit matrix is stored as its columns, ``(128, 2)`` uint64: column ``c`` is the image of the state
 # with only bit ``c`` set (bits 0-63 in ``s0``, 64-127 in ``s1``). Jumping ``n`` draws is one matrix-vector
 # product, so a shard or lane of a population can start at its own neuron's position in a shared stream.
+
 
 @njit(cache=True, inline="always")
 def apply_jump(mat, s0, s1):

@@ -3,6 +3,7 @@
 ``A[t] = threshold + b_adapt*a[t-1]``, ``x = u[t] - A[t]``; reset codes
 0 subtract (``u -= A*s``), 1 zero, 2 none; ``a[t] = rho*a[t-1] + s[t]``.
 """
+
 import numpy as np
 from numba import njit, prange
 
@@ -10,8 +11,7 @@ from .common import spike_value, spike_grad, add_recurrent, recurrent_grad_step,
 
 
 @njit(cache=True, parallel=True)
-def alif_forward(I, rec, beta, rho, threshold, b_adapt, reset, spec, u0, a0,
-                 u_pre, s, a_out):
+def alif_forward(I, rec, beta, rho, threshold, b_adapt, reset, spec, u0, a0, u_pre, s, a_out):
     """Forward pass; stores ``u_pre``, ``s`` and the post-step ``a``."""
     T, B, N = I.shape
     for b in prange(B):
@@ -36,9 +36,34 @@ def alif_forward(I, rec, beta, rho, threshold, b_adapt, reset, spec, u0, a0,
 
 
 @njit(cache=True)
-def alif_backward(gs_ext, gn_ext, has_gn, u_pre, s, a_st, u0, a0, rec, beta, rho, threshold,
-                  b_adapt, reset, detach, spec, gI, gbeta, grho, gth, gb,
-                  gsrec, tmp, block, kmax, gstate0):
+def alif_backward(
+    gs_ext,
+    gn_ext,
+    has_gn,
+    u_pre,
+    s,
+    a_st,
+    u0,
+    a0,
+    rec,
+    beta,
+    rho,
+    threshold,
+    b_adapt,
+    reset,
+    detach,
+    spec,
+    gI,
+    gbeta,
+    grho,
+    gth,
+    gb,
+    gsrec,
+    tmp,
+    block,
+    kmax,
+    gstate0,
+):
     """Exact adjoint of ``alif_forward``.  Accumulates per-sample (B, N)
     gradients of ``beta``, ``rho``, ``threshold``, ``b_adapt``.  ``gn_ext``
     is a second external gradient on ``s``, read when ``has_gn``.  Writes

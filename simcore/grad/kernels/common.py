@@ -10,6 +10,7 @@ Surrogate codes (``SpikeSpec.surrogate``), with parameter ``p``:
 2 ``arctan``: ``(p/2) / (1 + (pi*p*x/2)^2)``; 3 ``clamp_ramp``:
 ``min(max(x + 1, 0), 1)``.
 """
+
 import math
 from typing import NamedTuple
 
@@ -19,10 +20,11 @@ from numba import njit, prange
 
 class SpikeSpec(NamedTuple):
     """Spike function and surrogate, as plain numbers for the kernels."""
-    mode: int          # 0 heaviside, 1 sigmoid
-    k: float           # sigmoid steepness (mode 1)
-    surrogate: int     # 0 fast_sigmoid, 1 triangle, 2 arctan, 3 clamp_ramp
-    p: float           # surrogate parameter (k, g or a)
+
+    mode: int  # 0 heaviside, 1 sigmoid
+    k: float  # sigmoid steepness (mode 1)
+    surrogate: int  # 0 fast_sigmoid, 1 triangle, 2 arctan, 3 clamp_ramp
+    p: float  # surrogate parameter (k, g or a)
 
 
 class RecPlan(NamedTuple):
@@ -35,6 +37,7 @@ class RecPlan(NamedTuple):
     ``gcols[gstart[g]:gstart[g+1]]`` and the transposed block
     ``W[cols, :].T`` stored contiguously in ``wt_flat[woff[g]:...]``.
     """
+
     active: bool
     W: np.ndarray
     delays: np.ndarray
@@ -139,12 +142,12 @@ def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat, block_flat, kmax):
         c1 = rec.gstart[g + 1]
         ng = c1 - c0
         d = rec.gdelay[g]
-        wt = rec.wt_flat[rec.woff[g]:rec.woff[g] + N * ng].reshape(N, ng)
+        wt = rec.wt_flat[rec.woff[g] : rec.woff[g] + N * ng].reshape(N, ng)
         K = min(d, kmax)
         if K == 1:
             tt = t + d
             if tt < T:
-                out = tmp_flat[:B * ng].reshape(B, ng)
+                out = tmp_flat[: B * ng].reshape(B, ng)
                 _small_gemm(gI[tt], wt, out)
                 for b in range(B):
                     for c in range(ng):
@@ -160,8 +163,8 @@ def recurrent_grad_step(gI, t, rec, gsrec, tmp_flat, block_flat, kmax):
         off = kmax * B * c0
         if t == top and hi >= lo:
             rows = (hi - lo + 1) * B
-            a = gI[lo + d:hi + d + 1].reshape(rows, N)
-            out = block_flat[off:off + rows * ng].reshape(rows, ng)
+            a = gI[lo + d : hi + d + 1].reshape(rows, N)
+            out = block_flat[off : off + rows * ng].reshape(rows, ng)
             np.dot(a, wt, out)
         if t + d < T:
             base = off + (t - lo) * B * ng

@@ -7,6 +7,7 @@ theta_neg, scale_pos, scale_neg, rec_weight_pos, rec_weight_neg, bias``.
 State arrays ``X`` are ``(6, T, B, N)``: ``syn_p, syn_n, mem_p, mem_n, rec_p,
 rec_n`` after step ``t`` (after reset).  Reset codes: 0 subtract, 2 none.
 """
+
 import numpy as np
 from numba import njit, prange
 
@@ -73,8 +74,28 @@ def lib_forward(I, rec, P, reset, spec, X0, Itot, X, s_pos, s_neg, out):
 
 
 @njit(cache=True)
-def lib_backward(gout_ext, gn_ext, Itot, X, X0, s_pos, s_neg, out, rec, P,
-                 reset, detach, spec, gI, gP, gsrec, tmp, block, kmax, gstate0):
+def lib_backward(
+    gout_ext,
+    gn_ext,
+    Itot,
+    X,
+    X0,
+    s_pos,
+    s_neg,
+    out,
+    rec,
+    P,
+    reset,
+    detach,
+    spec,
+    gI,
+    gP,
+    gsrec,
+    tmp,
+    block,
+    kmax,
+    gstate0,
+):
     """Exact adjoint of ``lib_forward``.  ``gout_ext``: dL/dout and
     ``gn_ext``: dL/dn with ``n = s_pos + s_neg`` (both (T, B, N)).  Writes
     ``gI`` and accumulates per-sample parameter gradients ``gP`` (13, B, N);

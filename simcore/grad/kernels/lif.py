@@ -4,6 +4,7 @@ Reset codes: 0 subtract, 1 zero, 2 none.  Forward stores ``u_pre`` (the
 membrane after integrate+deliver, before reset) and ``s``; the backward pass
 recomputes the post-reset membrane from them with the same expressions.
 """
+
 import numpy as np
 from numba import njit, prange
 
@@ -51,11 +52,31 @@ def lif_forward(I, rec, beta, threshold, reset, spec, u0, u_pre, s):
 
 
 @njit(cache=True)
-def lif_backward(gs_ext, gn_ext, has_gn, u_pre, s, u0, rec, beta, threshold, reset, detach,
-                 spec, gI, gbeta, gth, gsrec, tmp, block, kmax):
+def lif_backward(
+    gs_ext,
+    gn_ext,
+    has_gn,
+    u_pre,
+    s,
+    u0,
+    rec,
+    beta,
+    threshold,
+    reset,
+    detach,
+    spec,
+    gI,
+    gbeta,
+    gth,
+    gsrec,
+    tmp,
+    block,
+    kmax,
+):
     """Exact adjoint of ``lif_forward`` with ``dH/dx`` replaced by the
     surrogate.  ``gs_ext``: (T, B, N) dL/ds from outside the layer;
-    ``gn_ext``: a second one (regularisers), read when ``has_gn``.  Writes ``gI`` = dL/dI (T, B, N) and accumulates per-sample
+    ``gn_ext``: a second one (regularisers), read when ``has_gn``.  Writes ``gI`` = dL/dI (T, B, N) and
+    accumulates per-sample
     ``gbeta``, ``gth`` (B, N).  ``gsrec``: (B, N) and ``tmp``: (B*N,)
     scratch.
     """

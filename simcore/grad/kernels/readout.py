@@ -1,5 +1,5 @@
 """Dense-mode leaky-integrator readout kernels (docs/contract.md §3.5)."""
-import numpy as np
+
 from numba import njit
 
 

@@ -3,6 +3,7 @@
 Evidence kind: io (regression against committed files written by tests/data/make_golden.py;
 format 1 is checked in test_sonata_cli.py).
 """
+
 import sys
 from pathlib import Path
 
@@ -48,8 +49,9 @@ def test_golden_v3_is_the_current_format_and_sonata_everywhere(tmp_path):
         assert f.get("report_files/a", getlink=True).filename == "sonata_v3_golden.a.h5"
     with h5py.File(DATA / "sonata_v3_golden.a.h5", "r") as f:
         assert list(f["report"]) == ["lif"] and f["report/lif/data"].dtype == np.float32
-        np.testing.assert_array_equal(f["report/lif/data_float64"][()],
-                                      make_golden.a_values().transpose(0, 2, 1).reshape(2, 2))
+        np.testing.assert_array_equal(
+            f["report/lif/data_float64"][()], make_golden.a_values().transpose(0, 2, 1).reshape(2, 2)
+        )
     libsonata = pytest.importorskip("libsonata")
     # libsonata's wheel has no gzip filter: it reads the same recording written uncompressed
     make_golden.make_golden(tmp_path / "plain.h5", compression=None)

@@ -2,6 +2,7 @@
 
 Evidence kind: io (CLI output, regression against a committed file).
 """
+
 import argparse
 import json
 import sys
@@ -16,18 +17,29 @@ from monitors.sonata import RecordingFile
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "sonata_v1_golden.h5"
 NETWORK = {
-    "populations": [{"name": "lib", "model": "LIB", "n": 4, "params": {"theta_pos": 1.0, "theta_neg": 1.0}},
-                    {"name": "lif", "model": "LIF", "n": 3, "params": {"beta": 0.9, "threshold": 1.0}}],
-    "projections": [{"source": "lib", "target": "lif", "connector": "FromMatrix", "n_synapses": 12,
-                     "delay_steps": 1}],
+    "populations": [
+        {"name": "lib", "model": "LIB", "n": 4, "params": {"theta_pos": 1.0, "theta_neg": 1.0}},
+        {"name": "lif", "model": "LIF", "n": 3, "params": {"beta": 0.9, "threshold": 1.0}},
+    ],
+    "projections": [{"source": "lib", "target": "lif", "connector": "FromMatrix", "n_synapses": 12, "delay_steps": 1}],
 }
 
 
 def make_golden(path):
     """Writes tests/data/sonata_v1_golden.h5 (run by hand to regenerate; the committed file is the reference)."""
-    with RecordingFile(path, overwrite=True, compression="gzip",
-                       metadata={"dt": 0.5, "seed": 42, "batch_size": 2, "duration": 5.0, "network": NETWORK,
-                                 "spikesim_version": "0.1.0"}) as rf:
+    with RecordingFile(
+        path,
+        overwrite=True,
+        compression="gzip",
+        metadata={
+            "dt": 0.5,
+            "seed": 42,
+            "batch_size": 2,
+            "duration": 5.0,
+            "network": NETWORK,
+            "spikesim_version": "0.1.0",
+        },
+    ) as rf:
         sw = rf.spike_writer("lib", 4, bipolar=True)
         sw.append([0.5, 0.5, 1.0], [0, 3, 1], [0, 1, 1], [1, -1, 1])
         sw.append([2.5, 4.5], [2, 0], [0, 0], [-1, 1])
@@ -73,8 +85,7 @@ def test_info_summarises(capsys):
     out = capsys.readouterr().out
     assert "run: completed; dt = 0.5 ms, duration = 5 ms, batch = 2, seed = 42" in out
     # lib: 5 spikes / (4 neurons * 2 samples * 5 ms) = 125 Hz
-    assert "lib: 5 spikes, 4 neurons x 2 samples, rate 125 Hz, t in [0.5, 4.5] ms, 2 negative, " \
-           "sorting by_time" in out
+    assert "lib: 5 spikes, 4 neurons x 2 samples, rate 125 Hz, t in [0.5, 4.5] ms, 2 negative, sorting by_time" in out
     assert "lif.u: 10 rows x 2 neurons x 2 samples (float32), t in [0, 5) ms step 0.5 ms" in out
     assert "lif.a: 2 rows x 1 neurons x 2 samples" in out
     assert "population lib: LIB x 4  theta_pos=1.0, theta_neg=1.0" in out
@@ -127,13 +138,26 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch, capsys):
 
 def test_info_lists_engine_network_description(tmp_path, capsys):
     """The shape of simcore's Network.describe(): delays as {min, max}, stimuli, monitors, /rates."""
-    net = {"name": "net", "settings": {"dt": 0.1},
-           "populations": [{"name": "pop", "model": "LIFBio", "n": 40, "params": {"tau_m": 10.0}}],
-           "projections": [{"name": "projection_0", "pre": "pop", "post": "pop", "receptor": "exc",
-                            "connector": "Bernoulli", "n_synapses": 154, "delay_steps": {"min": 1, "max": 4}}],
-           "stimuli": [{"name": "poissoninput_0", "stimulus": "PoissonInput", "target": "pop", "receptor": "exc"}],
-           "monitors": [{"name": "statemonitor_0", "monitor": "StateMonitor", "population": "pop",
-                         "variables": ["v", "g_exc"]}]}
+    net = {
+        "name": "net",
+        "settings": {"dt": 0.1},
+        "populations": [{"name": "pop", "model": "LIFBio", "n": 40, "params": {"tau_m": 10.0}}],
+        "projections": [
+            {
+                "name": "projection_0",
+                "pre": "pop",
+                "post": "pop",
+                "receptor": "exc",
+                "connector": "Bernoulli",
+                "n_synapses": 154,
+                "delay_steps": {"min": 1, "max": 4},
+            }
+        ],
+        "stimuli": [{"name": "poissoninput_0", "stimulus": "PoissonInput", "target": "pop", "receptor": "exc"}],
+        "monitors": [
+            {"name": "statemonitor_0", "monitor": "StateMonitor", "population": "pop", "variables": ["v", "g_exc"]}
+        ],
+    }
     path = tmp_path / "eng.h5"
     with RecordingFile(path, metadata={"dt": 0.1, "network": net}) as rf:
         g = rf.h5.create_group("rates/pop")

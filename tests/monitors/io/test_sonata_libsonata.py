@@ -4,6 +4,7 @@ Evidence kind: io (cross-reader).  Skipped when libsonata is not installed
 (``pip install libsonata``).  Each test writes its own file: libsonata keeps
 files open in its own HDF5 library, so a path is never rewritten under it.
 """
+
 import numpy as np
 import pytest
 
@@ -21,9 +22,9 @@ def _write(path, B, bipolar=False, dtype=np.float32):
         rw = rf.report_writer("exc", "v", [4, 1, 5], 0.5, unit="mV", dtype=dtype)
         ra = rf.report_writer("exc", "a", [0, 2], 0.5, every=4, start_step=2)
         for t0 in range(0, 40, 8):
-            t, b, n = np.nonzero(raster[t0:t0 + 8])
+            t, b, n = np.nonzero(raster[t0 : t0 + 8])
             sw.append((t + t0) * 0.5, n, b, np.where(n % 2, -1, 1) if bipolar else None)
-            rw.append(u[t0:t0 + 8])
+            rw.append(u[t0 : t0 + 8])
         ra.append(np.arange(10 * B * 2, dtype=float).reshape(10, B, 2))
     return raster, u
 
@@ -91,6 +92,7 @@ def test_second_variable_is_a_report_file_of_its_own(tmp_path):
 
 def test_float64_report_is_read_by_libsonata_as_float32_and_exactly_by_us(tmp_path):
     from monitors.reader import load_report
+
     path = str(tmp_path / "f64.h5")
     _, u = _write(path, 1, dtype=np.float64)
     frame = libsonata.SomaReportReader(path)["exc"].get()

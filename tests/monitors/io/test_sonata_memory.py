@@ -3,6 +3,7 @@
 Evidence kind: io (resource use).  A writer must not keep what it has written
 (monitors/sonata.py: chunked, resizable datasets, one slab per append).
 """
+
 import subprocess
 import sys
 import textwrap
@@ -76,8 +77,9 @@ def test_peak_rss_does_not_grow_with_run_length(tmp_path):
     """Whole-process peak (HDF5's C buffers included): 10^4 vs 10^6 steps."""
     peaks = {}
     for n_steps in (10_000, 1_000_000):
-        code = _CHILD.format(repo=str(REPO), here=str(Path(__file__).parent),
-                             path=str(tmp_path / f"{n_steps}.h5"), n_steps=n_steps)
+        code = _CHILD.format(
+            repo=str(REPO), here=str(Path(__file__).parent), path=str(tmp_path / f"{n_steps}.h5"), n_steps=n_steps
+        )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         peaks[n_steps] = int(out.stdout.split()[-1]) * 1024

@@ -3,6 +3,7 @@
 Evidence kind: io (round trip, layout, validation).  Layout rules from
 monitors/sonata.py (SONATA developer guide + libsonata report_reader.cpp).
 """
+
 import json
 import os
 
@@ -31,7 +32,7 @@ def _write_raster(writer, raster, dt, chunk, bipolar):
     """Append a (T, B, N) raster chunk by chunk the way a monitor would."""
     T = raster.shape[0]
     for t0 in range(0, T, chunk):
-        block = raster[t0:t0 + chunk]
+        block = raster[t0 : t0 + chunk]
         t, b, n = np.nonzero(block)
         writer.append((t + t0) * dt, n, b, block[t, b, n] if bipolar else None)
 
@@ -59,7 +60,7 @@ def test_spikes_round_trip(tmp_path, rng, B, bipolar):
     # one sample alone
     for k in range(B):
         one = load_spikes(path, sample=k)
-        np.testing.assert_array_equal(one.raster(), raster[:, k:k + 1])
+        np.testing.assert_array_equal(one.raster(), raster[:, k : k + 1])
         assert np.all(one.sample_ids == k)
 
 
@@ -102,7 +103,7 @@ def test_report_round_trip(tmp_path, rng, B, dtype):
     with RecordingFile(path, metadata={"dt": 0.1, "batch_size": B}) as rf:
         w = rf.report_writer("inh", "v", ids, dt_ms=0.1, start_step=20, every=3, unit="mV", dtype=dtype)
         for r0 in (0, 5, 6):
-            w.append(rows[r0:{0: 5, 5: 6, 6: 13}[r0]])
+            w.append(rows[r0 : {0: 5, 5: 6, 6: 13}[r0]])
             start, stop, step = rf.h5["report/inh/mapping/time"][()]  # current after each append
             assert stop == pytest.approx(start + w.n_rows * step)
     tr = load_report(path)
@@ -187,9 +188,16 @@ def test_sorting_is_honest(tmp_path):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(blocks=st.lists(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5), st.integers(0, 2),
-                                          st.sampled_from([-1, 1])), max_size=12), min_size=1, max_size=6),
-       compression=st.sampled_from([None, "gzip", "lzf"]))
+@given(
+    blocks=st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 30), st.integers(0, 5), st.integers(0, 2), st.sampled_from([-1, 1])), max_size=12
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    compression=st.sampled_from([None, "gzip", "lzf"]),
+)
 def test_any_blocks_round_trip(tmp_path_factory, blocks, compression):
     """Arbitrary blocks: the file holds each block stably time-sorted, in append order."""
     path = tmp_path_factory.mktemp("h") / "x.h5"
@@ -218,12 +226,31 @@ def test_any_blocks_round_trip(tmp_path_factory, blocks, compression):
 
 
 def test_metadata_and_network(tmp_path):
-    net = {"populations": [{"name": "rec", "model": "LIF", "n": 3, "params": {"beta": np.float32(0.9)}}],
-           "projections": [{"source": "rec", "target": "rec", "connector": "FromMatrix", "n_synapses": 9,
-                            "delay_steps": np.array([1, 2, 1])}]}
+    net = {
+        "populations": [{"name": "rec", "model": "LIF", "n": 3, "params": {"beta": np.float32(0.9)}}],
+        "projections": [
+            {
+                "source": "rec",
+                "target": "rec",
+                "connector": "FromMatrix",
+                "n_synapses": 9,
+                "delay_steps": np.array([1, 2, 1]),
+            }
+        ],
+    }
     path = tmp_path / "m.h5"
-    rf = RecordingFile(path, metadata={"dt": 0.1, "seed": 3, "batch_size": 2, "duration": 5.0,
-                                       "network": net, "dtype": "float32", "tags": ["a", "b"]})
+    rf = RecordingFile(
+        path,
+        metadata={
+            "dt": 0.1,
+            "seed": 3,
+            "batch_size": 2,
+            "duration": 5.0,
+            "network": net,
+            "dtype": "float32",
+            "tags": ["a", "b"],
+        },
+    )
     assert bool(rf.h5.attrs["completed"]) is False  # from the moment of opening
     rf.update_metadata(end_step=45)
     rf.close(completed=True, duration=4.5)
@@ -249,8 +276,9 @@ def test_metadata_and_network(tmp_path):
 
 
 def test_large_network_description_goes_to_a_dataset(tmp_path):
-    net = {"populations": [{"name": f"p{i}", "model": "LIF", "n": i, "params": {"x": list(range(50))}}
-                           for i in range(300)]}
+    net = {
+        "populations": [{"name": f"p{i}", "model": "LIF", "n": i, "params": {"x": list(range(50))}} for i in range(300)]
+    }
     assert len(json.dumps(net)) > 65536
     path = tmp_path / "big.h5"
     RecordingFile(path, metadata={"network": net}).close(True)

@@ -3,6 +3,7 @@
 Evidence kind: io (crash safety).  Every append flushes the file; an exception
 inside an append rolls the datasets back (monitors/sonata.py, "Crash safety").
 """
+
 import os
 import signal
 import subprocess
@@ -121,8 +122,7 @@ def test_sigkill_after_flushed_appends_leaves_readable_file(tmp_path, compressio
     path = tmp_path / "killed.h5"
     n_blocks = 25
     code = _CHILD.format(repo=str(REPO), path=str(path), n_blocks=n_blocks, compression=compression)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line.strip() == "ready", proc.stderr.read()

@@ -1,4 +1,5 @@
 """Run a PyNN script with ``pyNN.spikesim`` naming simcore.pynn: ``python run_with_spikesim.py SCRIPT ARGS...``."""
+
 import runpy
 import sys
 

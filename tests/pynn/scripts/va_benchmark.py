@@ -6,6 +6,7 @@ PyNN's examples/VAbenchmarks.py.
 SIMULATOR names a PyNN backend module: "nest" imports pyNN.nest, "spikesim" pyNN.spikesim
 (register it first: sys.modules["pyNN.spikesim"] = simcore.pynn). Prints the rates as JSON.
 """
+
 import json
 import sys
 from importlib import import_module
@@ -19,19 +20,28 @@ from pyNN.random import NumpyRNG, RandomDistribution  # noqa: E402
 
 dt, delay = 0.1, 0.2
 r_ei = 4.0
-pconn = 0.02 * 4000 / n_cells        # keeps the in-degree of the 4000-cell network
+pconn = 0.02 * 4000 / n_cells  # keeps the in-degree of the 4000-cell network
 n_exc = int(r_ei * n_cells / (1 + r_ei))
 n_inh = n_cells - n_exc
-cell_params = {"tau_m": 20.0, "tau_syn_E": 5.0, "tau_syn_I": 10.0, "v_rest": -60.0, "v_reset": -60.0,
-               "v_thresh": -50.0, "cm": 0.2, "tau_refrac": 5.0, "i_offset": 0.0}
+cell_params = {
+    "tau_m": 20.0,
+    "tau_syn_E": 5.0,
+    "tau_syn_I": 10.0,
+    "v_rest": -60.0,
+    "v_reset": -60.0,
+    "v_thresh": -50.0,
+    "cm": 0.2,
+    "tau_refrac": 5.0,
+    "i_offset": 0.0,
+}
 if benchmark == "COBA":
     celltype = sim.IF_cond_exp
     cell_params.update(e_rev_E=0.0, e_rev_I=-80.0)
-    w_exc, w_inh = 4e-3, 51e-3             # uS
+    w_exc, w_inh = 4e-3, 51e-3  # uS
 else:
     celltype = sim.IF_curr_exp
-    cell_params["v_rest"] = -49.0           # CUBA: drive from a rest above threshold
-    w_exc, w_inh = 0.27, -4.5               # nA
+    cell_params["v_rest"] = -49.0  # CUBA: drive from a rest above threshold
+    w_exc, w_inh = 0.27, -4.5  # nA
 
 sim.setup(timestep=dt, min_delay=delay, max_delay=1.0)
 rng = NumpyRNG(seed=98765)
@@ -64,12 +74,16 @@ exc_data = exc.get_data()
 inh_data = inh.get_data()
 v = exc_data.segments[0].filter(name="v")[0]
 result = {
-    "simulator": simulator_name, "benchmark": benchmark, "n_cells": n_cells, "tstop": tstop,
+    "simulator": simulator_name,
+    "benchmark": benchmark,
+    "n_cells": n_cells,
+    "tstop": tstop,
     "n_synapses": sum(p.size() for p in projections),
     "exc_rate": exc.mean_spike_count() * 1000.0 / tstop,
     "inh_rate": inh.mean_spike_count() * 1000.0 / tstop,
     "exc_spikes": sum(len(st) for st in exc_data.segments[0].spiketrains),
-    "v_units": str(v.units.dimensionality), "v_shape": list(v.shape),
+    "v_units": str(v.units.dimensionality),
+    "v_shape": list(v.shape),
 }
 print(json.dumps(result))
 sim.end()

@@ -1,6 +1,7 @@
 """Contract checks of the dense mode against hand-computed values (docs/contract.md
 3.1, 3.5, 4) and invariants (thread count, initial state), plus a smoke run
 of the BPTT benchmark at a tiny size."""
+
 import numba
 import numpy as np
 import pytest
@@ -26,18 +27,18 @@ def test_lif_hand_computed_with_delay_and_readout():
 
 def test_cross_entropy_and_regularisers_by_hand():
     y = np.zeros((3, 1, 2))
-    y[1:, 0, 0] = [1.0, 3.0]                  # window mean over t=1,2: (2, 0)
+    y[1:, 0, 0] = [1.0, 3.0]  # window mean over t=1,2: (2, 0)
     loss, g = cross_entropy(y, [1], np.array([False, True, True]))
     assert loss == pytest.approx(np.log1p(np.exp(2.0)))
     p = 1 / (1 + np.exp(-2.0))
     np.testing.assert_allclose(g[1, 0], [p / 2, -p / 2])
     assert not g[0].any()
     n = np.zeros((3, 2, 2))
-    n[1, 0, :] = 1                            # sample 0: S = 0, 2, 0 -> 4 + 4; sample 1: 0
+    n[1, 0, :] = 1  # sample 0: S = 0, 2, 0 -> 4 + 4; sample 1: 0
     v, gn = branching_factor(n)
     assert v == pytest.approx(8 / 2)
     np.testing.assert_allclose(gn[:, 0, 0], [-2.0, 4.0, -2.0])
-    v, gr = firing_rate_l2(n, 0.5)            # each neuron: 1 spike in 3 steps x 2 samples
+    v, gr = firing_rate_l2(n, 0.5)  # each neuron: 1 spike in 3 steps x 2 samples
     assert v == pytest.approx(2 * (1 / 6 - 0.5) ** 2)
 
 

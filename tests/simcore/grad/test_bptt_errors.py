@@ -1,9 +1,9 @@
 """Bad input to the dense-gradient mode raises clear errors."""
+
 import numpy as np
 import pytest
 
-from simcore.grad import (LIFLayer, LIBLayer, ReadoutLayer, SNN, cross_entropy, mse, firing_rate_l2,
-                          make_spike_spec)
+from simcore.grad import LIFLayer, LIBLayer, ReadoutLayer, SNN, cross_entropy, mse, firing_rate_l2, make_spike_spec
 
 
 def model():

@@ -1,15 +1,26 @@
 """Gradient checks (docs/contract.md §4): with the spike function replaced by
 a steep sigmoid in both passes, the analytic backward pass equals central
 finite differences in float64 to 1e-6 relative."""
+
 import numpy as np
 import pytest
 
-from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN,
-                          cross_entropy, mse, firing_rate_l2, branching_factor)
+from simcore.grad import (
+    LIFLayer,
+    ALIFLayer,
+    LIBLayer,
+    ReadoutLayer,
+    ResidualBlock,
+    SNN,
+    cross_entropy,
+    mse,
+    firing_rate_l2,
+    branching_factor,
+)
 
 T, B, NIN = 24, 2, 3
 MASK = np.zeros(T, bool)
-MASK[T // 2:] = True
+MASK[T // 2 :] = True
 
 
 def _x(seed=0):
@@ -89,8 +100,7 @@ def _model(layers, readout=True, **kw):
 
 
 def lif(n_in=NIN, n=4, **kw):
-    base = dict(tau_mem=np.linspace(4, 9, n), threshold=0.6, delays=[1, 3, 1, 2][:n] + [1] * max(0, n - 4),
-                seed=3)
+    base = dict(tau_mem=np.linspace(4, 9, n), threshold=0.6, delays=[1, 3, 1, 2][:n] + [1] * max(0, n - 4), seed=3)
     base.update(kw)
     L = LIFLayer(n_in, n, **base)
     L.params["W_in"] *= 2.0
@@ -113,20 +123,39 @@ def test_lif_ce_per_step_shared_tau():
 
 @pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
 def test_alif(reset):
-    L = ALIFLayer(NIN, 4, tau_mem=np.linspace(4, 9, 4), tau_adapt=np.array([10., 20, 15, 30]),
-                  threshold=0.5, b_adapt=np.array([0.3, 0.5, 0.2, 0.4]), delays=[1, 2, 3, 1],
-                  reset=reset, seed=4)
+    L = ALIFLayer(
+        NIN,
+        4,
+        tau_mem=np.linspace(4, 9, 4),
+        tau_adapt=np.array([10.0, 20, 15, 30]),
+        threshold=0.5,
+        b_adapt=np.array([0.3, 0.5, 0.2, 0.4]),
+        delays=[1, 2, 3, 1],
+        reset=reset,
+        seed=4,
+    )
     L.params["W_in"] *= 2.0
     check(_model([L]), "ce", regs=[(0, "bf", 0.05)])
 
 
 def _lib(**kw):
-    base = dict(tau_syn_pos=[3., 4, 5, 6], tau_syn_neg=[6., 2, 4, 3], tau_mem_pos=[8., 9, 7, 10],
-                tau_mem_neg=[5., 6, 7, 4], tau_rec_pos=[4., 5, 6, 3], tau_rec_neg=[7., 3, 5, 4],
-                theta_pos=[0.5, 0.6, 0.4, 0.7], theta_neg=[0.7, 0.5, 0.6, 0.4],
-                scale_pos=[1.0, 0.8, 1.2, 0.9], scale_neg=[0.6, 1.1, 0.9, 1.3],
-                rec_weight_pos=[0.3, -0.2, 0.1, 0.2], rec_weight_neg=[0.2, 0.4, -0.3, 0.1],
-                bias=[0.05, -0.1, 0.0, 0.1], delays=[1, 2, 1, 3], seed=6)
+    base = dict(
+        tau_syn_pos=[3.0, 4, 5, 6],
+        tau_syn_neg=[6.0, 2, 4, 3],
+        tau_mem_pos=[8.0, 9, 7, 10],
+        tau_mem_neg=[5.0, 6, 7, 4],
+        tau_rec_pos=[4.0, 5, 6, 3],
+        tau_rec_neg=[7.0, 3, 5, 4],
+        theta_pos=[0.5, 0.6, 0.4, 0.7],
+        theta_neg=[0.7, 0.5, 0.6, 0.4],
+        scale_pos=[1.0, 0.8, 1.2, 0.9],
+        scale_neg=[0.6, 1.1, 0.9, 1.3],
+        rec_weight_pos=[0.3, -0.2, 0.1, 0.2],
+        rec_weight_neg=[0.2, 0.4, -0.3, 0.1],
+        bias=[0.05, -0.1, 0.0, 0.1],
+        delays=[1, 2, 1, 3],
+        seed=6,
+    )
     base.update(kw)
     L = LIBLayer(NIN, 4, **base)
     L.params["W_in"] *= 2.0

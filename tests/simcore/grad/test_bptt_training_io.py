@@ -1,20 +1,46 @@
 """Optimisers, clipping, clamping, freezing, training loop and HDF5 round trip
 of the dense-gradient mode."""
+
 import math
 
 import numpy as np
 import pytest
 
-from simcore.grad import (LIFLayer, ALIFLayer, LIBLayer, ReadoutLayer, ResidualBlock, SNN, SGD, Adam,
-                          MADGRAD, clip_grad_norm, global_norm, Regularizer, train_step, fit,
-                          save, load, load_parameters, cross_entropy)
+from simcore.grad import (
+    LIFLayer,
+    ALIFLayer,
+    LIBLayer,
+    ReadoutLayer,
+    ResidualBlock,
+    SNN,
+    SGD,
+    Adam,
+    MADGRAD,
+    clip_grad_norm,
+    global_norm,
+    Regularizer,
+    train_step,
+    fit,
+    save,
+    load,
+    load_parameters,
+    cross_entropy,
+)
 
 
 def tiny(dtype=np.float32, seed=0, **kw):
-    L = LIFLayer(3, 5, tau_mem=10.0, per_neuron=("tau_mem", "threshold"), delays=[1, 2, 3, 1, 2],
-                 self_connections=False, tau_range=(0.1, 50.0), seed=seed, **kw)
-    return SNN([L], ReadoutLayer(5, 2, tau_out=np.full(2, 8.0), seed=seed + 1), dtype=dtype,
-               surrogate="clamp_ramp")
+    L = LIFLayer(
+        3,
+        5,
+        tau_mem=10.0,
+        per_neuron=("tau_mem", "threshold"),
+        delays=[1, 2, 3, 1, 2],
+        self_connections=False,
+        tau_range=(0.1, 50.0),
+        seed=seed,
+        **kw,
+    )
+    return SNN([L], ReadoutLayer(5, 2, tau_out=np.full(2, 8.0), seed=seed + 1), dtype=dtype, surrogate="clamp_ramp")
 
 
 def data(T=30, B=4, seed=0):
@@ -82,8 +108,16 @@ def test_training_reduces_loss_clamps_taus_and_keeps_diagonal_zero():
     model = tiny()
     x, labels, mask = data()
     opt = MADGRAD(model.parameters(), lr=0.05)
-    hist = fit(model, opt, [(x, labels)] * 6, epochs=4, mask=mask, clip_norm=1.0,
-               regularizers=[Regularizer("branching_factor", 1e-3, 0)], progress=False)
+    hist = fit(
+        model,
+        opt,
+        [(x, labels)] * 6,
+        epochs=4,
+        mask=mask,
+        clip_norm=1.0,
+        regularizers=[Regularizer("branching_factor", 1e-3, 0)],
+        progress=False,
+    )
     assert hist[-1]["task_loss"] < hist[0]["task_loss"]
     L = model.layers[0]
     assert np.all(np.diag(L.params["W_rec"]) == 0)
@@ -117,8 +151,11 @@ def test_shared_parameter_gradient_is_sum_of_per_neuron():
     x, labels, mask = data()
     kw = dict(delays=[1, 2, 3, 1, 2], seed=3)
     m_sh = SNN([LIFLayer(3, 5, tau_mem=10.0, threshold=0.8, **kw)], ReadoutLayer(5, 2, seed=4), dtype=np.float64)
-    m_pn = SNN([LIFLayer(3, 5, tau_mem=10.0, threshold=0.8, per_neuron=("tau_mem", "threshold"), **kw)],
-               ReadoutLayer(5, 2, seed=4), dtype=np.float64)
+    m_pn = SNN(
+        [LIFLayer(3, 5, tau_mem=10.0, threshold=0.8, per_neuron=("tau_mem", "threshold"), **kw)],
+        ReadoutLayer(5, 2, seed=4),
+        dtype=np.float64,
+    )
     out = []
     for m in (m_sh, m_pn):
         tape = m.forward(x)
@@ -139,12 +176,18 @@ def test_sample_alone_equals_sample_in_batch():
 
 
 def _all_kinds_model(dtype):
-    lib = LIBLayer(4, 3, tau_syn_pos=[3., 4, 5], alpha_neg=0.7, theta_neg=0.8, rec_weight_pos=0.2,
-                   delays=[1, 2, 1], seed=2)
+    lib = LIBLayer(
+        4, 3, tau_syn_pos=[3.0, 4, 5], alpha_neg=0.7, theta_neg=0.8, rec_weight_pos=0.2, delays=[1, 2, 1], seed=2
+    )
     blk = ResidualBlock(ALIFLayer(4, 6, b_adapt=0.5, delays=2, seed=3), seed=4)
-    return SNN([LIFLayer(2, 4, seed=1, detach_reset=True, reset="zero"), lib, LIFLayer(3, 4, recurrent=False, seed=6),
-                blk], ReadoutLayer(4, 3, delay_in=0, kappa=0.9, freeze=("tau_out",), seed=5),
-               dtype=dtype, dt=0.5, surrogate="arctan", surrogate_param=3.0)
+    return SNN(
+        [LIFLayer(2, 4, seed=1, detach_reset=True, reset="zero"), lib, LIFLayer(3, 4, recurrent=False, seed=6), blk],
+        ReadoutLayer(4, 3, delay_in=0, kappa=0.9, freeze=("tau_out",), seed=5),
+        dtype=dtype,
+        dt=0.5,
+        surrogate="arctan",
+        surrogate_param=3.0,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -176,6 +219,7 @@ def test_hdf5_round_trip_gives_same_model(tmp_path, dtype):
 def test_plain_progress_without_tqdm(monkeypatch, caplog):
     import builtins
     import logging
+
     real_import = builtins.__import__
 
     def no_tqdm(name, *a, **k):

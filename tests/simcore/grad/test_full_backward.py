@@ -1,6 +1,7 @@
 """SNN.backward(full=True): gradients of the input, of the initial states and
 of the decays, against central finite differences on the smooth model
 (spike_fn='sigmoid', docs/contract.md §4), float64."""
+
 import numpy as np
 import pytest
 
@@ -8,7 +9,7 @@ from simcore.grad import ALIFLayer, LIBLayer, LIFLayer, ReadoutLayer, ResidualBl
 
 T, B, NIN, N = 16, 2, 3, 4
 MASK = np.zeros(T, bool)
-MASK[T // 2:] = True
+MASK[T // 2 :] = True
 LAB = np.array([0, 1])
 
 
@@ -19,11 +20,25 @@ def _model(kind):
     elif kind == "alif":
         layers = [ALIFLayer(NIN, N, tau_mem=10.0, tau_adapt=np.linspace(20, 80, N), b_adapt=0.5, seed=1)]
     elif kind == "lib":
-        layers = [LIBLayer(NIN, N, seed=1, tau_syn_pos=3.0, tau_syn_neg=6.0, rec_weight_pos=0.3,
-                           rec_weight_neg=-0.2, bias=0.05, per_neuron=("tau_mem_pos",))]
-    else:   # residual: LIF layer, then a residual LIB block, then a second LIF layer
-        layers = [ResidualBlock(LIFLayer(NIN, N, seed=3), seed=4), LIFLayer(NIN, N, seed=1),
-                  ResidualBlock(LIBLayer(N, 3, seed=2), seed=5)]
+        layers = [
+            LIBLayer(
+                NIN,
+                N,
+                seed=1,
+                tau_syn_pos=3.0,
+                tau_syn_neg=6.0,
+                rec_weight_pos=0.3,
+                rec_weight_neg=-0.2,
+                bias=0.05,
+                per_neuron=("tau_mem_pos",),
+            )
+        ]
+    else:  # residual: LIF layer, then a residual LIB block, then a second LIF layer
+        layers = [
+            ResidualBlock(LIFLayer(NIN, N, seed=3), seed=4),
+            LIFLayer(NIN, N, seed=1),
+            ResidualBlock(LIBLayer(N, 3, seed=2), seed=5),
+        ]
     return SNN(layers, ReadoutLayer(N, 2, seed=7, tau_out=8.0), **kw)
 
 
@@ -55,9 +70,9 @@ def test_input_state_and_decay_gradients(kind):
     res = model.backward(tape, gy, full=True)
     plain = model.backward(tape, gy)
     assert set(plain) == set(res.params)
-    for name in plain:                         # the plain call is unchanged
+    for name in plain:  # the plain call is unchanged
         assert np.array_equal(plain[name], res.params[name])
-    f = lambda: _loss(model, x, st0)[0][0]     # noqa: E731
+    f = lambda: _loss(model, x, st0)[0][0]  # noqa: E731
     assert res.x.shape == x.shape
     for idx in [(0, 0, 0), (3, 1, 2), (T // 2, 0, 1), (T - 1, 1, 0)]:
         assert res.x[idx] == pytest.approx(_fd(f, x, idx), rel=1e-5, abs=1e-9)
@@ -74,7 +89,7 @@ def test_input_state_and_decay_gradients(kind):
             g_dec = res.decays[prefix + dec_name]
             tau = m.params[tau_name].astype(np.float64)
             dec = np.exp(-model.dt / tau)
-            expect = g_dec * dec * model.dt / tau ** 2
+            expect = g_dec * dec * model.dt / tau**2
             if prefix + tau_name in res.params:
                 assert np.allclose(res.params[prefix + tau_name], expect, rtol=1e-9, atol=1e-14)
     # one decay by finite differences through its time constant: d/dbeta = d/dtau * dtau/dbeta

@@ -1,6 +1,7 @@
 """Smoke test of ``python -m benchmarks.memory --quick`` on one task (every
 model, and the gap sweep): it trains, writes the table between the markers of the
 doc (keeping the rest), the JSON and both figures."""
+
 import json
 import os
 
@@ -12,17 +13,29 @@ from benchmarks import memory
 def test_quick_run_writes_table_json_and_figures(tmp_path):
     pytest.importorskip("matplotlib")
     doc = tmp_path / "memory.md"
-    doc.write_text("# Title\n\nhand-written text\n\n<!-- memory:quick:begin -->\nold\n"
-                   "<!-- memory:quick:end -->\n\ntail\n")
-    res = memory.main(["--quick", "--tasks", "delayed_recall", "--doc", str(doc),
-                       "--fig-dir", str(tmp_path / "fig"), "--out", str(tmp_path / "out")])
+    doc.write_text(
+        "# Title\n\nhand-written text\n\n<!-- memory:quick:begin -->\nold\n<!-- memory:quick:end -->\n\ntail\n"
+    )
+    res = memory.main(
+        [
+            "--quick",
+            "--tasks",
+            "delayed_recall",
+            "--doc",
+            str(doc),
+            "--fig-dir",
+            str(tmp_path / "fig"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     text = doc.read_text()
     assert "hand-written text" in text and text.rstrip().endswith("tail") and "\nold\n" not in text
     models = {r["model"] for r in res["rows"]}
     assert {"lif", "alif", "lib_res", "delaynet"} <= models
     for r in res["rows"]:
         assert f"| {r['task']} | {r['model']} | {r['params']} |" in text
-        assert 400 <= r["params"] <= 800                     # matched to 600
+        assert 400 <= r["params"] <= 800  # matched to 600
     assert "accuracy (mean ± std)" in text and "gap 2" in text and "Wall time" in text
     assert os.path.exists(tmp_path / "fig" / "memory_quick_curves.png")
     assert os.path.exists(tmp_path / "fig" / "memory_quick_gap.png")
@@ -30,11 +43,26 @@ def test_quick_run_writes_table_json_and_figures(tmp_path):
     assert data["mode"] == "quick" and len(data["results"]) == len(models)
     # --merge reruns one model and keeps the others
     before = {r["model"]: r for r in res["results"]}
-    res2 = memory.main(["--quick", "--tasks", "delayed_recall", "--models", "lif", "--no-gap", "--merge",
-                        "--doc", str(doc), "--fig-dir", str(tmp_path / "fig"), "--out", str(tmp_path / "out")])
+    res2 = memory.main(
+        [
+            "--quick",
+            "--tasks",
+            "delayed_recall",
+            "--models",
+            "lif",
+            "--no-gap",
+            "--merge",
+            "--doc",
+            str(doc),
+            "--fig-dir",
+            str(tmp_path / "fig"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     after = {r["model"]: r for r in res2["results"]}
     assert set(after) == set(before) and after["alif"] == json.loads(json.dumps(before["alif"]))
-    assert len(res2["gap_results"]) == len(res["gap_results"]) - 2       # lif's two gaps dropped
+    assert len(res2["gap_results"]) == len(res["gap_results"]) - 2  # lif's two gaps dropped
     assert "the runs of lif were redone" in doc.read_text()
     # delayed recall is learnable within the quick budget by the spiking models
     dr = {r["model"]: r for r in res["rows"] if r["task"] == "delayed_recall"}

@@ -3,6 +3,7 @@ upstream encoder, of every spikesim parameter ((out, in) weights; decays or
 time constants), of the initial state, with a float loss mask and a
 regulariser on the events, against torch autograd of a plain-torch
 reimplementation (float64, docs/contract.md §3.1, §3.5, §4)."""
+
 import math
 
 import numpy as np
@@ -10,12 +11,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from simcore.grad import LIFLayer, ReadoutLayer, SNN     # noqa: E402
+from simcore.grad import LIFLayer, ReadoutLayer, SNN  # noqa: E402
 from simcore.torch import SpikesimModule, cross_entropy, spikesim_name  # noqa: E402
 
 T, B, NRAW, NIN, N, C = 25, 3, 2, 4, 6, 2
 DELAYS = np.array([1, 2, 1, 3, 1, 2])
-A = 2.0     # arctan surrogate parameter
+A = 2.0  # arctan surrogate parameter
 
 
 class Spike(torch.autograd.Function):
@@ -32,8 +33,15 @@ class Spike(torch.autograd.Function):
 
 def _model():
     rng = np.random.default_rng(0)
-    layer = LIFLayer(NIN, N, W_in=rng.normal(0, 0.9, (NIN, N)), W_rec=rng.normal(0, 0.4, (N, N)),
-                     delays=DELAYS, tau_mem=rng.uniform(5, 20, N), threshold=rng.uniform(0.6, 1.2, N))
+    layer = LIFLayer(
+        NIN,
+        N,
+        W_in=rng.normal(0, 0.9, (NIN, N)),
+        W_rec=rng.normal(0, 0.4, (N, N)),
+        delays=DELAYS,
+        tau_mem=rng.uniform(5, 20, N),
+        threshold=rng.uniform(0.6, 1.2, N),
+    )
     ro = ReadoutLayer(N, C, W_out=rng.normal(0, 0.5, (N, C)), tau_out=np.array([5.0, 12.0]))
     return SNN([layer], ro, dtype=np.float64, surrogate="arctan", surrogate_param=A)
 
@@ -47,7 +55,7 @@ def _reference(x, W_in, W_rec, beta, th, W_out, kappa, u0):
         for j in range(N):
             d = int(DELAYS[j])
             if t - d >= 0:
-                cur = cur + S[t - d][:, j:j + 1] * W_rec[:, j][None, :]
+                cur = cur + S[t - d][:, j : j + 1] * W_rec[:, j][None, :]
         u = beta * u + cur
         s = Spike.apply(u - th)
         u = u - th * s
@@ -56,7 +64,7 @@ def _reference(x, W_in, W_rec, beta, th, W_out, kappa, u0):
     y = torch.zeros(B, C, dtype=x.dtype)
     Y = []
     for t in range(T):
-        I = S[t - 1] @ W_out.T if t >= 1 else torch.zeros(B, C, dtype=x.dtype)   # readout delay 1
+        I = S[t - 1] @ W_out.T if t >= 1 else torch.zeros(B, C, dtype=x.dtype)  # readout delay 1
         y = kappa * y + I
         Y.append(y)
     return torch.stack(Y), S
@@ -87,8 +95,16 @@ def test_gradients_match_plain_torch(decays):
         beta, kappa = p["layers.0.beta"], p["readout.kappa"]
     else:
         beta, kappa = torch.exp(-1.0 / p["layers.0.tau_mem"]), torch.exp(-1.0 / p["readout.tau_out"])
-    Y, S = _reference(enc2(raw), p["layers.0.W_in"], p["layers.0.W_rec"], beta, p["layers.0.threshold"],
-                      p["readout.W_out"], kappa, u0r[0])
+    Y, S = _reference(
+        enc2(raw),
+        p["layers.0.W_in"],
+        p["layers.0.W_rec"],
+        beta,
+        p["layers.0.threshold"],
+        p["readout.W_out"],
+        kappa,
+        u0r[0],
+    )
     assert torch.equal(S, ev[0].detach()) and S.sum() > 5
     assert torch.allclose(Y, y.detach(), rtol=1e-12, atol=1e-12)
     ref = cross_entropy(Y, labels, mask) + 1e-3 * (S.sum(2).diff(dim=0) ** 2).sum(0).mean()
@@ -121,6 +137,7 @@ def test_trains_with_an_encoder():
         x = np.zeros((20, n, 1), np.float32)
         x[:5, :, 0] = np.where(lab == 1, 1.0, -1.0)
         return torch.tensor(x), torch.tensor(lab)
+
     for _ in range(60):
         x, lab = batch(32)
         y, _ = mod(enc(x))

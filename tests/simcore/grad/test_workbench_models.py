@@ -1,13 +1,13 @@
 """Model builders of the long-memory workbench (simcore.grad.models): matched
 parameter counts, validation, and a short training run per model that beats
 chance clearly on an easy delayed-recall setting (chance 0.5)."""
+
 import numpy as np
 import pytest
 
 from simcore import tasks
 from simcore.grad import ResidualBlock
-from simcore.grad.models import (LIB_INIT, build, constrain, count_parameters, delaynet, lib_residual_stack,
-                                 lif_stack)
+from simcore.grad.models import LIB_INIT, build, constrain, count_parameters, delaynet, lib_residual_stack, lif_stack
 
 EASY = dict(n_symbols=1, n_classes=2, gap=3, hold=2)
 
@@ -29,10 +29,10 @@ def test_lib_stack_structure_and_init():
     params = m.parameters()
     for name, (kind, lo, hi) in LIB_INIT.items():
         v = core.params[name]
-        assert v.shape == (5,), name                       # per neuron
-        assert f"layers.1.layer.{name}" in params           # learnable
+        assert v.shape == (5,), name  # per neuron
+        assert f"layers.1.layer.{name}" in params  # learnable
         assert np.all((v >= lo * (1 - 1e-6)) & (v <= hi * (1 + 1e-6))), name
-        assert np.unique(v).size > 1, name                  # drawn, not constant
+        assert np.unique(v).size > 1, name  # drawn, not constant
     # same seed, same model; another seed, another one
     m2 = lib_residual_stack(3, 2, 8, depth=2, hidden=5, seed=1)
     assert all(np.array_equal(a, b) for a, b in zip(m.parameters().values(), m2.parameters().values()))
@@ -60,15 +60,18 @@ def test_constrain_keeps_models_valid():
     assert np.all(core.params["theta_pos"] > 0) and np.all(core.params["tau_mem_pos"] <= 1000.0)
 
 
-@pytest.mark.parametrize("call, exc, word", [
-    (lambda: build("gru", 3, 2, width=4), ValueError, "kind"),
-    (lambda: build("lif", 3, 2), ValueError, "n_params"),
-    (lambda: build("lif", 3, 2, n_params=0), ValueError, "n_params"),
-    (lambda: lif_stack(3, 2, 0), ValueError, "width"),
-    (lambda: lif_stack(3, 2, 2.5), TypeError, "width"),
-    (lambda: lib_residual_stack(3, 2, 4, init={"tau": (1, 2)}), ValueError, "init"),
-    (lambda: count_parameters(3), TypeError, "model"),
-])
+@pytest.mark.parametrize(
+    "call, exc, word",
+    [
+        (lambda: build("gru", 3, 2, width=4), ValueError, "kind"),
+        (lambda: build("lif", 3, 2), ValueError, "n_params"),
+        (lambda: build("lif", 3, 2, n_params=0), ValueError, "n_params"),
+        (lambda: lif_stack(3, 2, 0), ValueError, "width"),
+        (lambda: lif_stack(3, 2, 2.5), TypeError, "width"),
+        (lambda: lib_residual_stack(3, 2, 4, init={"tau": (1, 2)}), ValueError, "init"),
+        (lambda: count_parameters(3), TypeError, "model"),
+    ],
+)
 def test_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
@@ -77,6 +80,7 @@ def test_bad_input(call, exc, word):
 @pytest.mark.parametrize("kind", ["lif", "alif", "lib_res", "delaynet", "gru", "lstm"])
 def test_training_smoke_beats_chance(kind):
     from benchmarks.memory import make_runner
+
     if kind in ("gru", "lstm"):
         pytest.importorskip("torch")
     probe = tasks.delayed_recall(2, seed=0, **EASY)
@@ -88,4 +92,4 @@ def test_training_smoke_beats_chance(kind):
         r.step(tasks.delayed_recall(32, rng=rng, **EASY))
     b = tasks.delayed_recall(256, seed=99, **EASY)
     acc = tasks.batch_accuracy(r.predict(b.x)[0], b)
-    assert acc > 0.8, (kind, acc)                           # chance 0.5
+    assert acc > 0.8, (kind, acc)  # chance 0.5

@@ -1,5 +1,6 @@
 """Workbench tasks of simcore.tasks: shapes, labels, chance levels, seeding and
 hand-checked small examples; the weighted and per-step losses they use."""
+
 import math
 
 import numpy as np
@@ -22,7 +23,7 @@ def test_delayed_recall_hand_example():
     exp = np.zeros((T, 4), np.float32)
     exp[0, s[0]] = 1
     exp[1, s[1]] = 1
-    exp[4:, 3] = 1                     # recall cue
+    exp[4:, 3] = 1  # recall cue
     assert np.array_equal(b.x[:, 0], exp)
     assert b.labels[:, 0].tolist() == [-1, -1, -1, -1, s[0], s[1]]
     assert b.mask.tolist() == [False] * 4 + [True] * 2
@@ -55,7 +56,7 @@ def test_flip_flop_hand_example():
             elif b.x[t, s, 1]:
                 st = 0
             assert b.labels[t, s] == st
-    assert b.x[0].sum() == 2                       # an event in step 0 of each sample
+    assert b.x[0].sum() == 2  # an event in step 0 of each sample
     assert np.all(b.x.sum(-1) <= 1)
 
 
@@ -80,9 +81,9 @@ def test_time_of_day():
     assert np.array_equal(ph, (np.arange(100)[:, None] + off) % 10)
     assert np.array_equal(b.labels, ph // 2)
     ticks = b.x[:, :, 0] > 0
-    assert not np.any(ticks & (ph != 0))            # ticks only at period starts
-    assert np.all(ticks[(10 - off) % 10, np.arange(32)])   # the first start always ticks
-    assert 0.3 < ticks.sum() / (ph == 0).sum() < 0.8       # some dropped
+    assert not np.any(ticks & (ph != 0))  # ticks only at period starts
+    assert np.all(ticks[(10 - off) % 10, np.arange(32)])  # the first start always ticks
+    assert 0.3 < ticks.sum() / (ph == 0).sum() < 0.8  # some dropped
     assert b.mask.sum() == 90 and not b.mask[:10].any()
     assert tasks.time_of_day(4, 30, period=10, n_bins=3, seed=0).chance == pytest.approx(0.4)
 
@@ -96,10 +97,10 @@ def test_parity_hand_example():
     for s in range(3):
         for i in range(4):
             assert b.x[3 * i, s, 0] == bits[s, i] and b.x[3 * i + 1, s, 1] == 1 - bits[s, i]
-            assert b.x[3 * i + 2, s].sum() == 0       # the gap step
+            assert b.x[3 * i + 2, s].sum() == 0  # the gap step
     assert np.array_equal(b.labels, bits.sum(1) % 2)
     assert b.mask.tolist() == [False] * 12 + [True] * 2 and b.x[12:, :, 2].all()
-    assert b.chance == pytest.approx(0.5)            # exact for p = 1/2
+    assert b.chance == pytest.approx(0.5)  # exact for p = 1/2
 
 
 def test_modulo_chance_is_exact():
@@ -115,6 +116,7 @@ def test_modulo_chance_is_exact():
 def test_sequential_digits():
     pytest.importorskip("sklearn")
     from sklearn.datasets import load_digits
+
     b = tasks.sequential_digits(8, seed=0)
     assert b.x.shape == (64, 8, 1) and b.labels.shape == (8,) and b.chance == 0.1
     assert b.mask.sum() == 1 and b.mask[-1]
@@ -134,12 +136,14 @@ def test_sequential_digits():
 
 def test_digits_without_sklearn(monkeypatch):
     import builtins
+
     real = builtins.__import__
 
     def fake(name, *a, **k):
         if name.startswith("sklearn"):
             raise ImportError("no sklearn")
         return real(name, *a, **k)
+
     monkeypatch.setattr(builtins, "__import__", fake)
     monkeypatch.setattr(tasks, "_DIGITS", {})
     with pytest.raises(ImportError, match=r"spikesim\[tasks\]"):
@@ -162,34 +166,38 @@ def test_cue_task_and_sweeps():
     assert even.chance == pytest.approx(0.5 + 0.21)
     assert abs(np.mean(even.labels == 0) - even.chance) < 0.03
 
-    def oracle(x):        # reads the cues: counts right minus left spikes
+    def oracle(x):  # reads the cues: counts right minus left spikes
         T, B, _ = x.shape
         d = x[:, :, 10:20].sum((0, 2)) - x[:, :, 0:10].sum((0, 2))
         y = np.zeros((T, B, 2))
         y[:, :, 1] = d
         return y
+
     acc = tasks.accuracy_vs_wait(oracle, [0, 50], n_samples=64, n_cues=3)
     assert len(acc) == 2 and min(acc) > 0.8
     acc = tasks.accuracy_vs_cues(lambda x: np.zeros(x.shape[:2] + (2,)), [1, 3], n_samples=64, delay=10)
-    assert all(0.2 < a < 0.8 for a in acc)            # a constant guess is at chance
+    assert all(0.2 < a < 0.8 for a in acc)  # a constant guess is at chance
     with pytest.raises(TypeError, match="model"):
         tasks.accuracy_vs_wait(3, [1])
 
 
-@pytest.mark.parametrize("call, exc, word", [
-    (lambda: tasks.delayed_recall(0), ValueError, "batch_size"),
-    (lambda: tasks.delayed_recall(2, n_classes=1), ValueError, "n_classes"),
-    (lambda: tasks.delayed_recall(2, gap=1.5), TypeError, "gap"),
-    (lambda: tasks.flip_flop(2, 10, p_event=2.0), ValueError, "p_event"),
-    (lambda: tasks.flip_flop(2, 10, min_elapsed=10), ValueError, "min_elapsed"),
-    (lambda: tasks.time_of_day(2, 10, period=10), ValueError, "n_steps"),
-    (lambda: tasks.time_of_day(2, 30, period=4, n_bins=5), ValueError, "n_bins"),
-    (lambda: tasks.modulo_count(2, 3, k=1), ValueError, "k"),
-    (lambda: tasks.parity(2, 3, k=3), TypeError, "k"),
-    (lambda: tasks.sequential_digits(2, split="val"), ValueError, "split"),
-    (lambda: tasks.delayed_recall(2, rng=1), TypeError, "rng"),
-    (lambda: tasks.delayed_recall(2, dtype=np.int32), TypeError, "dtype"),
-])
+@pytest.mark.parametrize(
+    "call, exc, word",
+    [
+        (lambda: tasks.delayed_recall(0), ValueError, "batch_size"),
+        (lambda: tasks.delayed_recall(2, n_classes=1), ValueError, "n_classes"),
+        (lambda: tasks.delayed_recall(2, gap=1.5), TypeError, "gap"),
+        (lambda: tasks.flip_flop(2, 10, p_event=2.0), ValueError, "p_event"),
+        (lambda: tasks.flip_flop(2, 10, min_elapsed=10), ValueError, "min_elapsed"),
+        (lambda: tasks.time_of_day(2, 10, period=10), ValueError, "n_steps"),
+        (lambda: tasks.time_of_day(2, 30, period=4, n_bins=5), ValueError, "n_bins"),
+        (lambda: tasks.modulo_count(2, 3, k=1), ValueError, "k"),
+        (lambda: tasks.parity(2, 3, k=3), TypeError, "k"),
+        (lambda: tasks.sequential_digits(2, split="val"), ValueError, "split"),
+        (lambda: tasks.delayed_recall(2, rng=1), TypeError, "rng"),
+        (lambda: tasks.delayed_recall(2, dtype=np.int32), TypeError, "dtype"),
+    ],
+)
 def test_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
@@ -234,8 +242,9 @@ def test_float_mask_is_weighted_mean():
     # a 0/1 float mask equals the bool window
     wb = np.array([0, 1.0, 1.0, 0, 0, 0])
     assert cross_entropy(y, lab, wb)[0] == pytest.approx(cross_entropy(y, lab, wb > 0)[0])
-    assert np.allclose(cross_entropy(y, lab, wb, average="per_step")[1],
-                       cross_entropy(y, lab, wb > 0, average="per_step")[1])
+    assert np.allclose(
+        cross_entropy(y, lab, wb, average="per_step")[1], cross_entropy(y, lab, wb > 0, average="per_step")[1]
+    )
     tgt = rng.normal(size=y.shape)
     assert mse(y, tgt, wb)[0] == pytest.approx(mse(y, tgt, wb > 0)[0])
     ref = np.sum(w[:, None, None] * (y - tgt) ** 2) / (4 * 2 * 3)

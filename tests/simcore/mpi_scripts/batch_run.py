@@ -3,6 +3,7 @@
 Usage: ``batch_run.py MODE BATCH STEPS OUT``. MODE ``ok``: rank 0 writes the merged results to OUT (.npz);
 ``raise``: rank 1's build raises; ``die``: rank 1 exits at once (``os._exit``) while the others run on.
 """
+
 import os
 import sys
 
@@ -17,8 +18,19 @@ SEED = 7
 def network(samples=None):
     """Per-sample random initial state, a Poisson group, Poisson drive, per-source and per-synapse delays."""
     net = sc.Network()
-    pop = net.add(sc.LIFBio(60, E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=2.0,
-                            tau_syn={"exc": 3.0, "inh": 6.0}, init={"v": sc.Uniform(-60.0, -50.0)}, name="pop"))
+    pop = net.add(
+        sc.LIFBio(
+            60,
+            E_L=-60.0,
+            V_th=-50.0,
+            V_reset=-60.0,
+            tau_m=10.0,
+            t_ref=2.0,
+            tau_syn={"exc": 3.0, "inh": 6.0},
+            init={"v": sc.Uniform(-60.0, -50.0)},
+            name="pop",
+        )
+    )
     src = net.add(sc.PoissonGroup(20, rate=sc.Uniform(20.0, 80.0), name="src"))
     net.connect(src, pop, sc.Bernoulli(0.3), weight=sc.Uniform(1.0, 3.0), receptor="exc", delay_steps=2)
     net.connect(pop, pop, sc.FixedInDegree(6), weight=-1.0, receptor="inh", delay=sc.Uniform(0.1, 1.0))
