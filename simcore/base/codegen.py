@@ -43,7 +43,7 @@ step is filled, gives exactly the phase-by-phase order of docs/contract.md §1.
 
 The source is written to a file named by the hash of its text and of every
 function it calls, imported as a real module and compiled with
-``njit(cache=True, parallel=True)``, so a second process with the same network
+``njit(cache=True, nogil=True, parallel=True)``, so a second process with the same network
 structure loads the machine code from Numba's cache.
 
 A *fastmath* kernel (``compile(fastmath=True)``, opt-in through
@@ -77,6 +77,9 @@ SHARD_SECTIONS = ("gather", "emit_shard")
 PER_SHARD = ("deliver", "neurons", "emit_shard")
 #: serial code after every sample finished a step (lockstep layout only)
 STEP_END = "step_end"
+#: compile options of every kernel: ``nogil`` lets other threads (the recording's writer, monitors.recording)
+#: run while a chunk steps; it changes no result
+KERNEL_OPTIONS = {"cache": True, "nogil": True}
 #: LLVM fast-math flags of ``fastmath`` kernels: every flag of Numba's set but ``nnan`` and ``ninf``, so NaN and
 #: infinities propagate as in an exact run (operations may be reassociated, contracted into FMAs, divisions
 #: turned into multiplications by reciprocals, math functions approximated; signed zeros are not kept)
@@ -136,16 +139,18 @@ def _function_fingerprint(fn) -> str:
     return "\n".join(parts)
 
 
-def load_module(source: str, functions: dict, stem: str):
+def load_module(source: str, functions: dict, stem: str, options: str = ""):
     """Write ``source`` to the cache folder and import it with ``functions`` as globals.
 
     The file name carries a hash of the source, of each injected function
-    (and its module file) and of the Numba version, so a cached kernel is
-    reused only when nothing it calls has changed.
+    (and its module file), of the Numba version and of ``options`` (the
+    compile options, whose cached machine code must not mix), so a cached
+    kernel is reused only when nothing it calls has changed.
     """
     h = hashlib.sha1()
     h.update(source.encode())
     h.update(numba.__version__.encode())
+    h.update(options.encode())
     for name in sorted(functions):
         h.update(name.encode())
         h.update(_function_fingerprint(functions[name]).encode())
@@ -367,9 +372,11 @@ class KernelBuilder:
         if fastmath:
             funcs = {k: fn.fastmath_variant(FASTMATH_FLAGS) if callable(getattr(fn, "fastmath_variant", None))
                      else fn for k, fn in funcs.items()}
-        module = load_module(self.source(name), funcs, "chunk_fastmath" if fastmath else "chunk")
+        options = dict(KERNEL_OPTIONS, parallel=parallel, fastmath=sorted(FASTMATH_FLAGS) if fastmath else False)
+        module = load_module(self.source(name), funcs, "chunk_fastmath" if fastmath else "chunk",
+                             options=repr(sorted(options.items())))
         jitted = f"{name}_jit"
         if not hasattr(module, jitted):
-            flags = set(FASTMATH_FLAGS) if fastmath else False
-            setattr(module, jitted, njit(cache=True, parallel=parallel, fastmath=flags)(getattr(module, name)))
+            options["fastmath"] = set(options["fastmath"]) if fastmath else False
+            setattr(module, jitted, njit(**options)(getattr(module, name)))
         return getattr(module, jitted)
