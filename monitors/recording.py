@@ -15,10 +15,10 @@ last ``WRITE_SECONDS`` of wall time.
 Writes run on a background thread, off the critical path: the gathered
 blocks of a write go into a bounded queue (``QUEUE_WRITES`` writes) and the
 thread appends them to the file while the next chunk runs (the kernel
-releases the GIL); the run waits only when the queue is full, or after a
-chunk that is written because time is up (that chunk period is longer than
-``WRITE_SECONDS`` already, so waiting for its write costs little, and a
-reader or a SIGKILL then finds it on disk as before). A write
+releases the GIL); the run waits only when the queue is full, or, when
+chunks take longer than ``WRITE_SECONDS`` each, until a chunk's write is done
+(waiting then costs little next to the chunk, and a reader or a SIGKILL
+finds the chunk on disk as before). A write
 failure on the thread is raised in the main thread at the next chunk
 boundary (the first block of the next chunk), or when the run ends or the
 recording closes, whichever comes first: the file is sealed as before and
@@ -217,6 +217,7 @@ class Recorder:
         self._pending_values = 0
         self._oldest = self._chunk_time = time.perf_counter()
         self._chunk, self._write_chunk = None, None
+        self._slow_chunks = False
         self._writer = None
         self._error_raised = False
         try:
@@ -247,11 +248,10 @@ class Recorder:
             self._oldest = now
         self._pending.setdefault(id(mon), []).append(item)
         self._pending_values += values
-        if self._write_chunk == chunk:  # a slow chunk: on disk before the run goes on (readers, SIGKILL)
+        if self._write_chunk == chunk or self._pending_values >= WRITE_EVENTS:
             self.write_pending()
-            self.drain()
-        elif self._pending_values >= WRITE_EVENTS:
-            self.write_pending()
+            if self._slow_chunks:  # chunks slower than WRITE_SECONDS: on disk before the run goes on
+                self.drain()
 
     def _new_chunk(self, chunk: int, now: float) -> None:
         """Decide, on the first block of a chunk, whether this chunk is written at once.
@@ -261,6 +261,7 @@ class Recorder:
         (the time between the last two chunks) from now.
         """
         period, self._chunk_time, self._chunk = now - self._chunk_time, now, chunk
+        self._slow_chunks = period >= WRITE_SECONDS
         age = now - self._oldest if self._pending else 0.0
         self._write_chunk = chunk if age + period >= WRITE_SECONDS else None
 
