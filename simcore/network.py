@@ -267,7 +267,7 @@ class Network:
         over time while rates stay the same; exact runs (the default) are
         bit-identical to runs without the argument.
         """
-        if fastmath is not None and not isinstance(fastmath, (bool, np.bool_)):
+        if fastmath is not None and type(fastmath) not in (bool, np.bool_):  # not 1, 0.0 or 'yes'
             raise TypeError(f"fastmath must be True or False; got {fastmath!r}")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {callback!r}")
