@@ -12,7 +12,8 @@ KeyboardInterrupt) leaves every completed chunk in the file, with
 ``completed = False``; a process killed outright (SIGKILL) loses at most the
 last ``WRITE_SECONDS`` of wall time.
 
-Writes run on a background thread, off the critical path: the gathered
+Writes run on a background thread (started by a run's first write, ended
+when the run ends), off the critical path: the gathered
 blocks of a write go into a bounded queue (``QUEUE_WRITES`` writes) and the
 thread appends them to the file while the next chunk runs (the kernel
 releases the GIL); the run waits only when the queue is full, or, when
@@ -227,8 +228,6 @@ class Recorder:
                     self._sinks[id(mon)] = sink
                     mon.sinks.append(self)
             self.file.start_swmr()  # every dataset exists: from now on appends only
-            self._writer = _WriterThread(path)
-            self._writer.start()
         except BaseException:
             self._detach()
             self.file.close(completed=False, stop_reason="RecorderSetupError")
@@ -289,6 +288,9 @@ class Recorder:
                 sinks[key].append(items)
             file.flush()
 
+        if self._writer is None or not self._writer.is_alive():  # one thread per run: none is left between runs
+            self._writer = _WriterThread(self.file.path)
+            self._writer.start()
         self._writer.jobs.put(write)
 
     def drain(self) -> None:
@@ -305,7 +307,7 @@ class Recorder:
 
     def _stop_writer(self) -> None:
         """Write what is queued, then end the background thread."""
-        if self._writer is None:
+        if self._writer is None or not self._writer.is_alive():
             return
         self._writer.wait_idle()
         self._writer.jobs.put(None)
@@ -328,7 +330,8 @@ class Recorder:
     def end_run(self) -> None:
         """A run ended normally: write what waits, record the end step and ``completed``; stay open."""
         self.write_pending()
-        self.drain()
+        self._stop_writer()  # everything written; no thread waits between runs
+        self._raise_failure()
         self.file.update_metadata(end_step=int(self.network.t))
         self.file.set_completed(True)
 
