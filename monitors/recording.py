@@ -12,6 +12,22 @@ KeyboardInterrupt) leaves every completed chunk in the file, with
 ``completed = False``; a process killed outright (SIGKILL) loses at most the
 last ``WRITE_SECONDS`` of wall time.
 
+Writes run on a background thread (started by a run's first write, ended
+when the run ends), off the critical path: the gathered
+blocks of a write go into a bounded queue (``QUEUE_WRITES`` writes) and the
+thread appends them to the file while the next chunk runs (the kernel
+releases the GIL); the run waits only when the queue is full, or, when
+chunks take longer than ``WRITE_SECONDS`` each, until a chunk's write is done
+(waiting then costs little next to the chunk, and a reader or a SIGKILL
+finds the chunk on disk as before). A write
+failure on the thread is raised in the main thread at the next chunk
+boundary (the first block of the next chunk), or when the run ends or the
+recording closes, whichever comes first: the file is sealed as before and
+the run stops with the same :class:`monitors.sonata.RecordingWriteError`.
+Ending a run, closing (after an exception, SIGINT or SIGTERM too) and every
+metadata update first wait until the queue is written, so nothing gathered
+is lost and the file's layout is the one written by a single thread.
+
 The file is opened under an exclusive writer lock (``<file>.lock``, see
 :class:`monitors.sonata.WriterLock`), every group and dataset the run needs
 is created when the Recorder opens it, and the file is then switched to
@@ -46,6 +62,8 @@ PopulationRateMonitor       ``/rates/<population>/counts`` ``(steps, B)``
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 
 import numpy as np
@@ -59,6 +77,8 @@ UNITS = {"v": "mV", "V_m": "mV", "g": "mV", "ref": "steps"}
 WRITE_EVENTS = 1 << 20
 #: ... or before the oldest of them has waited this long (wall seconds)
 WRITE_SECONDS = 1.0
+#: writes waiting for the background thread before the run waits for it
+QUEUE_WRITES = 4
 
 
 def _unique(name: str, alt: str, taken) -> str:
@@ -122,6 +142,43 @@ class _RateSink:
 SINKS = {"spikes": _SpikeSink, "states": _StateSink, "rates": _RateSink}
 
 
+class _WriterThread(threading.Thread):
+    """Runs the recording's writes in order; after a failure it drops the rest and keeps the exception."""
+
+    def __init__(self, path):
+        super().__init__(name=f"spikesim-recorder {path}", daemon=True)
+        self.jobs: queue.Queue = queue.Queue(maxsize=QUEUE_WRITES)
+        #: the exception of the first failed write (``None``: every write so far succeeded)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job()
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                self.error = exc
+            finally:
+                self.jobs.task_done()
+
+    def wait_idle(self) -> None:
+        """Until every queued write ran; a signal during the wait is raised after the queue is empty."""
+        interrupted = None
+        while True:
+            try:
+                with self.jobs.all_tasks_done:
+                    while self.jobs.unfinished_tasks:
+                        self.jobs.all_tasks_done.wait(0.1)
+                break
+            except BaseException as exc:  # KeyboardInterrupt, RunStopped: finish writing first
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
+
+
 def _make_sink(rec, mon):
     """The sink of ``mon``: its own ``make_record_sink``, else the one of its ``record_kind``."""
     make = getattr(mon, "make_record_sink", None)
@@ -161,6 +218,9 @@ class Recorder:
         self._pending_values = 0
         self._oldest = self._chunk_time = time.perf_counter()
         self._chunk, self._write_chunk = None, None
+        self._slow_chunks = False
+        self._writer = None
+        self._error_raised = False
         try:
             for mon in network.monitors:
                 sink = _make_sink(self, mon)
@@ -181,13 +241,16 @@ class Recorder:
         now = time.perf_counter()
         chunk = int(self.network.t)  # the monitors flush a chunk after the network's t moved on
         if chunk != self._chunk:
+            self._raise_failure()  # a chunk boundary: a write that failed on the thread stops the run
             self._new_chunk(chunk, now)
         if not self._pending:
             self._oldest = now
         self._pending.setdefault(id(mon), []).append(item)
         self._pending_values += values
-        if self._pending_values >= WRITE_EVENTS or self._write_chunk == chunk:
+        if self._write_chunk == chunk or self._pending_values >= WRITE_EVENTS:
             self.write_pending()
+            if self._slow_chunks:  # chunks slower than WRITE_SECONDS: on disk before the run goes on
+                self.drain()
 
     def _new_chunk(self, chunk: int, now: float) -> None:
         """Decide, on the first block of a chunk, whether this chunk is written at once.
@@ -197,6 +260,7 @@ class Recorder:
         (the time between the last two chunks) from now.
         """
         period, self._chunk_time, self._chunk = now - self._chunk_time, now, chunk
+        self._slow_chunks = period >= WRITE_SECONDS
         age = now - self._oldest if self._pending else 0.0
         self._write_chunk = chunk if age + period >= WRITE_SECONDS else None
 
@@ -210,11 +274,44 @@ class Recorder:
         self.write_block(mon, (steps, counts), counts.size)
 
     def write_pending(self) -> None:
-        """Write every gathered item, one append per dataset, then flush the file."""
+        """Queue every gathered item for the background thread: one append per dataset, then a flush.
+
+        Waits only when ``QUEUE_WRITES`` writes are queued already; raises
+        the failure of an earlier write instead of queueing more.
+        """
+        self._raise_failure()
         pending, self._pending, self._pending_values = self._pending, {}, 0
-        for key, items in pending.items():
-            self._sinks[key].append(items)
-        self.file.flush()
+        sinks, file = self._sinks, self.file
+
+        def write() -> None:
+            for key, items in pending.items():
+                sinks[key].append(items)
+            file.flush()
+
+        if self._writer is None or not self._writer.is_alive():  # one thread per run: none is left between runs
+            self._writer = _WriterThread(self.file.path)
+            self._writer.start()
+        self._writer.jobs.put(write)
+
+    def drain(self) -> None:
+        """Wait until the background thread wrote everything queued; raise its failure, if any."""
+        if self._writer is not None:
+            self._writer.wait_idle()
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        """Raise (once) the exception of a write that failed on the background thread."""
+        if self._writer is not None and self._writer.error is not None and not self._error_raised:
+            self._error_raised = True
+            raise self._writer.error
+
+    def _stop_writer(self) -> None:
+        """Write what is queued, then end the background thread."""
+        if self._writer is None or not self._writer.is_alive():
+            return
+        self._writer.wait_idle()
+        self._writer.jobs.put(None)
+        self._writer.join()
 
     def _detach(self) -> None:
         for mon in self.network.monitors:
@@ -225,6 +322,7 @@ class Recorder:
         """A later run continues this recording: ``completed`` is False again until it ends."""
         if self.file.closed or self.file.failed is not None:
             raise ValueError(f"the recording {str(self.file.path)!r} is closed; pass out= to start a new one")
+        self.drain()
         planned = float(self.file.h5.attrs.get("duration", 0.0)) + steps * self.dt
         self.file.set_completed(False)
         self.file.update_metadata(duration=planned)
@@ -232,6 +330,8 @@ class Recorder:
     def end_run(self) -> None:
         """A run ended normally: write what waits, record the end step and ``completed``; stay open."""
         self.write_pending()
+        self._stop_writer()  # everything written; no thread waits between runs
+        self._raise_failure()
         self.file.update_metadata(end_step=int(self.network.t))
         self.file.set_completed(True)
 
@@ -243,14 +343,24 @@ class Recorder:
         """Detach from the monitors, write what waits and close the file with ``completed``.
 
         After a write failure nothing more is written (the file keeps every
-        earlier commit) and ``completed`` stays False.
+        earlier commit) and ``completed`` stays False. Everything queued for
+        the background thread is written first; a failure of the thread
+        that was not raised yet is raised after the file is closed.
         """
         self._detach()
         if self.file.closed:
+            self._stop_writer()
             return
         try:
-            if self.file.failed is None:
-                self.write_pending()
-                self.file.update_metadata(end_step=int(self.network.t))
+            try:
+                self._stop_writer()  # every queued write reaches the file (or fails) before anything else
+            finally:
+                if self.file.failed is None and (self._writer is None or self._writer.error is None):
+                    pending, self._pending, self._pending_values = self._pending, {}, 0
+                    for key, items in pending.items():
+                        self._sinks[key].append(items)
+                    self.file.flush()
+                    self.file.update_metadata(end_step=int(self.network.t))
         finally:
             self.file.close(completed=completed, stop_reason=stop_reason)
+        self._raise_failure()

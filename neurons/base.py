@@ -325,13 +325,29 @@ def _check_init(value, n, name):
     raise ValueError(f"{name} must be a scalar, shape ({n},), shape (B, {n}) or a Distribution; got shape {arr.shape}")
 
 
-def compile_phase(model: str, phase: str, fn):
-    """Compile one per-neuron phase function and record its argument names."""
+def compile_phase(model: str, phase: str, fn, fastmath=frozenset()):
+    """Compile one per-neuron phase function and record its argument names.
+
+    ``fastmath``: the LLVM fast-math flags to compile with (empty: exact).
+    The returned dispatcher has ``fastmath_variant(flags)``, which gives the
+    copy of the same function compiled with ``flags`` (compiled once per
+    flag set, then cached; an empty set gives the exact one): the fastmath
+    kernel (:data:`simcore.base.codegen.FASTMATH_FLAGS`) calls those copies.
+    """
     args = list(inspect.signature(fn).parameters)
     out = getattr(fn, "updates", ())
     if phase in ("integrate", "deliver", "reset", "post") and not out:
         raise TypeError(f"{model}.{phase} must declare the state it returns with @updates(...)")
-    jitted = njit(fn)
-    jitted.arg_names = args
-    jitted.updates = out
-    return jitted
+    variants = {}
+
+    def fastmath_variant(wanted=frozenset()):
+        key = frozenset(wanted)
+        if key not in variants:
+            jitted = njit(fastmath=set(key))(fn) if key else njit(fn)
+            jitted.arg_names = args
+            jitted.updates = out
+            jitted.fastmath_variant = fastmath_variant  # every copy knows the others
+            variants[key] = jitted
+        return variants[key]
+
+    return fastmath_variant(fastmath)

@@ -81,6 +81,9 @@ class Network:
         self._desynchronised = False
         #: the recording runs stream into (opened by ``run(out=...)``, kept until ``close()``)
         self.recorder = None
+        #: fast-math kernel (``run(fastmath=...)``); ``None`` until the first run fixes it
+        self.fastmath: bool | None = None
+        self._kernel_fastmath = False
 
     # ----- the components, by role
     def _role(self, role: str) -> list:
@@ -210,9 +213,11 @@ class Network:
             kb = self._emit_all(1)
         t0 = time.perf_counter()
         parallel = self._parallel(kb)
-        self._kernel = kb.compile(parallel=parallel)
+        fastmath = bool(self.fastmath)
+        self._kernel = kb.compile(parallel=parallel, fastmath=fastmath)
+        self._kernel_fastmath = fastmath
         self._args = kb.arg_values
-        self.source = kb.source(kb.kernel_name(parallel))
+        self.source = kb.source(kb.kernel_name(parallel, fastmath))
         self.shards = kb.shards
         self.compile_seconds = time.perf_counter() - t0
 
@@ -250,7 +255,7 @@ class Network:
     def run(self, duration: float | None = None, *, steps: int | None = None, batch_size: int | None = None,
             dt: float | None = None, seed: int | None = None, dtype=None, chunk_steps: int | None = None,
             progress: bool = False, out=None, overwrite: bool = False, compression=None,
-            callback=None, threads: int | None = None) -> "Network":
+            callback=None, threads: int | None = None, fastmath: bool | None = None) -> "Network":
         """Run for ``duration`` ms or ``steps`` steps; the first run builds the network.
 
         ``threads`` (default: every core this process may use, at most one per
@@ -269,7 +274,18 @@ class Network:
         sample at the same step), close the recording with ``completed =
         False`` and the signal's name as ``stop_reason``, then raise
         :class:`RunStopped` (a ``KeyboardInterrupt``).
+
+        ``fastmath`` (``False`` unless the first run says ``True``; fixed by
+        the first run like ``dtype``): compile the kernel and the models'
+        phase functions with LLVM fast-math flags that keep NaN and infinity
+        semantics (:data:`simcore.base.codegen.FASTMATH_FLAGS`). Results
+        then differ from the exact run in the last bits (reassociated sums,
+        fused multiply-adds, approximate ``exp``), so spike trains diverge
+        over time while rates stay the same; exact runs (the default) are
+        bit-identical to runs without the argument.
         """
+        if fastmath is not None and type(fastmath) not in (bool, np.bool_):  # not 1, 0.0 or 'yes'
+            raise TypeError(f"fastmath must be True or False; got {fastmath!r}")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {callback!r}")
         threads = check_threads(threads, self.n_neurons) if self.populations else threads
@@ -283,11 +299,16 @@ class Network:
                        seed=seed, dtype="float64" if dtype is None else dtype, chunk_steps=chunk_steps)
         else:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
+        if self.fastmath is None:
+            self.fastmath = bool(fastmath)
+        elif fastmath is not None and bool(fastmath) != self.fastmath:
+            raise ValueError(f"fastmath={bool(fastmath)!r} differs from fastmath={self.fastmath!r} of the first "
+                             "run; it is fixed by the first run")
         recorder = self._recorder_for(out, overwrite, compression, n)
         try:
             shards = shard_count(threads, self.ctx.batch_size, self.n_neurons)
             if (self._kernel is None or shards != getattr(self, "_shards_asked", 1)
-                    or any(c.kernel_stale() for c in self.components)):
+                    or self._kernel_fastmath != self.fastmath or any(c.kernel_stale() for c in self.components)):
                 self._generate(shards)
             with _StopSignals() as stop, _NumbaThreads(threads):
                 self._run_steps(n, progress, callback, stop)

@@ -43,8 +43,15 @@ step is filled, gives exactly the phase-by-phase order of docs/contract.md §1.
 
 The source is written to a file named by the hash of its text and of every
 function it calls, imported as a real module and compiled with
-``njit(cache=True, parallel=True)``, so a second process with the same network
+``njit(cache=True, nogil=True, parallel=True)``, so a second process with the same network
 structure loads the machine code from Numba's cache.
+
+A *fastmath* kernel (``compile(fastmath=True)``, opt-in through
+``Network.run(fastmath=True)``) is compiled with the LLVM flags of
+:data:`FASTMATH_FLAGS` and calls the fastmath copies of the models' phase
+functions (a function that offers ``fastmath_variant``, see
+:func:`neurons.base.compile_phase`); its function and module names end in
+``_fastmath``, so it never shares a cache entry with the exact kernel.
 """
 from __future__ import annotations
 
@@ -70,6 +77,13 @@ SHARD_SECTIONS = ("gather", "emit_shard")
 PER_SHARD = ("deliver", "neurons", "emit_shard")
 #: serial code after every sample finished a step (lockstep layout only)
 STEP_END = "step_end"
+#: compile options of every kernel: ``nogil`` lets other threads (the recording's writer, monitors.recording)
+#: run while a chunk steps; it changes no result
+KERNEL_OPTIONS = {"cache": True, "nogil": True}
+#: LLVM fast-math flags of ``fastmath`` kernels: every flag of Numba's set but ``nnan`` and ``ninf``, so NaN and
+#: infinities propagate as in an exact run (operations may be reassociated, contracted into FMAs, divisions
+#: turned into multiplications by reciprocals, math functions approximated; signed zeros are not kept)
+FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
 def private_dir(path: str) -> str:
@@ -125,16 +139,18 @@ def _function_fingerprint(fn) -> str:
     return "\n".join(parts)
 
 
-def load_module(source: str, functions: dict, stem: str):
+def load_module(source: str, functions: dict, stem: str, options: str = ""):
     """Write ``source`` to the cache folder and import it with ``functions`` as globals.
 
     The file name carries a hash of the source, of each injected function
-    (and its module file) and of the Numba version, so a cached kernel is
-    reused only when nothing it calls has changed.
+    (and its module file), of the Numba version and of ``options`` (the
+    compile options, whose cached machine code must not mix), so a cached
+    kernel is reused only when nothing it calls has changed.
     """
     h = hashlib.sha1()
     h.update(source.encode())
     h.update(numba.__version__.encode())
+    h.update(options.encode())
     for name in sorted(functions):
         h.update(name.encode())
         h.update(_function_fingerprint(functions[name]).encode())
@@ -332,23 +348,35 @@ class KernelBuilder:
                        "    for b in range(pos.shape[0]):\n"
                        "        pos[b] = t\n")
 
-    def kernel_name(self, parallel: bool) -> str:
-        """``run_chunk_{parallel,serial}[_lockstep]`` or ``run_chunk_sharded{K}``: caches never mix."""
+    def kernel_name(self, parallel: bool, fastmath: bool = False) -> str:
+        """``run_chunk_{parallel,serial}[_lockstep]`` or ``run_chunk_sharded{K}``, then ``_fastmath`` for a
+        fastmath kernel: caches never mix."""
+        suffix = "_fastmath" if fastmath else ""
         if self.shards > 1:
-            return f"run_chunk_sharded{self.shards}"
-        return ("run_chunk_parallel" if parallel else "run_chunk_serial") + ("_lockstep" if self.lockstep else "")
+            return f"run_chunk_sharded{self.shards}{suffix}"
+        return (("run_chunk_parallel" if parallel else "run_chunk_serial") + ("_lockstep" if self.lockstep else "")
+                + suffix)
 
-    def compile(self, parallel: bool = True):
+    def compile(self, parallel: bool = True, fastmath: bool = False):
         """Import the generated module and return the jitted chunk function.
 
         ``parallel`` runs the samples on Numba's threads; a batch of one
         sample gets a serial kernel instead (measured 0.86x the time of the
         parallel one on CUBA, where the thread pool only adds overhead).
         Each kind has its own function name, so their caches never mix.
+        ``fastmath`` compiles the kernel with :data:`FASTMATH_FLAGS` and
+        calls the fastmath variants of the functions that have one.
         """
-        name = self.kernel_name(parallel)
-        module = load_module(self.source(name), self._funcs, "chunk")
+        name = self.kernel_name(parallel, fastmath)
+        funcs = self._funcs
+        if fastmath:
+            funcs = {k: fn.fastmath_variant(FASTMATH_FLAGS) if callable(getattr(fn, "fastmath_variant", None))
+                     else fn for k, fn in funcs.items()}
+        options = dict(KERNEL_OPTIONS, parallel=parallel, fastmath=sorted(FASTMATH_FLAGS) if fastmath else False)
+        module = load_module(self.source(name), funcs, "chunk_fastmath" if fastmath else "chunk",
+                             options=repr(sorted(options.items())))
         jitted = f"{name}_jit"
         if not hasattr(module, jitted):
-            setattr(module, jitted, njit(cache=True, parallel=parallel)(getattr(module, name)))
+            options["fastmath"] = set(options["fastmath"]) if fastmath else False
+            setattr(module, jitted, njit(**options)(getattr(module, name)))
         return getattr(module, jitted)
