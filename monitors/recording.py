@@ -59,6 +59,7 @@ PopulationRateMonitor       ``/rates/<population>/counts`` ``(steps, B)``
                             spikes per step, with ``steps`` and attributes
 =========================== ==================================================
 """
+
 from __future__ import annotations
 
 import logging
@@ -92,17 +93,22 @@ class _SpikeSink:
         pop = mon.population
         group = _unique(pop.name, mon.name, rec.file._spike_writers)
         self.dt = rec.dt
-        self.writer = rec.file.spike_writer(group, pop.n, batch_size=rec.batch_size,
-                                            bipolar=bool(getattr(pop, "bipolar", False)),
-                                            n_recorded=len(mon.neuron_ids),
-                                            samples_recorded=len(mon.sample_ids))
+        self.writer = rec.file.spike_writer(
+            group,
+            pop.n,
+            batch_size=rec.batch_size,
+            bipolar=bool(getattr(pop, "bipolar", False)),
+            n_recorded=len(mon.neuron_ids),
+            samples_recorded=len(mon.sample_ids),
+        )
 
     def append(self, blocks) -> None:
         from .spike import SpikeBlock
 
         block = SpikeBlock.concatenate(blocks)
-        self.writer.append(block.steps * self.dt, block.neurons, block.samples,
-                           block.polarity if self.writer.bipolar else None)
+        self.writer.append(
+            block.steps * self.dt, block.neurons, block.samples, block.polarity if self.writer.bipolar else None
+        )
 
 
 class _StateSink:
@@ -119,8 +125,16 @@ class _StateSink:
         for var in mon.variables:
             unit = UNITS.get(var, "mV" if var.startswith(("g_", "V_")) else "")
             self.writers[var] = rec.file.report_writer(
-                name, var, mon.neuron_ids, rec.dt, start_step=start, every=every,
-                batch_size=len(mon.sample_ids), unit=unit, dtype=dtype)
+                name,
+                var,
+                mon.neuron_ids,
+                rec.dt,
+                start_step=start,
+                every=every,
+                batch_size=len(mon.sample_ids),
+                unit=unit,
+                dtype=dtype,
+            )
 
     def append(self, items) -> None:
         for var, writer in self.writers.items():
@@ -186,12 +200,14 @@ def _make_sink(rec, mon):
         return make(rec.file, rec)
     kind = getattr(mon, "record_kind", None)
     if kind is None:
-        logger.warning("monitor %r declares no record_kind and no make_record_sink: not recorded",
-                       getattr(mon, "name", mon))
+        logger.warning(
+            "monitor %r declares no record_kind and no make_record_sink: not recorded", getattr(mon, "name", mon)
+        )
         return None
     if kind not in SINKS:
-        raise ValueError(f"record_kind of monitor {getattr(mon, 'name', mon)!r} must be one of "
-                         f"{tuple(SINKS)}; got {kind!r}")
+        raise ValueError(
+            f"record_kind of monitor {getattr(mon, 'name', mon)!r} must be one of {tuple(SINKS)}; got {kind!r}"
+        )
     if kind == "states" and len(mon.neuron_ids) == 0:
         logger.info("monitor %r records no neuron: no report written", mon.name)
         return None
@@ -201,20 +217,25 @@ def _make_sink(rec, mon):
 class Recorder:
     """Attach every monitor of ``network`` to a new :class:`RecordingFile` at ``path``."""
 
-    def __init__(self, network, path, *, overwrite=False, compression=None, duration_steps: int = 0,
-                 opener=None):
+    def __init__(self, network, path, *, overwrite=False, compression=None, duration_steps: int = 0, opener=None):
         ctx = network.ctx
-        metadata = {"dt": ctx.dt, "seed": ctx.seed, "batch_size": ctx.batch_size,
-                    "duration": duration_steps * ctx.dt, "start_step": network.t,
-                    "end_step": network.t, "dtype": np.dtype(ctx.dtype).name,
-                    "network": network.describe(), "spikesim_version": package_version()}
-        self.file = RecordingFile(path, overwrite=overwrite, compression=compression, metadata=metadata,
-                                  opener=opener)
+        metadata = {
+            "dt": ctx.dt,
+            "seed": ctx.seed,
+            "batch_size": ctx.batch_size,
+            "duration": duration_steps * ctx.dt,
+            "start_step": network.t,
+            "end_step": network.t,
+            "dtype": np.dtype(ctx.dtype).name,
+            "network": network.describe(),
+            "spikesim_version": package_version(),
+        }
+        self.file = RecordingFile(path, overwrite=overwrite, compression=compression, metadata=metadata, opener=opener)
         self.network = network
         self.dt = ctx.dt
         self.batch_size = ctx.batch_size
-        self._sinks: dict = {}         # id(monitor) -> sink
-        self._pending: dict = {}       # id(monitor) -> [items]
+        self._sinks: dict = {}  # id(monitor) -> sink
+        self._pending: dict = {}  # id(monitor) -> [items]
         self._pending_values = 0
         self._oldest = self._chunk_time = time.perf_counter()
         self._chunk, self._write_chunk = None, None

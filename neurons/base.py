@@ -64,6 +64,7 @@ allocates its :class:`neurons.population.PopulationArrays` (``pop.runtime``),
 ``emit`` writes its phases into the network's kernel. Initial states may be scalars, ``(N,)``
 arrays, ``(B, N)`` arrays or distributions (drawn per sample).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -158,14 +159,19 @@ class NeuronModel(Component):
     def _check_names(self) -> None:
         """State, parameter and receptor names are identifiers and never clash (they meet in generated code)."""
         seen = {a: "reserved argument" for a in SPECIAL_ARGS}
-        groups = (("state variable", self.state_defaults()), ("parameter", self.param_defaults()),
-                  ("receptor", self.receptor_names()))
+        groups = (
+            ("state variable", self.state_defaults()),
+            ("parameter", self.param_defaults()),
+            ("receptor", self.receptor_names()),
+        )
         for what, names in groups:
             for name in names:
                 check_identifier(name, f"{what} of {self.model}")
                 if name in seen:
-                    raise ValueError(f"{what} {name!r} of {self.model} clashes with the {seen[name]} of the "
-                                     "same name; rename one of them")
+                    raise ValueError(
+                        f"{what} {name!r} of {self.model} clashes with the {seen[name]} of the "
+                        "same name; rename one of them"
+                    )
                 seen[name] = what
 
     # ----- what a model declares; instances may override (e.g. one trace per receptor)
@@ -218,8 +224,10 @@ class NeuronModel(Component):
             return out
         arr = np.asarray(value, dtype=np.float64)
         if arr.ndim == 2 and arr.shape[0] != batch_size:
-            raise ValueError(f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
-                             f"({batch_size}, {self.n}) for batch_size={batch_size}")
+            raise ValueError(
+                f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
+                f"({batch_size}, {self.n}) for batch_size={batch_size}"
+            )
         out[...] = arr
         return out
 
@@ -231,8 +239,10 @@ class NeuronModel(Component):
         for var, value in self.init.items():  # a (B, N) initial state must match the batch
             arr = None if isinstance(value, Distribution) else np.asarray(value)
             if arr is not None and arr.ndim == 2 and arr.shape[0] != ctx.batch_size:
-                raise ValueError(f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
-                                 f"({ctx.batch_size}, {self.n}) for batch_size={ctx.batch_size}")
+                raise ValueError(
+                    f"init['{var}'] of {self.model} has shape {arr.shape}; expected "
+                    f"({ctx.batch_size}, {self.n}) for batch_size={ctx.batch_size}"
+                )
         item = np.dtype(ctx.dtype).itemsize
         arrays = len(self.state_defaults()) + len(self.receptor_names()) + 3  # + spike value, flag, index
         check_memory(ctx.batch_size * self.n * arrays * item, f"population {self.name!r} ({self.n} neurons)")
@@ -250,8 +260,7 @@ class NeuronModel(Component):
 
     def schedule(self) -> dict:
         who = f"{self.name} ({self.model})"
-        return {"integrate": [who], "deliver": [f"then receptor buffers of {who}"], "threshold": [who],
-                "reset": [who]}
+        return {"integrate": [who], "deliver": [f"then receptor buffers of {who}"], "threshold": [who], "reset": [who]}
 
     # ----- inspection
     @property
@@ -282,8 +291,14 @@ class NeuronModel(Component):
                 arr = np.asarray(value)
                 params[key] = float(arr) if arr.ndim == 0 else {"array": list(arr.shape)}
         params.update(self.options)
-        return {"name": self.name, "model": self.model, "n": self.n, "params": params,
-                "state": list(self.state_defaults()), "receptors": list(self.receptor_names())}
+        return {
+            "name": self.name,
+            "model": self.model,
+            "n": self.n,
+            "params": params,
+            "state": list(self.state_defaults()),
+            "receptors": list(self.receptor_names()),
+        }
 
     def __getitem__(self, key):
         """``pop["v"]``: the ``(B, N)`` state array of ``v`` (after the network is built);

@@ -8,6 +8,7 @@ progress bar ticks. A second ``run`` continues where the first stopped
 (state, delay queues and random streams included), so ``run(a); run(b)``
 equals ``run(a + b)``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -122,8 +123,10 @@ class Network:
     def add(self, obj):
         """Add a component (a population, stimulus, monitor or projection); returns it."""
         if not isinstance(obj, Component):
-            raise TypeError(f"cannot add {type(obj).__name__} to a Network; expected a component (a population, "
-                            "a stimulus, a monitor or a projection: see simcore.base.component)")
+            raise TypeError(
+                f"cannot add {type(obj).__name__} to a Network; expected a component (a population, "
+                "a stimulus, a monitor or a projection: see simcore.base.component)"
+            )
         if obj.role not in ROLES:
             raise ValueError(f"component role must be one of {ROLES}; got {obj.role!r}")
         if obj in self.components:
@@ -162,8 +165,15 @@ class Network:
         return self.add(Projection(pre, post, connector, **kwargs))
 
     # ----- building
-    def build(self, batch_size: int = 1, dt: float = 0.1, seed: int | None = None, dtype="float64",
-              chunk_steps: int | None = None, sample_offset: int = 0) -> "Network":
+    def build(
+        self,
+        batch_size: int = 1,
+        dt: float = 0.1,
+        seed: int | None = None,
+        dtype="float64",
+        chunk_steps: int | None = None,
+        sample_offset: int = 0,
+    ) -> "Network":
         """Draw connectivity and initial state, allocate every array (once).
 
         ``chunk_steps`` (steps per kernel call) defaults to ``MAX_CHUNK_STEPS``
@@ -178,8 +188,13 @@ class Network:
         batch_size = check_int(batch_size, "batch_size", minimum=1)
         dt = check_dt(dt)
         seed = secrets.randbits(32) if seed is None else check_int(seed, "seed", minimum=0)
-        ctx = BuildContext(batch_size, dt, seed, _check_dtype(dtype),
-                           sample_offset=check_int(sample_offset, "sample_offset", minimum=0))
+        ctx = BuildContext(
+            batch_size,
+            dt,
+            seed,
+            _check_dtype(dtype),
+            sample_offset=check_int(sample_offset, "sample_offset", minimum=0),
+        )
         if chunk_steps is None:
             per_step = sum(c.bytes_per_step(ctx) for c in self.components)
             chunk_steps = int(max(100, min(MAX_CHUNK_STEPS, CHUNK_BUFFER_BYTES // max(per_step, 1))))
@@ -252,10 +267,24 @@ class Network:
         return time.perf_counter() - t0
 
     # ----- running
-    def run(self, duration: float | None = None, *, steps: int | None = None, batch_size: int | None = None,
-            dt: float | None = None, seed: int | None = None, dtype=None, chunk_steps: int | None = None,
-            progress: bool = False, out=None, overwrite: bool = False, compression=None,
-            callback=None, threads: int | None = None, fastmath: bool | None = None) -> "Network":
+    def run(
+        self,
+        duration: float | None = None,
+        *,
+        steps: int | None = None,
+        batch_size: int | None = None,
+        dt: float | None = None,
+        seed: int | None = None,
+        dtype=None,
+        chunk_steps: int | None = None,
+        progress: bool = False,
+        out=None,
+        overwrite: bool = False,
+        compression=None,
+        callback=None,
+        threads: int | None = None,
+        fastmath: bool | None = None,
+    ) -> "Network":
         """Run for ``duration`` ms or ``steps`` steps; the first run builds the network.
 
         ``threads`` (default: every core this process may use, at most one per
@@ -292,23 +321,38 @@ class Network:
         step_dt = self.ctx.dt if self.ctx is not None else check_dt(0.1 if dt is None else dt)
         n = duration_to_steps(duration, steps, step_dt)  # validated before anything is built
         if n > LONG_RUN_STEPS:
-            warnings.warn(f"this run has {n:.3g} steps (dt = {step_dt} ms); at 1 us per step of a small network "
-                          f"it takes {n * 1e-6 / 3600:.3g} hours or more", SpikesimWarning, stacklevel=2)
+            warnings.warn(
+                f"this run has {n:.3g} steps (dt = {step_dt} ms); at 1 us per step of a small network "
+                f"it takes {n * 1e-6 / 3600:.3g} hours or more",
+                SpikesimWarning,
+                stacklevel=2,
+            )
         if self.ctx is None:
-            self.build(batch_size=1 if batch_size is None else batch_size, dt=0.1 if dt is None else dt,
-                       seed=seed, dtype="float64" if dtype is None else dtype, chunk_steps=chunk_steps)
+            self.build(
+                batch_size=1 if batch_size is None else batch_size,
+                dt=0.1 if dt is None else dt,
+                seed=seed,
+                dtype="float64" if dtype is None else dtype,
+                chunk_steps=chunk_steps,
+            )
         else:
             self._check_same(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
         if self.fastmath is None:
             self.fastmath = bool(fastmath)
         elif fastmath is not None and bool(fastmath) != self.fastmath:
-            raise ValueError(f"fastmath={bool(fastmath)!r} differs from fastmath={self.fastmath!r} of the first "
-                             "run; it is fixed by the first run")
+            raise ValueError(
+                f"fastmath={bool(fastmath)!r} differs from fastmath={self.fastmath!r} of the first "
+                "run; it is fixed by the first run"
+            )
         recorder = self._recorder_for(out, overwrite, compression, n)
         try:
             shards = shard_count(threads, self.ctx.batch_size, self.n_neurons)
-            if (self._kernel is None or shards != getattr(self, "_shards_asked", 1)
-                    or self._kernel_fastmath != self.fastmath or any(c.kernel_stale() for c in self.components)):
+            if (
+                self._kernel is None
+                or shards != getattr(self, "_shards_asked", 1)
+                or self._kernel_fastmath != self.fastmath
+                or any(c.kernel_stale() for c in self.components)
+            ):
                 self._generate(shards)
             with _StopSignals() as stop, _NumbaThreads(threads):
                 self._run_steps(n, progress, callback, stop)
@@ -394,15 +438,16 @@ class Network:
     def _check_same(self, **given) -> None:
         if self._desynchronised:
             raise RuntimeError("a run was interrupted while samples were at different steps; call reset()")
-        current = {"batch_size": self.ctx.batch_size, "dt": self.ctx.dt, "seed": self.ctx.seed,
-                   "dtype": self.ctx.dtype}
+        current = {"batch_size": self.ctx.batch_size, "dt": self.ctx.dt, "seed": self.ctx.seed, "dtype": self.ctx.dtype}
         for key, value in given.items():
             if value is None:
                 continue
             same = np.dtype(value) == current[key] if key == "dtype" else value == current[key]
             if not same:
-                raise ValueError(f"{key}={value!r} differs from the built network's {key}={current[key]!r}; "
-                                 "these are fixed by the first run")
+                raise ValueError(
+                    f"{key}={value!r} differs from the built network's {key}={current[key]!r}; "
+                    "these are fixed by the first run"
+                )
 
     def reset(self) -> None:
         """Back to step 0: initial state redrawn from the seed, queues emptied, recordings kept.
@@ -421,8 +466,11 @@ class Network:
     def export_state(self) -> dict:
         """Copies of every array a run continues from, ``{component: {array: copy}}``, and the step."""
         self._require_built()
-        return {"t": self.t, "components": {c.name: c.export_state() for c in self.components},
-                "results": {c.name: c.export_results() for c in self.components}}
+        return {
+            "t": self.t,
+            "components": {c.name: c.export_state() for c in self.components},
+            "results": {c.name: c.export_results() for c in self.components},
+        }
 
     def import_state(self, state: dict) -> None:
         """Go back to a state taken by :meth:`export_state` on this network (or one built the same way)."""
@@ -555,7 +603,10 @@ def _progress_bar(total: int, enabled: bool):
     try:
         from tqdm import tqdm
     except ImportError:
-        warnings.warn("progress=True needs the optional 'progress' extra (pip install tqdm); running without a bar",
-                      SpikesimWarning, stacklevel=4)
+        warnings.warn(
+            "progress=True needs the optional 'progress' extra (pip install tqdm); running without a bar",
+            SpikesimWarning,
+            stacklevel=4,
+        )
         return None
     return tqdm(total=total, unit="step")

@@ -53,6 +53,7 @@ functions (a function that offers ``fastmath_variant``, see
 :func:`neurons.base.compile_phase`); its function and module names end in
 ``_fastmath``, so it never shares a cache entry with the exact kernel.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -96,9 +97,11 @@ def private_dir(path: str) -> str:
     st = os.stat(path)
     uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
     if st.st_uid != uid or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise PermissionError(f"kernel cache folder {path!r} is owned by uid {st.st_uid} with mode "
-                              f"{stat.S_IMODE(st.st_mode):o}; it must belong to uid {uid} and not be writable "
-                              "by others (set SPIKESIM_CACHE_DIR to a private folder)")
+        raise PermissionError(
+            f"kernel cache folder {path!r} is owned by uid {st.st_uid} with mode "
+            f"{stat.S_IMODE(st.st_mode):o}; it must belong to uid {uid} and not be writable "
+            "by others (set SPIKESIM_CACHE_DIR to a private folder)"
+        )
     return path
 
 
@@ -118,8 +121,9 @@ def cache_dir() -> str:
         raise
     except OSError:  # no writable home: a private folder of this user under the temp folder
         user = os.getuid() if hasattr(os, "getuid") else "u"
-        path = private_dir(os.path.join(private_dir(os.path.join(tempfile.gettempdir(), f"spikesim-{user}")),
-                                        "generated"))
+        path = private_dir(
+            os.path.join(private_dir(os.path.join(tempfile.gettempdir(), f"spikesim-{user}")), "generated")
+        )
     return path
 
 
@@ -193,8 +197,21 @@ class KernelBuilder:
         self._stops: list[str] = []
         #: every sample at the same step (set by :meth:`require_lockstep`)
         self.lockstep = False
-        self._names: set[str] = {"b", "t", "i", "k", "sample", "base", "stop", "pos", "np", "prange", "njit",
-                                 "sh", "job"}
+        self._names: set[str] = {
+            "b",
+            "t",
+            "i",
+            "k",
+            "sample",
+            "base",
+            "stop",
+            "pos",
+            "np",
+            "prange",
+            "njit",
+            "sh",
+            "job",
+        }
         #: the argument holding the step ``dt`` in ms (for phase functions that read ``dt``)
         self.dt = self.arg(float(dt), "dt")
 
@@ -288,33 +305,37 @@ class KernelBuilder:
     def _sample_major_body(self) -> str:
         stops = ["# --- stops ---"] + [f"if {c}:\n    break" for c in self._stops]
         step = textwrap.indent("\n".join(stops + self._step_body()), " " * 12)
-        return ("    for sample in prange(pos.shape[0]):\n"
-                "        b = np.int64(sample)  # prange indices are unsigned; keep integer arithmetic signed\n"
-                "        t = pos[b]\n"
-                "        while t < stop:\n"
-                f"{step}\n"
-                "            t += 1\n"
-                "        pos[b] = t\n")
+        return (
+            "    for sample in prange(pos.shape[0]):\n"
+            "        b = np.int64(sample)  # prange indices are unsigned; keep integer arithmetic signed\n"
+            "        t = pos[b]\n"
+            "        while t < stop:\n"
+            f"{step}\n"
+            "            t += 1\n"
+            "        pos[b] = t\n"
+        )
 
     def _lockstep_body(self) -> str:
         full = " or ".join(f"({c})" for c in self._stops) or "False"
         step = textwrap.indent("\n".join(self._step_body()), " " * 12)
         end = textwrap.indent("\n".join(["# --- step_end ---"] + (self._sections[STEP_END] or ["pass"])), " " * 8)
-        return ("    t = pos[0]  # every sample is at the same step\n"
-                "    while t < stop:\n"
-                "        full = False\n"
-                "        for b in range(pos.shape[0]):\n"
-                f"            if {full}:\n"
-                "                full = True\n"
-                "        if full:\n"
-                "            break\n"
-                "        for sample in prange(pos.shape[0]):\n"
-                "            b = np.int64(sample)\n"
-                f"{step}\n"
-                f"{end}\n"
-                "        t += 1\n"
-                "    for b in range(pos.shape[0]):\n"
-                "        pos[b] = t\n")
+        return (
+            "    t = pos[0]  # every sample is at the same step\n"
+            "    while t < stop:\n"
+            "        full = False\n"
+            "        for b in range(pos.shape[0]):\n"
+            f"            if {full}:\n"
+            "                full = True\n"
+            "        if full:\n"
+            "            break\n"
+            "        for sample in prange(pos.shape[0]):\n"
+            "            b = np.int64(sample)\n"
+            f"{step}\n"
+            f"{end}\n"
+            "        t += 1\n"
+            "    for b in range(pos.shape[0]):\n"
+            "        pos[b] = t\n"
+        )
 
     def _block(self, sections, indent: int) -> str:
         lines = []
@@ -327,26 +348,32 @@ class KernelBuilder:
         """Steps outside; ``(sample, shard)`` pairs in ``prange``; serial joins per sample (module docstring)."""
         k = self.shards
         full = " or ".join(f"({c})" for c in self._stops) or "False"
-        pairs = (f"        for job in prange(pos.shape[0] * {k}):\n"
-                 f"            b = np.int64(job) // {k}\n"
-                 f"            sh = np.int64(job) % {k}\n")
+        pairs = (
+            f"        for job in prange(pos.shape[0] * {k}):\n"
+            f"            b = np.int64(job) // {k}\n"
+            f"            sh = np.int64(job) % {k}\n"
+        )
         serial = "        for sample in range(pos.shape[0]):\n            b = np.int64(sample)\n"
-        body = ("    t = pos[0]  # every sample is at the same step\n"
-                "    while t < stop:\n"
-                "        full = False\n"
-                "        for b in range(pos.shape[0]):\n"
-                f"            if {full}:\n"
-                "                full = True\n"
-                "        if full:\n"
-                "            break\n"
-                + pairs + self._block(("deliver", "neurons"), 12) + "\n"
-                + serial + self._block(("gather", "emit"), 12) + "\n")
+        body = (
+            "    t = pos[0]  # every sample is at the same step\n"
+            "    while t < stop:\n"
+            "        full = False\n"
+            "        for b in range(pos.shape[0]):\n"
+            f"            if {full}:\n"
+            "                full = True\n"
+            "        if full:\n"
+            "            break\n"
+            + pairs
+            + self._block(("deliver", "neurons"), 12)
+            + "\n"
+            + serial
+            + self._block(("gather", "emit"), 12)
+            + "\n"
+        )
         if self._sections["emit_shard"]:
             body += pairs + self._block(("emit_shard",), 12) + "\n"
         body += serial + self._block(("learn", "record"), 12) + "\n"
-        return body + ("        t += 1\n"
-                       "    for b in range(pos.shape[0]):\n"
-                       "        pos[b] = t\n")
+        return body + ("        t += 1\n    for b in range(pos.shape[0]):\n        pos[b] = t\n")
 
     def kernel_name(self, parallel: bool, fastmath: bool = False) -> str:
         """``run_chunk_{parallel,serial}[_lockstep]`` or ``run_chunk_sharded{K}``, then ``_fastmath`` for a
@@ -354,8 +381,9 @@ class KernelBuilder:
         suffix = "_fastmath" if fastmath else ""
         if self.shards > 1:
             return f"run_chunk_sharded{self.shards}{suffix}"
-        return (("run_chunk_parallel" if parallel else "run_chunk_serial") + ("_lockstep" if self.lockstep else "")
-                + suffix)
+        return (
+            ("run_chunk_parallel" if parallel else "run_chunk_serial") + ("_lockstep" if self.lockstep else "") + suffix
+        )
 
     def compile(self, parallel: bool = True, fastmath: bool = False):
         """Import the generated module and return the jitted chunk function.
@@ -370,11 +398,14 @@ class KernelBuilder:
         name = self.kernel_name(parallel, fastmath)
         funcs = self._funcs
         if fastmath:
-            funcs = {k: fn.fastmath_variant(FASTMATH_FLAGS) if callable(getattr(fn, "fastmath_variant", None))
-                     else fn for k, fn in funcs.items()}
+            funcs = {
+                k: fn.fastmath_variant(FASTMATH_FLAGS) if callable(getattr(fn, "fastmath_variant", None)) else fn
+                for k, fn in funcs.items()
+            }
         options = dict(KERNEL_OPTIONS, parallel=parallel, fastmath=sorted(FASTMATH_FLAGS) if fastmath else False)
-        module = load_module(self.source(name), funcs, "chunk_fastmath" if fastmath else "chunk",
-                             options=repr(sorted(options.items())))
+        module = load_module(
+            self.source(name), funcs, "chunk_fastmath" if fastmath else "chunk", options=repr(sorted(options.items()))
+        )
         jitted = f"{name}_jit"
         if not hasattr(module, jitted):
             options["fastmath"] = set(options["fastmath"]) if fastmath else False

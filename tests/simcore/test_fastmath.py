@@ -1,4 +1,5 @@
 """``Network.run(fastmath=...)``: exact by default, LLVM fast-math (NaN and inf kept) when asked."""
+
 import numpy as np
 import pytest
 
