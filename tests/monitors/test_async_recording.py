@@ -80,6 +80,9 @@ def test_writes_run_on_a_background_thread_and_match_memory(tmp_path, monkeypatc
 
 
 def test_the_run_does_not_wait_for_a_slow_write(tmp_path, monkeypatch):
+    # chunks slower than WRITE_SECONDS wait for their write (a first chunk that compiles the kernel is):
+    # here no chunk counts as slow, so only the queue could make the run wait
+    monkeypatch.setattr(recording, "WRITE_SECONDS", 1e6)
     monkeypatch.setattr(recording, "WRITE_EVENTS", 1)
     monkeypatch.setattr(recording, "QUEUE_WRITES", 100)
     release = threading.Event()

@@ -14,6 +14,7 @@ import pytest
 
 import simcore as sc
 
+pytest.importorskip("brian2")  # a cross-simulator check: skipped without Brian2 (the bench extra)
 harness = pytest.importorskip("tests.neurons.brian2_harness")
 
 N, T, DT = 8, 3000, 0.1

@@ -9,11 +9,7 @@ the event-driven mode on 16 fresh cue-accumulation samples.
 import json
 import os
 
-import pytest
-
 from golden_floor_plan import HERE, all_digests
-
-pytestmark = pytest.mark.slow
 
 
 def test_results_equal_those_before_the_refactor():
