@@ -62,7 +62,11 @@ class SpikesimCell:
     receptor_map = {"excitatory": "exc", "inhibitory": "inh"}
 
     def make(self, n, p, init, name):
-        raise NotImplementedError
+        """The spikesim population of ``n`` cells with PyNN parameters ``p``; every cell type defines it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define make(n, p, init, name): the interface method "
+            "each standard cell type implements"
+        )
 
     def weight_factor(self, p, dt):
         """Model weight per PyNN weight (uS -> nS or nA -> pA: 1000), per neuron or scalar."""
