@@ -358,7 +358,7 @@ def compile_phase(model: str, phase: str, fn, fastmath=frozenset()):
     def fastmath_variant(wanted=frozenset()):
         key = frozenset(wanted)
         if key not in variants:
-            jitted = njit(fastmath=set(key))(fn) if key else njit(fn)
+            jitted = njit(fastmath=set(key), forceinline=True)(fn) if key else njit(forceinline=True)(fn)
             jitted.arg_names = args
             jitted.updates = out
             jitted.fastmath_variant = fastmath_variant  # every copy knows the others

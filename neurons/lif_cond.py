@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
+from simcore.base.kernels.vexp import fdiv, vexp
 from simcore.base.params import Param, ParamSpec
 from .base import updates
 from .conductance import ConductanceModel, membrane_params, synapse_params
@@ -58,11 +60,7 @@ class LIFCondExp(ConductanceModel):
     @updates("v", "g_ex", "g_in", "ref")
     def integrate(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in):
         ref = ref - 1.0 if ref > 0.0 else ref
-        if ref <= 0.0:
-            g_tot = g_L + g_ex + g_in
-            E_eff = (gE_L + g_ex * E_ex + g_in * E_in + I_e + I_stim) / g_tot
-            v = E_eff + (v - E_eff) * math.exp(-g_tot * dt_C)
-        return v, g_ex * P_ex, g_in * P_in, ref
+        return _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C), g_ex * P_ex, g_in * P_in, ref
 
     @updates("g_ex", "g_in", "I_stim")
     def deliver(g_ex, g_in, exc, inh, I):
@@ -112,10 +110,7 @@ class LIFCondAlpha(ConductanceModel):
     @updates("v", "g_ex", "dg_ex", "g_in", "dg_in", "ref")
     def integrate(v, g_ex, dg_ex, g_in, dg_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in, dt):
         ref = ref - 1.0 if ref > 0.0 else ref
-        if ref <= 0.0:
-            g_tot = g_L + g_ex + g_in
-            E_eff = (gE_L + g_ex * E_ex + g_in * E_in + I_e + I_stim) / g_tot
-            v = E_eff + (v - E_eff) * math.exp(-g_tot * dt_C)
+        v = _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C)
         g_ex = (g_ex + dt * dg_ex) * P_ex
         g_in = (g_in + dt * dg_in) * P_in
         return v, g_ex, dg_ex * P_ex, g_in, dg_in * P_in, ref
@@ -130,6 +125,25 @@ class LIFCondAlpha(ConductanceModel):
     @updates("v", "ref")
     def reset(V_reset, R):
         return V_reset, R
+
+
+@njit(cache=True, forceinline=True)
+def _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C):
+    """Phase 1 of ``v`` (:class:`LIFCondExp`): exponential Euler, held while refractory (``ref > 0``).
+
+    Branch-free, so the state pass vectorises: the free step is computed for
+    every neuron and kept where ``ref <= 0`` (a refractory neuron's discarded
+    value may be anything, even inf or nan). :func:`vexp` is ``math.exp`` bit
+    for bit, so the result is the one of the branching form::
+
+        g_tot = g_L + g_ex + g_in
+        E_eff = (g_L E_L + g_ex E_ex + g_in E_in + I_e + I_stim) / g_tot
+        v    <- E_eff + (v - E_eff) * exp(-g_tot dt / C_m)
+    """
+    g_tot = g_L + g_ex + g_in
+    E_eff = fdiv(gE_L + g_ex * E_ex + g_in * E_in + I_e + I_stim, g_tot)
+    v_free = E_eff + (v - E_eff) * vexp(-g_tot * dt_C)
+    return v_free if ref <= 0.0 else v
 
 
 def _membrane_derived(values, dt, R) -> dict:

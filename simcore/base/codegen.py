@@ -127,9 +127,18 @@ def cache_dir() -> str:
     return path
 
 
-def _function_fingerprint(fn) -> str:
-    """Text that changes when ``fn`` or the module it lives in changes."""
+def _function_fingerprint(fn, seen: set | None = None) -> str:
+    """Text that changes when ``fn``, the module it lives in, or a jitted function it calls changes.
+
+    Numba's cache checks only the file of the function it caches, so a helper
+    that a phase function calls (say :func:`simcore.base.kernels.vexp.vexp`)
+    is followed through the globals the function reads, recursively.
+    """
+    seen = set() if seen is None else seen
     py = getattr(fn, "py_func", fn)
+    if id(py) in seen:
+        return ""
+    seen.add(id(py))
     parts = [getattr(py, "__qualname__", repr(py))]
     try:
         parts.append(inspect.getsource(py))
@@ -140,7 +149,17 @@ def _function_fingerprint(fn) -> str:
     except (OSError, TypeError):
         code = getattr(py, "__code__", None)
         parts.append(repr(code.co_code) if code is not None else repr(py))
+    parts += [_function_fingerprint(callee, seen) for callee in _jitted_globals(py)]
     return "\n".join(parts)
+
+
+def _jitted_globals(py) -> list:
+    """The Numba dispatchers among the globals that ``py``'s code reads."""
+    code, env = getattr(py, "__code__", None), getattr(py, "__globals__", {})
+    if code is None:
+        return []
+    names = sorted(set(code.co_names))
+    return [env[n] for n in names if hasattr(env.get(n), "py_func")]
 
 
 def load_module(source: str, functions: dict, stem: str, options: str = ""):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import simcore as sc
+from tests.simcore.test_vexp import SAME_AS_LIBM
 
 DT = 0.1
 PARAMS = dict(
@@ -178,3 +179,48 @@ def test_weight_in_siemens_warns_and_sensible_values_do_not():
         pop = net.add(sc.LIFCondExp(2))
         net.connect(pop, pop, sc.AllToAll(), weight=6.0, receptor="exc", delay=0.1)
         net.build(dt=DT, seed=0)
+
+
+def _branching_reference(T, exc, inh, cur, v0, p=PARAMS):
+    """LIFCondExp as the branching loop it was before the branch-free pass (docs/contract.md §3.9, §3.2)."""
+    n = v0.size
+    v, ge, gi, I, ref = v0.copy(), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    R = math.floor(p["t_ref"] / DT + 0.5)
+    P_e, P_i = math.exp(-DT / p["tau_syn_ex"]), math.exp(-DT / p["tau_syn_in"])
+    gE_L, dt_C = p["g_L"] * p["E_L"], DT / p["C_m"]
+    vs, spikes = np.empty((T, n)), []
+    for t in range(T):
+        for i in range(n):
+            ref[i] = ref[i] - 1.0 if ref[i] > 0.0 else ref[i]
+            if ref[i] <= 0.0:
+                g_tot = p["g_L"] + ge[i] + gi[i]
+                E_eff = (gE_L + ge[i] * p["E_ex"] + gi[i] * p["E_in"] + p["I_e"] + I[i]) / g_tot
+                v[i] = E_eff + (v[i] - E_eff) * math.exp(-g_tot * dt_C)
+            ge[i], gi[i], I[i] = ge[i] * P_e + exc[t, i], gi[i] * P_i + inh[t, i], cur[t, i]
+            if ref[i] <= 0.0 and v[i] > p["V_th"]:
+                v[i], ref[i] = p["V_reset"], R
+                spikes.append((t, i))
+        vs[t] = v
+    return vs, spikes
+
+
+@pytest.mark.skipif(not SAME_AS_LIBM, reason="vexp rounds like glibc's exp only; elsewhere the last bits may differ")
+def test_branch_free_pass_equals_the_branching_form_bit_for_bit(rng):
+    # the state pass computes the free step for every neuron and keeps it where not refractory, with vexp:
+    # v, spikes and refractoriness are those of the branching loop with math.exp, to the last bit
+    T, n = 300, 37
+    exc = rng.exponential(3.0, (T, n)) * (rng.random((T, n)) < 0.3)
+    inh = rng.exponential(8.0, (T, n)) * (rng.random((T, n)) < 0.2)
+    cur = rng.normal(600.0, 300.0, (T, n))
+    v0 = rng.uniform(-70.0, -45.0, n)
+    net = sc.Network()
+    pop = net.add(sc.LIFCondExp(n, init={"v": v0}, **PARAMS))
+    for receptor, values in (("exc", exc), ("inh", inh), ("I", cur)):
+        net.add(sc.CurrentInput(pop, values, receptor=receptor))
+    tr = net.add(sc.StateMonitor(pop, "v"))
+    sp = net.add(sc.SpikeMonitor(pop))
+    net.run(steps=T, dt=DT, seed=0, threads=1)
+    vs, spikes = _branching_reference(T, exc, inh, cur, v0)
+    assert len(spikes) > 50
+    assert sorted(zip(sp.steps.tolist(), sp.neurons.tolist())) == spikes
+    assert np.array_equal(tr["v"][:, 0, :], vs)
