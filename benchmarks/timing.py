@@ -43,7 +43,15 @@ class TimedNetwork:
     """
 
     def __init__(
-        self, net, *, batch_size: int = 1, dt: float = 0.1, seed: int = 1, dtype="float64", count_spikes: bool = True
+        self,
+        net,
+        *,
+        batch_size: int = 1,
+        dt: float = 0.1,
+        seed: int = 1,
+        dtype="float64",
+        count_spikes: bool = True,
+        threads: int | None = None,
     ):
         import simcore as sc
 
@@ -57,8 +65,8 @@ class TimedNetwork:
         t0 = time.perf_counter()
         net.build(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
         self.build_s = time.perf_counter() - t0
-        self.compile_s = net.warmup()
-        self.batch_size, self.dt = batch_size, dt
+        self.compile_s = net.warmup(threads=threads)
+        self.batch_size, self.dt, self.run_threads = batch_size, dt, threads
         self.runs: list[dict] = []
 
     @property
@@ -67,9 +75,17 @@ class TimedNetwork:
         return sum(p.n for p in self.net.populations)
 
     def threads(self) -> int:
-        """Threads the stepping loop uses: ``min(batch, numba.get_num_threads())``."""
+        """Threads the stepping loop uses: ``threads`` when given, else ``min(batch, numba.get_num_threads())``.
+
+        (Without ``threads``, ``run`` splits a batch smaller than the cores
+        into shards, :mod:`simcore.base.shards`, so a batch-1 run may use
+        more threads than this says; the cases that compare one thread with
+        one thread pass ``threads=1``.)
+        """
         import numba
 
+        if self.run_threads is not None:
+            return int(self.run_threads)
         return int(min(self.batch_size, numba.get_num_threads()))
 
     def run_once(self, duration_ms: float, out=None) -> dict:
@@ -89,9 +105,9 @@ class TimedNetwork:
         events0 = synaptic_events(net)
         c0, t0 = time.process_time(), time.perf_counter()
         if out is None:
-            net.run(duration_ms)
+            net.run(duration_ms, threads=self.run_threads)
         else:
-            net.run(duration_ms, out=out, overwrite=True)
+            net.run(duration_ms, out=out, overwrite=True, threads=self.run_threads)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         spikes = sum(int(m.counts.sum()) for m in self.rate_monitors) if self.rate_monitors else None
         run = {
@@ -135,10 +151,19 @@ class TimedNetwork:
 
 
 def time_network(
-    net, duration_ms: float, *, repeats: int = 3, batch_size: int = 1, dt: float = 0.1, seed: int = 1, dtype="float64"
+    net,
+    duration_ms: float,
+    *,
+    repeats: int = 3,
+    batch_size: int = 1,
+    dt: float = 0.1,
+    seed: int = 1,
+    dtype="float64",
+    threads: int | None = None,
 ) -> tuple[dict, TimedNetwork]:
-    """Build, warm up and run ``net`` ``repeats`` times; returns (summary, TimedNetwork)."""
-    tn = TimedNetwork(net, batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
+    """Build, warm up and run ``net`` ``repeats`` times (``threads`` as in ``Network.run``); returns
+    (summary, TimedNetwork)."""
+    tn = TimedNetwork(net, batch_size=batch_size, dt=dt, seed=seed, dtype=dtype, threads=threads)
     for _ in range(check_repeats(repeats)):
         tn.run_once(duration_ms)
     return tn.summary(duration_ms), tn

@@ -256,12 +256,14 @@ class Network:
             return None
         return kb
 
-    def warmup(self) -> float:
-        """Compile (or load from cache) the kernel without stepping; returns seconds."""
+    def warmup(self, threads: int | None = None) -> float:
+        """Compile (or load from cache) the kernel for ``threads`` (as in :meth:`run`) without stepping; returns
+        seconds."""
         if self.ctx is None:
             raise RuntimeError("build the network first")
+        threads = check_threads(threads, self.n_neurons) if self.populations else threads
         t0 = time.perf_counter()
-        self._generate(shard_count(None, self.ctx.batch_size, self.n_neurons))
+        self._generate(shard_count(threads, self.ctx.batch_size, self.n_neurons))
         pos = np.full(self.ctx.batch_size, self.t, dtype=np.int64)
         self._kernel(pos, self.t, self.t, *self._args)  # zero steps: compiles, changes nothing
         return time.perf_counter() - t0

@@ -15,6 +15,10 @@ FULL = {"n": 4000, "duration_ms": 1000.0, "repeats": 3, "references": ("brian2_c
 #: sizes of the quick mode (NEST's RK45 takes about 15 s per simulated second of COBA on one thread)
 QUICK = {"n": 4000, "duration_ms": 1000.0, "repeats": 2, "references": ("brian2_cpp_standalone", "nest")}
 
+#: threads of the timed runs: the issue compares one thread with one thread (Brian2 without OpenMP, NEST with
+#: one thread); ``run``'s default would split the batch-1 network into one shard per core
+THREADS = 1
+
 #: target speed-up per reference (the issue's: 2x Brian2 standalone, 5x NEST on one thread)
 GOALS = {"brian2_cpp_standalone": ("Brian2 cpp_standalone", 2.0), "nest": ("NEST (1 thread)", 5.0)}
 
@@ -49,7 +53,9 @@ def run_network(name, build, goals, *, n, duration_ms, repeats, references, bare
     """Time ``build(n)`` at batch 1 and compare it with ``references`` running case ``name`` (COBA, COBAHH)."""
     references = check_references(references) if n == 4000 else ()
     with PeakRSS() as mem:
-        summary, _ = time_network(build(n, record=False), duration_ms, repeats=repeats, dtype=dtype, seed=seed)
+        summary, _ = time_network(
+            build(n, record=False), duration_ms, repeats=repeats, dtype=dtype, seed=seed, threads=THREADS
+        )
         mem.read()
     params = {
         "n": n,
@@ -59,6 +65,7 @@ def run_network(name, build, goals, *, n, duration_ms, repeats, references, bare
         "dtype": dtype,
         "seed": seed,
         "repeats": repeats,
+        "threads": THREADS,
     }
     comparisons = reference_comparisons(
         summary, references, name, duration_ms=float(duration_ms), seed=max(1, seed), threads=1, repeats=repeats

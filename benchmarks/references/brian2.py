@@ -282,8 +282,11 @@ def _time_runs(b2, session, net, duration, namespace, build_s, repeats):
     (``compile_s``); the binary then runs ``repeats`` times (each from its
     start, so every run is the same simulation) and each run's time is
     Brian2's own timer of the simulation loop inside the binary
-    (``last_run_info``); ``binary_s`` is the median wall time of the whole
-    binary (creating synapses, drawing initial values, writing results).
+    (``last_run_info``): ``std::clock()``, the process's CPU time, on one
+    thread (``run_clock = "cpu"``; :func:`benchmarks.records.compare` then
+    compares it with spikesim's CPU time), ``omp_get_wtime()`` with OpenMP;
+    ``binary_s`` is the median wall time of the whole binary (creating
+    synapses, drawing initial values, writing results).
 
     runtime/cython: ``net.store()``, a warm-up ``net.run(dt)`` (code
     generation and, for Cython, compilation or a load from Brian2's on-disk
@@ -306,6 +309,8 @@ def _time_runs(b2, session, net, duration, namespace, build_s, repeats):
             times.append(float(dev._last_run_time))
             binary.append(float(dev.timers["run_binary"]))
         extra.update(binary_s=float(np.median(binary)), make_s=float(dev.timers["compile"]["make"]))
+        # Brian2's loop timer is std::clock() (process CPU time) without OpenMP, omp_get_wtime() with it
+        extra["run_clock"] = "cpu" if session.threads == 1 else "wall"
     else:
         net.store("before_warmup")
         t0 = time.perf_counter()

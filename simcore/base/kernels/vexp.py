@@ -53,7 +53,9 @@ C4 = float.fromhex("0x1.55555cf172b91p-5")
 C5 = float.fromhex("0x1.1111167a4d017p-7")
 #: table size N = 2^7
 TABLE_BITS = 7
-#: the scales of the special cases
+#: the special cases (|x| >= 512): the scale's exponent moved by -1009 or +1022, and moved back
+_UP_SHIFT = -(1009 << 52)
+_DOWN_SHIFT = 1022 << 52
 _TWO_1009 = float.fromhex("0x1p1009")
 _TWO_M1022 = float.fromhex("0x1p-1022")
 
@@ -215,44 +217,45 @@ def bits_float(typingctx, u):
 
 @njit(cache=True, forceinline=True)
 def vexp(x):
-    """``exp(x)`` for a float64 ``x``, bit for bit glibc's (module docstring); no branch, no call."""
-    big = not abs(x) < 512.0  # also nan
-    xr = 0.0 if abs(x) >= 1024.0 or x != x else x  # keeps k in range; the result is selected below
+    """``exp(x)`` for a float64 ``x``, bit for bit glibc's (module docstring); no call, branches LLVM if-converts.
+
+    For ``|x| >= 512`` glibc's special case: the scale's exponent is moved by
+    ``-1009`` (``x > 0``, the result multiplied back by ``2^1009``, overflowing
+    to ``inf``) or by ``+1022`` (``x < 0``: ``s + s*tmp`` rounded twice, a
+    subnormal result rounded once more through ``1 + y``, then ``2^-1022``).
+    """
+    ax = abs(x)
+    xr = x if ax < 1024.0 else 0.0  # also nan; keeps k in range, the result is replaced below
     kd = fma(INV_LN2_N, xr, SHIFT)
     ki = float_bits(kd)
     kd = kd - SHIFT
     r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, xr))
     j = ki & ((1 << TABLE_BITS) - 1)
-    sbits = _SCALE[j] + (ki << (52 - TABLE_BITS))
     r2 = r * r
     tmp = fma(r2 * r2, fma(r, C5, C4), fma(r2, fma(r, C3, C2), _TAIL[j] + r))
-    scale = bits_float(sbits)
-    y = fma(scale, tmp, scale)
-    if not big:
+    up, down = x >= 512.0, x <= -512.0
+    shift = _UP_SHIFT if up else (_DOWN_SHIFT if down else 0)
+    scale = bits_float(_SCALE[j] + (ki << (52 - TABLE_BITS)) + shift)
+    if not down:
+        y = fma(scale, tmp, scale) * (_TWO_1009 if up else 1.0)
+    else:
+        y = _exp_down(scale, tmp)
+    if ax < 1024.0:
         return y
-    return _exp_special(x, tmp, sbits)
+    if x != x:
+        return 1.0 + x
+    return np.inf if x > 0.0 else 0.0
 
 
 @njit(cache=True, inline="always")
-def _exp_special(x, tmp, sbits):
-    """glibc's ``specialcase`` for ``512 <= |x| < 1024`` (scale moved into range) and the limits beyond."""
-    # k > 0: the exponent of the scale overflowed by at most 460
-    up = bits_float(sbits - (1009 << 52))
-    y_up = _TWO_1009 * fma(up, tmp, up)
-    # k < 0: round once in the subnormal range
-    down = bits_float(sbits + (1022 << 52))
-    down_tmp = down * tmp  # rounded once and used twice, as glibc's build computes it
-    y = down + down_tmp
-    lo = down - y + down_tmp
-    hi = 1.0 + y
-    lo = 1.0 - hi + y + lo
-    y_sub = (hi + lo) - 1.0
-    y_sub = 0.0 if y_sub == 0.0 else y_sub
-    y_down = _TWO_M1022 * (y_sub if y < 1.0 else y)
-    if x != x:
-        return 1.0 + x
-    if x >= 1024.0:
-        return np.inf
-    if x <= -1024.0:
-        return 0.0
-    return y_up if x > 0.0 else y_down
+def _exp_down(scale, tmp):
+    """glibc's ``specialcase`` for ``k < 0``: ``scale * tmp`` rounded once and used twice, subnormals rounded once."""
+    scale_tmp = scale * tmp
+    y = scale + scale_tmp
+    if y < 1.0:
+        lo = scale - y + scale_tmp
+        hi = 1.0 + y
+        lo = 1.0 - hi + y + lo
+        y = (hi + lo) - 1.0
+        y = 0.0 if y == 0.0 else y  # no -0.0
+    return _TWO_M1022 * y
