@@ -350,6 +350,9 @@ class StepCurrentSource(Stimulus):
                 f"{times.size} times; got {np.shape(amplitudes)}"
             )
         check_finite(amps, "amplitudes")
+        self.target, view = split(target)  # a subgroup: zero amplitude outside it
+        if view is not None:
+            amps = expand(np.broadcast_to(amps.T, (target.n, times.size)).T, view, self.target.n)
         self.times, self.amplitudes = times, amps
 
     def build(self, ctx: BuildContext) -> None:
@@ -413,6 +416,10 @@ class NoisyCurrent(Stimulus):
         if np.any(self.tau <= 0):
             raise ValueError(f"tau must be > 0 ms; got {self.tau[self.tau <= 0][0]}")
         self.start, self.stop = _window(start, stop)
+        self.target, view = split(target)  # a subgroup: mean and std 0 outside it (x stays 0 there)
+        if view is not None:
+            self.mean, self.std = expand(self.mean, view, self.target.n), expand(self.std, view, self.target.n)
+            self.tau = 1.0 + expand(self.tau - 1.0, view, self.target.n)
 
     def build(self, ctx: BuildContext) -> None:
         decay = np.exp(-ctx.dt / self.tau)
@@ -483,6 +490,9 @@ class ACSource(Stimulus):
             raise ValueError(f"frequency must be >= 0 Hz; got {self.frequency[self.frequency < 0][0]}")
         self.offset, self.phase = as_vector(offset, target.n, "offset"), as_vector(phase, target.n, "phase")
         self.start, self.stop = _window(start, stop)
+        self.target, view = split(target)  # a subgroup: offset and amplitude 0 outside it
+        for key in ("amplitude", "frequency", "offset", "phase"):
+            setattr(self, key, expand(getattr(self, key), view, self.target.n))
 
     def build(self, ctx: BuildContext) -> None:
         self.kernel = {

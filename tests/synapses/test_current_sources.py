@@ -162,3 +162,30 @@ def test_rate_dt_must_be_whole_steps_and_close_times_must_not_share_a_step():
     net.add(sc.StepCurrentSource(pop, [1.0, 1.02], [1.0, 2.0]))
     with pytest.raises(ValueError, match=r"two changes fall in one step"):
         net.build(dt=DT, seed=0)
+
+
+SUBGROUP_SOURCES = {
+    "dc": lambda t: sc.DCSource(t, 2.0, start=0.5),
+    "step": lambda t: sc.StepCurrentSource(t, [0.2, 1.0], [1.5, -0.5]),
+    "step_per_neuron": lambda t: sc.StepCurrentSource(t, [0.2, 1.0], np.arange(2 * t.n, dtype=float).reshape(2, t.n)),
+    "ac": lambda t: sc.ACSource(t, 1.0, 200.0, offset=0.25, phase=30.0, start=0.3),
+    "noisy": lambda t: sc.NoisyCurrent(t, 1.0, 0.5, 2.0),
+}
+
+
+@pytest.mark.parametrize("make", SUBGROUP_SOURCES.values(), ids=SUBGROUP_SOURCES.keys())
+@pytest.mark.parametrize("selection", [slice(2, 5), [0, 3, 6]], ids=["slice", "indices"])
+def test_a_source_on_a_subgroup_reaches_only_its_neurons(make, selection):
+    # pop[a:b] / pop[indices]: the subgroup's neurons get what a population of their own would get,
+    # the others nothing (a noisy current draws its own values there, so only its zeros are compared)
+    n, T = 7, 30
+    inside = np.arange(n)[selection]
+    y, _ = observe(n, lambda pop: make(pop[selection]), T)
+    alone, _ = observe(inside.size, make, T)
+    outside = np.setdiff1d(np.arange(n), inside)
+    assert np.all(y[:, 0, outside] == 0.0)
+    if make is SUBGROUP_SOURCES["noisy"]:
+        assert np.all(y[:, 0, inside] != 0.0)
+    else:
+        np.testing.assert_array_equal(y[:, 0, inside], alone[:, 0])
+        assert np.any(alone != 0.0)
