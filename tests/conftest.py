@@ -19,6 +19,8 @@ SLOW = {
     "tests/simcore/grad/test_bptt_parity_event.py::test_lif_stack_with_delays[float32]",
     "tests/synapses/test_song_miller_abbott.py::test_additive_stdp_makes_the_weights_bimodal",
     "tests/simcore/test_kernel_cache.py::test_kernel_is_loaded_from_cache_in_a_new_process[3]",
+    "tests/pynn/test_pynn.py::test_rates_agree_with_pynn_nest[COBA]",
+    "tests/pynn/test_pynn.py::test_rates_agree_with_pynn_nest[CUBA]",
 }
 
 

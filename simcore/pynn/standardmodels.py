@@ -421,12 +421,15 @@ class ACSource(_Source, electrodes.ACSource):
     )
 
     def _stimulus(self, target, p, factor, receptor):
+        # PyNN's phase is that of t - start (pyNN.neuron, pyNN.brian2; pyNN.nest measured the same);
+        # spikesim's ACSource (NEST's ac_generator) takes the phase at t = 0
+        phase = p["phase"] - 360.0 * p["frequency"] * p["start"] / 1000.0
         return sc.ACSource(
             target,
             p["amplitude"] * factor,
             p["frequency"],
             offset=p["offset"] * factor,
-            phase=p["phase"],
+            phase=phase,
             start=p["start"],
             stop=min(p["stop"], 1e15),
             receptor=receptor,

@@ -46,19 +46,32 @@ def _nest_runs():
     return probe.returncode == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured: COBA 1000 cells 4.90 Hz vs NEST 0.88 Hz (activity dies in NEST), "
-    "CUBA 10.50 vs 9.76 Hz (7.5%); the scaled network sits near its bistable edge (docs/pynn.md)",
-)
+#: the drive of each benchmark in the rate comparison (nA): COBA's scaled network without drive
+#: lives for a random time after the kick and dies (NEST and spikesim alike, docs/pynn.md), so it
+#: gets Brian2's COBA drive; CUBA drives itself (v_rest above threshold)
+DRIVE = {"COBA": 0.2, "CUBA": 0.0}
+
+
 @pytest.mark.parametrize("benchmark", ["COBA", "CUBA"])
 def test_rates_agree_with_pynn_nest(benchmark):
+    # the same script on both backends, seeds 1-3 (the Poisson kick), 1 s each: the mean rates
+    # (0.8 exc + 0.2 inh) agree within 5 % (measured: COBA 17.6 vs 17.0 Hz, CUBA 11.1 vs 11.2 Hz)
     if not _nest_runs():
         pytest.skip("pyNN.nest does not import or run with the installed NEST")
-    ours = run_script("va_benchmark.py", benchmark, "1000", "1000")
-    nest = run_script("va_benchmark.py", benchmark, "1000", "1000", simulator="nest")
     rate = lambda r: 0.8 * r["exc_rate"] + 0.2 * r["inh_rate"]  # noqa: E731
-    assert rate(ours) == pytest.approx(rate(nest), rel=0.05)
+    args = [("va_benchmark.py", benchmark, "1000", "1000", str(DRIVE[benchmark]), str(seed)) for seed in (1, 2, 3)]
+    ours = np.mean([rate(run_script(*a)) for a in args])
+    nest = np.mean([rate(run_script(*a, simulator="nest", timeout=300)) for a in args])
+    assert ours > 5.0 and ours == pytest.approx(nest, rel=0.05)
+
+
+def test_undriven_coba_dies_at_a_seed_dependent_time():
+    # why the comparison above drives COBA: without drive, whether and when the scaled network's
+    # activity dies after the kick depends on the seed of the kick (in NEST too, docs/pynn.md)
+    runs = [run_script("va_benchmark.py", "COBA", "1000", "1000", "0.0", str(seed)) for seed in (1, 2, 3)]
+    counts = [r["exc_counts_per_100ms"] for r in runs]
+    died = [c.index(0) if 0 in c else None for c in counts]
+    assert len(set(died)) > 1 and any(d is not None for d in died)
 
 
 def test_simple_stdp_potentiation_is_pynn_additive_rule():
