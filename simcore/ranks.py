@@ -80,7 +80,7 @@ class ExchangeTimeout(RuntimeError):
     def __init__(self, ranks: list, window: int, timeout: float):
         self.ranks = list(ranks)
         super().__init__(
-            f"no spikes from rank(s) {self.ranks} for exchange {window} within {timeout:g} s: the rank failed, "
+            f"no answer from rank(s) {self.ranks} in exchange {window} within {timeout:g} s: the rank failed, "
             "hung or was killed (see its output); stopping this rank too"
         )
 
@@ -371,10 +371,14 @@ class MPIExchange:
         from mpi4py import MPI
 
         self.MPI = MPI
-        self.comm = comm.Dup()  # our messages never meet the user's
-        self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
+        self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.timeout = timeout
         self.count = 0
+        self.comm, req = comm.Idup()  # our messages never meet the user's; a rank that never comes is timed out
+        pause = _Pause(timeout)
+        while not req.Test():
+            if not pause.wait():
+                raise ExchangeTimeout([r for r in range(self.size) if r != self.rank], "setup", timeout)
 
     def __call__(self, rx: np.ndarray, stride: int, length: int) -> None:
         MPI, comm, me = self.MPI, self.comm, self.rank
@@ -623,7 +627,7 @@ def run(
         raise ImportError("simcore.ranks.run needs mpi4py and an MPI library: pip install 'spikesim[mpi]'") from exc
     comm = MPI.COMM_WORLD if comm is None else comm
     rank, size = comm.Get_rank(), comm.Get_size()
-    plan = _plan(net, size, duration, steps, dt, exchange_every, timeout)  # the same ValueError on every rank
+    plan = _plan(net, size, duration, steps, dt, exchange_every, timeout, out, overwrite)  # the same on every rank
     if seed is None and net.ctx is None:
         seed = comm.bcast(secrets.randbits(32) if rank == 0 else None, root=0)
     state = getattr(net, "_rank_run", None)
@@ -638,11 +642,22 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
     without ``mpiexec``; each rank builds its own copy). Keywords as :func:`run` (without ``comm``); returns
     rank 0's merged results. An error on any rank is raised here.
     """
+    ranks = check_int(ranks, "ranks", minimum=1)
     nets = [build() for _ in range(ranks)]
     timeout = kwargs.pop("timeout", DEFAULT_TIMEOUT)
     steps = kwargs.pop("steps", None)
     exchange_every = kwargs.pop("exchange_every", None)
-    plan = _plan(nets[0], ranks, duration, steps, kwargs.get("dt"), exchange_every, timeout)
+    plan = _plan(
+        nets[0],
+        ranks,
+        duration,
+        steps,
+        kwargs.get("dt"),
+        exchange_every,
+        timeout,
+        kwargs.get("out"),
+        kwargs.get("overwrite", False),
+    )
     group = ThreadGroup(ranks, timeout)
     results: list = [None] * ranks
 
@@ -677,10 +692,13 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
     return results[0]
 
 
-def _plan(net, ranks, duration, steps, dt, exchange_every, timeout) -> dict:
-    """Every argument checked before any work: ``{"steps", "ranks", "exchange_every", "timeout"}``."""
+def _plan(net, ranks, duration, steps, dt, exchange_every, timeout, out=None, overwrite=False) -> dict:
+    """Every argument checked before any work, on every rank (``out`` on a file system they share)."""
+    from monitors.sonata import check_writable
     from simcore.base.clock import check_dt, duration_to_steps
 
+    if out is not None:
+        check_writable(out, overwrite)
     ranks = check_ranks(net, ranks)
     check_splittable(net)
     for pop in net.populations:
