@@ -49,6 +49,7 @@ phase functions (they cannot be split: :mod:`simcore.base.shards`), monitors oth
 
 from __future__ import annotations
 
+import collections
 import logging
 import secrets
 import threading
@@ -291,15 +292,17 @@ def _njit(options):
 class RankRun:
     """The part of a built network that rank ``rank`` of ``ranks`` steps, and its windows (module docstring).
 
-    ``exchange(rx, stride, length)`` sends ``rx[rank*stride : rank*stride + length]`` to every other rank and
-    fills their parts of ``rx`` (:class:`MPIExchange`, :class:`ThreadExchange`).
+    ``exchange.start(rx, stride, length)`` sends ``rx[rank*stride : rank*stride + length]`` to every other
+    rank; ``exchange.finish()`` fills their parts of the oldest started ``rx`` (:class:`MPIExchange`,
+    :class:`ThreadExchange`).
     """
 
     def __init__(self, net: Network, rank: int, ranks: int, exchange, exchange_every=None):
         ctx = net.ctx
         self.net, self.rank, self.ranks, self.exchange = net, rank, ranks, exchange
         self.d_min = d_min(net)
-        self.window = check_exchange_every(exchange_every, self.d_min)
+        default = max(1, self.d_min // 2)  # two windows per d_min: one window of slack (below)
+        self.window = check_exchange_every(default if exchange_every is None else exchange_every, self.d_min)
         keep_rank_synapses(net, rank, ranks)
         net._kernel = None  # the one-process kernel would read the rank's synapses only
         senders = [p for p in net.populations if any(q.pre is p for q in net.projections)]
@@ -320,47 +323,75 @@ class RankRun:
         kb.exchange([p.runtime for p in senders], self.rx, self.ob_n, self.cursor, self.w0, self.stride, self.header, B)
         t0 = time.perf_counter()
         self.step_fn, self.emit_fn = kb.compile()
-        self.args = kb.arg_values
+        # two exchange buffers: a window steps into one while the other's spikes are still on their way
+        self.rxs = (self.rx, np.zeros_like(self.rx))
+        self.argsets = (kb.arg_values, tuple(self.rxs[1] if a is self.rx else a for a in kb.arg_values))
         self.source = kb.source(kb.kernel_name())
         self.compile_seconds = time.perf_counter() - t0
         self.exchanges = 0
 
+    @property
+    def lagged(self) -> bool:
+        """Whether a window's spikes may wait one more window: they are due ``d_min >= 2 * window`` steps on."""
+        return 2 * self.window <= self.d_min
+
     def run(self, n: int) -> None:
-        """``n`` steps from ``net.t``: chunks (monitors flush after each) of windows of at most ``window`` steps."""
+        """``n`` steps from ``net.t``: chunks (monitors flush after each) of windows of at most ``window`` steps.
+
+        Window ``k`` steps, sends its spikes, then (lagged) enters the spikes of window ``k - 1`` into the queues:
+        they are due at least ``d_min >= 2 * window`` steps after their window began, so after window ``k``
+        (module docstring); a slow rank then delays the others by less than a window. Without the lag the
+        window's own spikes are entered at once. Every spike is entered before the run returns.
+        """
         net = self.net
         end = net.t + n
         pos = np.full(net.ctx.batch_size, net.t, dtype=np.int64)
         t_start, start_step = time.perf_counter(), net.t
-        self.exchange_seconds = 0.0
+        self.exchange_seconds, pending = 0.0, None
         while net.t < end:
             base, chunk_end = net.t, min(net.t + net.chunk_steps, end)
             t = base
             while t < chunk_end:
                 t_next = min(t + self.window, chunk_end)
-                self._window(pos, base, t, t_next)
+                args = self.argsets[self.exchanges % 2]
+                self._step(pos, base, t, t_next, args)
+                if pending is not None:
+                    self._emit(pos, *pending)
+                pending = (t, t_next, args)
+                if not self.lagged:
+                    self._emit(pos, *pending)
+                    pending = None
                 t = t_next
             net.t = chunk_end
             for comp in net.components:
                 comp.after_chunk(base, chunk_end)
+        if pending is not None:
+            self._emit(pos, *pending)
         for comp in net.components:
             comp.finish_run()
         net.last_run = {"steps": net.t - start_step, "seconds": time.perf_counter() - t_start}
 
-    def _window(self, pos: np.ndarray, base: int, t0: int, t1: int) -> None:
-        """Steps ``t0 <= t < t1`` of the rank's block, the exchange, then their spikes into the queues."""
+    def _step(self, pos: np.ndarray, base: int, t0: int, t1: int, args: tuple) -> None:
+        """Steps ``t0 <= t < t1`` of the rank's block (spikes to the outbox of ``args``), then send them."""
         part = self.rank * self.stride
         self.w0[0], self.ob_n[0] = t0, part + self.header
         while True:
-            self.step_fn(pos, base, t1, *self.args)
+            self.step_fn(pos, base, t1, *args)
             if pos.min() == t1:
                 break
             for comp in self.net.components:
                 comp.after_kernel()
         x0 = time.perf_counter()
-        self.exchange(self.rx, self.stride, int(self.ob_n[0]) - part)
+        self.exchange.start(self.rxs[self.exchanges % 2], self.stride, int(self.ob_n[0]) - part)
         self.exchange_seconds += time.perf_counter() - x0
         self.exchanges += 1
-        self.emit_fn(pos, t0, t1, *self.args)
+
+    def _emit(self, pos: np.ndarray, t0: int, t1: int, args: tuple) -> None:
+        """Every rank's spikes of steps ``t0 <= t < t1`` (the oldest exchange still open) into the queues."""
+        x0 = time.perf_counter()
+        self.exchange.finish()
+        self.exchange_seconds += time.perf_counter() - x0
+        self.emit_fn(pos, t0, t1, *args)
 
 
 # ----- exchanges
@@ -374,17 +405,25 @@ class MPIExchange:
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.timeout = timeout
         self.count = 0
+        self.open: collections.deque = collections.deque()  # exchanges started, not finished: (rx, stride, sends)
         self.comm, req = comm.Idup()  # our messages never meet the user's; a rank that never comes is timed out
         pause = _Pause(timeout)
         while not req.Test():
             if not pause.wait():
                 raise ExchangeTimeout([r for r in range(self.size) if r != self.rank], "setup", timeout)
 
-    def __call__(self, rx: np.ndarray, stride: int, length: int) -> None:
+    def start(self, rx: np.ndarray, stride: int, length: int) -> None:
+        """Send ``rx[rank*stride : rank*stride + length]`` to every other rank; :meth:`finish` receives theirs."""
         MPI, comm, me = self.MPI, self.comm, self.rank
         mine = rx[me * stride : me * stride + length]
+        sends = [comm.Isend([mine, MPI.DOUBLE], dest=r, tag=_TAG) for r in range(self.size) if r != me]
+        self.open.append((rx, stride, sends))
+
+    def finish(self) -> None:
+        """Receive every other rank's part of the oldest open exchange into its ``rx``; wait for our sends."""
+        MPI, comm, me = self.MPI, self.comm, self.rank
+        rx, stride, sends = self.open.popleft()
         others = [r for r in range(self.size) if r != me]
-        sends = [comm.Isend([mine, MPI.DOUBLE], dest=r, tag=_TAG) for r in others]
         waiting, status = set(others), MPI.Status()
         pause = _Pause(self.timeout)
         while waiting:
@@ -465,7 +504,8 @@ class ThreadExchange:
             silent = sorted(self.group.failed) or [r for r in range(self.group.ranks) if r != self.rank]
             raise ExchangeTimeout(silent, self.count, self.group.timeout) from None
 
-    def __call__(self, rx: np.ndarray, stride: int, length: int) -> None:
+    def start(self, rx: np.ndarray, stride: int, length: int) -> None:
+        """The whole exchange at once (threads share memory; nothing is in flight)."""
         g, me = self.group, self.rank
         g.parts[me] = rx[me * stride : me * stride + length]
         self._meet()  # every part published
@@ -474,6 +514,9 @@ class ThreadExchange:
                 rx[r * stride : r * stride + part.size] = part
         self._meet()  # every part copied before anyone writes its next one
         self.count += 1
+
+    def finish(self) -> None:
+        """Nothing left: :meth:`start` did it all."""
 
     def gather(self, obj):
         g = self.group

@@ -109,16 +109,35 @@ def test_rank_threads_equal_one_process(case):
     assert_same(in_threads(case, 2), reference(case))
 
 
-def test_shorter_windows_give_the_same_spikes():
-    """Any exchange interval up to d_min is exact (docs/contract.md §6): here every step."""
+@pytest.mark.parametrize("every, lagged", [(1, True), (3, False)])
+def test_any_window_up_to_d_min_gives_the_same_spikes(every, lagged):
+    """Any exchange interval up to d_min (3 steps here) is exact (docs/contract.md §6); a window of at most
+    d_min / 2 enters its spikes one window late (lagged), a longer one at once."""
     ref = reference("mixed")
-    build, dtype, batch = CASES["mixed"]
-    net0 = []
-    res = ranks.run_threads(lambda: net0.append(build()) or net0[-1], 3, steps=sum(STEPS), seed=SEED, exchange_every=1)
-    assert net0[0]._rank_run.window == 1 and net0[0]._rank_run.exchanges == sum(STEPS)
+    build = CASES["mixed"][0]
+    nets = []
+    res = ranks.run_threads(
+        lambda: nets.append(build()) or nets[-1], 3, steps=sum(STEPS), seed=SEED, exchange_every=every
+    )
+    state = nets[0]._rank_run
+    assert state.window == every and state.lagged == lagged and state.exchanges == -(-sum(STEPS) // every)
     for mon in ("spikes", "src_spikes"):
         np.testing.assert_array_equal(res[mon]["neurons"], ref[mon]["neurons"])
         np.testing.assert_array_equal(res[mon]["steps"], ref[mon]["steps"])
+
+
+def test_a_window_above_d_min_would_change_the_spikes(monkeypatch):
+    """The comparisons above can fail: the same split with a 4-step window (d_min 3 taken for 4) differs."""
+    ref = reference("mixed")
+    build = CASES["mixed"][0]
+    nets = [build() for _ in range(2)]
+    group = ranks.ThreadGroup(2)
+    monkeypatch.setattr(ranks, "d_min", lambda net: 4)
+    for r, net in enumerate(nets):
+        net.build(seed=SEED)
+        net._rank_run = ranks.RankRun(net, r, 2, group.exchange_of(r), exchange_every=4)
+    res = _continue(nets, group, sum(STEPS))
+    assert not np.array_equal(res["spikes"]["neurons"], ref["spikes"]["neurons"])
 
 
 def test_rank_keeps_only_its_synapses_and_d_min():
@@ -188,7 +207,7 @@ def test_exchange_interval_above_d_min_is_refused_before_stepping():
 def test_a_silent_rank_times_out_with_its_name():
     group = ranks.ThreadGroup(2, timeout=0.2)
     with pytest.raises(ranks.ExchangeTimeout, match=r"rank\(s\) \[1\]"):
-        group.exchange_of(0)(np.zeros(4), 2, 1)
+        group.exchange_of(0).start(np.zeros(4), 2, 1)
 
 
 def test_owners_follow_the_shard_cut():
