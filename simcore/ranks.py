@@ -301,7 +301,7 @@ class RankRun:
         ctx = net.ctx
         self.net, self.rank, self.ranks, self.exchange = net, rank, ranks, exchange
         self.d_min = d_min(net)
-        default = max(1, self.d_min // 2)  # two windows per d_min: one window of slack (below)
+        default = max(1, self.d_min // 3)  # about three windows per d_min: two windows of slack (run)
         self.window = check_exchange_every(default if exchange_every is None else exchange_every, self.d_min)
         keep_rank_synapses(net, rank, ranks)
         net._kernel = None  # the one-process kernel would read the rank's synapses only
@@ -323,50 +323,47 @@ class RankRun:
         kb.exchange([p.runtime for p in senders], self.rx, self.ob_n, self.cursor, self.w0, self.stride, self.header, B)
         t0 = time.perf_counter()
         self.step_fn, self.emit_fn = kb.compile()
-        # two exchange buffers: a window steps into one while the other's spikes are still on their way
-        self.rxs = (self.rx, np.zeros_like(self.rx))
-        self.argsets = (kb.arg_values, tuple(self.rxs[1] if a is self.rx else a for a in kb.arg_values))
+        # lag + 1 exchange buffers: a window steps into one while the others' spikes are still on their way
+        self.rxs = (self.rx,) + tuple(np.zeros_like(self.rx) for _ in range(self.lag))
+        self.argsets = tuple(tuple(rx if a is self.rx else a for a in kb.arg_values) for rx in self.rxs)
         self.source = kb.source(kb.kernel_name())
         self.compile_seconds = time.perf_counter() - t0
         self.exchanges = 0
 
     @property
-    def lagged(self) -> bool:
-        """Whether a window's spikes may wait one more window: they are due ``d_min >= 2 * window`` steps on."""
-        return 2 * self.window <= self.d_min
+    def lag(self) -> int:
+        """Windows a window's spikes may wait before they enter the queues: ``(lag + 1) * window <= d_min``."""
+        return self.d_min // self.window - 1
 
     def run(self, n: int) -> None:
         """``n`` steps from ``net.t``: chunks (monitors flush after each) of windows of at most ``window`` steps.
 
-        Window ``k`` steps, sends its spikes, then (lagged) enters the spikes of window ``k - 1`` into the queues:
-        they are due at least ``d_min >= 2 * window`` steps after their window began, so after window ``k``
-        (module docstring); a slow rank then delays the others by less than a window. Without the lag the
-        window's own spikes are entered at once. Every spike is entered before the run returns.
+        Window ``k`` steps and sends its spikes, then the spikes of window ``k - lag`` enter the queues: they are
+        due at least ``d_min >= (lag + 1) * window`` steps after their window began, so not before window ``k``
+        ends (module docstring); a rank may then fall behind the others by ``lag`` windows before they wait for
+        it. Every spike is entered before the run returns.
         """
         net = self.net
         end = net.t + n
         pos = np.full(net.ctx.batch_size, net.t, dtype=np.int64)
         t_start, start_step = time.perf_counter(), net.t
-        self.exchange_seconds, pending = 0.0, None
+        self.exchange_seconds, pending = 0.0, collections.deque()
         while net.t < end:
             base, chunk_end = net.t, min(net.t + net.chunk_steps, end)
             t = base
             while t < chunk_end:
                 t_next = min(t + self.window, chunk_end)
-                args = self.argsets[self.exchanges % 2]
+                args = self.argsets[self.exchanges % len(self.argsets)]
                 self._step(pos, base, t, t_next, args)
-                if pending is not None:
-                    self._emit(pos, *pending)
-                pending = (t, t_next, args)
-                if not self.lagged:
-                    self._emit(pos, *pending)
-                    pending = None
+                pending.append((t, t_next, args))
+                if len(pending) > self.lag:
+                    self._emit(pos, *pending.popleft())
                 t = t_next
             net.t = chunk_end
             for comp in net.components:
                 comp.after_chunk(base, chunk_end)
-        if pending is not None:
-            self._emit(pos, *pending)
+        while pending:
+            self._emit(pos, *pending.popleft())
         for comp in net.components:
             comp.finish_run()
         net.last_run = {"steps": net.t - start_step, "seconds": time.perf_counter() - t_start}
@@ -382,7 +379,7 @@ class RankRun:
             for comp in self.net.components:
                 comp.after_kernel()
         x0 = time.perf_counter()
-        self.exchange.start(self.rxs[self.exchanges % 2], self.stride, int(self.ob_n[0]) - part)
+        self.exchange.start(self.rxs[self.exchanges % len(self.rxs)], self.stride, int(self.ob_n[0]) - part)
         self.exchange_seconds += time.perf_counter() - x0
         self.exchanges += 1
 
@@ -777,8 +774,11 @@ def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_s
         full = net.describe()
         state = net._rank_run = RankRun(net, rank, ranks, exchange, plan["exchange_every"])
         state.describe_full = full
-    elif plan["exchange_every"] is not None:
-        state.window = check_exchange_every(plan["exchange_every"], state.d_min)
+    elif plan["exchange_every"] not in (None, state.window):
+        raise ValueError(
+            f"exchange_every={plan['exchange_every']} differs from the first run's {state.window}; it is fixed by "
+            "the first run"
+        )
     start, collector = net.t, _RunCollector(net) if out is not None else None
     try:
         state.run(plan["steps"])
