@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 NAME = "ranks"
@@ -41,10 +42,12 @@ def worker(scale: float, duration_ms: float, seed: int = 1) -> None:
     net.reset()
     for mon in net.monitors:
         mon.reset()
+    cpu = time.process_time()
     merged = ranks.run(net, duration_ms)
+    cpu = time.process_time() - cpu
     state = getattr(net, "_rank_run", None)
-    mine = (net.last_run["seconds"], state.exchange_seconds if state else 0.0, state.exchanges if state else 0)
-    every = comm.gather(mine, root=0)
+    mine = (net.last_run["seconds"], state.exchange_seconds if state else 0.0, state.exchanges if state else 0, cpu)
+    every = comm.gather(mine, root=0)  # (stepping s, exchange s, exchanges, CPU s of the run)
     if comm.Get_rank() == 0:
         spikes = int(sum(int(res["counts"].sum()) for res in merged.values()))
         print(
@@ -52,8 +55,9 @@ def worker(scale: float, duration_ms: float, seed: int = 1) -> None:
             + json.dumps(
                 {
                     "ranks": comm.Get_size(),
-                    "seconds": max(s for s, _, _ in every),
-                    "exchange_s": [x for _, x, _ in every],
+                    "seconds": max(e[0] for e in every),
+                    "exchange_s": [e[1] for e in every],
+                    "cpu_s": [e[3] for e in every],
                     "exchanges": every[0][2],
                     "spikes": spikes,
                 }
@@ -77,13 +81,14 @@ def launch(n_ranks: int, scale: float, duration_ms: float) -> dict:
 def run(scale: float = 1.0, duration_ms: float = 1000.0, repeats: int = 3, ranks=(1, 2)) -> dict:
     """Medians per rank count over ``repeats`` interleaved launches, speed-ups over ``ranks[0]``."""
     times = {r: [] for r in ranks}
-    spikes, loads, exchange = set(), [], {}
+    spikes, loads, exchange, cpu = set(), [], {}, {r: [] for r in ranks}
     for _ in range(repeats):
         for r in ranks:
             res = launch(r, scale, duration_ms)
             times[r].append(res["seconds"])
             spikes.add(res["spikes"])
             exchange[r] = res["exchange_s"]
+            cpu[r].append(max(res["cpu_s"]))
             loads.append(os.getloadavg()[0])
     medians = {r: statistics.median(v) for r, v in times.items()}
     return {
@@ -94,6 +99,7 @@ def run(scale: float = 1.0, duration_ms: float = 1000.0, repeats: int = 3, ranks
         "same_spikes": len(spikes) == 1,
         "spikes": sorted(spikes),
         "last_exchange_s_per_rank": exchange,
+        "cpu_s_busiest_rank": cpu,
         "load_average_1min": loads,
     }
 
