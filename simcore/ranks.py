@@ -1,7 +1,7 @@
 """One network split over MPI ranks: each rank steps a block of every population (docs/contract.md §6).
 
-Started as ``mpiexec -n R python script.py`` where the script calls :func:`run` (or ``spikesim run ... --ranks
-mpi``)::
+Started as ``mpiexec -n R python -m mpi4py script.py`` where the script calls :func:`run` (``-m mpi4py`` makes
+an exception that a rank does not catch abort the whole job instead of leaving the others waiting)::
 
     import simcore as sc
     from simcore import ranks
@@ -12,7 +12,9 @@ mpi``)::
         print(merged["spikes_exc"]["neurons"].size)
 
 Nothing is detected from the environment: an MPI-launched script runs split only where it calls :func:`run`
-(``simcore.mpi.run_batch_parallel`` splits samples instead); mpi4py is imported only then.
+(``simcore.mpi.run_batch_parallel`` splits samples instead, and a plain ``Network.run`` stays one process);
+mpi4py is imported only by :func:`run`. :func:`run_threads` runs the same split with ranks as threads of one
+process (no MPI), for checks.
 
 **Split.** Rank ``r`` of ``R`` owns the neurons ``r*N//R <= i < (r+1)*N//R`` of every population of ``N`` neurons,
 the cut rule of the thread shards (:mod:`simcore.base.shards`), and every synapse that ends on them. Every rank
@@ -21,18 +23,22 @@ builds the whole network from the same seed (so connectivity and weights are tho
 network, the run holds the rank's synapses, the full state arrays (only the rank's block is stepped) and full
 delay queues (one entry per spiking source).
 
-**Window.** Let ``d_min`` be the smallest delay of any synapse, in steps. A rank runs ``W <= d_min`` steps
-(``exchange_every``, default ``d_min``) of the generated kernel with phase 5 deferred: stimuli, queues and
-phases 1-4 of its block, then its spike lists go to an outbox (:mod:`simcore.base.kernels.exchange`). Then the
-ranks exchange their outboxes, and every rank enters the spikes of the ``W`` steps into its queues, step by step,
-each population's list joined in rank order (= ascending neuron order, the unsplit list). A spike of step
-``t0 + w`` with delay ``d >= d_min >= W`` is due at ``t0 + w + d >= t0 + W``, after the window, and the ring of
-``max(d) + 1`` slots has emptied every slot it lands in; each queue slot then lists its sources in the order of
-one process (by emission step, then source), and each target sums its inputs in that order (docs/contract.md
-§2): spikes and states are identical, bit for bit, for any ``R``.
+**Window.** Let ``d_min`` be the smallest delay of any synapse, in steps. A rank runs windows of ``W <= d_min``
+steps (``exchange_every``; default ``max(1, d_min // 3)``) of the generated kernel with phase 5 deferred:
+stimuli, queues and phases 1-4 of its block, then its spike lists go to an outbox
+(:mod:`simcore.base.kernels.exchange`) that is sent to every other rank when the window ends. The spikes of
+window ``k`` enter the queues after window ``k + lag`` (``lag = d_min // W - 1``), step by step, each
+population's list joined in rank order (= ascending neuron order, the unsplit list). A spike of step
+``t0 + w`` of a window starting at ``t0`` has delay ``d >= d_min >= (lag + 1) * W``, so it is due at
+``t0 + w + d >= t0 + (lag + 1) * W``, after the window in which it is entered, and the ring of ``max(d) + 1``
+slots has emptied every slot it lands in; each queue slot then lists its sources in the order of one process
+(by emission step, then source), and each target sums its inputs in that order (docs/contract.md §2): spikes
+and states are identical, bit for bit, for any ``R``. The lag lets a rank fall ``lag`` windows behind before
+the others wait for it.
 
 **Exchange.** Point to point (``Isend`` to every other rank, ``Iprobe``/``Recv`` from each) on a duplicate of
-the communicator, polled with a deadline: a rank that does not answer within ``timeout`` seconds makes the
+the communicator (``Idup``), polled with a deadline (waiting ranks sleep after 20 us, so they leave the core to
+the rank they wait for): a rank that does not answer within ``timeout`` seconds makes the
 others raise :class:`ExchangeTimeout` naming it (never a hang). A rank that raises (or dies) before the run
 stops the others the same way.
 

@@ -7,6 +7,7 @@ mpi_scripts/rank_run.py (CUBA and Brunel in float32/float64, per-source/per-syna
 array source of 2 neurons, uneven blocks, batch 2, ``run(a); run(b)``), skipped without mpi4py or mpiexec.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -291,3 +292,30 @@ def test_mpiexec_a_failed_rank_stops_the_others(tmp_path, mode):
         assert "ExchangeTimeout: no answer from rank(s) [1]" in text, text
     else:
         assert "a build that fails on rank 1" in text, text
+
+
+@needs_mpi
+def test_mpiexec_cli_ranks_mpi_writes_the_one_process_file(tmp_path):
+    """``mpiexec -n 2 spikesim run brunel --ranks mpi``: the same summary counts and the same file as one process."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    cli = ["-c", "import sys; from simcore.cli import main; sys.exit(main())", "run", "brunel", "--scale", "0.04"]
+    cli += ["--duration", "30", "--json", "--out"]
+    one = subprocess.run(
+        [sys.executable, *cli, str(tmp_path / "one.h5")], env=env, capture_output=True, text=True, timeout=300
+    )
+    split = subprocess.run(
+        [_mpiexec(), "-n", "2", sys.executable, "-m", "mpi4py", *cli, str(tmp_path / "two.h5"), "--ranks", "mpi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert one.returncode == 0 and split.returncode == 0, one.stderr + split.stderr
+    a, b = (json.loads(p.stdout.strip().splitlines()[-1]) for p in (one, split))
+    assert a["spikes"] > 100
+    for key in ("spikes", "synapses", "synaptic_events", "neurons"):
+        assert a[key] == b[key], key
+    single, joined = _h5_items(tmp_path / "one.h5"), _h5_items(tmp_path / "two.h5")
+    assert set(single) == set(joined)
+    for key, value in single.items():
+        assert np.array_equal(joined[key], value), key
