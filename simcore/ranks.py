@@ -334,7 +334,7 @@ class RankRun:
         self.argsets = tuple(tuple(rx if a is self.rx else a for a in kb.arg_values) for rx in self.rxs)
         self.source = kb.source(kb.kernel_name())
         self.compile_seconds = time.perf_counter() - t0
-        self.exchanges = 0
+        self.exchanges, self.exchange_seconds = 0, 0.0
 
     @property
     def lag(self) -> int:
