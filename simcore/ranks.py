@@ -716,6 +716,9 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
     )
     group = ThreadGroup(ranks, timeout)
     results: list = [None] * ranks
+    seed = kwargs.get("seed")
+    if seed is None and nets[0].ctx is None:  # one seed for every rank, or they would build different networks
+        seed = secrets.randbits(32)
 
     def one(r: int) -> None:
         try:
@@ -726,7 +729,7 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
                 group.exchange_of(r),
                 plan,
                 kwargs.get("batch_size"),
-                kwargs.get("seed", 0),
+                seed,
                 kwargs.get("dtype"),
                 kwargs.get("chunk_steps"),
                 kwargs.get("out"),

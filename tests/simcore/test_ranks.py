@@ -57,6 +57,10 @@ def assert_same(merged, ref):
 def in_threads(case, n_ranks, **kw):
     """``run(a); run(b)`` of ``case`` on ``n_ranks`` rank threads: rank 0's merged results."""
     build, dtype, batch = CASES[case]
+    if n_ranks == 1:
+        net = build()
+        ranks.run_threads(lambda: net, 1, steps=STEPS[0], seed=SEED, dtype=dtype, batch_size=batch)
+        return ranks.run_threads(lambda: net, 1, steps=STEPS[1])
     nets = []
 
     def built():
@@ -103,6 +107,10 @@ def test_rank_threads_equal_one_process_mixed(n_ranks):
     ref = reference("mixed")
     assert ref["spikes"]["steps"].size > 100 and ref["src_spikes"]["steps"].size > 10
     assert_same(in_threads("mixed", n_ranks), ref)
+
+
+def test_one_rank_is_the_one_process_run():
+    assert_same(in_threads("mixed", 1), reference("mixed"))
 
 
 @pytest.mark.parametrize("case", ["cuba", "brunel", "mixed32"])
