@@ -616,8 +616,9 @@ class _RunCollector:
                 out[mon.name] = {"steps": steps, "counts": counts}
             else:
                 out[mon.name] = {"steps": np.concatenate([s for s, _ in items]) if items else np.zeros(0, np.int64)}
+                empty = np.zeros((0, len(mon.sample_ids), len(mon.neuron_ids)), dtype=self.net.ctx.dtype)
                 for v in mon.variables:
-                    out[mon.name][f"var.{v}"] = np.concatenate([b[v] for _, b in items]) if items else None
+                    out[mon.name][f"var.{v}"] = np.concatenate([b[v] for _, b in items]) if items else empty
         return out
 
 

@@ -219,6 +219,19 @@ def test_a_silent_rank_times_out_with_its_name():
         group.exchange_of(0).start(np.zeros(4), 2, 1)
 
 
+def test_a_run_that_recorded_nothing_merges_to_empty_results():
+    nets = [mixed() for _ in range(2)]
+    parts = []
+    for net in nets:
+        net.build(seed=SEED)
+        collector = ranks._RunCollector(net)
+        collector.detach()
+        parts.append(collector.results())
+    merged = ranks.merge_rank_results(nets[0], parts)
+    assert merged["v"]["var.v"].shape == (0, 1, 5) and merged["spikes"]["steps"].size == 0
+    assert merged["rate"]["counts"].size == 0
+
+
 def test_owners_follow_the_shard_cut():
     np.testing.assert_array_equal(ranks.owners(61, 3, [0, 19, 20, 39, 40, 60]), [0, 0, 1, 1, 2, 2])
     np.testing.assert_array_equal(ranks.owners(2, 3, [0, 1]), [1, 2])  # rank 0 has none of 2 neurons
