@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 
 import numpy as np
-import scipy.sparse as sp
 
 from simcore.base.errors import check_finite, check_int
 from .kernels.build import sample_rows, transpose_csr
@@ -189,6 +188,8 @@ class FromMatrix(Connector):
     has_weights = True
 
     def __init__(self, matrix):
+        import scipy.sparse as sp  # here, not at import: start-up (issue 16)
+
         if sp.issparse(matrix):
             m = sp.csr_matrix(matrix)
         else:

@@ -11,7 +11,6 @@ phase 2 and enters its source's spikes into its queue in phase 5.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from simcore.base import random as rnd
 from simcore.base.component import Component
@@ -529,8 +528,10 @@ class Projection(Component):
             return self.groups.delay[self.groups.of_synapse]
         return (self.queue or self.ring).delays
 
-    def to_scipy(self, sample: int = 0) -> sp.csr_matrix:
+    def to_scipy(self, sample: int = 0):
         """The weights as a ``(N_pre, N_post)`` scipy CSR matrix (of ``sample`` for per-sample weights)."""
+        import scipy.sparse as sp  # here, not at import: start-up (issue 16)
+
         self._require_built()
         w = self.weights if self.weights.ndim == 1 else self.weights[sample]
         return sp.csr_matrix((w, self.indices, self.indptr), shape=(self.pre.n, self.post.n))
