@@ -1,0 +1,23 @@
+"""Smoke test of ``python -m benchmarks.batch_penalty`` (issue 16): tiny sizes, every figure present and sane."""
+
+import pytest
+
+from benchmarks import batch_penalty
+
+
+def test_batch_penalty_tiny_reports_every_configuration():
+    r = batch_penalty.measure("cuba", batch=3, duration=5.0, repeats=2, threads=2, n=200)
+    assert [row["config"] for row in r["rows"]] == ["B=1 1 thread", "B=3 1 thread", "B=3 2 threads"]
+    assert r["rows"][0]["wall_vs_B1"] == pytest.approx(1.0) and r["rows"][0]["cpu_vs_B1"] == pytest.approx(1.0)
+    for row in r["rows"]:
+        assert row["wall_per_sample_s"] > 0 and row["ns_per_neuron_step"] > 0
+    # LIFBio in float64: v, ref, g_exc, g_inh, two receptors and the spike flag, each read and written
+    assert r["walked_bytes_per_neuron_step"] == 2 * 7 * 8
+    assert r["bare_csr_events_per_s"] > 0
+    assert len(r["load_average"]) == 3
+
+
+def test_batch_penalty_cli_refuses_bad_sizes(capsys):
+    with pytest.raises(SystemExit):
+        batch_penalty.main(["--batch", "0"])
+    assert "--batch" in capsys.readouterr().err
