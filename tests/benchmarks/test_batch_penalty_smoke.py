@@ -21,3 +21,23 @@ def test_batch_penalty_cli_refuses_bad_sizes(capsys):
     with pytest.raises(SystemExit):
         batch_penalty.main(["--batch", "0"])
     assert "--batch" in capsys.readouterr().err
+
+
+def test_batch_placement_tiny_places_arrays_as_before_and_now():
+    import numpy as np
+
+    from benchmarks import batch_placement
+    from simcore.base.layout import PAGE
+
+    nets = batch_placement._networks("cuba", 2)
+    assert list(nets) == ["B=1 before", "B=1 now", "B=2 before", "B=2 now"]
+    rt = nets["B=2 now"].populations[0].runtime
+    assert len({a.ctypes.data % PAGE for a in (*rt.state.values(), rt.spike_flag)}) == len(rt.state) + 1
+    a, b = (nets[f"B=2 {w}"] for w in ("before", "now"))
+    assert a.populations[0].runtime.state["v"].base is None  # np.zeros' own array
+    assert rt.state["v"].base is not None  # a view into a staggered buffer
+    a.run(20.0, threads=1)
+    b.run(20.0, threads=1)
+    for pa, pb in zip(a.populations, b.populations):  # the placement changes no result
+        assert np.array_equal(pa.runtime.state["v"], pb.runtime.state["v"])
+        assert np.array_equal(pa.runtime.spike_flag, pb.runtime.spike_flag)
