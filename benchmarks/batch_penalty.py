@@ -9,7 +9,8 @@ medians of the wall time and of the process CPU time per sample, their ratio
 to the single runs, and the load average. CPU time counts only this process's threads, so on a shared
 machine it is the steadier figure. With ``--threads 2`` it adds the batch on
 two threads against ``batch`` runs of one sample on one thread (the issue's
-"batch 64 at most 0.55x the time of 64 single runs").
+"batch 64 at most 0.55x the time of 64 single runs"), and against single
+runs on as many threads (each sample split into shards).
 
 Bounds printed beside the figures: the bytes of the ``(B, N)`` arrays the
 population pass walks per neuron and step (read and written once each), the
@@ -64,6 +65,7 @@ def measure(case: str, batch: int, duration: float, repeats: int, threads: int, 
     """Interleaved runs of every configuration; medians per sample (module docstring); ``n``: CUBA's size."""
     configs = {"B=1 1 thread": (1, 1), f"B={batch} 1 thread": (batch, 1)}
     if threads > 1:
+        configs[f"B=1 {threads} threads"] = (1, threads)  # a single run split into shards (simcore.base.shards)
         configs[f"B={batch} {threads} threads"] = (batch, threads)
     nets = {}
     for name, (B, thr) in configs.items():
@@ -100,6 +102,9 @@ def measure(case: str, batch: int, duration: float, repeats: int, threads: int, 
                 "events_per_s_per_sample": events[name] / w,
             }
         )
+    if threads > 1:
+        pair = [statistics.median(wall[f"B={b} {threads} threads"]) for b in (batch, 1)]
+        out["batch_vs_single_runs_same_threads"] = pair[0] / pair[1]
     out["walked_bytes_per_neuron_step"] = _walked_bytes_per_neuron(net1)
     out["bare_csr_events_per_s"] = _bare(net1, events[one], duration)
     return out
@@ -135,6 +140,9 @@ def main(argv=None) -> int:
             f"  cpu {row['cpu_per_sample_s']:.4f} s ({row['cpu_vs_B1']:.3f}x)  {row['ns_per_neuron_step']:.1f} ns"
             f"/neuron-step  {row['events_per_s_per_sample']:.3g} events/s"
         )
+    if "batch_vs_single_runs_same_threads" in r:
+        ratio = r["batch_vs_single_runs_same_threads"]
+        print(f"  batch / single runs, both on {args.threads} threads (wall): {ratio:.3f}x")
     print(
         f"  bounds: {r['walked_bytes_per_neuron_step']:.0f} B walked per neuron-step;"
         f" bare CSR loop {r['bare_csr_events_per_s']:.3g} events/s"

@@ -7,7 +7,8 @@ from benchmarks import batch_penalty
 
 def test_batch_penalty_tiny_reports_every_configuration():
     r = batch_penalty.measure("cuba", batch=3, duration=5.0, repeats=2, threads=2, n=200)
-    assert [row["config"] for row in r["rows"]] == ["B=1 1 thread", "B=3 1 thread", "B=3 2 threads"]
+    assert [row["config"] for row in r["rows"]] == ["B=1 1 thread", "B=3 1 thread", "B=1 2 threads", "B=3 2 threads"]
+    assert r["batch_vs_single_runs_same_threads"] > 0
     assert r["rows"][0]["wall_vs_B1"] == pytest.approx(1.0) and r["rows"][0]["cpu_vs_B1"] == pytest.approx(1.0)
     for row in r["rows"]:
         assert row["wall_per_sample_s"] > 0 and row["ns_per_neuron_step"] > 0
