@@ -3,7 +3,10 @@ r"""Long-memory workbench: every model on every task at matched parameter counts
 Usage::
 
     python -m benchmarks.memory [--quick | --medium] [--seeds 3] [--steps N] [--doc docs/memory.md]
-                                [--models lif,alif,...] [--tasks ...] [--out DIR]
+                                [--models lif,alif,...] [--tasks ...] [--out DIR] [--resume]
+
+Every finished run is appended to the journal ``<out>/memory_TAG.runs.jsonl`` at once; ``--resume`` reuses
+the runs already there, so a run of hours that was interrupted goes on where it stopped.
 
 Models (``simcore.grad.models``, matched to ``n_params`` learnable scalars by
 ``build``): ``lif`` (one recurrent LIF layer), ``alif`` (one recurrent ALIF
@@ -396,6 +399,51 @@ def figures(results, gap_results, fig_dir, tag):
     return paths
 
 
+class Journal:
+    """The finished runs of one invocation, one JSON line each, so that an interrupted run can go on.
+
+    Every run is appended to ``path`` as soon as it ends, with its wall time. With ``resume=True`` the runs
+    already in the file are reused (matched by model, task, seed and gap) instead of trained again; without it
+    the file starts empty. ``wall_s`` is the wall time of every run used, whichever invocation trained it.
+    """
+
+    def __init__(self, path: str, resume: bool):
+        self.path = path
+        self.done = {}
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        if resume and os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    if line.strip():
+                        r = json.loads(line)
+                        self.done[self._key(r["model"], r["task"], r["seed"], r.get("gap"))] = r
+        else:
+            open(path, "w").close()
+        self.wall_s = 0.0
+        self.reused = 0
+
+    @staticmethod
+    def _key(model, task, seed, gap):
+        return (model, task, int(seed), None if gap is None else int(gap))
+
+    def run(self, train, model: str, task: str, seed: int, gap=None) -> dict:
+        """The stored result of this run, or ``train()``'s, appended to the journal."""
+        key = self._key(model, task, seed, gap)
+        if key in self.done:
+            r = self.done[key]
+            self.reused += 1
+        else:
+            t0 = time.perf_counter()
+            r = train()
+            r["wall_s"] = time.perf_counter() - t0
+            if gap is not None:
+                r["gap"] = gap
+            with open(self.path, "a") as f:
+                f.write(json.dumps(r, default=float) + "\n")
+        self.wall_s += r.get("wall_s", 0.0)
+        return r
+
+
 def markers(tag):
     """The comment lines that delimit the generated section of run ``tag``."""
     return f"<!-- memory:{tag}:begin -->", f"<!-- memory:{tag}:end -->"
@@ -428,6 +476,11 @@ def main(argv=None):
         action="store_true",
         help="keep the stored runs (JSON in --out) of the models not run now, and rewrite the section",
     )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the runs already in the journal memory_TAG.runs.jsonl of --out (an interrupted run goes on)",
+    )
     ap.add_argument("--doc", default=None, help="markdown file to update (default docs/memory.md; quick: none)")
     ap.add_argument("--fig-dir", default=None, help="figure folder (default docs/figures)")
     ap.add_argument("--out", default=None, help="folder of the JSON results (default docs/memory_results)")
@@ -459,6 +512,7 @@ def main(argv=None):
     out = a.out or os.path.join(root, "docs", "memory_results")
     log = lambda s: print(s, flush=True)  # noqa: E731
     t_start = time.perf_counter()
+    journal = Journal(os.path.join(out, f"memory_{tag}.runs.jsonl"), resume=a.resume)
     results, skipped = [], []
     for t in task_names:
         if not task_available(t):
@@ -466,7 +520,7 @@ def main(argv=None):
             continue
         for m in models:
             for s in range(seeds):
-                r = train_one(m, t, mode, s, steps=steps, log=log)
+                r = journal.run(lambda: train_one(m, t, mode, s, steps=steps, log=log), m, t, s)
                 log(
                     f"== {m} {t} seed {s}: acc {r['acc']:.3f} (chance {r['chance']:.3f}), "
                     f"{r['params']} params, {r['train_s']:.1f} s, {r['status']}"
@@ -476,11 +530,16 @@ def main(argv=None):
     if not a.no_gap and "delayed_recall" in task_names:
         for gap in MODES[mode]["gaps"]:
             for m in models:
-                r = train_one(m, "delayed_recall", mode, 0, steps=steps, gap=gap, log=None)
-                r["gap"] = gap
+                r = journal.run(
+                    lambda: train_one(m, "delayed_recall", mode, 0, steps=steps, gap=gap, log=None),
+                    m,
+                    "delayed_recall",
+                    0,
+                    gap=gap,
+                )
                 log(f"== gap {gap} {m}: acc {r['acc']:.3f} {r['status']}")
                 gap_results.append(r)
-    wall = time.perf_counter() - t_start
+    wall = journal.wall_s
     json_path = os.path.join(out, f"memory_{tag}.json")
     if a.merge and os.path.exists(json_path):
         with open(json_path) as f:
@@ -532,6 +591,12 @@ def main(argv=None):
         f"Wall time of the whole run: {wall / 60:.1f} min on {platform.machine()} with "
         f"{os.cpu_count()} CPUs (shared), python {platform.python_version()}"
         + ("".join(f"; the runs of {m['models']} were redone and merged ({m['wall_s'] / 60:.1f} min)" for m in merged))
+        + (
+            f"; the run was interrupted and resumed (`--resume`): {journal.reused} of the runs come from the "
+            "journal of the earlier invocation(s), and the wall time is the sum of every run's own"
+            if journal.reused
+            else ""
+        )
         + ".",
         "",
         "Task settings: " + "; ".join(f"`{t}` {TASK_SETTINGS[t][1][mode]}" for t in task_names),

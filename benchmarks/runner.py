@@ -1,11 +1,13 @@
-"""The command line: ``python -m benchmarks [NAME ...] [--quick] [--json FILE] [--no-reference]``.
+"""The command line: ``python -m benchmarks [NAME ...] [--quick] [--json FILE] [--readme FILE] [--no-reference]``.
 
 Runs the selected cases (:mod:`benchmarks.cases`) with the sizes of the quick
 or the full mode, prints one table row per record as soon as its case is
 done (:mod:`benchmarks.table`), appends the records to a JSON Lines file and
 ends with a PASS/FAIL/SKIP table of the targets. A case that raises is
 reported as an ERROR record and the others still run; the exit status is 1
-when one did, else 0 (a failed target does not change it).
+when one did, else 0 (a failed target does not change it). ``--readme FILE``
+rewrites the benchmark table of FILE (:mod:`benchmarks.readme`) from this run's
+records, with the load average beside each row.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import traceback
 
 from benchmarks.cases import CASES, NAMES, sizes
 from benchmarks.machine import machine_info, package_versions
+from benchmarks.readme import write_readme
 from benchmarks.records import append_json, error_record
 from benchmarks.table import HEADER, format_row, format_targets
 
@@ -75,11 +78,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {NAMES})")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes in all")
     parser.add_argument("--json", metavar="FILE", default=None, help="append the records to FILE (JSON Lines)")
+    parser.add_argument(
+        "--readme", metavar="FILE", default=None, help="rewrite FILE's benchmark table from this run (README.md)"
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip Brian2 and NEST even when installed")
     args = parser.parse_args(argv)
     for name in args.names:
         if name not in CASES:
             parser.error(f"unknown benchmark {name!r}; choose from {', '.join(NAMES)}")
+    if args.readme is not None and not os.path.isfile(args.readme):
+        parser.error(f"--readme: {args.readme!r} is not an existing file (expected the README to rewrite)")
     return args
 
 
@@ -87,7 +95,9 @@ def main(argv=None) -> int:
     """Run the suite from the command line; 1 when a case raised, else 0."""
     args = parse_args(argv)
     os.environ.setdefault("PYNEST_QUIET", "1")
-    print(machine_line(args.quick), flush=True)
+    heading = machine_line(args.quick)
+    print(heading, flush=True)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     t0 = time.perf_counter()
     records = run_suite(
         tuple(args.names) or NAMES,
@@ -98,10 +108,12 @@ def main(argv=None) -> int:
     )
     print()
     print(format_targets(records))
-    print(
-        f"\n{len(records)} records in {time.perf_counter() - t0:.1f} s"
-        + (f"; appended to {args.json}" if args.json else "")
-    )
+    wall = time.perf_counter() - t0
+    print(f"\n{len(records)} records in {wall:.1f} s" + (f"; appended to {args.json}" if args.json else ""))
+    if args.readme:
+        command = "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv)
+        write_readme(args.readme, records, f"{started}, {wall / 60:.0f} min; {heading}", command.strip())
+        print(f"benchmark table of {args.readme} rewritten")
     return 1 if any("error" in r for r in records) else 0
 
 

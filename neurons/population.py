@@ -17,6 +17,7 @@ from simcore.base import random as rnd
 from simcore.base.context import BuildContext
 from simcore.base.kernels.rng import normal as rng_normal
 from simcore.base.kernels.rng import uniform as rng_uniform
+from simcore.base.layout import staggered
 from simcore.base.shards import NotShardable, bounds, join_spikes
 
 #: names a phase function may read besides state, receptors and parameters
@@ -51,15 +52,17 @@ class PopulationArrays:
         """Draw parameters and initial state of ``pop`` and allocate its buffers."""
         B, N, dtype = ctx.batch_size, pop.n, ctx.dtype
         params = pop.realize_params(rnd.network_generator(ctx.seed, pop.name, rnd.PARAMS), ctx.dt)
+        names = [*pop.state_defaults(), *pop.receptor_names(), "spike_flag", "spike_idx", "spike_code", "spike_val"]
+        slot = {name: k for k, name in enumerate(names)}  # (B, N) arrays walked together: staggered (layout)
         arrays = cls(
-            state={var: np.empty((B, N), dtype=dtype) for var in pop.state_defaults()},
-            receptors={r: np.zeros((B, N), dtype=dtype) for r in pop.receptor_names()},
+            state={var: staggered((B, N), dtype, slot[var]) for var in pop.state_defaults()},
+            receptors={r: staggered((B, N), dtype, slot[r]) for r in pop.receptor_names()},
             params={k: np.ascontiguousarray(np.broadcast_to(v, (N,)), dtype=dtype) for k, v in params.items()},
-            spike_idx=np.zeros((B, N), dtype=np.int32),
-            spike_code=np.zeros((B, N), dtype=np.int8),
-            spike_val=np.zeros((B, N), dtype=dtype),
+            spike_idx=staggered((B, N), np.int32, slot["spike_idx"]),
+            spike_code=staggered((B, N), np.int8, slot["spike_code"]),
+            spike_val=staggered((B, N), dtype, slot["spike_val"]),
             spike_cnt=np.zeros(B, dtype=np.int64),
-            spike_flag=np.zeros((B, N), dtype=dtype),
+            spike_flag=staggered((B, N), dtype, slot["spike_flag"]),
             rng=np.empty((B, 2), dtype=np.uint64),
         )
         arrays.redraw(pop, ctx)

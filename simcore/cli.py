@@ -45,6 +45,13 @@ def _add_run(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--progress", action="store_true", help="progress bar (needs tqdm)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--ranks",
+        choices=("mpi",),
+        default=None,
+        help="split the network over the ranks of 'mpiexec -n R' (simcore.ranks; needs mpi4py); rank 0 prints "
+        "and writes the one output file",
+    )
     p.set_defaults(func=cmd_run)
 
 
@@ -194,13 +201,34 @@ def cmd_run(args) -> int:
     t0 = time.perf_counter()
     net.build(batch_size=args.batch, dt=args.dt, seed=args.seed, dtype=args.dtype)
     build_s = time.perf_counter() - t0
+    if args.ranks == "mpi":
+        return _run_ranks(args, net, counter, out, build_s)
     compile_s = net.warmup()
     net.run(args.duration, out=out, overwrite=args.overwrite, progress=args.progress)
     _summary(args, net, counter, out, build_s, compile_s, synaptic_events(net))
     return 0
 
 
-def _summary(args, net, counter, out, build_s, compile_s, events) -> None:
+def _run_ranks(args, net, counter, out, build_s) -> int:
+    """``--ranks mpi``: the run split over the MPI ranks (simcore.ranks); counts summed over ranks, rank 0 prints."""
+    from mpi4py import MPI
+
+    from . import ranks
+    from .builtin import synaptic_events
+
+    comm = MPI.COMM_WORLD
+    ranks.run(net, args.duration, out=out, overwrite=args.overwrite, comm=comm)
+    state = getattr(net, "_rank_run", None)
+    compile_s = state.compile_seconds if state is not None else 0.0
+    counter.spikes = comm.allreduce(counter.spikes)
+    events, synapses = comm.allreduce(synaptic_events(net)), comm.allreduce(net.n_synapses)
+    net.last_run["seconds"] = comm.allreduce(net.last_run["seconds"], op=MPI.MAX)
+    if comm.Get_rank() == 0:
+        _summary(args, net, counter, out, build_s, compile_s, events, synapses=synapses)
+    return 0
+
+
+def _summary(args, net, counter, out, build_s, compile_s, events, synapses=None) -> None:
     run_s = net.last_run["seconds"]
     spikes = None if args.no_record else counter.spikes
     n = sum(p.n for p in net.populations)
@@ -209,7 +237,7 @@ def _summary(args, net, counter, out, build_s, compile_s, events) -> None:
     summary = {
         "network": args.network,
         "neurons": n,
-        "synapses": net.n_synapses,
+        "synapses": net.n_synapses if synapses is None else synapses,
         "batch": args.batch,
         "duration_ms": args.duration,
         "dt_ms": args.dt,

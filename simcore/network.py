@@ -23,8 +23,6 @@ from dataclasses import replace
 import numba
 import numpy as np
 
-from monitors.recording import Recorder
-from simcore import checkpoint
 from simcore.base.clock import check_dt, duration_to_steps
 from simcore.base.codegen import KernelBuilder
 from simcore.base.component import ROLES, Component
@@ -377,6 +375,8 @@ class Network:
                 self.recorder.begin_run(steps)
                 return self.recorder
             return None
+        from monitors.recording import Recorder  # h5py on first use: start-up (issue 16)
+
         self.close()
         self.recorder = Recorder(self, out, overwrite=overwrite, compression=compression, duration_steps=steps)
         # a network that is dropped (or the interpreter's exit) closes its file; the callback holds only the file
@@ -489,10 +489,14 @@ class Network:
 
     def store(self, path, *, overwrite: bool = False) -> None:
         """Write a checkpoint (HDF5) of the current step: see :mod:`simcore.checkpoint`."""
+        from simcore import checkpoint  # h5py on first use
+
         checkpoint.store(self, path, overwrite=overwrite)
 
     def restore(self, path) -> None:
         """Continue from a checkpoint written by :meth:`store` of a network built by the same script."""
+        from simcore import checkpoint  # h5py on first use
+
         checkpoint.restore(self, path)
 
     def _require_built(self) -> None:

@@ -503,13 +503,24 @@ def digit_permutation(seed=0):
 
 
 def sequential_digits(
-    batch_size, *, split="train", permuted=False, perm_seed=0, t_readout=1, rng=None, seed=None, dtype=np.float32
+    batch_size,
+    *,
+    split="train",
+    permuted=False,
+    perm_seed=0,
+    t_readout=1,
+    index=None,
+    rng=None,
+    seed=None,
+    dtype=np.float32,
 ):
     r"""Sequential (and permuted-sequential) digits, scikit-learn's bundled 8x8 digits.
 
     The 1797 images are shuffled once with a fixed seed (0); the first 1437
     are ``split='train'``, the last 360 ``'test'``.  A batch draws
-    ``batch_size`` images of the split with replacement.  Input ``(64, B, 1)``:
+    ``batch_size`` images of the split with replacement; ``index``, an
+    array of ``batch_size`` indices into the split, takes those images instead
+    (``index=np.arange(360)``, ``split='test'``: every test image once).  Input ``(64, B, 1)``:
     the pixels in row-major order (``permuted=True``: in the order
     ``digit_permutation(perm_seed)``), one per step, scaled to ``[0, 1]``
     (grey level / 16).  Label ``(B,)``: the digit; ``mask``: the last
@@ -530,7 +541,15 @@ def sequential_digits(
     X, y = _load_digits()
     n_train = 1437
     Xs, ys = (X[:n_train], y[:n_train]) if split == "train" else (X[n_train:], y[n_train:])
-    idx = rng.integers(0, len(ys), size=B)
+    if index is None:
+        idx = rng.integers(0, len(ys), size=B)
+    else:
+        idx = np.asarray(index)
+        if idx.shape != (B,) or idx.dtype.kind not in "iu" or (B and (idx.min() < 0 or idx.max() >= len(ys))):
+            raise ValueError(
+                f"index must be {B} integer indices in [0, {len(ys)}) (the {split!r} split); "
+                f"got shape {idx.shape}, dtype {idx.dtype}"
+            )
     seq = Xs[idx]
     if permuted:
         seq = seq[:, digit_permutation(perm_seed)]

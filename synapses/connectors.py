@@ -23,10 +23,9 @@ from __future__ import annotations
 import abc
 
 import numpy as np
-import scipy.sparse as sp
 
 from simcore.base.errors import check_finite, check_int
-from .kernels.build import sample_rows, transpose_csr
+from .kernels.build import sample_rows, transpose_indices
 
 
 class Connector(abc.ABC):
@@ -125,8 +124,7 @@ class FixedInDegree(_FixedDegree):
         self._check(n_pre - 1 if exclude else n_pre, "source")
         counts = np.full(n_post, self.k, dtype=np.int64)
         in_ptr, in_idx = _rows_with(counts, n_pre, exclude, self.allow_multiple, state)
-        indptr, indices, _ = transpose_csr(in_ptr, in_idx, n_pre)
-        return indptr, indices, None
+        return (*transpose_indices(in_ptr, in_idx, n_pre), None)
 
 
 class FixedOutDegree(_FixedDegree):
@@ -189,6 +187,8 @@ class FromMatrix(Connector):
     has_weights = True
 
     def __init__(self, matrix):
+        import scipy.sparse as sp  # here, not at import: start-up (issue 16)
+
         if sp.issparse(matrix):
             m = sp.csr_matrix(matrix)
         else:

@@ -13,6 +13,7 @@ import numpy as np
 from simcore.base.clock import ms_to_steps
 from simcore.base.distributions import Distribution, realize
 from simcore.base.errors import as_float_array, check_finite
+from simcore.base.layout import staggered
 
 
 #: longest delay in steps (the ring's slot arithmetic and its memory stay in range)
@@ -22,6 +23,8 @@ MAX_DELAY_STEPS = 2**31
 #: how a projection's delays are laid out: one per source neuron (a queue per projection), per stored
 #: synapse, or per target neuron (dendritic; both through an accumulation ring)
 DELAY_LAYOUTS = ("source", "synapse", "target")
+#: :func:`simcore.base.layout.staggered` slot of the queues and rings (a population's own arrays take the slots below)
+QUEUE_SLOT = 12
 _WHAT = {"source": "one per source neuron", "synapse": "one per synapse", "target": "one per target neuron"}
 
 
@@ -137,8 +140,9 @@ class DelayQueue:
         self.delays = delays
         self.length = int(delays.max()) + 1
         n_pre = delays.shape[0]
-        self.q_src = np.zeros((self.length, batch_size, n_pre), dtype=np.int32)
-        self.q_val = np.zeros((self.length, batch_size, n_pre), dtype=dtype)
+        # staggered past the population arrays (slots below QUEUE_SLOT), read and written beside them
+        self.q_src = staggered((self.length, batch_size, n_pre), np.int32, QUEUE_SLOT)
+        self.q_val = staggered((self.length, batch_size, n_pre), dtype, QUEUE_SLOT + 1)
         self.q_cnt = np.zeros((self.length, batch_size), dtype=np.int64)
         #: synaptic events delivered so far, per sample
         self.delivered = np.zeros(batch_size, dtype=np.int64)
@@ -169,7 +173,7 @@ class AccumulationRing:
     def __init__(self, delays: np.ndarray, batch_size: int, n_post: int, dtype):
         self.delays = np.ascontiguousarray(delays, dtype=np.int32)
         self.length = int(delays.max(initial=1)) + 1
-        self.ring = np.zeros((self.length, batch_size, n_post), dtype=dtype)
+        self.ring = staggered((self.length, batch_size, n_post), dtype, QUEUE_SLOT)  # added into receptors
         #: synaptic events emitted so far, per sample
         self.delivered = np.zeros(batch_size, dtype=np.int64)
 

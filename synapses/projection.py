@@ -11,7 +11,6 @@ phase 2 and enters its source's spikes into its queue in phase 5.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from simcore.base import random as rnd
 from simcore.base.component import Component
@@ -258,13 +257,17 @@ class Projection(Component):
         indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
         nnz = int(indices.shape[0])
         if w is None:
-            w = self._weights(indptr, indices, nnz, rnd.network_generator(ctx.seed, self.name, rnd.WEIGHTS))
+            w = self._weights(indptr, indices, nnz, rnd.network_generator(ctx.seed, self.name, rnd.WEIGHTS), ctx.dtype)
         indptr, indices = self._to_population(indptr, indices)
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         # unsigned: Numba then skips the negative-index check per synapse (measured 1.2x delivery)
         idx_dtype = np.uint32 if post.n < 2**32 else np.uint64
+        if indices.dtype == np.int32 and idx_dtype == np.uint32 and indices.flags.c_contiguous:
+            indices = indices.view(np.uint32)  # the same bits (indices are >= 0): no copy at the build's peak
         self.indices = np.ascontiguousarray(indices, dtype=idx_dtype)
+        del indices
         self.initial_weights = np.ascontiguousarray(w, dtype=ctx.dtype)
+        del w
         self._weights_array = self.initial_weights
         self._build_delays(ctx, nnz)
         self.syn = None if self.is_static else SynapseArrays.allocate(self, self.initial_weights, ctx)
@@ -369,13 +372,15 @@ class Projection(Component):
         check_finite(arr, "weights")
         self.weights[...] = arr
 
-    def _weights(self, indptr, indices, nnz, rng) -> np.ndarray:
+    def _weights(self, indptr, indices, nnz, rng, dtype) -> np.ndarray:
+        """One weight per synapse; a scalar is filled in the run ``dtype`` at once (the value a float64 array
+        cast to ``dtype`` would hold), the other forms in float64."""
         weight = self.weight
         if isinstance(weight, Distribution):
             return weight.sample(rng, nnz)
         arr = as_float_array(weight, "weight")
         if arr.ndim == 0:
-            return np.full(nnz, float(arr))
+            return np.full(nnz, float(arr), dtype=dtype)
         n_pre, n_post = self._view_size(self.pre, self.pre_view), self._view_size(self.post, self.post_view)
         if arr.shape == (n_pre, n_post):
             rows = np.repeat(np.arange(n_pre), np.diff(indptr))
@@ -529,8 +534,10 @@ class Projection(Component):
             return self.groups.delay[self.groups.of_synapse]
         return (self.queue or self.ring).delays
 
-    def to_scipy(self, sample: int = 0) -> sp.csr_matrix:
+    def to_scipy(self, sample: int = 0):
         """The weights as a ``(N_pre, N_post)`` scipy CSR matrix (of ``sample`` for per-sample weights)."""
+        import scipy.sparse as sp  # here, not at import: start-up (issue 16)
+
         self._require_built()
         w = self.weights if self.weights.ndim == 1 else self.weights[sample]
         return sp.csr_matrix((w, self.indices, self.indptr), shape=(self.pre.n, self.post.n))

@@ -19,6 +19,7 @@ SLOW = {
     "tests/simcore/grad/test_bptt_parity_event.py::test_lif_stack_with_delays[float32]",
     "tests/synapses/test_song_miller_abbott.py::test_additive_stdp_makes_the_weights_bimodal",
     "tests/simcore/test_kernel_cache.py::test_kernel_is_loaded_from_cache_in_a_new_process[3]",
+    "tests/simcore/test_ranks.py::test_rank_threads_equal_one_process_mixed[7]",
     "tests/pynn/test_pynn.py::test_rates_agree_with_pynn_nest[COBA]",
     "tests/pynn/test_pynn.py::test_rates_agree_with_pynn_nest[CUBA]",
 }

@@ -37,7 +37,8 @@ def run(n: int = 4000, repeats: int = 3, timeout: float = 300.0, cold: bool = Tr
     included; warm: the same folders again, ``repeats`` times (median). With
     ``cold=False`` only the warm runs are made, in the caches of the current
     environment (the first may compile what is not cached there yet;
-    ``cold_s`` is then None). One record with ``cold_s`` and ``warm_s``.
+    ``cold_s`` is then None). One record with ``cold_s``, ``warm_s`` and ``warm_cpu_s`` (the child's CPU
+    seconds: on a shared machine the steadier figure).
     """
     repeats = check_repeats(repeats)
     tmp = tempfile.mkdtemp(prefix="spikesim_startup_")
@@ -52,13 +53,18 @@ def run(n: int = 4000, repeats: int = 3, timeout: float = 300.0, cold: bool = Tr
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     warm_s = float(statistics.median(w["wall_s"] for w in warm))
+    warm_cpu_s = float(statistics.median(w["total_cpu_s"] for w in warm))
+    numba_cpu_s = float(statistics.median(w["numba_init_cpu_s"] for w in warm))
     cold_s = None if first is None else first["wall_s"]
     ref = first or warm[0]
     targets = [
-        target("start-up to first step, warm cache", warm_s, 3.0, "<", "s"),
-        target("start-up to first step, empty cache", cold_s, 20.0, "<", "s"),
+        target("start-up to first step, warm cache", warm_s, 0.5, "<=", "s"),
+        target("start-up to first step, empty cache", cold_s, 3.0, "<=", "s"),
     ]
-    notes = [f"cold {'-' if cold_s is None else format(cold_s, '.3g')} s, warm {warm_s:.3g} s (wall, to first step)"]
+    notes = [
+        f"cold {'-' if cold_s is None else format(cold_s, '.3g')} s, warm {warm_s:.3g} s (wall, to first step)",
+        f"warm CPU {warm_cpu_s:.3g} s, of which Numba's set-up {numba_cpu_s:.3g} s",
+    ]
     return [
         record(
             NAME,
@@ -66,6 +72,7 @@ def run(n: int = 4000, repeats: int = 3, timeout: float = 300.0, cold: bool = Tr
             {"n": n, "repeats": repeats, "cold": cold, "python": sys.executable},
             cold_s=cold_s,
             warm_s=warm_s,
+            warm_cpu_s=warm_cpu_s,
             cold=first,
             warm=warm,
             compile_s=ref["compile_s"],

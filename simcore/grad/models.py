@@ -113,6 +113,24 @@ def _readout(rng, width, n_out, tau_out, delay_in=None):
     )
 
 
+def _model(layers, rng, width, n_out, tau_out, dtype, surrogate, surrogate_param):
+    """``layers`` and a leaky readout of their ``width`` outputs as one ``SNN`` (dt = 1 ms)."""
+    readout = _readout(rng, width, n_out, tau_out)
+    return SNN(layers, readout, dt=1.0, dtype=dtype, surrogate=surrogate, surrogate_param=surrogate_param)
+
+
+def _recurrent_layers(make_layer, rng, n_in, width, depth, in_gain):
+    """``depth`` layers of ``width`` neurons, each fed by the one before (the first by the ``n_in`` inputs);
+    ``make_layer(src, W_in, W_rec)`` builds one from its Kaiming-uniform weights, drawn in that order."""
+    layers, src = [], n_in
+    for _ in range(depth):
+        W_in = _w_in(rng, src, width, in_gain)
+        W_rec = kaiming_uniform(rng, (width, width), width)
+        layers.append(make_layer(src, W_in, W_rec))
+        src = width
+    return layers
+
+
 def lif_stack(
     n_in,
     n_out,
@@ -132,29 +150,20 @@ def lif_stack(
     ``tau_mem`` is drawn log-uniformly per neuron from the pair ``(lo, hi)`` (ms)."""
     _check_dims(n_in=n_in, n_out=n_out, width=width, depth=depth)
     rng = np.random.default_rng(seed)
-    layers = []
-    src = n_in
-    for _ in range(depth):
-        layers.append(
-            LIFLayer(
-                src,
-                width,
-                W_in=_w_in(rng, src, width, in_gain),
-                W_rec=kaiming_uniform(rng, (width, width), width),
-                tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
-                threshold=np.full(width, float(threshold)),
-                tau_range=TAU_RANGE,
-            )
+
+    def layer(src, W_in, W_rec):
+        return LIFLayer(
+            src,
+            width,
+            W_in=W_in,
+            W_rec=W_rec,
+            tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
+            threshold=np.full(width, float(threshold)),
+            tau_range=TAU_RANGE,
         )
-        src = width
-    return SNN(
-        layers,
-        _readout(rng, width, n_out, tau_out),
-        dt=1.0,
-        dtype=dtype,
-        surrogate=surrogate,
-        surrogate_param=surrogate_param,
-    )
+
+    layers = _recurrent_layers(layer, rng, n_in, width, depth, in_gain)
+    return _model(layers, rng, width, n_out, tau_out, dtype, surrogate, surrogate_param)
 
 
 def alif_stack(
@@ -178,31 +187,22 @@ def alif_stack(
     ``tau_mem`` and ``tau_adapt`` log-uniform, ``b_adapt`` uniform per neuron."""
     _check_dims(n_in=n_in, n_out=n_out, width=width, depth=depth)
     rng = np.random.default_rng(seed)
-    layers = []
-    src = n_in
-    for _ in range(depth):
-        layers.append(
-            ALIFLayer(
-                src,
-                width,
-                W_in=_w_in(rng, src, width, in_gain),
-                W_rec=kaiming_uniform(rng, (width, width), width),
-                tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
-                tau_adapt=_draw(rng, ("loguniform",) + tuple(tau_adapt), width),
-                b_adapt=_draw(rng, ("uniform",) + tuple(b_adapt), width),
-                threshold=np.full(width, float(threshold)),
-                tau_range=TAU_RANGE,
-            )
+
+    def layer(src, W_in, W_rec):
+        return ALIFLayer(
+            src,
+            width,
+            W_in=W_in,
+            W_rec=W_rec,
+            tau_mem=_draw(rng, ("loguniform",) + tuple(tau_mem), width),
+            tau_adapt=_draw(rng, ("loguniform",) + tuple(tau_adapt), width),
+            b_adapt=_draw(rng, ("uniform",) + tuple(b_adapt), width),
+            threshold=np.full(width, float(threshold)),
+            tau_range=TAU_RANGE,
         )
-        src = width
-    return SNN(
-        layers,
-        _readout(rng, width, n_out, tau_out),
-        dt=1.0,
-        dtype=dtype,
-        surrogate=surrogate,
-        surrogate_param=surrogate_param,
-    )
+
+    layers = _recurrent_layers(layer, rng, n_in, width, depth, in_gain)
+    return _model(layers, rng, width, n_out, tau_out, dtype, surrogate, surrogate_param)
 
 
 def _lib(rng, n_in, n, init, in_gain):
@@ -248,14 +248,7 @@ def lib_residual_stack(
     for _ in range(depth):
         blk = _lib(rng, width, hidden, spec, in_gain)
         layers.append(ResidualBlock(blk, W_lin=kaiming_uniform(rng, (hidden, width), hidden) * 0.5))
-    return SNN(
-        layers,
-        _readout(rng, width, n_out, tau_out),
-        dt=1.0,
-        dtype=dtype,
-        surrogate=surrogate,
-        surrogate_param=surrogate_param,
-    )
+    return _model(layers, rng, width, n_out, tau_out, dtype, surrogate, surrogate_param)
 
 
 def delaynet(

@@ -78,3 +78,26 @@ def transpose_csr(indptr, indices, n_cols):
             order[pos] = k
             fill[c] = pos + 1
     return indptr_t, indices_t, order
+
+
+@njit(cache=True)
+def transpose_indices(indptr, indices, n_cols):
+    """:func:`transpose_csr` without ``order``: ``(indptr_t int64, indices_t int32)``, 8 bytes per synapse less.
+
+    The same counting sort, so the same arrays; for connectivity that carries no per-synapse values yet.
+    """
+    n_rows = indptr.shape[0] - 1
+    nnz = indices.shape[0]
+    indptr_t = np.zeros(n_cols + 1, dtype=np.int64)
+    for k in range(nnz):
+        indptr_t[indices[k] + 1] += 1
+    for c in range(n_cols):
+        indptr_t[c + 1] += indptr_t[c]
+    fill = indptr_t[:-1].copy()
+    indices_t = np.empty(nnz, dtype=np.int32)
+    for r in range(n_rows):
+        for k in range(indptr[r], indptr[r + 1]):
+            c = indices[k]
+            indices_t[fill[c]] = r
+            fill[c] += 1
+    return indptr_t, indices_t

@@ -78,3 +78,32 @@ def test_bad_arguments():
         memory.main(["--quick", "--seeds", "0"])
     with pytest.raises(ValueError, match="--steps"):
         memory.main(["--quick", "--steps", "0"])
+
+
+def test_resume_reuses_the_journal_of_an_interrupted_run(tmp_path, monkeypatch):
+    args = ["--quick", "--tasks", "parity", "--models", "lif,alif", "--no-gap", "--doc", str(tmp_path / "m.md")]
+    args += ["--fig-dir", str(tmp_path / "fig"), "--out", str(tmp_path / "out")]
+    real = memory.train_one
+    calls = []
+
+    def interrupted(kind, *a, **k):
+        calls.append(kind)
+        if kind == "alif":
+            raise KeyboardInterrupt  # the run is stopped after lif's run was journalled
+        return real(kind, *a, **k)
+
+    monkeypatch.setattr(memory, "train_one", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        memory.main(args)
+    journal = tmp_path / "out" / "memory_quick.runs.jsonl"
+    (lif_run,) = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert lif_run["model"] == "lif" and lif_run["wall_s"] > 0
+    calls.clear()
+    monkeypatch.setattr(memory, "train_one", lambda kind, *a, **k: (calls.append(kind), real(kind, *a, **k))[1])
+    res = memory.main(args + ["--resume"])
+    assert calls == ["alif"]  # lif's run came from the journal
+    by_model = {r["model"]: r for r in res["results"]}
+    assert by_model["lif"]["acc"] == lif_run["acc"] and len(journal.read_text().splitlines()) == 2
+    assert "interrupted and resumed" in (tmp_path / "m.md").read_text()
+    memory.main(args)  # without --resume the journal starts again
+    assert calls == ["alif", "lif", "alif"]

@@ -134,6 +134,19 @@ def test_sequential_digits():
     assert _same(b, tasks.sequential_digits(8, seed=0))
 
 
+def test_sequential_digits_explicit_index():
+    pytest.importorskip("sklearn")
+    every = tasks.sequential_digits(360, split="test", index=np.arange(360), permuted=True)
+    assert np.array_equal(every.info["index"], np.arange(360))
+    assert np.bincount(every.labels, minlength=10).min() >= 20  # every class is in the test split
+    drawn = tasks.sequential_digits(5, split="test", seed=4, permuted=True)
+    again = tasks.sequential_digits(5, split="test", index=drawn.info["index"], permuted=True)
+    assert _same(drawn, again)
+    for bad in (np.arange(4), np.array([0, 1, 2, 3, 360]), np.array([0.0, 1, 2, 3, 4]), np.array([-1, 0, 1, 2, 3])):
+        with pytest.raises(ValueError, match="index must be 5 integer indices"):
+            tasks.sequential_digits(5, split="test", index=bad)
+
+
 def test_digits_without_sklearn(monkeypatch):
     import builtins
 
