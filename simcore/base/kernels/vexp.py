@@ -22,10 +22,13 @@ and a result in the subnormal range is rounded once. ``x >= 1024`` gives
 ``inf``, ``x <= -1024`` gives ``0``, ``nan`` gives ``nan``. Every branch is a
 select of arithmetic on both sides, so LLVM if-converts it.
 
-``vexp`` is compiled on its own, without fast-math flags, and LLVM inlines
-it into the loop that calls it: a fast-math caller (``run(fastmath=True)``)
-cannot reassociate ``(x N/ln2 + 1.5 * 2^52) - 1.5 * 2^52``, the rounding to
-an integer the algorithm rests on.
+``vexp`` is compiled on its own, without fast-math flags, and marked
+``forceinline`` (LLVM's ``alwaysinline``), so LLVM puts its instructions, with
+their own flags, into the loop that calls it: a fast-math caller
+(``run(fastmath=True)``) cannot reassociate ``(x N/ln2 + 1.5 * 2^52) - 1.5 *
+2^52``, the rounding to an integer the algorithm rests on. (Numba's
+``inline="always"`` would copy the source into the caller and give it the
+caller's flags.)
 
 The table is a module constant: Numba embeds it into the compiled code as a
 read-only global (a table passed as an argument could alias the arrays the
