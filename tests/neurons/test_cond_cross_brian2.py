@@ -14,7 +14,11 @@ import pytest
 
 import simcore as sc
 
-pytest.importorskip("brian2")  # a cross-simulator check: skipped without Brian2 (the bench extra)
+_ref = pytest.importorskip("benchmarks.references.brian2")
+try:  # a cross-simulator check: skipped without Brian2 (the bench extra); NumPy 2.4 needs the reference's shim
+    _ref.import_brian2()
+except _ref.ReferenceUnavailable as exc:
+    pytest.skip(f"brian2 unavailable: {exc}", allow_module_level=True)
 harness = pytest.importorskip("tests.neurons.brian2_harness")
 
 N, T, DT = 8, 3000, 0.1
