@@ -598,8 +598,9 @@ def _check_modulator(modulator) -> np.ndarray:
 def _is_zero(value) -> bool:
     """Whether a delay argument is the scalar 0 (a zero-delay projection)."""
     return (
-        value is not None
-        and not isinstance(value, (Distribution, bool, str))
+        isinstance(value, (int, float, np.number, np.ndarray))
+        and not isinstance(value, (bool, np.bool_))
         and np.ndim(value) == 0
+        and np.asarray(value).dtype.kind in "iuf"
         and float(value) == 0.0
     )

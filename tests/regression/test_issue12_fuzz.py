@@ -129,6 +129,16 @@ def test_connect_works_or_names_the_parameter(name, arg, weight, delay):
     _expect_clean(lambda: net.run(steps=3, seed=0), names + ["weight", "delay", "k", "p"])
 
 
+def test_a_dict_delay_is_named_even_when_no_synapse_is_drawn():
+    # found by the property test above: np.ndim(dict) == 0, and the zero-delay check called float() on it
+    net = sc.Network()
+    a = net.add(sc.LIF(4, name="a"))
+    b = net.add(sc.LIF(3, name="b"))
+    with pytest.raises(TypeError, match="delay must be a number"):
+        net.connect(a, b, sc.Bernoulli(0), weight=0.0, delay={"exc": 5.0})
+        net.run(steps=3, seed=0)
+
+
 @settings(max_examples=40, deadline=None)
 @given(amplitude=WEIRD, start=WEIRD, stop=WEIRD, rate=WEIRD, n_inputs=WEIRD, every=WEIRD, neurons=WEIRD)
 def test_stimuli_and_monitors_work_or_name_the_parameter(amplitude, start, stop, rate, n_inputs, every, neurons):
