@@ -23,11 +23,12 @@ Model (docs/contract.md §3.1, §4), per variant:
   steps and the accuracy fell from 0.67 back to 0.47; fixed, the same run reached 0.77);
 * ``nodelay``: the same network with every delay 1 (the ablation).
 
-The input is one analog channel (the grey level in [0, 1]); ``W_in`` (1 x 125) is learned here, where
+The input is one analog channel (the grey level in [0, 1]); ``W_in`` (1 x 125, ``U(-b, b)``,
+``b = 0.5 sqrt(6)``) is learned here, where
 DelayNet's cue task freezes its positive input weights (40 spiking channels). The readout is a leaky
 integrator (``tau_out`` learned) of 10 units; the loss is the cross-entropy of its mean over the last 4 steps.
 Test accuracy: every one of the 360 test images once, with the model of the last step (no model selection on
-the test set). Writes ``<out>/digits_<variant>.json`` and prints a table.
+the test set). Writes ``<out>/digits.json`` (every run, its curve and the table) and prints the table.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ from simcore.grad import SNN, LIFLayer, ReadoutLayer, branching_factor, cross_en
 
 PAPER_PSMNIST = 0.9474
 LR = 5e-3
+#: input weights U(-b, b), b = IN_GAIN * sqrt(6) (Kaiming-uniform, fan-in 1); at gain 1 some seeds start at
+#: 15-20 % of the neurons firing every step and the gradient explodes within 400 steps
+IN_GAIN = 0.5
+#: batches with a non-finite gradient after which a run is reported as diverged
+MAX_SKIPPED = 50
 T_READOUT = 4
 VARIANTS = ("delaynet", "nodelay")
 
@@ -58,7 +64,7 @@ def build(variant: str, n_rec: int, seed: int):
         delays, _ = lattice_delays(n_rec, rng=rng, extra_mid=16, extra_far=8)
     else:
         delays = np.ones(n_rec, dtype=np.int64)
-    W_in = rng.uniform(-1, 1, (1, n_rec)) * math.sqrt(6.0)
+    W_in = rng.uniform(-1, 1, (1, n_rec)) * (IN_GAIN * math.sqrt(6.0))
     W_rec = rng.uniform(-1, 1, (n_rec, n_rec)) * math.sqrt(6.0 / n_rec)
     np.fill_diagonal(W_rec, 0.0)
     W_out = rng.uniform(-1, 1, (n_rec, 10)) * math.sqrt(6.0 / n_rec)
@@ -106,11 +112,12 @@ def run(variant: str, *, steps: int, batch: int, n_rec: int, seed: int, lr: floa
     """Train one variant from ``seed``; the result row (accuracy, curve, wall time).
 
     As ``benchmarks.delaynet`` does, a batch whose gradient is not finite (a float32 overflow of an exploding
-    gradient) is skipped and counted; more than 50 such batches end the run with the error."""
+    gradient) is skipped and counted; after ``MAX_SKIPPED`` such batches the run stops and is reported as
+    diverged (``status``), with no test accuracy."""
     net, delays = build(variant, n_rec, seed)
     opt = MADGRAD(net.parameters(), lr=lr, momentum=0.9)
     rng = np.random.default_rng([seed, 7])
-    curve, skipped, t0 = [], 0, time.perf_counter()
+    curve, skipped, status, t0 = [], 0, "ok", time.perf_counter()
     for step in range(1, steps + 1):
         if step == int(0.75 * steps):
             opt.lr = lr / 5
@@ -119,8 +126,9 @@ def run(variant: str, *, steps: int, batch: int, n_rec: int, seed: int, lr: floa
             ce, acc = train_step(net, opt, b, 1e-3)
         except FloatingPointError:
             skipped += 1
-            if skipped > 50:
-                raise
+            if skipped > MAX_SKIPPED:
+                status = f"diverged at step {step}"
+                break
             continue
         curve.append((step, ce, acc))
         if log and step % max(1, steps // 10) == 0:
@@ -130,7 +138,7 @@ def run(variant: str, *, steps: int, batch: int, n_rec: int, seed: int, lr: floa
                 f"batch acc {np.mean([c[2] for c in window]):.3f}"
             )
     train_s = time.perf_counter() - t0
-    acc, rate = evaluate_test_split(net)
+    acc, rate = evaluate_test_split(net) if status == "ok" else (float("nan"), float("nan"))
     counts = np.bincount(delays, minlength=int(delays.max()) + 1)
     return dict(
         variant=variant,
@@ -139,6 +147,7 @@ def run(variant: str, *, steps: int, batch: int, n_rec: int, seed: int, lr: floa
         batch=batch,
         n_rec=n_rec,
         test_acc=acc,
+        status=status,
         skipped_batches=skipped,
         lr=lr,
         spikes_per_neuron_step=rate,
@@ -158,9 +167,13 @@ def summary(rows: list[dict]) -> str:
         rs = [r for r in rows if r["variant"] == v]
         if not rs:
             continue
-        a = np.array([r["test_acc"] for r in rs])
+        ok = [r for r in rs if r["status"] == "ok"]
+        a = np.array([r["test_acc"] for r in ok])
+        result = f"{a.mean():.3f} ± {a.std():.3f}" if ok else "-"
+        failed = [f"seed {r['seed']} {r['status']}" for r in rs if r["status"] != "ok"]
+        result += f" ({'; '.join(failed)})" if failed else ""
         out.append(
-            f"| {v} | {a.mean():.3f} ± {a.std():.3f} | {len(rs)} | {rs[0]['steps']} x {rs[0]['batch']} | "
+            f"| {v} | {result} | {len(rs)} | {rs[0]['steps']} x {rs[0]['batch']} | "
             f"{np.mean([r['train_s'] for r in rs]):.0f} s |"
         )
     out.append(
@@ -191,7 +204,10 @@ def main(argv=None) -> list[dict]:
     t0 = time.perf_counter()
     rows = [run(v, steps=steps, batch=batch, n_rec=n_rec, seed=s, lr=a.lr) for v in variants for s in range(seeds)]
     for r in rows:
-        print(f"== {r['variant']} seed {r['seed']}: test accuracy {r['test_acc']:.4f} ({r['train_s']:.0f} s)")
+        print(
+            f"== {r['variant']} seed {r['seed']}: test accuracy {r['test_acc']:.4f} "
+            f"({r['train_s']:.0f} s), {r['status']}"
+        )
     print(summary(rows))
     wall = time.perf_counter() - t0
     print(
