@@ -7,6 +7,10 @@ from benchmarks.machine import PeakRSS
 from benchmarks.records import ratio_of, record, target
 from benchmarks.timing import time_network
 
+#: threads of the timed runs: one, as the references (Brian2 without OpenMP, NEST with one thread); the
+#: ``threads`` case measures two
+THREADS = 1
+
 NAME = "brunel"
 
 #: sizes of the full mode (the issue's)
@@ -41,7 +45,9 @@ def run(
 
     references = check_references(references)
     with PeakRSS() as mem:
-        summary, _ = time_network(brunel(scale, record=False), duration_ms, repeats=repeats, dtype=dtype, seed=seed)
+        summary, _ = time_network(
+            brunel(scale, record=False), duration_ms, repeats=repeats, dtype=dtype, seed=seed, threads=THREADS
+        )
         mem.read()
     params = {
         "scale": scale,

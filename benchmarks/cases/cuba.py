@@ -7,6 +7,10 @@ from benchmarks.machine import PeakRSS
 from benchmarks.records import ratio_of, record, target
 from benchmarks.timing import time_network
 
+#: threads of the timed runs: one, as the references (Brian2 without OpenMP, NEST with one thread); the
+#: ``threads`` case measures two
+THREADS = 1
+
 NAME = "cuba"
 
 BRIAN2_ALL = ("brian2_cpp_standalone", "brian2_runtime", "brian2_cython")
@@ -60,7 +64,9 @@ def run(
     records = []
     for i, duration in enumerate(float(d) for d in durations_ms):
         with PeakRSS() as mem:
-            summary, _ = time_network(cuba(n, record=False), duration, repeats=repeats, dtype=dtype, seed=seed)
+            summary, _ = time_network(
+                cuba(n, record=False), duration, repeats=repeats, dtype=dtype, seed=seed, threads=THREADS
+            )
             mem.read()
         params = {
             "n": n,
