@@ -40,10 +40,20 @@ class TimedNetwork:
     ``net`` is not yet built; ``batch_size``, ``dt``, ``seed``, ``dtype`` go
     to :meth:`simcore.Network.build` (``dt`` in ms). With ``count_spikes`` a
     PopulationRateMonitor is added to every spiking population that has none.
+    ``run_threads`` goes to every :meth:`simcore.Network.run` (``None``: the
+    network's default, every core; a batch-1 network then splits into shards).
     """
 
     def __init__(
-        self, net, *, batch_size: int = 1, dt: float = 0.1, seed: int = 1, dtype="float64", count_spikes: bool = True
+        self,
+        net,
+        *,
+        batch_size: int = 1,
+        dt: float = 0.1,
+        seed: int = 1,
+        dtype="float64",
+        count_spikes: bool = True,
+        run_threads: int | None = None,
     ):
         import simcore as sc
 
@@ -58,7 +68,7 @@ class TimedNetwork:
         net.build(batch_size=batch_size, dt=dt, seed=seed, dtype=dtype)
         self.build_s = time.perf_counter() - t0
         self.compile_s = net.warmup()
-        self.batch_size, self.dt = batch_size, dt
+        self.batch_size, self.dt, self.run_threads = batch_size, dt, run_threads
         self.runs: list[dict] = []
 
     @property
@@ -67,9 +77,11 @@ class TimedNetwork:
         return sum(p.n for p in self.net.populations)
 
     def threads(self) -> int:
-        """Threads the stepping loop uses: ``min(batch, numba.get_num_threads())``."""
+        """Threads the stepping loop uses: ``run_threads`` if given, else ``min(batch, numba.get_num_threads())``."""
         import numba
 
+        if self.run_threads is not None:
+            return int(self.run_threads)
         return int(min(self.batch_size, numba.get_num_threads()))
 
     def run_once(self, duration_ms: float, out=None) -> dict:
@@ -88,10 +100,11 @@ class TimedNetwork:
                 m.reset()
         events0 = synaptic_events(net)
         c0, t0 = time.process_time(), time.perf_counter()
+        threads = {} if self.run_threads is None else {"threads": self.run_threads}
         if out is None:
-            net.run(duration_ms)
+            net.run(duration_ms, **threads)
         else:
-            net.run(duration_ms, out=out, overwrite=True)
+            net.run(duration_ms, out=out, overwrite=True, **threads)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         spikes = sum(int(m.counts.sum()) for m in self.rate_monitors) if self.rate_monitors else None
         run = {
