@@ -12,9 +12,9 @@ excitatory to excitatory neurons, ``batch="per_sample"``, parameters
   parametrisation: its weight changes by ``lambda * Wmax`` per unit of trace).
 
 With these the network stays in its asynchronous irregular state for 1 s:
-the uncorrelated pairs depress slightly (``alpha > 1``), the mean weight
-drifts down by a few percent and the rates by a few percent less than the
-static network's.
+the uncorrelated pairs depress slightly (``alpha > 1``); at scale 1 the mean
+weight falls by about 1 % in 1 s and the rates end about 14 % below the
+static network's (32.7 against 37.8 Hz; at scale 0.2, 2 % and 3 %).
 
 Each repeat runs the static network and then the plastic one (same seed,
 same connectivity), so the ratio plastic/static is measured in one process,
