@@ -40,6 +40,8 @@ class TimedNetwork:
     ``net`` is not yet built; ``batch_size``, ``dt``, ``seed``, ``dtype`` go
     to :meth:`simcore.Network.build` (``dt`` in ms). With ``count_spikes`` a
     PopulationRateMonitor is added to every spiking population that has none.
+    ``threads`` goes to the warm-up and every :meth:`simcore.Network.run` (``None``:
+    the network's default, every core; a batch-1 network then splits into shards).
     """
 
     def __init__(

@@ -227,6 +227,7 @@ def brunel(
     J: float = 0.1,
     delay: float = 1.5,
     V_reset: float = 10.0,
+    exc_synapse=None,
     record: bool = True,
     keep_in_memory: bool = True,
 ) -> Network:
@@ -234,6 +235,9 @@ def brunel(
 
     ``V_reset`` is Brunel's 10 mV (the figure of 5.8e8 synaptic events per second
     of model time at scale 1 is for it); NEST's example script uses 0 mV.
+    ``exc_synapse``: a synapse model (e.g. :class:`synapses.STDP`) for the
+    excitatory-to-excitatory projection, plastic with ``batch="per_sample"``;
+    ``None`` keeps every synapse static (the benchmark ``plastic`` uses it).
     """
     order = int(round(2500 * scale))
     if order < 1:
@@ -251,12 +255,15 @@ def brunel(
         net.add(PoissonInput(pop, n_inputs=c_exc, rate=nu_ext_hz, weight=J, name=f"drive_{pop.name}"))
     for pre, k, w in ((exc, c_exc, J), (inh, c_inh, -g * J)):
         for post in (exc, inh):
+            plastic = exc_synapse is not None and pre is exc and post is exc
             net.connect(
                 pre,
                 post,
                 FixedInDegree(k, allow_self=True, allow_multiple=True),
                 weight=w,
                 delay=delay,
+                synapse=exc_synapse if plastic else None,
+                batch="per_sample" if plastic else None,
                 name=f"{pre.name}_{post.name}",
             )
     if record:

@@ -44,6 +44,7 @@ from .kernels.queue import (
     ring_deliver_range,
     ring_emit,
     ring_emit_shard,
+    ring_emit_shared,
 )
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
 
@@ -233,14 +234,23 @@ class Projection(Component):
                 kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
                 kb.arg(self.indptr, f"{p}_indptr"),
                 kb.arg(self.indices, f"{p}_indices"),
-                kb.arg(self._weights_array, f"{p}_weights"),
+                self._weight_argument(kb, p),
                 kb.arg(r.delays, f"{p}_delays"),
                 ring,
                 kb.arg(r.delivered, f"{p}_emitted"),
             ]
         )
-        kb.add("emit", f"{kb.func(ring_emit, 'ring_emit')}(b, t, {args})")
-        self._emitted_scalar = None
+        fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
+        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
+
+    def _weight_argument(self, kb, p: str) -> str:
+        """The weights as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
+        weights = self._weights_array
+        shared = weights.size > 0 and bool(np.all(weights == weights[0]))
+        self._emitted_scalar = weights[0] if shared else None
+        if shared:
+            return kb.arg(weights.dtype.type(weights[0]), f"{p}_weight")
+        return kb.arg(weights, f"{p}_weights")
 
     # ----- build
     def build(self, ctx: BuildContext) -> None:

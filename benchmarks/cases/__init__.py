@@ -15,10 +15,10 @@ minutes.
 
 from __future__ import annotations
 
-from benchmarks.cases import batch, brunel, coba, cobahh, cuba, recording, scale, startup
+from benchmarks.cases import batch, brunel, coba, cobahh, cuba, plastic, recording, scale, startup
 
 #: the cases run by default, in running order
-DEFAULT = (cuba, brunel, batch, scale, startup, recording)
+DEFAULT = (cuba, brunel, plastic, batch, scale, startup, recording)
 
 #: cases run only when named
 ON_REQUEST = (coba, cobahh)

@@ -98,6 +98,7 @@ __all__ = [
     "brian2_cuba",
     "brian2_cuba_network_arrays",
     "brian2_cuba_spikes",
+    "brian2_plastic",
     "brunel_indegree_arrays",
     "import_brian2",
     "main",
@@ -957,8 +958,13 @@ def brunel_indegree_arrays(scale=1.0, seed=1) -> dict:
     return dict(i_exc=i_exc, j_exc=j_exc, i_inh=i_inh, j_inh=j_inh, **s)
 
 
-def _brunel_objects(b2, arr, clock, ns):
-    """NeuronGroup, the two recurrent Synapses, the Poisson drive and a SpikeMonitor."""
+def _brunel_objects(b2, arr, clock, ns, stdp=False):
+    """NeuronGroup, the two recurrent Synapses, the Poisson drive and a SpikeMonitor.
+
+    With ``stdp`` the excitatory synapses into excitatory targets are a third
+    Synapses object with additive all-to-all STDP (:data:`_STDP_MODEL`), the
+    delay on the pre pathway only (as spikesim's, docs/contract.md §3.7).
+    """
     ms = b2.ms
     G = b2.NeuronGroup(
         arr["N"],
@@ -990,10 +996,30 @@ def _brunel_objects(b2, arr, clock, ns):
         namespace=ns,
         name="brunel_inh",
     )
-    Se.connect(i=arr["i_exc"], j=arr["j_exc"])
+    extra = ()
+    if stdp:
+        into_exc = arr["j_exc"] < arr["NE"]
+        Sp = b2.Synapses(G, G, clock=clock, namespace=ns, name="brunel_stdp", **_STDP_MODEL)
+        Sp.connect(i=arr["i_exc"][into_exc], j=arr["j_exc"][into_exc])
+        Sp.w = "J"
+        Sp.pre.delay = arr["delay"] * ms
+        Se.connect(i=arr["i_exc"][~into_exc], j=arr["j_exc"][~into_exc])
+        extra = (Sp,)
+    else:
+        Se.connect(i=arr["i_exc"], j=arr["j_exc"])
     Si.connect(i=arr["i_inh"], j=arr["j_inh"])
     ext = b2.PoissonInput(G, "v", N=arr["n_ext"], rate=arr["nu_ext_hz"] * b2.Hz, weight="J_ext*int(not_refractory)")
-    return G, Se, Si, ext, b2.SpikeMonitor(G, name="brunel_spikes")
+    return (G, Se, Si, *extra, ext, b2.SpikeMonitor(G, name="brunel_spikes"))
+
+
+#: additive all-to-all pair STDP with hard bounds, as spikesim's :class:`synapses.STDP`: deliver ``w``,
+#: then depress by the post trace at an arrival; raise the post trace, then potentiate at a post spike
+_STDP_MODEL = {
+    "model": "w : volt\ndapre/dt = -apre/tau_pre : volt (event-driven)\n"
+    "dapost/dt = -apost/tau_post : volt (event-driven)",
+    "on_pre": "v_post += w*int(not_refractory_post)\napre += A_pre\nw = clip(w + apost, w_min, w_max)",
+    "on_post": "apost += A_post\nw = clip(w + apre, w_min, w_max)",
+}
 
 
 def brian2_brunel(
@@ -1027,6 +1053,45 @@ def brian2_brunel(
     docstring plus ``rate_exc_hz``, ``rate_inh_hz``, ``external_events``
     (expected Poisson inputs of one run), ``scale``, ``V_reset``.
     """
+    return _brian2_brunel(duration_ms, scale, target, seed, threads, dt_ms, repeats, directory, fresh_cython_cache)
+
+
+def brian2_plastic(
+    duration_ms=1000.0,
+    scale=1.0,
+    target="cpp_standalone",
+    seed=1,
+    threads=1,
+    dt_ms=0.1,
+    repeats=1,
+    directory=None,
+    fresh_cython_cache=False,
+    stdp=None,
+) -> dict:
+    """:func:`brian2_brunel`'s network with additive STDP on the excitatory-to-excitatory synapses.
+
+    ``stdp``: spikesim's :class:`synapses.STDP` parameters (``A_pre``,
+    ``A_post``, ``tau_pre``, ``tau_post``, ``w_min``, ``w_max``; weights and
+    amplitudes in mV), written as Brian2's STDP example with event-driven
+    (exact) traces, all-to-all pairing, hard bounds and the delay on the pre
+    pathway (pairs timed at the synapse, as spikesim's). The other arguments
+    and the timing as :func:`brian2_brunel`; adds ``mean_weight_initial`` and
+    ``mean_weight_final`` (mV, every plastic synapse, after one run).
+    """
+    if not isinstance(stdp, dict):
+        raise TypeError(f"stdp must be a dict of STDP parameters; got {stdp!r}")
+    need = ("A_pre", "A_post", "tau_pre", "tau_post", "w_min", "w_max")
+    if any(k not in stdp for k in need):
+        raise ValueError(f"stdp needs {need}; got {sorted(stdp)}")
+    return _brian2_brunel(
+        duration_ms, scale, target, seed, threads, dt_ms, repeats, directory, fresh_cython_cache, stdp=stdp
+    )
+
+
+def _brian2_brunel(
+    duration_ms, scale, target, seed, threads, dt_ms, repeats, directory, fresh_cython_cache, stdp=None
+) -> dict:
+    """:func:`brian2_brunel` and :func:`brian2_plastic` (with ``stdp``)."""
     target = _check_target(target)
     threads = _check_threads(threads, target)
     repeats = _check_run(duration_ms, dt_ms, repeats)
@@ -1048,16 +1113,23 @@ def brian2_brunel(
             "J_in": s["J_in"] * mV,
             "J_ext": s["J_ext"] * mV,
         }
-        net = b2.Network(*_brunel_objects(b2, arr, clock, ns))
+        if stdp is not None:
+            ns.update({k: float(stdp[k]) * mV for k in ("A_pre", "A_post", "w_min", "w_max")})
+            ns.update(tau_pre=float(stdp["tau_pre"]) * ms, tau_post=float(stdp["tau_post"]) * ms)
+        net = b2.Network(*_brunel_objects(b2, arr, clock, ns, stdp=stdp is not None))
         mon = net["brunel_spikes"]
         timing = _time_runs(b2, session, net, duration_ms * ms, ns, time.perf_counter() - t0, repeats)
         idx = np.asarray(mon.i[:], dtype=np.int64)
+        weights = {}
+        if stdp is not None:
+            w = np.asarray(net["brunel_stdp"].w[:] / mV, dtype=np.float64)
+            weights = {"mean_weight_initial": float(s["J"]), "mean_weight_final": float(w.mean())}
         flags = session.compile_flags()
     outdeg = np.bincount(arr["i_exc"], minlength=s["N"]) + np.bincount(arr["i_inh"], minlength=s["N"])
     n_exc_spk = int(np.count_nonzero(idx < s["NE"]))
     return _result(
         b2,
-        "brunel_delta",
+        "brunel_delta" if stdp is None else "brunel_delta_stdp",
         target,
         threads,
         timing,
@@ -1073,11 +1145,18 @@ def brian2_brunel(
         scale=float(scale),
         V_reset=s["V_reset"],
         compile_flags=flags,
+        **weights,
     )
 
 
 #: the cases ``python -m benchmarks.references.brian2 --case NAME`` runs
-CASES = {"cuba": brian2_cuba, "brunel": brian2_brunel, "coba": brian2_coba, "cobahh": brian2_cobahh}
+CASES = {
+    "cuba": brian2_cuba,
+    "brunel": brian2_brunel,
+    "plastic": brian2_plastic,
+    "coba": brian2_coba,
+    "cobahh": brian2_cobahh,
+}
 
 
 def main(argv=None) -> int:

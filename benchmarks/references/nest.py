@@ -58,7 +58,17 @@ from benchmarks.references.common import (
 )
 from benchmarks.references.params import brunel_params, coba_params, cobahh_params
 
-__all__ = ["CASES", "ReferenceUnavailable", "import_nest", "main", "nest_brunel", "nest_coba", "nest_cobahh"]
+__all__ = [
+    "CASES",
+    "ReferenceUnavailable",
+    "import_nest",
+    "main",
+    "nest_brunel",
+    "nest_coba",
+    "nest_cobahh",
+    "nest_plastic",
+    "stdp_synapse_params",
+]
 
 
 def import_nest():
@@ -71,8 +81,14 @@ def import_nest():
     return nest
 
 
-def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
-    """Reset NEST's kernel and create the network; returns (excitatory, inhibitory, spike recorder)."""
+def _build(nest, s: dict, dt_ms: float, threads: int, seed: int, stdp: dict | None = None):
+    """Reset NEST's kernel and create the network; returns (excitatory, inhibitory, spike recorder).
+
+    With ``stdp`` (:func:`stdp_synapse_params`) the excitatory-to-excitatory
+    synapses are ``stdp_synapse`` (model ``"plastic"``), the neurons get the
+    post trace's ``tau_minus``, and the excitatory sources connect to each
+    population by its own ``fixed_indegree`` call.
+    """
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.ERROR
     nest.resolution = float(dt_ms)
@@ -88,6 +104,8 @@ def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
         "V_m": s["V_m"],
         "V_th": s["V_th"],
     }
+    if stdp is not None:
+        params["tau_minus"] = stdp["tau_minus"]
     nodes_ex = nest.Create("iaf_psc_delta", s["NE"], params=params)
     nodes_in = nest.Create("iaf_psc_delta", s["NI"], params=params)
     noise = nest.Create("poisson_generator", params={"rate": s["p_rate_hz"]})
@@ -99,15 +117,21 @@ def _build(nest, s: dict, dt_ms: float, threads: int, seed: int):
         noise, everyone, syn_spec={"synapse_model": "static_synapse", "weight": s["J_ext"], "delay": s["delay"]}
     )
     nest.Connect(everyone, recorder)
-    nest.Connect(nodes_ex, everyone, {"rule": "fixed_indegree", "indegree": s["CE"]}, "excitatory")
+    exc_rule = {"rule": "fixed_indegree", "indegree": s["CE"]}
+    if stdp is None:
+        nest.Connect(nodes_ex, everyone, exc_rule, "excitatory")
+    else:
+        synapse = {k: v for k, v in stdp.items() if k != "tau_minus"}
+        nest.CopyModel("stdp_synapse", "plastic", dict(synapse, weight=s["J"], delay=s["delay"]))
+        nest.Connect(nodes_ex, nodes_ex, exc_rule, "plastic")
+        nest.Connect(nodes_ex, nodes_in, exc_rule, "excitatory")
     nest.Connect(nodes_in, everyone, {"rule": "fixed_indegree", "indegree": s["CI"]}, "inhibitory")
     return nodes_ex, nodes_in, recorder
 
 
 def _recurrent_synapses(nest, s: dict) -> int:
-    n_syn = int(nest.GetDefaults("excitatory")["num_connections"]) + int(
-        nest.GetDefaults("inhibitory")["num_connections"]
-    )
+    models = ("excitatory", "inhibitory") + (("plastic",) if "plastic" in nest.synapse_models else ())
+    n_syn = sum(int(nest.GetDefaults(m)["num_connections"]) for m in models)
     if n_syn != s["N"] * (s["CE"] + s["CI"]):
         raise RuntimeError(f"NEST made {n_syn} recurrent synapses; expected {s['N'] * (s['CE'] + s['CI'])}")
     return n_syn
@@ -197,6 +221,121 @@ def nest_brunel(duration_ms=1000.0, scale=1.0, threads=1, seed=1, dt_ms=0.1, rep
         cleanup_s=cleanup_s,
         spikes_per_run=per_run,
     )
+
+
+def stdp_synapse_params(stdp: dict) -> dict:
+    """spikesim's additive all-to-all :class:`synapses.STDP` parameters as NEST's ``stdp_synapse``'s.
+
+    NEST writes the additive rule (``mu_plus = mu_minus = 0``) on the weight
+    in units of ``Wmax``: a post spike adds ``lambda * Wmax * K_plus``, an
+    arrival subtracts ``alpha * lambda * Wmax * K_minus``, with traces of +1
+    per spike, clipped to ``[0, Wmax]``. So ``Wmax = w_max``, ``lambda =
+    A_pre / w_max``, ``alpha = -A_post / A_pre``, ``tau_plus = tau_pre``; the
+    post trace's ``tau_minus = tau_post`` is a parameter of the target
+    neuron in NEST. ``stdp`` needs ``w_min = 0`` (NEST's lower bound) and
+    ``A_pre > 0``.
+    """
+    need = ("A_pre", "A_post", "tau_pre", "tau_post", "w_min", "w_max")
+    missing = [k for k in need if k not in stdp]
+    if missing:
+        raise ValueError(f"stdp lacks {missing}; it needs {need}")
+    if stdp["w_min"] != 0.0 or not stdp["A_pre"] > 0 or not stdp["w_max"] > 0:
+        raise ValueError(f"stdp_synapse needs w_min = 0, A_pre > 0 and w_max > 0; got {stdp}")
+    return {
+        "Wmax": float(stdp["w_max"]),
+        "lambda": float(stdp["A_pre"]) / float(stdp["w_max"]),
+        "alpha": -float(stdp["A_post"]) / float(stdp["A_pre"]),
+        "mu_plus": 0.0,
+        "mu_minus": 0.0,
+        "tau_plus": float(stdp["tau_pre"]),
+        "tau_minus": float(stdp["tau_post"]),
+    }
+
+
+#: at most this many excitatory sources have their plastic weights read (PyNEST makes an object per synapse)
+WEIGHT_SAMPLE_SOURCES = 400
+
+
+def _mean_plastic_weight(nest, nodes_ex) -> tuple[float, int]:
+    """Mean weight of the ``"plastic"`` synapses of every ``k``-th excitatory source (at most
+    :data:`WEIGHT_SAMPLE_SOURCES` sources); returns (mean, synapses read)."""
+    step = max(1, -(-len(nodes_ex) // WEIGHT_SAMPLE_SOURCES))
+    weights = np.asarray(
+        nest.GetConnections(source=nodes_ex[::step], synapse_model="plastic").get("weight"), dtype=np.float64
+    )
+    return float(weights.mean()), int(weights.size)
+
+
+def nest_plastic(duration_ms=1000.0, scale=1.0, threads=1, seed=1, dt_ms=0.1, repeats=1, stdp=None) -> dict:
+    """:func:`nest_brunel`'s network with ``stdp_synapse`` on the excitatory-to-excitatory synapses.
+
+    ``stdp``: spikesim's :class:`synapses.STDP` parameters (additive,
+    all-to-all, hard bounds), mapped by :func:`stdp_synapse_params`. Timing
+    as :func:`nest_brunel`. ``mean_weight_initial`` and
+    ``mean_weight_final`` (mV) are the mean over the plastic synapses of a
+    sample of sources (``weight_sample_synapses`` of them), read after the
+    first run, so after ``duration_ms`` of learning as spikesim's.
+
+    Two conventions differ from spikesim's (docs/plasticity.md): NEST takes
+    the whole delay as dendritic (a pair is timed from the emission of the
+    pre spike and the post spike plus the delay, where spikesim times it from
+    the arrival and the post spike: pairs are shifted by twice the delay), and
+    NEST applies a potentiation lazily, at the synapse's next pre spike, so
+    its final weights lack the potentiation of post spikes after each
+    synapse's last pre spike.
+    """
+    check_positive("duration_ms", duration_ms)
+    check_positive("dt_ms", dt_ms)
+    threads = check_int("threads", threads)
+    seed = check_int("seed", seed, 1, 2**31)
+    repeats = check_int("repeats", repeats)
+    if not isinstance(stdp, dict):
+        raise TypeError(f"stdp must be a dict of STDP parameters; got {stdp!r}")
+    syn = stdp_synapse_params(stdp)
+    s = brunel_params(scale)
+    check_steps("delay", s["delay"], dt_ms)
+    if not 0 <= s["J"] <= syn["Wmax"]:
+        raise ValueError(f"the initial weight J = {s['J']} mV must lie in [0, w_max = {syn['Wmax']}]")
+    nest = import_nest()
+
+    t0 = time.perf_counter()
+    nodes_ex, _, recorder = _build(nest, s, dt_ms, threads, seed, stdp=syn)
+    build_s = time.perf_counter() - t0
+    w0, _ = _mean_plastic_weight(nest, nodes_ex)
+    t0 = time.perf_counter()
+    nest.Prepare()
+    compile_s = time.perf_counter() - t0
+    times, per_run, w1, n_read = [], [], None, 0
+    for _ in range(repeats):
+        before = int(recorder.get("n_events"))
+        t0 = time.perf_counter()
+        nest.Run(float(duration_ms))
+        times.append(time.perf_counter() - t0)
+        per_run.append(int(recorder.get("n_events")) - before)
+        if w1 is None:
+            w1, n_read = _mean_plastic_weight(nest, nodes_ex)
+    t0 = time.perf_counter()
+    nest.Cleanup()
+    cleanup_s = time.perf_counter() - t0
+    out = _result(
+        nest,
+        s,
+        recorder,
+        int(nodes_ex[0].global_id),
+        duration_ms,
+        dt_ms,
+        threads,
+        build_s=build_s,
+        compile_s=compile_s,
+        times=times,
+        cleanup_s=cleanup_s,
+        spikes_per_run=per_run,
+        mean_weight_initial=w0,
+        mean_weight_final=w1,
+        weight_sample_synapses=n_read,
+        stdp_synapse=syn,
+    )
+    return dict(out, model="brunel_delta_stdp")
 
 
 def _result(nest, s, recorder, first_id, duration_ms, dt_ms, threads, *, times, **fields) -> dict:
@@ -354,7 +493,7 @@ def _nest_va(model, build, p, duration_ms, threads, seed, dt_ms, repeats) -> dic
 
 
 #: the cases ``python -m benchmarks.references.nest --case NAME`` runs
-CASES = {"brunel": nest_brunel, "coba": nest_coba, "cobahh": nest_cobahh}
+CASES = {"brunel": nest_brunel, "plastic": nest_plastic, "coba": nest_coba, "cobahh": nest_cobahh}
 
 
 def main(argv=None) -> int:

@@ -77,6 +77,7 @@ def ring_emit(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, weights, d
     ``emitted[b]`` counts synaptic events (they arrive ``d_k`` steps later).
     """
     D = ring.shape[0]
+    base = t % D  # slot (t + d) % D = base + d, wrapped once (1 <= d < D): no division per synapse
     n_events = 0
     for e in range(spike_cnt[b]):
         i = spike_idx[b, e]
@@ -84,7 +85,35 @@ def ring_emit(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, weights, d
         lo = indptr[i]
         hi = indptr[i + 1]
         for k in range(lo, hi):
-            ring[(t + delays[k]) % D, b, indices[k]] += weights[k] * value
+            slot = base + delays[k]
+            if slot >= D:
+                slot -= D
+            ring[slot, b, indices[k]] += weights[k] * value
+        n_events += hi - lo
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_emit_shared(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, weight, delays, ring, emitted):
+    """:func:`ring_emit` for a projection whose synapses share one ``weight``: the same sums, in the same order.
+
+    Reads the target index and the delay per synapse, not the weight; the
+    slot is ``t % D + d_k`` wrapped once (``1 <= d_k < D``), the slot
+    ``(t + d_k) % D`` without a division per synapse.
+    """
+    D = ring.shape[0]
+    base = t % D
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        x = weight * spike_val[b, e]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
+            slot = base + delays[k]
+            if slot >= D:
+                slot -= D
+            ring[slot, b, indices[k]] += x
         n_events += hi - lo
     emitted[b] += n_events
 
