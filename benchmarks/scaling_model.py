@@ -275,7 +275,8 @@ def measure_batch(scale: float = 0.2, batch: int = 6, duration_ms: float = 300.0
 
 
 def print_predictions(c_step: float, c_n: float, c_s: float, alpha: float, beta: float) -> None:
-    """The 10^6-neuron, 10^9-synapse predictions (K = 1000, nu = 10 Hz and 37.8 Hz) on 1, 64 and 1024 ranks."""
+    """The 10^6-neuron, 10^9-synapse predictions (K = 1000, nu = 10 Hz and 37.8 Hz) on 1, 64 and 1024 ranks,
+    and weak scaling at 15 625 neurons per rank (the 64-rank load) on 64, 1024 and 82 944 ranks."""
     for rate in (10.0, 37.8):
         for ranks in (1, 64, 1024):
             p = predict(
@@ -290,6 +291,19 @@ def print_predictions(c_step: float, c_n: float, c_s: float, alpha: float, beta:
                 beta=beta,
             )
             _emit({"what": "predict", "rate_hz": rate, "ranks": ranks, **{k: float(v) for k, v in p.items()}})
+    for ranks in (64, 1024, 82944):  # weak scaling: 15 625 neurons (1.56e7 synapses) per rank, 10 Hz
+        p = predict(
+            n_neurons=15_625 * ranks,
+            in_degree=1e3,
+            rate_hz=10.0,
+            ranks=ranks,
+            c_step=c_step,
+            c_n=c_n,
+            c_s=c_s,
+            alpha=alpha,
+            beta=beta,
+        )
+        _emit({"what": "predict_weak", "rate_hz": 10.0, "ranks": ranks, **{k: float(v) for k, v in p.items()}})
 
 
 def main(argv: list) -> None:

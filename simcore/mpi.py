@@ -21,6 +21,9 @@ Failures: an exception on any rank (in ``build`` or the run) is reported to ever
 (a signal, ``os._exit``) ends the job: ``mpiexec`` (MPICH's hydra) kills the other ranks. A rank that hangs
 hangs the job; ``mpiexec -timeout SECONDS`` (or ``MPIEXEC_TIMEOUT``) bounds it.
 
+Neuron shards across ranks (one network split by target blocks, spikes exchanged every ``d_min`` steps) are
+not implemented: see docs/scaling.md.
+
 Data-parallel BPTT (the dense mode, :mod:`simcore.grad`): every rank holds the same model and optimiser and
 runs the forward and backward passes on its block of a global batch; the gradients are summed over the ranks
 so that every rank applies the update of one process training on the whole batch::
