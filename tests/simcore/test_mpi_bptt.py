@@ -42,7 +42,12 @@ def run_mpi(ranks, mode, out, timeout=300):
     import os
     import subprocess
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        NUMBA_NUM_THREADS="1",  # one thread per rank: the ranks are the parallelism
+        OPENBLAS_NUM_THREADS="1",
+    )
     cmd = [_mpiexec(), "-n", str(ranks), sys.executable, str(SCRIPTS / "bptt_train.py"), mode, str(STEPS), str(out)]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -156,7 +161,7 @@ def test_mpiexec_data_parallel_loss_curve_equals_one_process(tmp_path, ranks):
 @needs_mpi
 def test_mpiexec_train_data_parallel_equals_fit(tmp_path):
     out = tmp_path / "fit.npz"
-    proc = run_mpi(3, "fit", out)
+    proc = run_mpi(2, "fit", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     curve, _, params = one_process()
     with np.load(out) as got:
@@ -166,9 +171,31 @@ def test_mpiexec_train_data_parallel_equals_fit(tmp_path):
 
 @needs_mpi
 def test_mpiexec_an_error_on_one_rank_reaches_every_rank(tmp_path):
-    proc = run_mpi(3, "raise", tmp_path / "none.npz")
+    proc = run_mpi(2, "raise", tmp_path / "none.npz")
     assert proc.returncode != 0
-    for rank in range(3):
+    for rank in range(2):
         assert f"rank {rank} RankFailed" in proc.stdout, proc.stdout + proc.stderr
     assert "rank 1: RuntimeError: a loss that fails on rank 1" in proc.stdout
     assert not (tmp_path / "none.npz").exists()
+
+
+@needs_mpi
+def test_mpiexec_models_that_differ_between_ranks_are_refused_on_every_rank(tmp_path):
+    proc = run_mpi(2, "differ", tmp_path / "none.npz")
+    assert proc.returncode != 0
+    for rank in range(2):
+        assert f"rank {rank} ValueError: ranks [1] hold learnable parameters other than rank 0's" in proc.stdout, (
+            proc.stdout + proc.stderr
+        )
+
+
+@needs_mpi
+def test_mpiexec_allreduce_gradients_sums_in_rank_order_and_keeps_dtypes(tmp_path):
+    out = tmp_path / "sums.npz"
+    proc = run_mpi(3, "allreduce", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with np.load(out) as got:
+        expect_a = np.float32(float(np.float32(0.1)) + float(np.float32(1.1)) + float(np.float32(2.1)))
+        np.testing.assert_array_equal(got["a"], np.full(3, expect_a, np.float32))
+        assert got["a"].dtype == np.float32
+        np.testing.assert_array_equal(got["b"], np.full((2, 2), 111.0))

@@ -4,7 +4,8 @@ Usage: ``bptt_train.py MODE STEPS OUT``. MODE ``ok``: ``STEPS`` Adam steps of ``
 global batch (cross-entropy, a branching-factor and a firing-rate regulariser, clipping); rank 0 writes the
 loss curve, the gradient norms, the final parameters and every rank's parameter digest to OUT (.npz).
 ``fit``: the same through ``train_data_parallel`` (one epoch of ``STEPS`` batches). ``raise``: rank 1's loss
-raises in the second step.
+raises in the second step. ``differ``: rank 1 builds a model of another width (``ValueError`` on every rank).
+``allreduce``: rank 0 writes ``allreduce_gradients`` of ``{"a": r + 0.1 (float32), "b": 10^r (float64)}``.
 """
 
 import sys
@@ -12,25 +13,25 @@ import sys
 import numpy as np
 
 from simcore.grad import Adam, LIFLayer, ReadoutLayer, Regularizer, SNN
-from simcore.mpi import DataParallel, RankFailed, parameters_digest, train_data_parallel
+from simcore.mpi import DataParallel, RankFailed, allreduce_gradients, parameters_digest, train_data_parallel
 
 BATCH = 5
 T = 40
 
 
-def model(dtype=np.float64):
+def model(dtype=np.float64, width=12):
     """Recurrent LIF layer (per-neuron time constants and thresholds, delays) and a leaky readout."""
     layer = LIFLayer(
         4,
-        12,
+        width,
         tau_mem=10.0,
         per_neuron=("tau_mem", "threshold"),
-        delays=[1, 2, 3] * 4,
+        delays=([1, 2, 3] * width)[:width],
         self_connections=False,
         tau_range=(0.5, 50.0),
         seed=3,
     )
-    readout = ReadoutLayer(12, 3, tau_out=8.0, per_neuron=("tau_out",), tau_range=(0.5, 50.0), seed=4)
+    readout = ReadoutLayer(width, 3, tau_out=8.0, per_neuron=("tau_out",), tau_range=(0.5, 50.0), seed=4)
     return SNN([layer], readout, dtype=dtype, surrogate="fast_sigmoid")
 
 
@@ -54,7 +55,13 @@ def main(mode: str, steps: int, out: str) -> None:
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
-    net = model()
+    rank = comm.Get_rank()
+    if mode == "allreduce":
+        sums = allreduce_gradients({"a": np.full(3, rank + 0.1, np.float32), "b": np.full((2, 2), 10.0**rank)})
+        if rank == 0:
+            np.savez(out, **sums)
+        return
+    net = model(width=13 if mode == "differ" and rank == 1 else 12)
     opt = Adam(net.parameters(), lr=2e-2)
     x, labels, mask = data()
     try:
@@ -68,17 +75,17 @@ def main(mode: str, steps: int, out: str) -> None:
             curve, norms = [], []
             for step in range(steps):
                 loss = "cross_entropy"
-                if mode == "raise" and comm.Get_rank() == 1 and step == 1:
+                if mode == "raise" and rank == 1 and step == 1:
                     loss = _failing_loss
                 r = dp.train_step(x, labels, loss=loss, mask=mask, **OPTIONS)
                 curve.append(r["loss"])
                 norms.append(r["grad_norm"])
             dp.check_parameters()
-    except RankFailed as exc:
-        print(f"rank {comm.Get_rank()} RankFailed: {exc}", flush=True)
+    except (RankFailed, ValueError) as exc:
+        print(f"rank {rank} {type(exc).__name__}: {exc}", flush=True)
         sys.exit(2)
     digests = comm.gather(parameters_digest(net), root=0)
-    if comm.Get_rank() == 0:
+    if rank == 0:
         params = {f"param/{k}": v for k, v in net.parameters().items()}
         np.savez(out, curve=np.array(curve), norms=np.array(norms), digests=np.array(digests), **params)
 
