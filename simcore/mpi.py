@@ -43,7 +43,9 @@ in rank order ``0, 1, ..., R-1`` in float64 on every rank (an allgather, not an 
 leaves open), so all ranks hold the same bits and, after the same optimiser step, the same parameters
 (:meth:`DataParallel.check_parameters` compares their digests). One rank (``R = 1``) gives the bits of
 :func:`simcore.grad.train_step`; more ranks add the samples' contributions in another order, so the loss curve
-equals one process to rounding (about 1e-15 relative per step in float64), not bit for bit.
+equals one process to rounding (about 1e-15 relative per step in float64), not bit for bit. When the ranks
+fill the cores, give each one thread (``NUMBA_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 mpiexec -n R ...``): the
+kernels' own threads would oversubscribe them.
 """
 
 from __future__ import annotations
