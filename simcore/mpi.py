@@ -384,6 +384,18 @@ class DataParallel:
         B = x.shape[1]
         mine = sample_blocks(B, self.ranks)[self.rank]
         regularizers = list(regularizers)
+        tape, task, gy, totals = self._forward(x, target, mine, loss, mask, regularizers)
+        flat = error = None
+        try:
+            flat, rate_values = self._local_gradients(tape, task, gy, regularizers, totals, len(mine) / B, B)
+        except Exception as exc:  # every rank learns of it in the exchange below
+            error = _error_text(exc)
+        _raise_any(self.comm.allgather(error))
+        return self._apply(_sum_in_rank_order(self.comm, flat), rate_values, clip_norm, tape, mine)
+
+    def _forward(self, x, target, mine, loss, mask, regularizers):
+        """Forward pass and loss on this rank's samples; then one exchange of errors, batch shapes and the
+        spike counts of ``firing_rate`` regularisers (summed in rank order: the whole batch's counts)."""
         rate_regs = [r for r in regularizers if r.kind == "firing_rate"]
         tape = task = gy = error = None
         counts = []
@@ -395,20 +407,10 @@ class DataParallel:
         except Exception as exc:  # every rank learns of it in the exchange below
             error = _error_text(exc)
         shared = self.comm.allgather((error, x.shape, counts))
-        _raise_any(
-            [
-                e if e is not None or s == x.shape else f"batch shape {s} != rank 0's {shared[0][1]}"
-                for e, s, _ in shared
-            ]
-        )
+        first = shared[0][1]
+        _raise_any([e if e is not None or s == first else f"batch shape {s} != rank 0's {first}" for e, s, _ in shared])
         totals = [sum((c[i] for _, _, c in shared[1:]), shared[0][2][i].copy()) for i in range(len(rate_regs))]
-        flat = None
-        try:
-            flat, rate_values = self._local_gradients(tape, task, gy, regularizers, totals, len(mine) / B, B)
-        except Exception as exc:
-            error = _error_text(exc)
-        _raise_any(self.comm.allgather(error))
-        return self._apply(_sum_in_rank_order(self.comm, flat), rate_values, clip_norm, tape, mine)
+        return tape, task, gy, totals
 
     def _local_gradients(self, tape, task, gy, regularizers, rate_totals, w, B):
         """This rank's weighted gradients and loss parts, packed: ``[grads..., task, reg_0, reg_1, ...]``."""
