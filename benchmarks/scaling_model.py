@@ -21,6 +21,7 @@ Measure (each prints one JSON line per measurement and the fit; ``os.getloadavg(
     mpiexec -n 2 python -m benchmarks.scaling_model comm                # alpha, beta: ping-pong, allgather
     mpiexec -n 3 python -m benchmarks.scaling_model comm                # allgather on 3 ranks
     mpiexec -n R python -m benchmarks.scaling_model batch [scale] [batch] [duration_ms]   # R = 1, 2, 3
+    NUMBA_NUM_THREADS=1 mpiexec -n R python -m benchmarks.scaling_model bptt   # data-parallel BPTT step
     python -m benchmarks.scaling_model predict c_step c_n c_s alpha beta # the table of docs/scaling.md
 """
 
@@ -274,6 +275,49 @@ def measure_batch(scale: float = 0.2, batch: int = 6, duration_ms: float = 300.0
         )
 
 
+def measure_bptt(batch: int = 16, T: int = 200, steps: int = 5) -> None:
+    """Data-parallel BPTT (``DataParallel.train_step``) of a DelayNet-sized model (40 inputs, 125 recurrent LIF
+    neurons with delays, 2 readouts; 2.1e4 parameters), global batch ``batch`` of ``T`` steps: wall seconds
+    per step on rank 0 after a warm-up step (median of ``steps``) and of ``allreduce_gradients`` alone."""
+    from mpi4py import MPI
+
+    from simcore.grad import Adam, LIFLayer, ReadoutLayer, SNN
+    from simcore.mpi import DataParallel, allreduce_gradients
+
+    comm = MPI.COMM_WORLD
+    layer = LIFLayer(40, 125, delays=np.repeat([1, 8, 12], [42, 42, 41]), self_connections=False, seed=0)
+    model = SNN([layer], ReadoutLayer(125, 2, seed=1), dt=1.0, dtype=np.float32, surrogate="clamp_ramp")
+    dp = DataParallel(model, Adam(model.parameters(), lr=1e-3))
+    rng = np.random.default_rng(0)
+    x = (rng.random((T, batch, 40)) < 0.05).astype(np.float32)
+    labels = np.arange(batch) % 2
+    dp.train_step(x, labels)  # compile or load
+    step_s, reduce_s = [], []
+    for _ in range(steps):
+        comm.Barrier()
+        t0 = time.perf_counter()
+        dp.train_step(x, labels)
+        step_s.append(time.perf_counter() - t0)
+        grads = {k: np.zeros_like(v) for k, v in model.parameters().items()}
+        comm.Barrier()
+        t0 = time.perf_counter()
+        allreduce_gradients(grads, comm)
+        reduce_s.append(time.perf_counter() - t0)
+    if comm.Get_rank() == 0:
+        _emit(
+            {
+                "what": "bptt_data_parallel",
+                "ranks": comm.Get_size(),
+                "batch": batch,
+                "T": T,
+                "parameters": int(sum(v.size for v in model.parameters().values())),
+                "step_s": statistics.median(step_s),
+                "allreduce_s": statistics.median(reduce_s),
+                "all_step_s": step_s,
+            }
+        )
+
+
 def print_predictions(c_step: float, c_n: float, c_s: float, alpha: float, beta: float) -> None:
     """The 10^6-neuron, 10^9-synapse predictions (K = 1000, nu = 10 Hz and 37.8 Hz) on 1, 64 and 1024 ranks,
     and weak scaling at 15 625 neurons per rank (the 64-rank load) on 64, 1024 and 82 944 ranks."""
@@ -317,11 +361,13 @@ def main(argv: list) -> None:
     elif what == "batch":
         kinds = (float, int, float, int)
         measure_batch(*(k(a) for k, a in zip(kinds, args)))
+    elif what == "bptt":
+        measure_bptt()
     elif what == "predict":
         print_predictions(*(float(a) for a in args))
     else:
         raise SystemExit(
-            f"usage: python -m benchmarks.scaling_model compute|threads|comm|batch|predict ...; got {what!r}"
+            f"usage: python -m benchmarks.scaling_model compute|threads|comm|batch|bptt|predict ...; got {what!r}"
         )
 
 
