@@ -184,10 +184,17 @@ def firing_rate_l2(n, r_target):
     rt = np.asarray(r_target, dtype=np.float64)
     if rt.ndim not in (0, 1) or (rt.ndim == 1 and rt.shape != (N,)):
         raise ValueError(f"r_target must be a scalar or have shape ({N},); got {rt.shape}")
-    r = n.sum(axis=(0, 1), dtype=np.float64) / (T * B)
-    diff = r - rt
-    g = np.empty(n.shape, n.dtype)
-    g[...] = (2.0 * diff / (T * B)).astype(n.dtype)
+    return firing_rate_from_counts(n.sum(axis=(0, 1), dtype=np.float64), T, B, rt, n.shape, n.dtype)
+
+
+def firing_rate_from_counts(counts, T, B, r_target, shape, dtype):
+    """``firing_rate_l2`` from the spike counts ``counts[i] = sum_{t, b} n[t, b, i]`` (float64) of ``T`` steps
+    and ``B`` samples: ``(value, dL/dn)`` with ``dL/dn`` filled into ``shape`` (a part of the batch: the
+    data-parallel mode of simcore.mpi adds the counts of every rank first)."""
+    r = counts / (T * B)
+    diff = r - r_target
+    g = np.empty(shape, dtype)
+    g[...] = (2.0 * diff / (T * B)).astype(dtype)
     return float(np.sum(diff * diff)), g
 
 

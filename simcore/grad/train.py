@@ -146,12 +146,15 @@ def fit(
     clip_norm=None,
     progress=True,
     callback=None,
+    step=None,
 ):
     """Train for ``epochs`` passes over ``batches``.
 
     ``batches`` is a sequence of ``(x, target)`` pairs or a callable
     ``epoch -> iterable of (x, target)`` (fresh data each epoch).
-    ``callback(epoch, history)`` runs after every epoch.  Returns the history:
+    ``callback(epoch, history)`` runs after every epoch.  ``step(x, target,
+    **options)`` replaces ``train_step(model, optimizer, x, target,
+    **options)`` (``simcore.mpi.DataParallel.train_step`` passes it).  Returns the history:
     a list of dicts ``{epoch, loss, task_loss, grad_norm, seconds}`` (means over
     the epoch's batches).
     """
@@ -169,9 +172,8 @@ def fit(
         rows = []
         bar = _progress(data, total, f"epoch {ep}", progress)
         for x, target in bar:
-            r = train_step(
-                model, optimizer, x, target, loss=loss, mask=mask, regularizers=regularizers, clip_norm=clip_norm
-            )
+            options = dict(loss=loss, mask=mask, regularizers=regularizers, clip_norm=clip_norm)
+            r = train_step(model, optimizer, x, target, **options) if step is None else step(x, target, **options)
             rows.append((r["loss"], r["task_loss"], r["grad_norm"]))
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{r['loss']:.4f}")
