@@ -10,7 +10,7 @@ same numbers with or without it.
 """
 
 from llvmlite import ir
-from numba import njit, types
+from numba import config, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -32,6 +32,12 @@ def _llvm_prefetch(typingctx, arr, b, k):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+if config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python, where an intrinsic cannot be called
+
+    def _llvm_prefetch(arr, b, k):
+        """A hint only: nothing to do in Python."""
 
 
 @njit(cache=True, inline="always")

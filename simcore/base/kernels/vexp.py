@@ -40,8 +40,11 @@ differently from ``vexp``; results of a model using ``vexp`` are then the
 same on every platform.
 """
 
+import math
+from fractions import Fraction
+
 import numpy as np
-from numba import njit, types
+from numba import config, njit, types
 from numba.extending import intrinsic
 
 #: N/ln 2; -ln 2/N split in a high part (its last 12 bits zero) and a low part; 1.5 * 2^52 (rounds to integer)
@@ -216,6 +219,33 @@ def bits_float(typingctx, u):
         return builder.bitcast(args[0], context.get_value_type(types.float64))
 
     return sig, codegen
+
+
+if config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernels run as Python, where an intrinsic cannot be called
+
+    def fma(a, b, c):
+        """``a * b + c`` rounded once: exact rational arithmetic, then one correct rounding."""
+        if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+            return a * b + c
+        exact = Fraction(a) * Fraction(b) + Fraction(c)
+        if exact == 0:  # the sign of an exact zero: that of a*b + c in IEEE arithmetic
+            return a * b + c
+        return float(exact)
+
+    def fdiv(a, b):
+        """``a / b`` with IEEE 754 semantics (``inf`` or ``nan`` for ``b = 0``)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.float64(a) / np.float64(b))
+
+    def float_bits(x):
+        """The 64 bits of the double ``x`` as an int."""
+        return int(np.array(x, np.float64).view(np.int64))
+
+    def bits_float(u):
+        """The double whose 64 bits are ``u`` taken modulo 2^64 (Numba's int64 arithmetic wraps; Python's grows)."""
+        return float(np.array(int(u) & 0xFFFFFFFFFFFFFFFF, np.uint64).view(np.float64))
+
+    _SCALE = tuple(int(v) for v in _SCALE_BITS.view(np.int64))  # Python ints: the sums may leave int64 range
 
 
 @njit(cache=True, forceinline=True)
