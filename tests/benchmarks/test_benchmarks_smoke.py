@@ -94,7 +94,7 @@ def test_batch_tiny():
     assert last["single_runs"] == 3
     assert math.isclose(last["single_runs_equivalent_s"], last["single_runs_total_s"] * 4 / 3)
     (t,) = last["targets"]  # n = 200: no Brian2 comparison
-    assert t["threshold"] == 0.5 and t["value"] == last["batch_vs_single_runs"]
+    assert t["threshold"] == 0.55 and t["value"] == last["batch_vs_single_runs"]  # issue 16: one-thread singles
 
 
 def test_batch_shares_the_cuba_reference_run():
