@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.cases.common import bare_bound, check_references, reference_comparisons
+from benchmarks.cases.common import THREADS, bare_bound, check_references, reference_comparisons
 from benchmarks.machine import PeakRSS
 from benchmarks.records import ratio_of, record, target
 from benchmarks.timing import time_network
@@ -14,10 +14,6 @@ FULL = {"n": 4000, "duration_ms": 1000.0, "repeats": 3, "references": ("brian2_c
 
 #: sizes of the quick mode (NEST's RK45 takes about 15 s per simulated second of COBA on one thread)
 QUICK = {"n": 4000, "duration_ms": 1000.0, "repeats": 2, "references": ("brian2_cpp_standalone", "nest")}
-
-#: threads of the timed runs: the issue compares one thread with one thread (Brian2 without OpenMP, NEST with
-#: one thread); ``run``'s default would split the batch-1 network into one shard per core
-THREADS = 1
 
 #: target speed-up per reference (the issue's: 2x Brian2 standalone, 5x NEST on one thread)
 GOALS = {"brian2_cpp_standalone": ("Brian2 cpp_standalone", 2.0), "nest": ("NEST (1 thread)", 5.0)}

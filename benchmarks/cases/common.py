@@ -7,6 +7,10 @@ import numpy as np
 from benchmarks.records import bound, compare
 from benchmarks.references import REFERENCES, run_reference
 
+#: threads of the timed single-network runs: one, as the references run (Brian2 without OpenMP, NEST with
+#: one thread); ``run``'s default may split a batch-1 network into shards. The ``threads`` case measures two.
+THREADS = 1
+
 
 def check_references(names) -> tuple:
     """``names`` as a tuple of :data:`benchmarks.references.REFERENCES` keys, else ValueError."""

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from benchmarks.cases.common import bare_bound, reference_comparisons
+from benchmarks.cases.common import THREADS, bare_bound, reference_comparisons
 from benchmarks.machine import PeakRSS
 from benchmarks.records import ratio_of, record, target
 from benchmarks.timing import time_network
-
-#: threads of the timed runs: one, as the references (Brian2 without OpenMP, NEST with one thread); the
-#: ``threads`` case measures two
-THREADS = 1
 
 NAME = "cuba"
 
