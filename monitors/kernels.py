@@ -36,6 +36,18 @@ def state_record(b, t, base, every, var, neuron_ids, out):
 
 
 @njit(cache=True)
+def state_record_range(b, t, base, every, var, neuron_ids, lo, hi, out):
+    """:func:`state_record` for the recorded neurons ``lo <= neuron_ids[k] < hi`` (one shard's block)."""
+    if t % every != 0:
+        return
+    row = t // every - (base + every - 1) // every
+    for k in range(neuron_ids.shape[0]):
+        i = neuron_ids[k]
+        if lo <= i < hi:
+            out[row, b, k] = var[b, i]
+
+
+@njit(cache=True)
 def rate_record(b, t, base, spike_cnt, out):
     """``out[t - base, b]`` = number of spikes of the population at step ``t``."""
     out[t - base, b] = spike_cnt[b]

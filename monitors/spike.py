@@ -79,9 +79,14 @@ class SpikeMonitor(Monitor):
         p = kb.unique(f"mon_{self.name}")
         pop = self.population
         count = kb.arg(self.count, f"{p}_count")
+        room, n_rec, cap = (
+            kb.func(spike_room, "spike_room"),
+            kb.arg(self.n_record, p + "_nrec"),
+            kb.arg(self.capacity, p + "_cap"),
+        )
         kb.stop_if(
-            f"not {kb.func(spike_room, 'spike_room')}(b, {count}, "
-            f"{kb.arg(self.n_record, p + '_nrec')}, {kb.arg(self.capacity, p + '_cap')})"
+            f"not {room}(b, {count}, {n_rec}, {cap})",
+            window=f"not {room}(b, {count}, {n_rec} * n_steps, {cap})",
         )
         spikes = pop.runtime
         args = ", ".join(

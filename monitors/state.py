@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from simcore.base.shards import bounds
+
 from .base import Monitor, check_every, rows_between
-from .kernels import rate_record, rate_record_masked, state_record
+from .kernels import rate_record, rate_record_masked, state_record, state_record_range
 
 
 class StateMonitor(Monitor):
@@ -51,6 +53,17 @@ class StateMonitor(Monitor):
         p = kb.unique(f"mon_{self.name}")
         every = kb.arg(self.every, f"{p}_every")
         ids = kb.arg(self.neuron_ids, f"{p}_ids")
+        if kb.window > 1:  # the windowed layout: each shard records its neurons after each step of the window
+            fn = kb.func(state_record_range, "state_record_range")
+            limits = kb.arg(bounds(self.population.n, kb.shards), f"{p}_bounds")
+            for v in self.variables:
+                var, out = kb.arg(self.population.arrays[v], f"{p}_{v}_src"), kb.arg(self.buffers[v], f"{p}_{v}_out")
+                kb.add(
+                    "record_shard",
+                    f"{fn}(b, t, base, {every}, {var}, {ids}, {limits}[sh], {limits}[sh + 1], {out})",
+                    sharded=True,
+                )
+            return
         fn = kb.func(state_record, "state_record")
         for v in self.variables:
             var = kb.arg(self.population.arrays[v], f"{p}_{v}_src")

@@ -18,7 +18,7 @@ from simcore.base.context import BuildContext
 from simcore.base.kernels.rng import normal as rng_normal
 from simcore.base.kernels.rng import uniform as rng_uniform
 from simcore.base.layout import staggered
-from simcore.base.shards import NotShardable, bounds, join_spikes
+from simcore.base.shards import NotShardable, bounds, join_spikes, window_put, window_take
 
 #: names a phase function may read besides state, receptors and parameters
 SPECIAL_ARGS = ("t", "dt", "s", "uniform", "normal")
@@ -187,12 +187,30 @@ class PopulationCode:
                 f"{kb.func(join_spikes, 'join_spikes')}(b, {limits}, {shard_cnt}, {self.idx}, "
                 f"{self.code}, {self.val}, {self.cnt})",
             )
+            if kb.window > 1:
+                self.emit_outbox(limits, shard_cnt)
         kb.add(
             "neurons",
             "\n".join(lines),
             comment=f"population {self.pop.name!r} ({self.pop.model!r}), one shard",
             sharded=True,
         )
+
+    def emit_outbox(self, limits: str, shard_cnt: str) -> None:
+        """Windowed layout: each step's shard lists kept in a ``(W, B, N)`` outbox, put back before the join.
+
+        The arrays are allocated here, once per generated kernel (never per step).
+        """
+        kb, p, arrays = self.kb, self.p, self.arrays
+        B, N = arrays.spike_idx.shape
+        box = ", ".join(
+            kb.arg(np.zeros((kb.window, B, N), dtype=a.dtype), f"{p}_win_{name}")
+            for name, a in (("idx", arrays.spike_idx), ("code", arrays.spike_code), ("val", arrays.spike_val))
+        )
+        box += ", " + kb.arg(np.zeros((kb.window, B, kb.shards), dtype=np.int64), f"{p}_win_cnt")
+        lists = f"{limits}, {shard_cnt}, {self.idx}, {self.code}, {self.val}, {box}"
+        kb.add("outbox", f"{kb.func(window_put, 'window_put')}(t - tw, b, sh, {lists})", sharded=True)
+        kb.add("inbox", f"{kb.func(window_take, 'window_take')}(t - tw, b, {lists})")
 
     # ----- the two passes
     def state_pass(self) -> list:

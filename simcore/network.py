@@ -30,7 +30,7 @@ from simcore.base.context import BuildContext
 from simcore.base.errors import SpikesimWarning, check_int, check_name
 from simcore.base.random import first_sample
 from simcore.base.schedule import schedule_text
-from simcore.base.shards import NotShardable, available_cores, check_threads, shard_count
+from simcore.base.shards import NotShardable, NotWindowed, available_cores, check_threads, shard_count, window_steps
 from synapses.projection import Projection
 
 log = logging.getLogger("spikesim")
@@ -221,7 +221,7 @@ class Network:
         """Generate and compile the kernel for ``shards`` shards (one, with a logged note, if a component cannot
         be split: see :mod:`simcore.base.shards`)."""
         self._shards_asked, self.shard_note = shards, None
-        kb = self._emit_all(shards)
+        kb = self._emit_all(shards, window_steps(self.projections, shards))
         if kb is None:
             kb = self._emit_all(1)
         t0 = time.perf_counter()
@@ -232,6 +232,8 @@ class Network:
         self._args = kb.arg_values
         self.source = kb.source(kb.kernel_name(parallel, fastmath))
         self.shards = kb.shards
+        #: steps between two joins of the shards (1: every step; docs/scaling.md)
+        self.window = kb.window
         self.compile_seconds = time.perf_counter() - t0
 
     def _parallel(self, kb) -> bool:
@@ -242,12 +244,18 @@ class Network:
         work = self.ctx.batch_size * sum(p.n for p in self.populations)
         return not kb.lockstep or work >= LOCKSTEP_PARALLEL_WORK
 
-    def _emit_all(self, shards: int):
-        """A kernel builder every component wrote into; ``None`` when one of them cannot be split."""
-        kb = KernelBuilder(self.ctx.dt, shards=shards)
+    def _emit_all(self, shards: int, window: int = 1):
+        """A kernel builder every component wrote into; ``None`` when one of them cannot be split.
+
+        ``window > 1``: the windowed sharded layout, or the per-step one when a component needs it.
+        """
+        kb = KernelBuilder(self.ctx.dt, shards=shards, window=window)
         try:
             for comp in self._in_emit_order():
                 comp.emit(kb)
+        except NotWindowed as exc:
+            log.debug("one join per step instead of every %d steps: %s", window, exc)
+            return self._emit_all(shards)
         except NotShardable as exc:
             self.shard_note = f"running on one shard instead of {shards}: {exc}"
             log.info("%s", self.shard_note)

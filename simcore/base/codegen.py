@@ -69,13 +69,16 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from simcore.base.shards import NotShardable
+from simcore.base.shards import NotShardable, NotWindowed
 
 SECTIONS = ("deliver", "neurons", "emit", "learn", "record")
 #: sections of the sharded layout only (serial join of shards; parallel emission by target block)
 SHARD_SECTIONS = ("gather", "emit_shard")
+#: sections of the windowed sharded layout only: per shard after each step (spike lists into the window's
+#: outbox; recording of states), and serial before each step's join (spike lists back from the outbox)
+WINDOW_SECTIONS = ("outbox", "record_shard", "inbox")
 #: sections whose code runs per shard in the sharded layout
-PER_SHARD = ("deliver", "neurons", "emit_shard")
+PER_SHARD = ("deliver", "neurons", "emit_shard", "outbox", "record_shard")
 #: serial code after every sample finished a step (lockstep layout only)
 STEP_END = "step_end"
 #: compile options of every kernel: ``nogil`` lets other threads (the recording's writer, monitors.recording)
@@ -205,15 +208,22 @@ class KernelBuilder:
     the names ``b`` (sample), ``t`` (step), ``base`` and ``stop`` (the chunk).
     """
 
-    def __init__(self, dt: float, shards: int = 1):
+    def __init__(self, dt: float, shards: int = 1, window: int = 1):
         #: number of shards (1: the sample-major or lockstep layout)
         self.shards = int(shards)
+        #: steps between two joins of the shards (> 1: the windowed sharded layout; needs ``shards > 1``)
+        self.window = int(window)
+        if self.window > 1 and self.shards < 2:
+            raise ValueError(f"window={self.window} steps needs shards > 1; got shards={self.shards}")
         self._args: list[tuple[str, object]] = []
         self._arg_by_id: dict[int, str] = {}
         self._funcs: dict[str, object] = {}
         self._func_by_id: dict[int, str] = {}
-        self._sections: dict[str, list[str]] = {s: [] for s in SECTIONS + SHARD_SECTIONS + (STEP_END,)}
+        self._sections: dict[str, list[str]] = {
+            s: [] for s in SECTIONS + SHARD_SECTIONS + WINDOW_SECTIONS + (STEP_END,)
+        }
         self._stops: list[str] = []
+        self._window_stops: list[str] = []
         #: every sample at the same step (set by :meth:`require_lockstep`)
         self.lockstep = False
         self._names: set[str] = {
@@ -230,6 +240,11 @@ class KernelBuilder:
             "njit",
             "sh",
             "job",
+            "tw",
+            "tw_end",
+            "t_entry",
+            "n_steps",
+            "full",
         }
         #: the argument holding the step ``dt`` in ms (for phase functions that read ``dt``)
         self.dt = self.arg(float(dt), "dt")
@@ -279,11 +294,17 @@ class KernelBuilder:
         printable), so no name a user chose can break out of it.
         """
         if section not in self._sections:
-            raise ValueError(f"section must be one of {SECTIONS + SHARD_SECTIONS + (STEP_END,)}; got {section!r}")
+            raise ValueError(
+                f"section must be one of {SECTIONS + SHARD_SECTIONS + WINDOW_SECTIONS + (STEP_END,)}; got {section!r}"
+            )
         if self.shards > 1 and section in PER_SHARD and not sharded:
             raise NotShardable(f"code for {section!r} written for one shard")
         if self.shards == 1 and section in SHARD_SECTIONS:
             raise ValueError(f"section {section!r} exists only with shards > 1")
+        if self.window == 1 and section in WINDOW_SECTIONS:
+            raise ValueError(f"section {section!r} exists only with window > 1")
+        if self.window > 1 and section == "emit_shard":
+            raise NotWindowed("per-shard emission (per-synapse or per-target delays) runs every step")
         if section == STEP_END and not self.lockstep:
             raise ValueError("code for step_end needs the lockstep layout: call require_lockstep() first")
         block = textwrap.dedent(code).strip("\n")
@@ -292,9 +313,17 @@ class KernelBuilder:
             block = f"# {safe}\n{block}"
         self._sections[section].append(block)
 
-    def stop_if(self, condition: str) -> None:
-        """Stop the chunk before a step in which ``condition`` (an expression of ``b``) is true for a sample."""
+    def stop_if(self, condition: str, window: str | None = None) -> None:
+        """Stop the chunk before a step in which ``condition`` (an expression of ``b``) is true for a sample.
+
+        ``window``: the same test for the ``n_steps`` steps of a window (an expression of ``b`` and
+        ``n_steps``), needed by the windowed layout; without it that layout is refused (:class:`NotWindowed`).
+        """
+        if self.window > 1 and window is None:
+            raise NotWindowed(f"the stop condition {condition!r} is written for one step")
         self._stops.append(condition)
+        if window is not None:
+            self._window_stops.append(window)
 
     def require_lockstep(self) -> None:
         """Step every sample together (steps outside, samples inside) and allow ``step_end`` code."""
@@ -317,6 +346,8 @@ class KernelBuilder:
         """The text of the generated module, defining the function ``name``."""
         params = ", ".join(["pos", "base", "stop"] + [n for n, _ in self._args])
         head = f'"""Generated by spikesim.simcore.base.codegen; do not edit."""\n\n\ndef {name}({params}):\n'
+        if self.window > 1:
+            return head + self._window_body()
         if self.shards > 1:
             return head + self._sharded_body()
         return head + (self._lockstep_body() if self.lockstep else self._sample_major_body())
@@ -394,10 +425,61 @@ class KernelBuilder:
         body += serial + self._block(("learn", "record"), 12) + "\n"
         return body + ("        t += 1\n    for b in range(pos.shape[0]):\n        pos[b] = t\n")
 
+    def _window_body(self) -> str:
+        """Windows of at most ``window`` steps: one parallel region per window, then a serial join per step.
+
+        Inside the region each ``(sample, shard)`` pair steps its block through the window (``deliver``,
+        ``neurons``, ``record_shard``, ``outbox``); after it, step by step, each sample's spike lists come
+        back from the outbox (``inbox``), are joined and enter the queues (``gather``, ``emit``) and are
+        recorded (``learn``, ``record``). Correct for any window ``<= d_min`` (module docstring).
+        """
+        k, w = self.shards, self.window
+        full = " or ".join(f"({c})" for c in self._window_stops) or "False"
+        stops = (
+            f"        n_steps = min({w}, stop - tw)\n"
+            "        while True:  # a window that could overflow a buffer: return to drain it, or shorten it\n"
+            "            full = False\n"
+            "            for b in range(pos.shape[0]):\n"
+            f"                if {full}:\n"
+            "                    full = True\n"
+            "            if not full or n_steps == 1 or tw > t_entry:\n"
+            "                break\n"
+            "            n_steps = n_steps // 2\n"
+            "        if full:\n"
+            "            break\n"
+            "        tw_end = tw + n_steps\n"
+        )
+        region = (
+            f"        for job in prange(pos.shape[0] * {k}):\n"
+            f"            b = np.int64(job) // {k}\n"
+            f"            sh = np.int64(job) % {k}\n"
+            "            for t in range(tw, tw_end):\n"
+            + self._block(("deliver", "neurons", "record_shard", "outbox"), 16)
+            + "\n"
+        )
+        join = (
+            "        for t in range(tw, tw_end):\n"
+            "            for sample in range(pos.shape[0]):\n"
+            "                b = np.int64(sample)\n"
+            + self._block(("inbox", "gather", "emit", "learn", "record"), 16)
+            + "\n"
+        )
+        return (
+            "    tw = pos[0]  # every sample is at the same step\n"
+            "    t_entry = tw\n"
+            "    while tw < stop:\n"
+            + stops
+            + region
+            + join
+            + "        tw = tw_end\n    for b in range(pos.shape[0]):\n        pos[b] = tw\n"
+        )
+
     def kernel_name(self, parallel: bool, fastmath: bool = False) -> str:
-        """``run_chunk_{parallel,serial}[_lockstep]`` or ``run_chunk_sharded{K}``, then ``_fastmath`` for a
-        fastmath kernel: caches never mix."""
+        """``run_chunk_{parallel,serial}[_lockstep]``, ``run_chunk_sharded{K}`` or ``run_chunk_sharded{K}_w{W}``,
+        then ``_fastmath`` for a fastmath kernel: caches never mix."""
         suffix = "_fastmath" if fastmath else ""
+        if self.window > 1:
+            return f"run_chunk_sharded{self.shards}_w{self.window}{suffix}"
         if self.shards > 1:
             return f"run_chunk_sharded{self.shards}{suffix}"
         return (

@@ -174,3 +174,64 @@ def join_spikes(b, limits, shard_cnt, spike_idx, spike_code, spike_val, spike_cn
             spike_val[b, n] = spike_val[b, lo + e]
             n += 1
     spike_cnt[b] = n
+
+
+# ----- windows: shards step ``W <= d_min`` steps between two joins (docs/contract.md §6)
+class NotWindowed(Exception):
+    """Raised while generating a windowed kernel by code that needs the per-step layout; the reason is the text.
+
+    The network then generates the per-step sharded layout (same shards, one join per step).
+    """
+
+
+def window_steps(projections, shards: int) -> int:
+    """Steps a shard may run without the others: ``d_min`` (the smallest delay in steps, ``>= 2``), else 1.
+
+    1 (the per-step layout) with one shard, a zero-delay projection (``d_min = 0``), ``d_min = 1``, or a
+    projection with per-synapse or per-target delays (its ring emission is written per shard every step).
+    Projections without synapses are ignored; a network with none gets 1 (nothing to gain).
+    """
+    if shards <= 1:
+        return 1
+    smallest = None
+    for proj in projections:
+        if proj.zero_delay or proj.ring is not None:
+            return 1
+        if proj.n_synapses == 0:
+            continue
+        has_row = np.diff(proj.indptr) > 0
+        d = int(proj.queue.delays[has_row].min())
+        smallest = d if smallest is None else min(smallest, d)
+    return 1 if smallest is None or smallest < 2 else smallest
+
+
+@njit(cache=True)
+def window_put(w, b, sh, limits, shard_cnt, spike_idx, spike_code, spike_val, win_idx, win_code, win_val, win_cnt):
+    """Keep shard ``sh``'s spike list of step ``w`` of the window (sample ``b``) in the window's outbox.
+
+    The list sits at ``limits[sh]`` in the population's arrays and at the same place in row ``w`` of the
+    outbox (``win_* (W, B, N)``, ``win_cnt (W, B, K)``): shards write disjoint parts.
+    """
+    lo = limits[sh]
+    n = shard_cnt[b, sh]
+    for e in range(lo, lo + n):
+        win_idx[w, b, e] = spike_idx[b, e]
+        win_code[w, b, e] = spike_code[b, e]
+        win_val[w, b, e] = spike_val[b, e]
+    win_cnt[w, b, sh] = n
+
+
+@njit(cache=True)
+def window_take(w, b, limits, shard_cnt, spike_idx, spike_code, spike_val, win_idx, win_code, win_val, win_cnt):
+    """Put every shard's spike list of step ``w`` back where the shards wrote it (then ``join_spikes`` joins them).
+
+    After it the population's arrays hold what the per-step layout holds after its parallel region.
+    """
+    for s in range(win_cnt.shape[2]):
+        lo = limits[s]
+        n = win_cnt[w, b, s]
+        for e in range(lo, lo + n):
+            spike_idx[b, e] = win_idx[w, b, e]
+            spike_code[b, e] = win_code[w, b, e]
+            spike_val[b, e] = win_val[w, b, e]
+        shard_cnt[b, s] = n
