@@ -177,11 +177,16 @@ class PopulationCode:
         if any({"uniform", "normal"} & set(fn.arg_names) for fn in self.fns.values()):
             raise NotShardable(f"population {self.pop.name!r} draws random numbers in its phase functions")
         limits = kb.arg(bounds(self.pop.n, kb.shards), f"{p}_bounds")
-        lines = [f"for i in range({limits}[sh], {limits}[sh + 1]):"] + _indent(self.state_pass(), 1)
+        # unsigned bounds: a signed index read from an array may be negative, and Numba's wraparound test on it
+        # keeps LLVM from vectorising the loop (3-4x slower per neuron, measured); ``i`` is only an index here
+        lines = [f"for i in range(np.uint64({limits}[sh]), np.uint64({limits}[sh + 1])):"]
+        lines += _indent(self.state_pass(), 1)
         if self.pop.spiking:
             batch = self.arrays.spike_cnt.shape[0]
             shard_cnt = kb.arg(np.zeros((batch, kb.shards), dtype=np.int64), f"{p}_shard_cnt")
-            lines += self.spike_pass(f"{shard_cnt}[b, sh]", f"{limits}[sh]", f"range({limits}[sh], {limits}[sh + 1])")
+            lines += self.spike_pass(
+                f"{shard_cnt}[b, sh]", f"{limits}[sh]", f"range(np.uint64({limits}[sh]), np.uint64({limits}[sh + 1]))"
+            )
             kb.add(
                 "gather",
                 f"{kb.func(join_spikes, 'join_spikes')}(b, {limits}, {shard_cnt}, {self.idx}, "
