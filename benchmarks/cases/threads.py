@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import time
 
 from benchmarks.records import record, target
 
@@ -24,20 +25,23 @@ FULL = {"scale": 1.0, "duration_ms": 1000.0, "repeats": 3, "threads": (1, 2)}
 QUICK = {"scale": 0.2, "duration_ms": 200.0, "repeats": 3, "threads": (1, 2)}
 
 
-def time_threads(net, duration_ms: float, threads: int, repeats: int) -> tuple[list, int]:
-    """Stepping seconds of ``repeats`` runs on ``threads`` threads, and the spike count (the same every run)."""
+def time_threads(net, duration_ms: float, threads: int, repeats: int) -> tuple[list, int, list]:
+    """Stepping seconds of ``repeats`` runs on ``threads`` threads, the spike count (the same every run), and the
+    process's CPU seconds of each run (every thread's, waiting included where a thread spins)."""
     net.run(0.1, threads=threads)  # compile (or load) the kernel of this shard count
-    times, spikes = [], set()
+    times, spikes, cpu = [], set(), []
     for _ in range(repeats):
         net.reset()
         for mon in net.monitors:
             mon.reset()
+        c0 = time.process_time()
         net.run(duration_ms, threads=threads)
+        cpu.append(time.process_time() - c0)
         times.append(net.last_run["seconds"])
         spikes.add(sum(int(m.counts.sum()) for m in net.monitors))
     if len(spikes) != 1:
         raise RuntimeError(f"repeats on {threads} threads gave different spike counts {spikes}")
-    return times, spikes.pop()
+    return times, spikes.pop(), cpu
 
 
 def run(
@@ -56,10 +60,10 @@ def run(
     for pop in list(net.populations):
         net.add(sc.PopulationRateMonitor(pop, name=f"bench_rate_{pop.name}"))
     net.build(seed=seed, dtype=dtype)
-    medians, spikes = {}, {}
+    medians, spikes, cpu, windows = {}, {}, {}, {}
     for k in threads:
-        times, spikes[k] = time_threads(net, duration_ms, k, repeats)
-        medians[k] = statistics.median(times)
+        times, spikes[k], cpus = time_threads(net, duration_ms, k, repeats)
+        medians[k], cpu[k], windows[k] = statistics.median(times), statistics.median(cpus), net.window
     base = medians[threads[0]]
     speedups = {k: base / medians[k] for k in threads}
     best = threads[-1]
@@ -78,6 +82,7 @@ def run(
     }
     notes = [
         f"load average {os.getloadavg()[0]:.2f} at the end",
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, threading layer {_layer()}",
         f"same spikes on every count: {len(set(spikes.values())) == 1}",
     ]
     return [
@@ -88,12 +93,24 @@ def run(
             run_s=medians[best],
             threads=best,
             run_s_by_threads={str(k): v for k, v in medians.items()},
+            cpu_s_by_threads={str(k): v for k, v in cpu.items()},
+            window_by_threads={str(k): v for k, v in windows.items()},
             speedup_by_threads={str(k): v for k, v in speedups.items()},
             spikes=spikes[best],
             notes=notes,
             targets=targets,
         )
     ]
+
+
+def _layer() -> str:
+    """Numba's threading layer once a parallel kernel ran (``?`` before)."""
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return "?"
 
 
 if __name__ == "__main__":
@@ -104,6 +121,7 @@ if __name__ == "__main__":
     if len(args) > 3:
         sizes["threads"] = tuple(int(a) for a in args[3:])
     for rec in run(**sizes):
-        print({k: rec[k] for k in ("label", "run_s_by_threads", "speedup_by_threads", "spikes", "notes")})
+        keys = ("label", "run_s_by_threads", "cpu_s_by_threads", "speedup_by_threads", "window_by_threads", "spikes")
+        print({k: rec[k] for k in keys + ("notes",)})
         for tg in rec["targets"]:
             print(f"  {tg['name']}: {tg['value']:.3f} {tg['op']} {tg['threshold']} -> {tg['passed']}")

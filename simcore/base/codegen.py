@@ -36,6 +36,34 @@ must be written for shards (``add(..., sharded=True)``); a component that
 writes it otherwise raises :class:`simcore.base.shards.NotShardable`, and the
 network falls back to one shard.
 
+A builder made with ``window=W > 1`` as well (``W <= d_min``, the smallest
+delay in steps: :func:`simcore.base.shards.window_steps`) writes the
+*windowed* sharded layout: one parallel region per window of ``W`` steps::
+
+    while tw < stop:
+        <stops>                           # for the n_steps of the window (stop_if(..., window=...))
+        for job in prange(B * K):         # (sample, shard) pairs, each through the whole window
+            for t in range(tw, tw_end):
+                <deliver> <neurons>       # as above, for shard sh
+                <record_shard>            # state monitors: the shard's neurons after the step
+                <outbox>                  # the shard's spike list of step t kept for the join
+        for t in range(tw, tw_end):       # serial, step by step
+            for b in range(B):
+                <inbox>                   # the shard lists of step t put back
+                <gather> <emit>           # joined in shard order, into the delay queues
+                <learn> <record>
+        tw = tw_end
+
+A spike of step ``t`` is due at ``t + d >= t + W``, after the window in which
+it is emitted; each queue slot is emptied (``gather``) before the spikes of
+its step are emitted, so every slot lists its sources in the order of the
+per-step layout and every target sums its inputs in that order
+(docs/contract.md §2, §6): spikes and states are identical, bit for bit, for
+any ``W <= d_min``, shard count and chunk length. Per-shard emission
+(``emit_shard``) and stop conditions without a window form raise
+:class:`simcore.base.shards.NotWindowed`; the network then writes the
+per-step layout.
+
 Phase 1 of a population reads only its own state and phase 2 only fills
 receptor buffers from queue slots written in earlier steps (d >= 1), so
 running each population's phases 1-4 in one pass, after every buffer of the

@@ -12,6 +12,14 @@ The generated kernel (:mod:`simcore.base.codegen`, layout ``sharded``) runs a
 step as: every ``(sample, shard)`` pair delivers and updates its neurons in
 parallel; then, per sample and in shard order, the spike lists are joined
 (ascending neuron order, as unsplit) and entered into the delay queues.
+
+With every delay ``>= 2`` steps (``d_min``, :func:`window_steps`) the kernel is
+*windowed*: a pair steps its block ``W = d_min`` steps in one parallel region,
+keeping each step's spike list in an outbox (:func:`window_put`); after the
+region the lists of each step are put back (:func:`window_take`), joined and
+emitted step by step. A spike is due ``d >= W`` steps after its step, so after
+its window: one fork and join per ``W`` steps instead of per step, with the
+same results (docs/contract.md §6, docs/scaling.md).
 """
 
 from __future__ import annotations
