@@ -2,10 +2,11 @@
 
 ::
 
-    python -m benchmarks.threads_breakdown [scale] [duration_ms] [threads] [repeats]
+    python -m benchmarks.threads_breakdown [scale] [duration_ms] [threads] [repeats] [shards]
 
-Brunel at ``scale``, batch 1, on ``threads`` shards and threads (the windowed layout of
-:mod:`simcore.base.codegen`). The kernel is generated as ``Network.run`` generates it, with a clock read
+Brunel at ``scale``, batch 1, cut into ``shards`` shards (default: ``threads``) run on ``threads`` threads
+(the windowed layout of :mod:`simcore.base.codegen`; 2 shards on 1 thread give the work of the split
+kernel without any waiting). The kernel is generated as ``Network.run`` generates it, with a clock read
 (``clock_gettime(CLOCK_MONOTONIC)`` through ctypes, callable from Numba) before the parallel region, after it
 and after the join of each window; it prints per window and per step: wall time in the region, wall time in
 the join, the process's CPU time, and the load average. Linux and macOS only (``clock_gettime``).
@@ -70,14 +71,14 @@ class TimedBuilder(KernelBuilder):
         return body
 
 
-def timed_kernel(net, threads: int):
-    """The windowed kernel of the built ``net`` on ``threads`` shards, timed: ``(kernel, args, builder)``."""
+def timed_kernel(net, shards: int):
+    """The windowed kernel of the built ``net`` on ``shards`` shards, timed: ``(kernel, args, builder)``."""
     from simcore.base.shards import window_steps
 
-    window = window_steps(net.projections, threads)
+    window = window_steps(net.projections, shards)
     if window < 2:
-        raise ValueError(f"this network gets no windowed layout on {threads} threads (window {window})")
-    kb = TimedBuilder(net.ctx.dt, threads, window)
+        raise ValueError(f"this network gets no windowed layout on {shards} shards (window {window})")
+    kb = TimedBuilder(net.ctx.dt, shards, window)
     for comp in net._in_emit_order():
         comp.emit(kb)
     return kb.compile(parallel=True), kb.arg_values, kb
@@ -112,7 +113,7 @@ def measure(net, kernel, args, kb, duration_ms: float, threads: int) -> dict:
     }
 
 
-def main(scale: float = 1.0, duration_ms: float = 1000.0, threads: int = 2, repeats: int = 3) -> list:
+def main(scale: float = 1.0, duration_ms: float = 1000.0, threads: int = 2, repeats: int = 3, shards=None) -> list:
     import simcore as sc
     from simcore.builtin import brunel
 
@@ -122,12 +123,13 @@ def main(scale: float = 1.0, duration_ms: float = 1000.0, threads: int = 2, repe
     net.build(seed=1)
     with warnings.catch_warnings():  # the clock is a ctypes pointer: this kernel cannot be cached, it is compiled
         warnings.simplefilter("ignore", NumbaWarning)
-        kernel, args, kb = timed_kernel(net, threads)
+        kernel, args, kb = timed_kernel(net, threads if shards is None else shards)
         measure(net, kernel, args, kb, net.ctx.dt * 10, threads)  # compile
     runs = [measure(net, kernel, args, kb, duration_ms, threads) for _ in range(repeats)]
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     print(
-        f"brunel scale {scale:g}, {duration_ms:g} ms, {threads} threads, window {kb.window} steps "
+        f"brunel scale {scale:g}, {duration_ms:g} ms, {kb.shards} shards on {threads} threads, "
+        f"window {kb.window} steps "
         f"({med['windows']:.0f} windows): wall {med['wall_s']:.3f} s, CPU {med['cpu_s']:.3f} s; "
         f"parallel region {med['region_s']:.3f} s ({med['region_s'] / med['windows'] * 1e6:.1f} us per window, "
         f"{med['region_s'] / med['steps'] * 1e6:.1f} us per step), join {med['join_s']:.3f} s "
@@ -138,5 +140,5 @@ def main(scale: float = 1.0, duration_ms: float = 1000.0, threads: int = 2, repe
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    kinds = (float, float, int, int)
+    kinds = (float, float, int, int, int)
     main(*(kind(a) for kind, a in zip(kinds, args)))
