@@ -33,7 +33,7 @@ from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
 from .kernels.queue import (
     direct_deliver,
-    queue_count_clear,
+    queue_clear_shards,
     queue_deliver,
     queue_deliver_shard,
     queue_deliver_shared,
@@ -462,10 +462,8 @@ class Projection(Component):
         csr, p = self.sharded_csr(kb.shards), kb.unique(f"proj_{self.name}")
         weights = self._weights_array
         self._emitted_gathered = None if csr.order is None else csr.gather(weights)
-        rows = f"{kb.arg(csr.lo, p + '_lo')}[sh], {kb.arg(csr.hi, p + '_hi')}[sh]"
         indices = kb.arg(csr.gather(self.indices), f"{p}_indices")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
-        indptr = kb.arg(self.indptr, f"{p}_indptr")
         spikes = self.pre.runtime
         src = ", ".join(
             [
@@ -475,7 +473,8 @@ class Projection(Component):
             ]
         )
         if self.ring is not None:
-            self._emit_ring_sharded(kb, p, csr, rows, indices, target, indptr, src)
+            rows = f"{kb.arg(csr.lo, p + '_lo')}[sh], {kb.arg(csr.hi, p + '_hi')}[sh]"
+            self._emit_ring_sharded(kb, p, csr, rows, indices, target, kb.arg(self.indptr, f"{p}_indptr"), src)
             return
         q = self.queue
         queue = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
@@ -488,11 +487,17 @@ class Projection(Component):
                 queue_deliver_shard,
                 kb.arg(self._emitted_gathered if csr.order is not None else weights, f"{p}_weights"),
             )
-        kb.add("deliver", f"{kb.func(fn, fn.__name__)}(b, t, {queue}, {rows}, {indices}, {w}, {target})", sharded=True)
+        pairs = kb.arg(csr.pairs, f"{p}_pairs")
+        events = kb.arg(np.zeros((q.delivered.shape[0], kb.shards), dtype=np.int64), f"{p}_shard_events")
+        kb.add(
+            "deliver",
+            f"{events}[b, sh] += {kb.func(fn, fn.__name__)}(b, t, {queue}, {pairs}, sh, {indices}, {w}, {target})",
+            sharded=True,
+        )
         kb.add(
             "gather",
-            f"{kb.func(queue_count_clear, 'queue_count_clear')}(b, t, {kb.arg(q.q_src, p + '_q_src')}, "
-            f"{kb.arg(q.q_cnt, p + '_q_cnt')}, {indptr}, {kb.arg(q.delivered, p + '_delivered')})",
+            f"{kb.func(queue_clear_shards, 'queue_clear_shards')}(b, t, {kb.arg(q.q_cnt, p + '_q_cnt')}, {events}, "
+            f"{kb.arg(q.delivered, p + '_delivered')})",
         )
         kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {src}, {kb.arg(q.delays, p + '_delay')}, {queue})")
 

@@ -162,6 +162,17 @@ class ShardedCSR:
             self.order = order
             self.lo, self.hi = np.ascontiguousarray(start[:, :-1]), np.ascontiguousarray(start[:, 1:])
 
+    @property
+    def pairs(self) -> np.ndarray:
+        """``(n_rows, 2K)``: ``[i, 2s]`` and ``[i, 2s + 1]`` are ``lo[s, i]`` and ``hi[s, i]``, side by side (a
+        shard reads both limits of a row from one cache line)."""
+        if getattr(self, "_pairs", None) is None:
+            k, n_rows = self.lo.shape
+            pairs = np.empty((n_rows, 2 * k), dtype=np.int64)
+            pairs[:, 0::2], pairs[:, 1::2] = self.lo.T, self.hi.T
+            self._pairs = pairs
+        return self._pairs
+
     def gather(self, values: np.ndarray) -> np.ndarray:
         """A per-synapse array in the sharded order (the array itself when nothing was regrouped)."""
         return values if self.order is None else np.ascontiguousarray(values[..., self.order])
