@@ -56,6 +56,7 @@ phase functions (they cannot be split: :mod:`simcore.base.shards`), monitors oth
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import secrets
 import threading
@@ -66,6 +67,7 @@ import numpy as np
 from simcore.base.codegen import KERNEL_OPTIONS, KernelBuilder, load_module
 from simcore.base.errors import check_int, check_real
 from simcore.base.kernels.exchange import inbox_take, outbox_put, rank_block_csr
+from simcore.base.parts import building_part
 from simcore.base.shards import NotShardable, bounds
 from simcore.network import Network
 
@@ -128,6 +130,11 @@ def d_min(net: Network) -> int:
     """The smallest delay, in steps, of any synapse of the built network (sources without synapses ignored)."""
     smallest = None
     for proj in net.projections:
+        if proj.part is not None:  # a rank's part: the whole network's smallest delay, recorded at the build
+            d = proj.part.d_min
+            if d is not None:
+                smallest = d if smallest is None else min(smallest, d)
+            continue
         if proj.n_synapses == 0:
             continue
         if proj.ring is not None:
@@ -154,8 +161,13 @@ def check_exchange_every(exchange_every, dmin: int) -> int:
 
 # ----- the rank's part of the network
 def keep_rank_synapses(net: Network, rank: int, ranks: int) -> None:
-    """Drop every synapse whose target is not on ``rank`` (order within rows kept; weights, per-synapse delays too)."""
+    """Drop every synapse whose target is not on ``rank`` (order within rows kept; weights, per-synapse delays too).
+
+    Projections built as this rank's part (:func:`simcore.base.parts.building_part`) hold only those already.
+    """
     for proj in net.projections:
+        if proj.part is not None and proj.part[:2] == (rank, ranks):
+            continue
         limits = bounds(proj.post.n, ranks)
         indptr, keep = rank_block_csr(proj.indptr, proj.indices.astype(np.int64), limits[rank], limits[rank + 1])
         proj.indptr = np.ascontiguousarray(indptr)
@@ -778,13 +790,14 @@ def _plan(net, ranks, duration, steps, dt, exchange_every, timeout, out=None, ov
 def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_steps, out, overwrite, compression):
     """Build (first call), split, run ``plan['steps']``, gather and merge on rank 0; rank 0's merged results."""
     if net.ctx is None:
-        net.build(
-            batch_size=1 if batch_size is None else batch_size,
-            dt=0.1 if plan.get("dt") is None else plan["dt"],
-            seed=seed,
-            dtype="float64" if dtype is None else dtype,
-            chunk_steps=chunk_steps,
-        )
+        with building_part(rank, ranks) if ranks > 1 else contextlib.nullcontext():
+            net.build(
+                batch_size=1 if batch_size is None else batch_size,
+                dt=0.1 if plan.get("dt") is None else plan["dt"],
+                seed=seed,
+                dtype="float64" if dtype is None else dtype,
+                chunk_steps=chunk_steps,
+            )
     else:
         net._check_same(batch_size=batch_size, seed=seed, dtype=dtype)
     if ranks == 1:
