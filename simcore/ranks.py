@@ -679,6 +679,8 @@ def run(
     out=None,
     overwrite: bool = False,
     compression=None,
+    store=None,
+    restore=None,
     comm=None,
 ):
     """Run ``net`` split over the ranks of ``comm`` (default ``MPI.COMM_WORLD``); every rank calls it alike.
@@ -696,8 +698,8 @@ def run(
         raise ImportError("simcore.ranks.run needs mpi4py and an MPI library: pip install 'spikesim[mpi]'") from exc
     comm = MPI.COMM_WORLD if comm is None else comm
     rank, size = comm.Get_rank(), comm.Get_size()
-    plan = _plan(net, size, duration, steps, dt, exchange_every, timeout, out, overwrite)  # the same on every rank
-    if seed is None and net.ctx is None:
+    plan = _plan(net, size, duration, steps, dt, exchange_every, timeout, out, overwrite, store, restore)
+    if seed is None and net.ctx is None and restore is None:  # (the plan is the same on every rank)
         seed = comm.bcast(secrets.randbits(32) if rank == 0 else None, root=0)
     state = getattr(net, "_rank_run", None)
     exchange = state.exchange if state is not None else MPIExchange(comm, timeout)
@@ -726,11 +728,13 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
         timeout,
         kwargs.get("out"),
         kwargs.get("overwrite", False),
+        kwargs.get("store"),
+        kwargs.get("restore"),
     )
     group = ThreadGroup(ranks, timeout)
     results: list = [None] * ranks
     seed = kwargs.get("seed")
-    if seed is None and nets[0].ctx is None:  # one seed for every rank, or they would build different networks
+    if seed is None and nets[0].ctx is None and plan["restore"] is None:  # one seed for all, or networks differ
         seed = secrets.randbits(32)
 
     def one(r: int) -> None:
@@ -764,13 +768,21 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
     return results[0]
 
 
-def _plan(net, ranks, duration, steps, dt, exchange_every, timeout, out=None, overwrite=False) -> dict:
-    """Every argument checked before any work, on every rank (``out`` on a file system they share)."""
+def _plan(
+    net, ranks, duration, steps, dt, exchange_every, timeout, out=None, overwrite=False, store=None, restore=None
+) -> dict:
+    """Every argument checked before any work, on every rank (``out``, ``store`` and ``restore`` on a file system
+    they share)."""
     from monitors.sonata import check_writable
+    from simcore import checkpoint
     from simcore.base.clock import check_dt, duration_to_steps
 
-    if out is not None:
-        check_writable(out, overwrite)
+    for path in (out, store):
+        if path is not None:
+            check_writable(path, overwrite)
+    saved = None if restore is None else checkpoint.settings(restore)
+    if saved is not None and net.ctx is None and dt is None:
+        dt = saved["dt"]
     ranks = check_ranks(net, ranks)
     check_splittable(net)
     for pop in net.populations:
@@ -784,22 +796,35 @@ def _plan(net, ranks, duration, steps, dt, exchange_every, timeout, out=None, ov
     timeout = check_real(timeout, "timeout", minimum=0.0)
     step_dt = net.ctx.dt if net.ctx is not None else check_dt(0.1 if dt is None else dt)
     n = duration_to_steps(duration, steps, step_dt)
-    return {"steps": n, "ranks": ranks, "exchange_every": exchange_every, "timeout": timeout, "dt": dt}
+    return {
+        "steps": n,
+        "ranks": ranks,
+        "exchange_every": exchange_every,
+        "timeout": timeout,
+        "dt": dt,
+        "store": store,
+        "restore": restore,
+        "saved": saved,
+    }
 
 
 def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_steps, out, overwrite, compression):
-    """Build (first call), split, run ``plan['steps']``, gather and merge on rank 0; rank 0's merged results."""
+    """Build (first call), restore, split, run ``plan['steps']``, gather and merge on rank 0, store; rank 0's
+    merged results."""
     if net.ctx is None:
+        saved = plan.get("saved") or {}
         with building_part(rank, ranks) if ranks > 1 else contextlib.nullcontext():
             net.build(
-                batch_size=1 if batch_size is None else batch_size,
+                batch_size=saved.get("batch_size", 1) if batch_size is None else batch_size,
                 dt=0.1 if plan.get("dt") is None else plan["dt"],
-                seed=seed,
-                dtype="float64" if dtype is None else dtype,
+                seed=saved.get("seed") if seed is None else seed,
+                dtype=saved.get("dtype", "float64") if dtype is None else dtype,
                 chunk_steps=chunk_steps,
             )
     else:
         net._check_same(batch_size=batch_size, seed=seed, dtype=dtype)
+    if plan.get("restore") is not None:
+        restore_rank(net, plan["restore"], rank, ranks)
     if ranks == 1:
         return _run_one(net, plan, out, overwrite, compression)
     state = getattr(net, "_rank_run", None)
@@ -820,6 +845,8 @@ def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_s
             collector.detach()
     parts = exchange.gather({m.name: m.export_results() for m in net.monitors})
     run_parts = exchange.gather(collector.results()) if collector is not None else None
+    if plan.get("store") is not None:
+        store_rank(net, exchange, plan["store"], rank, ranks, overwrite)
     if rank != 0:
         return None
     if run_parts is not None:
@@ -840,8 +867,29 @@ def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_s
 
 
 def _run_one(net, plan, out, overwrite, compression) -> dict:
-    """One rank: the one-process run itself."""
+    """One rank: the one-process run itself (its checkpoint too)."""
     net.run(steps=plan["steps"], threads=1, out=out, overwrite=overwrite, compression=compression)
     if out is not None:
         net.close()
+    if plan.get("store") is not None:
+        net.store(plan["store"], overwrite=overwrite)
     return {m.name: m.export_results() for m in net.monitors}
+
+
+# ----- checkpoints of split runs (simcore.rankstate)
+def restore_rank(net, path, rank: int, ranks: int) -> None:
+    """Load the checkpoint ``path`` (of one process or of a split run, any rank count) into rank ``rank``'s
+    part of ``net``: checked against the network (``ValueError`` naming what differs) before any step."""
+    from simcore import checkpoint, rankstate
+
+    state = checkpoint.load(net, path)
+    net.import_state(state if ranks == 1 else rankstate.for_rank(net, state, rank))
+
+
+def store_rank(net, exchange, path, rank: int, ranks: int, overwrite: bool) -> None:
+    """Every rank sends its part to rank 0, which writes the one-process checkpoint ``path`` (simcore.rankstate)."""
+    from simcore import checkpoint, rankstate
+
+    parts = exchange.gather(rankstate.rank_part(net, rank, ranks))
+    if rank == 0:
+        checkpoint.write(net, rankstate.join(net, parts), path, overwrite=overwrite)

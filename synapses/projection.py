@@ -369,12 +369,13 @@ class Projection(Component):
             )
             self.queue, self.ring = DelayQueue(self.groups.delay, ctx.batch_size, ctx.dtype), None
             return
-        length = int(steps.max(initial=1)) + 1
+        longest = None if self.part is None else (self.part.delay_range[1] or 1)  # a rank's: the whole's ring
+        length = int(steps.max(initial=1) if longest is None else longest) + 1
         check_memory(
             length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
             f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)",
         )
-        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype)
+        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype, longest)
 
     @property
     def is_static(self) -> bool:
