@@ -18,10 +18,15 @@ process (no MPI), for checks.
 
 **Split.** Rank ``r`` of ``R`` owns the neurons ``r*N//R <= i < (r+1)*N//R`` of every population of ``N`` neurons,
 the cut rule of the thread shards (:mod:`simcore.base.shards`), and every synapse that ends on them. Every rank
-builds the whole network from the same seed (so connectivity and weights are those of one process, whatever
-``R``), then keeps only the synapses onto its own neurons (in their stored order): the build peak is the whole
-network, the run holds the rank's synapses, the full state arrays (only the rank's block is stepped) and full
+builds only its part from the same seed (:func:`simcore.base.parts.building_part`: each projection draws every
+row as one process does and keeps only the synapses onto the rank's neurons, in their stored order, with their
+weights and delays), so connectivity and weights are those of one process whatever ``R``, and the build peak is
+the rank's synapses; the run holds them, the full state arrays (only the rank's block is stepped) and full
 delay queues (one entry per spiking source).
+
+**Checkpoints.** ``store=path`` writes, when the run ends, the one-process checkpoint of that step (rank 0 joins
+what every rank owns: :mod:`simcore.rankstate`); ``restore=path`` loads a checkpoint of any rank count, or of one
+process, before the run (``ValueError`` before any step when it does not fit the network).
 
 **Window.** Let ``d_min`` be the smallest delay of any synapse, in steps. A rank runs windows of ``W <= d_min``
 steps (``exchange_every``; default ``max(1, d_min // 3)``) of the generated kernel with phase 5 deferred:
@@ -689,8 +694,10 @@ def run(
     :meth:`Network.build`; a ``seed`` of ``None`` is drawn on rank 0 and sent to all); later calls continue
     (``run(a); run(b)`` equals ``run(a + b)``). Returns, on rank 0, ``{monitor: results}`` of everything the
     monitors recorded so far, merged as one process records it; ``None`` on the other ranks. ``out``: rank 0
-    writes this run's merged recording there (one file, as ``Network.run(out=...)`` writes it). One rank runs
-    the network in-process (``Network.run(threads=1)``).
+    writes this run's merged recording there (one file, as ``Network.run(out=...)`` writes it). ``store``: rank 0
+    writes the checkpoint of the step the run ends at there (the one-process format; ``overwrite`` as for
+    ``out``); ``restore``: a checkpoint (of any rank count, or of one process) loaded before the run, its
+    settings used to build when not given. One rank runs the network in-process (``Network.run(threads=1)``).
     """
     try:
         from mpi4py import MPI
