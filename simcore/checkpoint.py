@@ -33,7 +33,18 @@ def structure_hash(net) -> str:
 
 def store(net, path, *, overwrite: bool = False) -> None:
     """Write a checkpoint of the built network ``net`` at its current step to ``path`` (HDF5)."""
+    _check_whole(net, "store", "store")
     write(net, net.export_state(), path, overwrite=overwrite)
+
+
+def _check_whole(net, what: str, keyword: str) -> None:
+    """``ValueError`` when ``net`` is one rank's part of a split network (:mod:`simcore.ranks` checkpoints it)."""
+    part = next((p.part for p in net.projections if getattr(p, "part", None) is not None), None)
+    if part is not None:
+        raise ValueError(
+            f"this network is rank {part.rank}'s part of a network split over {part.ranks} ranks; {what} its "
+            f"checkpoint with simcore.ranks.run(..., {keyword}=path) on every rank"
+        )
 
 
 def write(net, state: dict, path, *, overwrite: bool = False) -> None:
@@ -93,6 +104,7 @@ def load(net, path) -> dict:
 
 def restore(net, path) -> None:
     """Load a checkpoint written by :func:`store` into ``net``, which the same script built."""
+    _check_whole(net, "restore", "restore")
     saved = settings(path)
     if net.ctx is None:
         net.build(batch_size=saved["batch_size"], dt=saved["dt"], seed=saved["seed"], dtype=saved["dtype"])

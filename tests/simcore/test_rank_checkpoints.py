@@ -44,6 +44,35 @@ def test_restored_split_equals_the_uninterrupted_run(tmp_path, case):
     assert_same(split_then_restore(case, 2, 3, tmp_path / "ck.h5"), reference(case))
 
 
+def _small_driven():
+    """A Poisson-driven population of 2 neurons (rank 0 of 3 has none of it: its drive's stream is the rank's
+    lane 0 all the same) feeding 7 neurons that inhibit it back."""
+    import simcore as sc
+
+    net = sc.Network()
+    common = dict(E_L=-60.0, V_th=-50.0, V_reset=-60.0, tau_m=10.0, t_ref=2.0, tau_syn={"exc": 3.0, "inh": 6.0})
+    small = net.add(sc.LIFBio(2, name="small", **common))
+    big = net.add(sc.LIFBio(7, name="big", **common))
+    net.add(sc.PoissonInput(small, n_inputs=400, rate=60.0, weight=0.5, receptor="exc"))
+    net.connect(small, big, sc.AllToAll(), weight=30.0, receptor="exc", delay=0.3)
+    net.connect(big, small, sc.Bernoulli(0.5), weight=-1.0, receptor="inh", delay=0.4)
+    net.add(sc.SpikeMonitor(small, name="small_spikes"))
+    net.add(sc.SpikeMonitor(big, name="big_spikes"))
+    return net
+
+
+@pytest.mark.parametrize("r_store, r_restore", [(3, 1), (1, 3), (3, 2)])
+def test_a_rank_without_the_driven_population_restores_its_drive(tmp_path, r_store, r_restore):
+    ref = _small_driven()
+    ref.run(steps=300, seed=3, threads=1)
+    ref.run(steps=400, threads=1)
+    want = {m.name: m.export_results() for m in ref.monitors}
+    assert want["small_spikes"]["steps"].size > 10 and want["big_spikes"]["steps"].size > 30
+    path = tmp_path / "ck.h5"
+    ranks.run_threads(_small_driven, r_store, steps=300, seed=3, store=path)
+    assert_same(ranks.run_threads(_small_driven, r_restore, steps=400, restore=path), want)
+
+
 def _datasets(path):
     out = {}
     with h5py.File(path, "r") as f:
@@ -125,3 +154,15 @@ def test_mpiexec_checkpoint_of_two_ranks_restored_on_three(tmp_path):
                 mon, field = key.split("/", 1)
                 merged[mon][field] = data[key]
         assert_same(merged, ref)
+
+
+def test_a_ranks_part_is_not_checkpointed_alone(tmp_path):
+    """Network.store / restore on one rank's part would save or load a part as if it were the whole."""
+    from simcore.base.parts import building_part
+
+    build = CASES["mixed"][0]
+    with building_part(1, 2):
+        net = build().build(seed=SEED)
+    for call in (net.store, net.restore):
+        with pytest.raises(ValueError, match=r"rank 1's part of a network split over 2 ranks"):
+            call(tmp_path / "ck.h5")
