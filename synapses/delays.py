@@ -170,9 +170,11 @@ class AccumulationRing:
     ``D * B * N_post``, fixed; per-synapse delays cost 4 bytes per synapse.
     """
 
-    def __init__(self, delays: np.ndarray, batch_size: int, n_post: int, dtype):
+    def __init__(self, delays: np.ndarray, batch_size: int, n_post: int, dtype, longest: int | None = None):
+        """``longest``: the longest delay the ring must hold when ``delays`` are a part of the projection's
+        (a rank's, :mod:`synapses.part`: its ring is the whole projection's); else ``max(delays)``."""
         self.delays = np.ascontiguousarray(delays, dtype=np.int32)
-        self.length = int(delays.max(initial=1)) + 1
+        self.length = int(delays.max(initial=1) if longest is None else longest) + 1
         self.ring = staggered((self.length, batch_size, n_post), dtype, QUEUE_SLOT)  # added into receptors
         #: synaptic events emitted so far, per sample
         self.delivered = np.zeros(batch_size, dtype=np.int64)

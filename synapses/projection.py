@@ -17,6 +17,7 @@ from simcore.base.component import Component
 from simcore.base.context import BuildContext
 from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
+from simcore.base.parts import current_part
 from simcore.base.subgroup import expand, split
 from .connectors import Connector
 from .delays import (
@@ -29,6 +30,7 @@ from .delays import (
     queue_bytes,
 )
 from .model import SynapseModel, Static, check_batch
+from .part import connect_part, finish_part, synapse_delay_steps, target_delay_range
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
 from .kernels.queue import (
@@ -127,6 +129,8 @@ class Projection(Component):
         self.delay_per = delay_per
         self.name = None if name is None else check_name(name)
         self.built = False
+        #: a rank's part only (synapses.part.PartInfo: what the whole network has), else None
+        self.part = None
 
     # ----- the component protocol (simcore.base.component)
     def name_prefix(self) -> str:
@@ -254,7 +258,11 @@ class Projection(Component):
 
     # ----- build
     def build(self, ctx: BuildContext) -> None:
-        """Draw synapses, weights and delays; allocate the delay queue."""
+        """Draw synapses, weights and delays; allocate the delay queue.
+
+        Inside :func:`simcore.base.parts.building_part` a static, delayed projection builds only the synapses
+        onto its rank's block of targets (:mod:`synapses.part`); ``part`` then says what the whole network has.
+        """
         pre, post = self.pre, self.post
         state = rnd.stream_states(ctx.seed, self.name, rnd.CONNECT, 1)
         rng = rnd.network_generator(ctx.seed, self.name, rnd.CONNECT)
@@ -264,7 +272,12 @@ class Projection(Component):
             and (self.pre_view is None) == (self.post_view is None)
             and (self.pre_view is None or np.array_equal(self.pre_view, self.post_view))
         )
-        indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
+        where = current_part()
+        self.part = None
+        if where is not None and self.is_static and not self.zero_delay:
+            indptr, indices, w, self.part = connect_part(self, ctx, *where, n_pre, n_post, same, rng, state)
+        else:
+            indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
         nnz = int(indices.shape[0])
         if w is None:
             w = self._weights(indptr, indices, nnz, rnd.network_generator(ctx.seed, self.name, rnd.WEIGHTS), ctx.dtype)
@@ -280,6 +293,8 @@ class Projection(Component):
         del w
         self._weights_array = self.initial_weights
         self._build_delays(ctx, nnz)
+        if self.part is not None:
+            self.part = finish_part(self, self.part)
         self.syn = None if self.is_static else SynapseArrays.allocate(self, self.initial_weights, ctx)
         self.modulator = None
         if self.modulator_arg is not None:
@@ -315,7 +330,7 @@ class Projection(Component):
             return
         counts = {
             "source": self._view_size(self.pre, self.pre_view),
-            "synapse": nnz,
+            "synapse": nnz if self.part is None else self.part.n_synapses,
             "target": self._view_size(self.post, self.post_view),
         }
         self.delay_layout = delay_layout(self.delay, self.delay_steps_arg, self.delay_per, counts)
@@ -335,7 +350,12 @@ class Projection(Component):
             self.queue, self.ring = DelayQueue(steps, ctx.batch_size, ctx.dtype), None
             return
         if self.delay_layout == "target":
+            if self.part is not None:
+                self.part = self.part._replace(delay_range=target_delay_range(self.part, steps, self.post_view))
             steps = steps[self.indices.astype(np.int64)]
+        elif self.part is not None:
+            steps, *whole = synapse_delay_steps(self, ctx, self.part)
+            self.part = self.part._replace(delay_range=tuple(whole))
         elif (
             self.connector.given_order is not None
             and np.ndim(self.delay_steps_arg if self.delay is None else self.delay) == 1
@@ -349,12 +369,13 @@ class Projection(Component):
             )
             self.queue, self.ring = DelayQueue(self.groups.delay, ctx.batch_size, ctx.dtype), None
             return
-        length = int(steps.max(initial=1)) + 1
+        longest = None if self.part is None else (self.part.delay_range[1] or 1)  # a rank's: the whole's ring
+        length = int(steps.max(initial=1) if longest is None else longest) + 1
         check_memory(
             length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
             f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)",
         )
-        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype)
+        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype, longest)
 
     @property
     def is_static(self) -> bool:
@@ -582,8 +603,9 @@ class Projection(Component):
         elif self.weight is not None and np.ndim(self.weight) == 0:
             d["weight"] = float(self.weight)
         if self.built:
-            d["n_synapses"] = self.n_synapses
-            d["delay_steps"] = {"min": int(self.delays.min()), "max": int(self.delays.max())}
+            d["n_synapses"] = self.n_synapses if self.part is None else self.part.n_synapses
+            lo, hi = (self.delays.min(), self.delays.max()) if self.part is None else self.part.delay_range
+            d["delay_steps"] = {"min": int(lo), "max": int(hi)}
         return d
 
     def _require_built(self):
