@@ -45,6 +45,7 @@ from .kernels.queue import (
     ring_emit,
     ring_emit_shard,
     ring_emit_shared,
+    ring_sweep_all,
 )
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
 
@@ -144,7 +145,8 @@ class Projection(Component):
         if not self.built:
             return {}
         if self.ring is not None:
-            return {"ring": self.ring.ring, "delivered": self.ring.delivered}
+            r = self.ring
+            return {"ring": r.ring, "ring_fill": r.fill, "ring_entries": r.entries, "delivered": r.delivered}
         q = self.queue
         out = {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
         if self.syn is not None:
@@ -160,6 +162,9 @@ class Projection(Component):
         """Whether the kernel holds something the user changed since (a uniform weight kept as a scalar)."""
         gathered = getattr(self, "_emitted_gathered", None)
         if gathered is not None and not np.array_equal(gathered, self._sharded[1].gather(self._weights_array)):
+            return True
+        grouped = getattr(self, "_emitted_grouped", None)
+        if grouped is not None and not np.array_equal(grouped, self._weights_array[self._ring_cache[2].order]):
             return True
         shared = getattr(self, "_emitted_scalar", None)
         if shared is None:
@@ -207,7 +212,7 @@ class Projection(Component):
         self._emitted_scalar = None
 
     def emit(self, kb) -> None:
-        self._emitted_gathered = None
+        self._emitted_gathered = self._emitted_grouped = None
         if self.zero_delay:
             self.emit_direct(kb)
             return
@@ -222,30 +227,55 @@ class Projection(Component):
             self.emit_emit(kb)
 
     def emit_ring(self, kb) -> None:
-        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2."""
+        """Per-synapse delays: weighted input enters the ring at emission, by delay group; leaves it in phase 2."""
         p, r, spikes = kb.unique(f"proj_{self.name}"), self.ring, self.pre.runtime
-        ring = kb.arg(r.ring, f"{p}_ring")
+        groups, indices, weights = self._ring_groups()
+        ring, fill = kb.arg(r.ring, f"{p}_ring"), kb.arg(r.fill, f"{p}_fill")
+        entries = kb.arg(r.entries, f"{p}_entries")
+        bounds, indices = kb.arg(groups.bounds, f"{p}_group_bounds"), kb.arg(indices, f"{p}_indices")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
-        kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
+        deliver = f"(b, t, {ring}, {target}, {fill}, {entries}, {bounds}, {indices})"
+        kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}{deliver}")
         args = ", ".join(
             [
                 kb.arg(spikes.spike_idx, f"{p}_src_idx"),
                 kb.arg(spikes.spike_val, f"{p}_src_val"),
                 kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-                kb.arg(self.indptr, f"{p}_indptr"),
-                kb.arg(self.indices, f"{p}_indices"),
-                self._weight_argument(kb, p),
-                kb.arg(r.delays, f"{p}_delays"),
+                kb.arg(groups.ptr, f"{p}_group_row"),
+                bounds,
+                kb.arg(groups.delay, f"{p}_group_delay"),
+                indices,
+                self._weight_argument(kb, p, weights),
                 ring,
+                fill,
+                entries,
                 kb.arg(r.delivered, f"{p}_emitted"),
             ]
         )
         fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
         kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
 
-    def _weight_argument(self, kb, p: str) -> str:
-        """The weights as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
+    def _ring_groups(self) -> tuple:
+        """``(DelayGroups, indices, weights)`` of the ring's emission: each row's synapses sorted by delay.
+
+        The arrays are the projection's own when every row is already in
+        delay order, else copies in group order (``kernel_stale`` watches
+        the weights' copy). Kept while ``indptr`` and the delays stay the
+        same objects (a rank's build replaces them).
+        """
+        cached = getattr(self, "_ring_cache", None)
+        if cached is None or cached[0] is not self.indptr or cached[1] is not self.ring.delays:
+            groups = DelayGroups(self.indptr, self.ring.delays)
+            indices = self.indices if groups.identity else np.ascontiguousarray(self.indices[groups.order])
+            cached = self._ring_cache = (self.indptr, self.ring.delays, groups, indices)
+        groups = cached[2]
         weights = self._weights_array
+        uniform = weights.size > 0 and bool(np.all(weights == weights[0]))  # passed as one scalar: no copy
+        self._emitted_grouped = None if groups.identity or uniform else np.ascontiguousarray(weights[groups.order])
+        return groups, cached[3], (weights if self._emitted_grouped is None else self._emitted_grouped)
+
+    def _weight_argument(self, kb, p: str, weights: np.ndarray) -> str:
+        """``weights`` as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
         shared = weights.size > 0 and bool(np.all(weights == weights[0]))
         self._emitted_scalar = weights[0] if shared else None
         if shared:
@@ -517,6 +547,7 @@ class Projection(Component):
             sharded=True,
         )
         spikes = self.pre.runtime
+        kb.add("gather", f"{kb.func(ring_sweep_all, 'ring_sweep_all')}(b, {kb.arg(r.fill, p + '_fill')})")
         kb.add(
             "emit",
             f"{kb.func(ring_count, 'ring_count')}(b, {kb.arg(spikes.spike_idx, p + '_src_idx')}, "
