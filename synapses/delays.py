@@ -164,6 +164,9 @@ class DelayQueue:
 #: a ring slot lists the delay groups emitted into it while they hold at most ``N_post // RING_LIST_FRACTION``
 #: synapses; phase 2 then visits their targets instead of sweeping all ``N_post`` cells (measured on CUBA)
 RING_LIST_FRACTION = 8
+#: emission by delay group (and listed delivery) when a projection's delay groups hold at least this many synapses
+#: on average; below it, a loop per group costs more than the sweep it saves (CUBA, delays of 1 to 20 steps)
+RING_GROUP_MIN = 16
 
 
 class AccumulationRing:

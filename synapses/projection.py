@@ -19,6 +19,7 @@ from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
 from simcore.base.subgroup import expand, split
 from .connectors import Connector
+from . import delays as delays_module
 from .delays import (
     AccumulationRing,
     DelayGroups,
@@ -45,6 +46,9 @@ from .kernels.queue import (
     ring_emit,
     ring_emit_shard,
     ring_emit_shared,
+    ring_emit_groups,
+    ring_emit_groups_shared,
+    ring_deliver_listed,
     ring_sweep_all,
 )
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
@@ -227,52 +231,65 @@ class Projection(Component):
             self.emit_emit(kb)
 
     def emit_ring(self, kb) -> None:
-        """Per-synapse delays: weighted input enters the ring at emission, by delay group; leaves it in phase 2."""
+        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2.
+
+        Rows whose synapses fall into few delay groups (at least
+        ``RING_GROUP_MIN`` synapses per group on average, e.g. one delay per
+        row) are emitted group by group and delivered through each slot's
+        list of groups (:func:`~synapses.kernels.queue.ring_deliver_listed`);
+        others synapse by synapse, with a sweep of every target per step.
+        Both sum the same terms in the same order.
+        """
         p, r, spikes = kb.unique(f"proj_{self.name}"), self.ring, self.pre.runtime
         groups, indices, weights = self._ring_groups()
-        ring, fill = kb.arg(r.ring, f"{p}_ring"), kb.arg(r.fill, f"{p}_fill")
-        entries = kb.arg(r.entries, f"{p}_entries")
-        bounds, indices = kb.arg(groups.bounds, f"{p}_group_bounds"), kb.arg(indices, f"{p}_indices")
+        ring = kb.arg(r.ring, f"{p}_ring")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
+        src = [
+            kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+            kb.arg(spikes.spike_val, f"{p}_src_val"),
+            kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+        ]
+        emitted = kb.arg(r.delivered, f"{p}_emitted")
+        if groups is None:
+            kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
+            w = self._weight_argument(kb, p, weights)
+            args = [kb.arg(self.indptr, f"{p}_indptr"), kb.arg(indices, f"{p}_indices"), w]
+            args += [kb.arg(r.delays, f"{p}_delays"), ring, emitted]
+            fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
+            kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {', '.join(src + args)})")
+            return
+        fill, entries = kb.arg(r.fill, f"{p}_fill"), kb.arg(r.entries, f"{p}_entries")
+        bounds, indices = kb.arg(groups.bounds, f"{p}_group_bounds"), kb.arg(indices, f"{p}_indices")
         deliver = f"(b, t, {ring}, {target}, {fill}, {entries}, {bounds}, {indices})"
-        kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}{deliver}")
-        args = ", ".join(
-            [
-                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-                kb.arg(spikes.spike_val, f"{p}_src_val"),
-                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-                kb.arg(groups.ptr, f"{p}_group_row"),
-                bounds,
-                kb.arg(groups.delay, f"{p}_group_delay"),
-                indices,
-                self._weight_argument(kb, p, weights),
-                ring,
-                fill,
-                entries,
-                kb.arg(r.delivered, f"{p}_emitted"),
-            ]
-        )
-        fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
-        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
+        kb.add("deliver", f"{kb.func(ring_deliver_listed, 'ring_deliver_listed')}{deliver}")
+        args = [kb.arg(groups.ptr, f"{p}_group_row"), bounds, kb.arg(groups.delay, f"{p}_group_delay"), indices]
+        args += [self._weight_argument(kb, p, weights), ring, fill, entries, emitted]
+        fn = ring_emit_groups if self._emitted_scalar is None else ring_emit_groups_shared
+        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {', '.join(src + args)})")
 
     def _ring_groups(self) -> tuple:
-        """``(DelayGroups, indices, weights)`` of the ring's emission: each row's synapses sorted by delay.
+        """``(DelayGroups or None, indices, weights)`` of the ring's emission (:meth:`emit_ring`).
 
-        The arrays are the projection's own when every row is already in
-        delay order, else copies in group order (``kernel_stale`` watches
-        the weights' copy). Kept while ``indptr`` and the delays stay the
-        same objects (a rank's build replaces them).
+        With groups, each row's synapses sorted by delay: the projection's
+        own arrays when every row already is, else copies in group order
+        (``kernel_stale`` watches the weights' copy). ``None``: the groups
+        are too small, the arrays are the projection's own. Kept while
+        ``indptr`` and the delays stay the same objects (a rank's build
+        replaces them).
         """
         cached = getattr(self, "_ring_cache", None)
         if cached is None or cached[0] is not self.indptr or cached[1] is not self.ring.delays:
             groups = DelayGroups(self.indptr, self.ring.delays)
-            indices = self.indices if groups.identity else np.ascontiguousarray(self.indices[groups.order])
-            cached = self._ring_cache = (self.indptr, self.ring.delays, groups, indices)
-        groups = cached[2]
-        weights = self._weights_array
+            if groups.n * delays_module.RING_GROUP_MIN > self.indices.shape[0]:
+                groups = None
+            indices = self.indices if groups is None or groups.identity else self.indices[groups.order]
+            cached = self._ring_cache = (self.indptr, self.ring.delays, groups, np.ascontiguousarray(indices))
+        groups, weights = cached[2], self._weights_array
         uniform = weights.size > 0 and bool(np.all(weights == weights[0]))  # passed as one scalar: no copy
-        self._emitted_grouped = None if groups.identity or uniform else np.ascontiguousarray(weights[groups.order])
-        return groups, cached[3], (weights if self._emitted_grouped is None else self._emitted_grouped)
+        if groups is not None and not groups.identity and not uniform:
+            self._emitted_grouped = np.ascontiguousarray(weights[groups.order])
+            weights = self._emitted_grouped
+        return groups, cached[3], weights
 
     def _weight_argument(self, kb, p: str, weights: np.ndarray) -> str:
         """``weights`` as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""

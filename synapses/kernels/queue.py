@@ -70,6 +70,63 @@ def queue_deliver_shared(b, t, q_src, q_val, q_cnt, indptr, indices, weight, buf
     q_cnt[slot, b] = 0
 
 
+@njit(cache=True)
+def ring_emit(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, weights, delays, ring, emitted):
+    """Phase 5 with per-synapse delays: ``ring[(t + d_k) % D, b, j_k] += w_k * value`` for every synapse of a spike.
+
+    ``emitted[b]`` counts synaptic events (they arrive ``d_k`` steps later).
+    """
+    D = ring.shape[0]
+    base = t % D  # slot (t + d) % D = base + d, wrapped once (1 <= d < D): no division per synapse
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        value = spike_val[b, e]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
+            slot = base + delays[k]
+            if slot >= D:
+                slot -= D
+            ring[slot, b, indices[k]] += weights[k] * value
+        n_events += hi - lo
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_emit_shared(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, weight, delays, ring, emitted):
+    """:func:`ring_emit` for a projection whose synapses share one ``weight``: the same sums, in the same order.
+
+    Reads the target index and the delay per synapse, not the weight; the
+    slot is ``t % D + d_k`` wrapped once (``1 <= d_k < D``), the slot
+    ``(t + d_k) % D`` without a division per synapse.
+    """
+    D = ring.shape[0]
+    base = t % D
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        x = weight * spike_val[b, e]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for k in range(lo, hi):
+            slot = base + delays[k]
+            if slot >= D:
+                slot -= D
+            ring[slot, b, indices[k]] += x
+        n_events += hi - lo
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_deliver(b, t, ring, buf):
+    """Phase 2 with per-synapse delays: add slot ``t % D`` into the receptor buffer and empty it."""
+    slot = t % ring.shape[0]
+    for j in range(buf.shape[1]):
+        buf[b, j] += ring[slot, b, j]
+        ring[slot, b, j] = 0
+
+
 @njit(cache=True, inline="always")
 def _ring_list(slot, b, g, size, fill, entries):
     """Enter delay group ``g`` (``size`` synapses) in the list of ``slot``, or mark the slot for a full sweep.
@@ -90,7 +147,7 @@ def _ring_list(slot, b, g, size, fill, entries):
 
 
 @njit(cache=True)
-def ring_emit(
+def ring_emit_groups(
     b, t, spike_idx, spike_val, spike_cnt, row, bounds, delay, indices, weights, ring, fill, entries, emitted
 ):
     """Phase 5 with per-synapse delays: ``ring[(t + d_g) % D, b, j_k] += w_k * value`` for every synapse of a spike.
@@ -101,7 +158,7 @@ def ring_emit(
     ``weights`` (a row's synapses sorted by delay, stably: the synapses of one
     target and one delay keep their order, so every ring cell sums the same
     terms in the same order as synapse by synapse). The slot is computed once
-    per group, and the group is listed for :func:`ring_deliver`.
+    per group, and the group is listed for :func:`ring_deliver_listed`.
     ``emitted[b]`` counts synaptic events (they arrive ``d`` steps later).
     """
     D = ring.shape[0]
@@ -124,10 +181,10 @@ def ring_emit(
 
 
 @njit(cache=True)
-def ring_emit_shared(
+def ring_emit_groups_shared(
     b, t, spike_idx, spike_val, spike_cnt, row, bounds, delay, indices, weight, ring, fill, entries, emitted
 ):
-    """:func:`ring_emit` for a projection whose synapses share one ``weight``: the same sums, in the same order.
+    """:func:`ring_emit_groups` for a projection whose synapses share one ``weight``: the same sums, in the same order.
 
     Reads the target index per synapse, not the weight.
     """
@@ -151,8 +208,8 @@ def ring_emit_shared(
 
 
 @njit(cache=True)
-def ring_deliver(b, t, ring, buf, fill, entries, bounds, indices):
-    """Phase 2 with per-synapse delays: add slot ``t % D`` into the receptor buffer and empty it.
+def ring_deliver_listed(b, t, ring, buf, fill, entries, bounds, indices):
+    """:func:`ring_deliver` after :func:`ring_emit_groups`: add slot ``t % D`` into the receptor buffer, empty it.
 
     A slot whose emitted groups are listed (``fill[slot, b, 0] >= 0``) is
     emptied through them: each target of a listed synapse takes its cell and
@@ -260,7 +317,7 @@ def ring_count(b, spike_idx, spike_cnt, indptr, emitted):
 @njit(cache=True)
 def ring_sweep_all(b, fill):
     """Mark every slot of sample ``b`` for a full sweep: the sharded kernel's emission lists no groups, so a
-    later unsharded run must not trust the lists (:func:`ring_deliver`)."""
+    later unsharded run must not trust the lists (:func:`ring_deliver_listed`)."""
     for slot in range(fill.shape[0]):
         fill[slot, b, 0] = -1
         fill[slot, b, 1] = 0

@@ -8,7 +8,7 @@ import pytest
 import simcore as sc
 import synapses.delays as delays
 from synapses.delays import DelayGroups
-from synapses.kernels.queue import ring_deliver, ring_emit
+from synapses.kernels.queue import ring_deliver_listed, ring_emit_groups
 
 
 def _random_projection(rng, n_pre, n_post, D):
@@ -45,7 +45,7 @@ def test_grouped_emission_and_listed_delivery_equal_synapse_by_synapse_and_sweep
             listed += fill[t % D, 0, 1] > 0
         else:
             swept += 1
-        ring_deliver(0, t, ring, buf, fill, entries, g.bounds, indices[g.order])
+        ring_deliver_listed(0, t, ring, buf, fill, entries, g.bounds, indices[g.order])
         slot = t % D
         ref_buf[0] += ref_ring[slot, 0]  # the sweep, every target
         ref_ring[slot] = 0
@@ -55,7 +55,7 @@ def test_grouped_emission_and_listed_delivery_equal_synapse_by_synapse_and_sweep
         spikes = np.flatnonzero(rng.random(n_pre) < 0.4).astype(np.int32)
         idx, cnt = np.zeros((1, n_pre), dtype=np.int32), np.array([spikes.size])
         idx[0, : spikes.size] = spikes
-        ring_emit(
+        ring_emit_groups(
             0, t, idx, np.ones((1, n_pre)), cnt, g.ptr, g.bounds, g.delay, indices[g.order], weights[g.order],
             ring, fill, entries, emitted,
         )  # fmt: skip
@@ -85,10 +85,12 @@ def _result(mon, state):
     return np.array(mon.steps), np.array(mon.neurons), np.array(state["u"])
 
 
-def test_list_capacity_changes_no_bit(monkeypatch):
-    """Lists of every size (1 synapse: nearly every slot swept; N_post: nearly every slot listed) give one result."""
+def test_emission_by_group_or_synapse_and_list_capacity_change_no_bit(monkeypatch):
+    """Synapse by synapse with sweeps; by group with lists of 1 synapse (nearly every slot swept), N_post/8 and N_post
+    (nearly every slot listed): one result."""
     results = []
-    for fraction in (10**9, 8, 1):
+    for group_min, fraction in ((10**9, 8), (1, 10**9), (1, 8), (1, 1)):
+        monkeypatch.setattr(delays, "RING_GROUP_MIN", group_min)
         monkeypatch.setattr(delays, "RING_LIST_FRACTION", fraction)
         net, mon, state = _net()
         net.run(30.0, seed=4, dtype="float64", threads=1)
@@ -99,8 +101,9 @@ def test_list_capacity_changes_no_bit(monkeypatch):
             np.testing.assert_array_equal(a, b)
 
 
-def test_sharded_then_single_thread_runs_equal_one_run():
+def test_sharded_then_single_thread_runs_equal_one_run(monkeypatch):
     """A sharded run lists nothing: it marks every slot for a sweep, so the next unsharded run delivers it all."""
+    monkeypatch.setattr(delays, "RING_GROUP_MIN", 1)
     net, mon, state = _net()
     net.run(10.0, seed=5, dtype="float64", threads=2)
     assert net.shards == 2
@@ -125,3 +128,18 @@ def test_one_delay_per_row_needs_no_regrouping():
     np.testing.assert_array_equal(h.bounds, [0, 1, 3, 5])
     np.testing.assert_array_equal(h.delay, [1, 3, 2])
     np.testing.assert_array_equal(h.ptr, [0, 2, 2, 3])
+
+
+def test_rows_of_one_delay_are_emitted_by_group_and_scattered_delays_synapse_by_synapse():
+    net, _, _ = _net()
+    net.run(1.0, seed=1, threads=1)
+    # 12 synapses per row over up to 12 delays: synapse by synapse; one delay for 8 synapses per row: below the
+    # default RING_GROUP_MIN too
+    assert "ring_emit_groups" not in net.source and "ring_emit(" in net.source
+    from simcore.builtin import cuba
+
+    a = cuba(400, p=0.2)  # 64 synapses per exc row, one delay
+    for p in a.projections:
+        p.delay_per = "synapse"
+    a.run(1.0, seed=1, threads=1)
+    assert "ring_emit_groups_shared(" in a.source and "ring_deliver_listed(" in a.source

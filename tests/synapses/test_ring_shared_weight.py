@@ -4,7 +4,6 @@ the same sums as the per-synapse weights of ring_emit, and a weight edited betwe
 import numpy as np
 
 import simcore as sc
-from synapses.delays import DelayGroups
 from synapses.kernels.queue import ring_emit, ring_emit_shared
 
 
@@ -12,28 +11,30 @@ def test_shared_weight_emission_equals_per_synapse_weights():
     rng = np.random.default_rng(3)
     n_pre, n_post, D, B = 6, 5, 7, 2
     indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 5, n_pre))]).astype(np.int64)
-    g = DelayGroups(indptr, rng.integers(1, D, indptr[-1]))
     indices = rng.integers(0, n_post, indptr[-1]).astype(np.uint32)
+    delays = rng.integers(1, D, indptr[-1]).astype(np.int32)
     spike_idx = np.array([[0, 2, 5], [1, 3, 4]], dtype=np.int32)
     spike_val = np.array([[1.0, 0.5, 2.0], [1.0, 1.0, 0.25]])
     spike_cnt = np.array([3, 2], dtype=np.int64)
     rings = [np.zeros((D, B, n_post)) for _ in range(2)]
-    fills = [np.zeros((D, B, 2), dtype=np.int64) for _ in range(2)]
-    entries = [np.zeros((D, B, 4), dtype=np.int64) for _ in range(2)]
     emitted = [np.zeros(B, dtype=np.int64) for _ in range(2)]
-    groups = (g.ptr, g.bounds, g.delay, indices)
     for t in range(3 * D):  # every base slot, with wrap-around
         for b in range(B):
-            weights = np.full(indices.size, 0.3)
             ring_emit(
-                b, t, spike_idx, spike_val, spike_cnt, *groups, weights, rings[0], fills[0], entries[0], emitted[0]
+                b,
+                t,
+                spike_idx,
+                spike_val,
+                spike_cnt,
+                indptr,
+                indices,
+                np.full(indices.size, 0.3),
+                delays,
+                rings[0],
+                emitted[0],
             )
-            ring_emit_shared(
-                b, t, spike_idx, spike_val, spike_cnt, *groups, 0.3, rings[1], fills[1], entries[1], emitted[1]
-            )
+            ring_emit_shared(b, t, spike_idx, spike_val, spike_cnt, indptr, indices, 0.3, delays, rings[1], emitted[1])
     np.testing.assert_array_equal(rings[0], rings[1])
-    np.testing.assert_array_equal(fills[0], fills[1])
-    np.testing.assert_array_equal(entries[0], entries[1])
     np.testing.assert_array_equal(emitted[0], emitted[1])
     assert rings[0].any()
 
