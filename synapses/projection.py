@@ -168,7 +168,7 @@ class Projection(Component):
         if gathered is not None and not np.array_equal(gathered, self._sharded[1].gather(self._weights_array)):
             return True
         grouped = getattr(self, "_emitted_grouped", None)
-        if grouped is not None and not np.array_equal(grouped, self._weights_array[self._ring_cache[2].order]):
+        if grouped is not None and not np.array_equal(grouped, self._weights_array[self._ring_cache[1].order]):
             return True
         shared = getattr(self, "_emitted_scalar", None)
         if shared is None:
@@ -274,22 +274,23 @@ class Projection(Component):
         own arrays when every row already is, else copies in group order
         (``kernel_stale`` watches the weights' copy). ``None``: the groups
         are too small, the arrays are the projection's own. Kept while
-        ``indptr`` and the delays stay the same objects (a rank's build
-        replaces them).
+        ``indptr``, ``indices`` and the delays stay the same objects (a
+        rank's build replaces them).
         """
         cached = getattr(self, "_ring_cache", None)
-        if cached is None or cached[0] is not self.indptr or cached[1] is not self.ring.delays:
+        key = (self.indptr, self.indices, self.ring.delays)
+        if cached is None or any(a is not b for a, b in zip(cached[0], key)):
             groups = DelayGroups(self.indptr, self.ring.delays)
             if groups.n * delays_module.RING_GROUP_MIN > self.indices.shape[0]:
                 groups = None
             indices = self.indices if groups is None or groups.identity else self.indices[groups.order]
-            cached = self._ring_cache = (self.indptr, self.ring.delays, groups, np.ascontiguousarray(indices))
-        groups, weights = cached[2], self._weights_array
+            cached = self._ring_cache = (key, groups, np.ascontiguousarray(indices))
+        groups, weights = cached[1], self._weights_array
         uniform = weights.size > 0 and bool(np.all(weights == weights[0]))  # passed as one scalar: no copy
         if groups is not None and not groups.identity and not uniform:
             self._emitted_grouped = np.ascontiguousarray(weights[groups.order])
             weights = self._emitted_grouped
-        return groups, cached[3], weights
+        return groups, cached[2], weights
 
     def _weight_argument(self, kb, p: str, weights: np.ndarray) -> str:
         """``weights`` as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""

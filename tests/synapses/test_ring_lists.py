@@ -143,3 +143,19 @@ def test_rows_of_one_delay_are_emitted_by_group_and_scattered_delays_synapse_by_
         p.delay_per = "synapse"
     a.run(1.0, seed=1, threads=1)
     assert "ring_emit_groups_shared(" in a.source and "ring_deliver_listed(" in a.source
+
+
+def test_weights_edited_between_runs_reach_the_grouped_copy(monkeypatch):
+    """Rows regrouped by delay emit from a copy of the weights in group order: an edit must reach it."""
+    results = []
+    for group_min in (1, 10**9):
+        monkeypatch.setattr(delays, "RING_GROUP_MIN", group_min)
+        net, mon, state = _net()
+        net.run(10.0, seed=6, dtype="float64", threads=1)
+        proj = net.projections[0]
+        assert (getattr(proj, "_emitted_grouped", None) is not None) == (group_min == 1)
+        proj.weights = proj.weights * 1.5
+        net.run(10.0, threads=1)
+        results.append(_result(mon, state))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
