@@ -148,14 +148,20 @@ class Projection(Component):
     def state_arrays(self) -> dict:
         if not self.built:
             return {}
-        if self.ring is not None:
-            r = self.ring
-            return {"ring": r.ring, "ring_fill": r.fill, "ring_entries": r.entries, "delivered": r.delivered}
+        if self.ring is not None:  # not its lists: import_state sweeps every slot once instead
+            return {"ring": self.ring.ring, "delivered": self.ring.delivered}
         q = self.queue
         out = {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
         if self.syn is not None:
             out.update(self.syn.run_state())
         return out
+
+    def import_state(self, state: dict) -> None:
+        """Restore the run state; a ring's slots are swept once (their lists of groups are not saved)."""
+        super().import_state(state)
+        if self.ring is not None:
+            self.ring.fill[..., 0] = -1
+            self.ring.fill[..., 1] = 0
 
     def finish_run(self) -> None:
         """Apply the weight updates still pending at the end of a run (``every > 1``, docs/contract.md §3.7)."""
