@@ -20,6 +20,7 @@ from simcore.base.errors import as_float_array, check_finite, check_memory, chec
 from simcore.base.parts import current_part
 from simcore.base.subgroup import expand, split
 from .connectors import Connector
+from . import delays as delays_module
 from .delays import (
     AccumulationRing,
     DelayGroups,
@@ -47,6 +48,10 @@ from .kernels.queue import (
     ring_emit,
     ring_emit_shard,
     ring_emit_shared,
+    ring_emit_groups,
+    ring_emit_groups_shared,
+    ring_deliver_listed,
+    ring_sweep_all,
 )
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
 
@@ -147,13 +152,20 @@ class Projection(Component):
     def state_arrays(self) -> dict:
         if not self.built:
             return {}
-        if self.ring is not None:
+        if self.ring is not None:  # not its lists: import_state sweeps every slot once instead
             return {"ring": self.ring.ring, "delivered": self.ring.delivered}
         q = self.queue
         out = {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
         if self.syn is not None:
             out.update(self.syn.run_state())
         return out
+
+    def import_state(self, state: dict) -> None:
+        """Restore the run state; a ring's slots are swept once (their lists of groups are not saved)."""
+        super().import_state(state)
+        if self.ring is not None:
+            self.ring.fill[..., 0] = -1
+            self.ring.fill[..., 1] = 0
 
     def finish_run(self) -> None:
         """Apply the weight updates still pending at the end of a run (``every > 1``, docs/contract.md §3.7)."""
@@ -164,6 +176,9 @@ class Projection(Component):
         """Whether the kernel holds something the user changed since (a uniform weight kept as a scalar)."""
         gathered = getattr(self, "_emitted_gathered", None)
         if gathered is not None and not np.array_equal(gathered, self._sharded[1].gather(self._weights_array)):
+            return True
+        grouped = getattr(self, "_emitted_grouped", None)
+        if grouped is not None and not np.array_equal(grouped, self._weights_array[self._ring_cache[1].order]):
             return True
         shared = getattr(self, "_emitted_scalar", None)
         if shared is None:
@@ -211,7 +226,7 @@ class Projection(Component):
         self._emitted_scalar = None
 
     def emit(self, kb) -> None:
-        self._emitted_gathered = None
+        self._emitted_gathered = self._emitted_grouped = None
         if self.zero_delay:
             self.emit_direct(kb)
             return
@@ -226,30 +241,69 @@ class Projection(Component):
             self.emit_emit(kb)
 
     def emit_ring(self, kb) -> None:
-        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2."""
+        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2.
+
+        Rows whose synapses fall into few delay groups (at least
+        ``RING_GROUP_MIN`` synapses per group on average, e.g. one delay per
+        row) are emitted group by group and delivered through each slot's
+        list of groups (:func:`~synapses.kernels.queue.ring_deliver_listed`);
+        others synapse by synapse, with a sweep of every target per step.
+        Both sum the same terms in the same order.
+        """
         p, r, spikes = kb.unique(f"proj_{self.name}"), self.ring, self.pre.runtime
+        groups, indices, weights = self._ring_groups()
         ring = kb.arg(r.ring, f"{p}_ring")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
-        kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
-        args = ", ".join(
-            [
-                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-                kb.arg(spikes.spike_val, f"{p}_src_val"),
-                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-                kb.arg(self.indptr, f"{p}_indptr"),
-                kb.arg(self.indices, f"{p}_indices"),
-                self._weight_argument(kb, p),
-                kb.arg(r.delays, f"{p}_delays"),
-                ring,
-                kb.arg(r.delivered, f"{p}_emitted"),
-            ]
-        )
-        fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
-        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
+        src = [
+            kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+            kb.arg(spikes.spike_val, f"{p}_src_val"),
+            kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+        ]
+        emitted = kb.arg(r.delivered, f"{p}_emitted")
+        if groups is None:
+            kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
+            w = self._weight_argument(kb, p, weights)
+            args = [kb.arg(self.indptr, f"{p}_indptr"), kb.arg(indices, f"{p}_indices"), w]
+            args += [kb.arg(r.delays, f"{p}_delays"), ring, emitted]
+            fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
+            kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {', '.join(src + args)})")
+            return
+        fill, entries = kb.arg(r.fill, f"{p}_fill"), kb.arg(r.entries, f"{p}_entries")
+        bounds, indices = kb.arg(groups.bounds, f"{p}_group_bounds"), kb.arg(indices, f"{p}_indices")
+        deliver = f"(b, t, {ring}, {target}, {fill}, {entries}, {bounds}, {indices})"
+        kb.add("deliver", f"{kb.func(ring_deliver_listed, 'ring_deliver_listed')}{deliver}")
+        args = [kb.arg(groups.ptr, f"{p}_group_row"), bounds, kb.arg(groups.delay, f"{p}_group_delay"), indices]
+        args += [self._weight_argument(kb, p, weights), ring, fill, entries, emitted]
+        fn = ring_emit_groups if self._emitted_scalar is None else ring_emit_groups_shared
+        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {', '.join(src + args)})")
 
-    def _weight_argument(self, kb, p: str) -> str:
-        """The weights as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
-        weights = self._weights_array
+    def _ring_groups(self) -> tuple:
+        """``(DelayGroups or None, indices, weights)`` of the ring's emission (:meth:`emit_ring`).
+
+        With groups, each row's synapses sorted by delay: the projection's
+        own arrays when every row already is, else copies in group order
+        (``kernel_stale`` watches the weights' copy). ``None``: the groups
+        are too small, the arrays are the projection's own. Kept while
+        ``indptr``, ``indices`` and the delays stay the same objects (a
+        rank's build replaces them).
+        """
+        cached = getattr(self, "_ring_cache", None)
+        key = (self.indptr, self.indices, self.ring.delays)
+        if cached is None or any(a is not b for a, b in zip(cached[0], key)):
+            groups = DelayGroups(self.indptr, self.ring.delays)
+            if groups.n * delays_module.RING_GROUP_MIN > self.indices.shape[0]:
+                groups = None
+            indices = self.indices if groups is None or groups.identity else self.indices[groups.order]
+            cached = self._ring_cache = (key, groups, np.ascontiguousarray(indices))
+        groups, weights = cached[1], self._weights_array
+        uniform = weights.size > 0 and bool(np.all(weights == weights[0]))  # passed as one scalar: no copy
+        if groups is not None and not groups.identity and not uniform:
+            self._emitted_grouped = np.ascontiguousarray(weights[groups.order])
+            weights = self._emitted_grouped
+        return groups, cached[2], weights
+
+    def _weight_argument(self, kb, p: str, weights: np.ndarray) -> str:
+        """``weights`` as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
         shared = weights.size > 0 and bool(np.all(weights == weights[0]))
         self._emitted_scalar = weights[0] if shared else None
         if shared:
@@ -538,6 +592,7 @@ class Projection(Component):
             sharded=True,
         )
         spikes = self.pre.runtime
+        kb.add("gather", f"{kb.func(ring_sweep_all, 'ring_sweep_all')}(b, {kb.arg(r.fill, p + '_fill')})")
         kb.add(
             "emit",
             f"{kb.func(ring_count, 'ring_count')}(b, {kb.arg(spikes.spike_idx, p + '_src_idx')}, "
