@@ -134,10 +134,10 @@ def _check_fast_path(model: str, fns: dict) -> None:
     have = [p for p in ("integrate_fast", "fast_when") if p in fns]
     if not have:
         return
-    if len(have) == 1 or "integrate" not in fns:
+    missing = [p for p in ("integrate", "integrate_fast", "fast_when") if p not in fns]
+    if missing:
         raise TypeError(
-            f"{model} defines {have} without {sorted({'integrate', 'integrate_fast', 'fast_when'} - set(have))}; "
-            "a fast path needs integrate, integrate_fast and fast_when"
+            f"{model} defines {have} without {missing}; a fast path needs integrate, integrate_fast and fast_when"
         )
     if fns["integrate_fast"].updates != fns["integrate"].updates:
         raise TypeError(
