@@ -7,10 +7,10 @@ import math
 import numpy as np
 from numba import njit
 
-from simcore.base.kernels.vexp import ORDINARY_LIMIT, fdiv, vexp, vexp_ordinary
+from simcore.base.kernels.vexp import fdiv, vexp, vexp_ordinary
 from simcore.base.params import Param, ParamSpec
 from .base import updates
-from .conductance import ConductanceModel, membrane_params, synapse_params
+from .conductance import ConductanceModel, membrane_ordinary, membrane_params, synapse_params
 
 #: parameters of both conductance LIFs (NEST's names, units and defaults)
 LIF_COND_SPEC = ParamSpec(
@@ -75,7 +75,7 @@ class LIFCondExp(ConductanceModel):
         return v, g_ex * P_ex, g_in * P_in, ref
 
     def fast_when(g_ex, g_in, g_L, dt_C):
-        return _ordinary(g_ex, g_in, g_L, dt_C)
+        return membrane_ordinary(g_ex, g_in, g_L, dt_C)
 
     @updates("g_ex", "g_in", "I_stim")
     def deliver(g_ex, g_in, exc, inh, I):
@@ -136,7 +136,7 @@ class LIFCondAlpha(ConductanceModel):
         return v, *_alpha_decay(g_ex, dg_ex, g_in, dg_in, P_ex, P_in, dt), ref
 
     def fast_when(g_ex, g_in, g_L, dt_C):
-        return _ordinary(g_ex, g_in, g_L, dt_C)
+        return membrane_ordinary(g_ex, g_in, g_L, dt_C)
 
     @updates("dg_ex", "dg_in", "I_stim")
     def deliver(dg_ex, dg_in, exc, inh, I, e_ex, e_in):
@@ -158,7 +158,7 @@ def _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, exp)
     every neuron and kept where ``ref <= 0`` (a refractory neuron's discarded
     value may be anything, even inf or nan). ``exp`` is :func:`vexp`
     (``math.exp`` bit for bit, so the result is the one of the branching
-    form) or, where :func:`_ordinary` holds, :func:`vexp_ordinary`, equal to
+    form) or, where ``membrane_ordinary`` holds, :func:`vexp_ordinary`, equal to
     it there::
 
         g_tot = g_L + g_ex + g_in
@@ -169,12 +169,6 @@ def _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, exp)
     E_eff = fdiv(gE_L + g_ex * E_ex + g_in * E_in + I_e + I_stim, g_tot)
     v_free = E_eff + (v - E_eff) * exp(-g_tot * dt_C)
     return v_free if ref <= 0.0 else v
-
-
-@njit(cache=True, forceinline=True)
-def _ordinary(g_ex, g_in, g_L, dt_C):
-    """``exp``'s argument in :func:`_membrane`, ``-g_tot dt/C_m``, is in vexp's ordinary range (``nan``: no)."""
-    return abs(-(g_L + g_ex + g_in) * dt_C) < ORDINARY_LIMIT
 
 
 @njit(cache=True, forceinline=True)
