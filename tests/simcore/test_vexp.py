@@ -124,3 +124,8 @@ def test_kernel_fingerprint_follows_the_helpers_a_phase_function_calls():
 
     text = _function_fingerprint(sc.LIFCondExp(2).phase_functions()["integrate"])
     assert "def _membrane(" in text and "def vexp(" in text
+    # a function handed to a helper as an argument (the fast path's exp) is followed as well
+    for model in (sc.LIFCondExp, sc.LIFCondAlpha, sc.AdExCondExp):
+        text = _function_fingerprint(model(2).phase_functions()["integrate_fast"])
+        assert "def vexp_ordinary(" in text and "def _reduce(" in text
+        assert "def membrane_ordinary(" in _function_fingerprint(model(2).phase_functions()["fast_when"])
