@@ -158,7 +158,10 @@ class PopulationCode:
     ``s != 0`` (phase functions are pure; a reset that draws random numbers
     is called only on spikes, to keep the streams of non-spiking neurons
     untouched). The *spike pass* lists the spiking neurons (index, polarity,
-    the value ``output`` gives) for the delay queues and monitors.
+    the value ``output`` gives) for the delay queues and monitors. A model
+    with a fast path (``integrate_fast``, ``fast_when``; neurons/base.py)
+    gets a third, first pass, the check, and two versions of the state pass
+    (:meth:`state_loops`).
     """
 
     def __init__(self, pop, arrays: PopulationArrays, kb):
