@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
+from simcore.base.kernels.vexp import ORDINARY_LIMIT, fdiv, vexp, vexp_ordinary
 from simcore.base.params import Choice, Param, ParamSpec
 from .base import compile_phase, updates
-from .conductance import ConductanceModel, membrane_params, synapse_params
+from .conductance import ConductanceModel, membrane_ordinary, membrane_params, synapse_params
 
 #: largest (V_peak - V_th)/Delta_T for which exp() stays finite
 MAX_EXPONENT = 80.0
@@ -58,6 +60,14 @@ class AdExCondExp(ConductanceModel):
     ``aeif_cond_exp`` does the same), so a stage that overshoots the peak on
     the upswing cannot blow up ``w``.
 
+    The exponential-Euler step is branch-free and calls
+    :func:`simcore.base.kernels.vexp.vexp` (``math.exp`` bit for bit on glibc
+    x86-64) and a bare IEEE division, so the state pass vectorises; while
+    both exponents, ``(min(v, V_peak) - V_th)/Delta_T`` and
+    ``-dt g_tot/C_m``, are in ``vexp``'s ordinary range (``|x| < 512``) for
+    every neuron, it runs the fast path (``neurons/base.py``) with
+    ``vexp_ordinary``, equal to the last bit.
+
     Phase 2 adds conductance jumps (nS) and sets ``I_stim`` (pA). Phase 3:
     ``v >= V_peak`` when not refractory (NEST's test). Phase 4: ``v = V_reset``,
     ``w += b``; while refractory (``R = floor(t_ref/dt + 0.5)`` steps,
@@ -87,6 +97,7 @@ class AdExCondExp(ConductanceModel):
     def phase_functions(self):
         fns = dict(self._phase_functions)
         fns["integrate"] = _INTEGRATORS[self.options["method"]]
+        fns.update(_FAST_PATHS.get(self.options["method"], {}))
         return fns
 
     def derive(self, values, dt):
@@ -129,14 +140,86 @@ def integrate_exponential_euler(
     v, w, g_ex, g_in, I_stim, ref, g_L, gE_L, E_L, E_ex, E_in, I_e, dt_C, V_th, Delta_T, V_peak, a, P_w, P_ex, P_in
 ):
     """Exponential Euler, everything frozen at the start of the step (class docstring)."""
+    return _exponential_euler(
+        v,
+        w,
+        g_ex,
+        g_in,
+        I_stim,
+        ref,
+        g_L,
+        gE_L,
+        E_L,
+        E_ex,
+        E_in,
+        I_e,
+        dt_C,
+        V_th,
+        Delta_T,
+        V_peak,
+        a,
+        P_w,
+        P_ex,
+        P_in,
+        vexp,
+    )
+
+
+@updates("v", "w", "g_ex", "g_in", "ref")
+def integrate_exponential_euler_fast(
+    v, w, g_ex, g_in, I_stim, ref, g_L, gE_L, E_L, E_ex, E_in, I_e, dt_C, V_th, Delta_T, V_peak, a, P_w, P_ex, P_in
+):
+    """:func:`integrate_exponential_euler` where :func:`exponential_euler_ordinary` holds, with ``vexp_ordinary``."""
+    return _exponential_euler(
+        v,
+        w,
+        g_ex,
+        g_in,
+        I_stim,
+        ref,
+        g_L,
+        gE_L,
+        E_L,
+        E_ex,
+        E_in,
+        I_e,
+        dt_C,
+        V_th,
+        Delta_T,
+        V_peak,
+        a,
+        P_w,
+        P_ex,
+        P_in,
+        vexp_ordinary,
+    )
+
+
+def exponential_euler_ordinary(v, g_ex, g_in, g_L, dt_C, V_th, Delta_T, V_peak):
+    """Both exponents of the step in vexp's ordinary range (``nan``: no): the fast path is exact."""
+    spike = abs(_spike_exponent(v, V_th, Delta_T, V_peak)) < ORDINARY_LIMIT
+    return spike & membrane_ordinary(g_ex, g_in, g_L, dt_C)  # &, not and: no branch in the vectorised check
+
+
+@njit(cache=True, forceinline=True)
+def _exponential_euler(
+    v, w, g_ex, g_in, I_stim, ref, g_L, gE_L, E_L, E_ex, E_in, I_e, dt_C, V_th, Delta_T, V_peak, a, P_w, P_ex, P_in, exp
+):
+    """The step of :func:`integrate_exponential_euler` with ``exp`` (``vexp`` or ``vexp_ordinary``), branch-free."""
     ref = ref - 1.0 if ref > 0.0 else ref
-    I_exp = g_L * Delta_T * math.exp((min(v, V_peak) - V_th) / Delta_T)
+    I_exp = g_L * Delta_T * exp(_spike_exponent(v, V_th, Delta_T, V_peak))
     g_tot = g_L + g_ex + g_in
-    E_eff = (gE_L + g_ex * E_ex + g_in * E_in + I_exp - w + I_e + I_stim) / g_tot
+    E_eff = fdiv(gE_L + g_ex * E_ex + g_in * E_in + I_exp - w + I_e + I_stim, g_tot)
     w_inf = a * (v - E_L)
     w = w_inf + (w - w_inf) * P_w
-    vn = E_eff + (v - E_eff) * math.exp(-g_tot * dt_C)
+    vn = E_eff + (v - E_eff) * exp(-g_tot * dt_C)
     return (vn if ref <= 0.0 else v), w, g_ex * P_ex, g_in * P_in, ref
+
+
+@njit(cache=True, forceinline=True)
+def _spike_exponent(v, V_th, Delta_T, V_peak):
+    """``(min(v, V_peak) - V_th) / Delta_T``, the exponent of the spike current (``Delta_T > 0``)."""
+    return fdiv(min(v, V_peak) - V_th, Delta_T)
 
 
 @updates("v", "w", "g_ex", "g_in", "ref")
@@ -217,4 +300,11 @@ _adex_rhs = compile_phase("AdExCondExp", "rhs", _adex_rhs_py)
 _INTEGRATORS = {
     "exponential_euler": compile_phase("AdExCondExp", "integrate", integrate_exponential_euler),
     "rk4": compile_phase("AdExCondExp", "integrate", integrate_rk4),
+}
+#: the fast path of a method, where it has one (neurons/base.py)
+_FAST_PATHS = {
+    "exponential_euler": {
+        "integrate_fast": compile_phase("AdExCondExp", "integrate_fast", integrate_exponential_euler_fast),
+        "fast_when": compile_phase("AdExCondExp", "fast_when", exponential_euler_ordinary),
+    }
 }

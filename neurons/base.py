@@ -20,6 +20,21 @@ A model is a subclass of :class:`NeuronModel` that declares
                  when no spike): traces driven by the neuron's own spikes
                  (ALIF's adaptation ``a``, LIB's ``rec``).
 
+and, optionally, a *fast path* of phase 1, as a pair:
+
+  ``integrate_fast``  the same update as ``integrate`` (same ``@updates``),
+                      cheaper, and equal to it bit for bit for every neuron
+                      where ``fast_when`` holds (for example ``exp`` without
+                      its special cases, :func:`simcore.base.kernels.vexp.vexp_ordinary`);
+  ``fast_when``       ``True`` where ``integrate_fast`` is exact, read from the
+                      state at the start of the step (no ``s``, no random draws).
+
+Each step the engine evaluates ``fast_when`` over the population (or shard)
+first and runs the whole state pass with ``integrate_fast`` when it holds for
+every neuron, else with ``integrate``: results never depend on the path. A
+subclass that overrides ``integrate`` without ``integrate_fast`` drops the
+parent's pair.
+
 A function names what it reads by its argument names: a state variable, a
 receptor, a (derived) parameter, or one of ``t`` (the step), ``dt`` (ms),
 ``s`` (the spike code), ``uniform`` / ``normal`` (a fresh random draw from the
@@ -79,7 +94,9 @@ from simcore.base.params import ParamSpec, class_spec
 from simcore.base.subgroup import Subgroup
 from .population import SPECIAL_ARGS, PopulationArrays, PopulationCode, check_phase_arguments
 
-PHASES = ("integrate", "deliver", "threshold", "reset", "output", "post")
+PHASES = ("integrate", "deliver", "threshold", "reset", "output", "post", "integrate_fast", "fast_when")
+#: the optional fast path of phase 1 (module docstring): both or neither
+FAST_PATH = ("integrate_fast", "fast_when")
 
 
 def updates(*names: str):
@@ -119,6 +136,8 @@ class NeuronModel(Component):
         cls._phase_functions = {}
         for phase in PHASES:
             fn = _raw_function(cls.__dict__.get(phase))
+            if fn is None and phase in FAST_PATH and "integrate" in cls.__dict__:
+                continue  # a new integrate: the parent's fast path would run the parent's update
             if fn is None:
                 # inherit the compiled function of a parent model
                 for parent in cls.__mro__[1:]:
@@ -351,7 +370,7 @@ def compile_phase(model: str, phase: str, fn, fastmath=frozenset()):
     """
     args = list(inspect.signature(fn).parameters)
     out = getattr(fn, "updates", ())
-    if phase in ("integrate", "deliver", "reset", "post") and not out:
+    if phase in ("integrate", "deliver", "reset", "post", "integrate_fast") and not out:
         raise TypeError(f"{model}.{phase} must declare the state it returns with @updates(...)")
     variants = {}
 

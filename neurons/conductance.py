@@ -17,9 +17,11 @@ keep decaying and receiving input. The spike test is strict, ``v > V_th``
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simcore.base.clock import ms_to_steps
 from simcore.base.distributions import Distribution
+from simcore.base.kernels.vexp import ORDINARY_LIMIT
 from simcore.base.params import Param
 from .base import NeuronModel
 from .units import spec_units, warn_implausible, warn_implausible_weights, warn_volts
@@ -81,6 +83,13 @@ class ConductanceModel(NeuronModel):
     def refractory_steps(values, dt) -> np.ndarray:
         """``R = floor(t_ref/dt + 0.5)`` as float64 (docs/contract.md §2)."""
         return ms_to_steps(values["t_ref"], dt, "t_ref", minimum=0).astype(np.float64)
+
+
+@njit(cache=True, forceinline=True)
+def membrane_ordinary(g_ex, g_in, g_L, dt_C):
+    """The membrane's ``exp`` argument, ``-dt g_tot/C_m`` with ``g_tot = g_L + g_ex + g_in`` computed as the
+    models do, lies in vexp's ordinary range (``nan``: no), where ``vexp_ordinary`` is exact (fast path)."""
+    return abs(-(g_L + g_ex + g_in) * dt_C) < ORDINARY_LIMIT
 
 
 def _require_less(values, low, high, model, why) -> None:

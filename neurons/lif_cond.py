@@ -7,10 +7,10 @@ import math
 import numpy as np
 from numba import njit
 
-from simcore.base.kernels.vexp import fdiv, vexp
+from simcore.base.kernels.vexp import fdiv, vexp, vexp_ordinary
 from simcore.base.params import Param, ParamSpec
 from .base import updates
-from .conductance import ConductanceModel, membrane_params, synapse_params
+from .conductance import ConductanceModel, membrane_ordinary, membrane_params, synapse_params
 
 #: parameters of both conductance LIFs (NEST's names, units and defaults)
 LIF_COND_SPEC = ParamSpec(
@@ -45,6 +45,11 @@ class LIFCondExp(ConductanceModel):
     State: ``v`` (starts at ``E_L``), ``g_ex``, ``g_in`` (nS), ``I_stim`` (pA),
     ``ref`` (refractory steps left). NEST integrates ``iaf_cond_exp`` with
     adaptive RK45, so it differs from this by the exponential-Euler error.
+
+    Fast path (``neurons/base.py``): while ``|dt g_tot / C_m| < 512`` for
+    every neuron (always, short of conductances near 10^6 times ``g_L``),
+    phase 1 runs ``integrate_fast``, the same step with ``exp`` free of its
+    special cases; the result is the same to the last bit.
     """
 
     spec = LIF_COND_SPEC
@@ -60,7 +65,17 @@ class LIFCondExp(ConductanceModel):
     @updates("v", "g_ex", "g_in", "ref")
     def integrate(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in):
         ref = ref - 1.0 if ref > 0.0 else ref
-        return _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C), g_ex * P_ex, g_in * P_in, ref
+        v = _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, vexp)
+        return v, g_ex * P_ex, g_in * P_in, ref
+
+    @updates("v", "g_ex", "g_in", "ref")
+    def integrate_fast(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in):
+        ref = ref - 1.0 if ref > 0.0 else ref
+        v = _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, vexp_ordinary)
+        return v, g_ex * P_ex, g_in * P_in, ref
+
+    def fast_when(g_ex, g_in, g_L, dt_C):
+        return membrane_ordinary(g_ex, g_in, g_L, dt_C)
 
     @updates("g_ex", "g_in", "I_stim")
     def deliver(g_ex, g_in, exc, inh, I):
@@ -90,8 +105,9 @@ class LIFCondAlpha(ConductanceModel):
         dg <- dg * P
 
     Phase 2: ``dg_ex += exc * e/tau_syn_ex`` (same for ``inh``), ``I_stim = I``.
-    Threshold, reset and refractoriness as :class:`LIFCondExp`. State: ``v``,
-    ``g_ex``, ``dg_ex``, ``g_in``, ``dg_in`` (nS, nS/ms), ``I_stim``, ``ref``.
+    Threshold, reset, refractoriness and the fast path as :class:`LIFCondExp`.
+    State: ``v``, ``g_ex``, ``dg_ex``, ``g_in``, ``dg_in`` (nS, nS/ms),
+    ``I_stim``, ``ref``.
     """
 
     spec = LIF_COND_SPEC
@@ -110,10 +126,17 @@ class LIFCondAlpha(ConductanceModel):
     @updates("v", "g_ex", "dg_ex", "g_in", "dg_in", "ref")
     def integrate(v, g_ex, dg_ex, g_in, dg_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in, dt):
         ref = ref - 1.0 if ref > 0.0 else ref
-        v = _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C)
-        g_ex = (g_ex + dt * dg_ex) * P_ex
-        g_in = (g_in + dt * dg_in) * P_in
-        return v, g_ex, dg_ex * P_ex, g_in, dg_in * P_in, ref
+        v = _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, vexp)
+        return v, *_alpha_decay(g_ex, dg_ex, g_in, dg_in, P_ex, P_in, dt), ref
+
+    @updates("v", "g_ex", "dg_ex", "g_in", "dg_in", "ref")
+    def integrate_fast(v, g_ex, dg_ex, g_in, dg_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, P_ex, P_in, dt):
+        ref = ref - 1.0 if ref > 0.0 else ref
+        v = _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, vexp_ordinary)
+        return v, *_alpha_decay(g_ex, dg_ex, g_in, dg_in, P_ex, P_in, dt), ref
+
+    def fast_when(g_ex, g_in, g_L, dt_C):
+        return membrane_ordinary(g_ex, g_in, g_L, dt_C)
 
     @updates("dg_ex", "dg_in", "I_stim")
     def deliver(dg_ex, dg_in, exc, inh, I, e_ex, e_in):
@@ -128,13 +151,15 @@ class LIFCondAlpha(ConductanceModel):
 
 
 @njit(cache=True, forceinline=True)
-def _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C):
+def _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C, exp):
     """Phase 1 of ``v`` (:class:`LIFCondExp`): exponential Euler, held while refractory (``ref > 0``).
 
     Branch-free, so the state pass vectorises: the free step is computed for
     every neuron and kept where ``ref <= 0`` (a refractory neuron's discarded
-    value may be anything, even inf or nan). :func:`vexp` is ``math.exp`` bit
-    for bit, so the result is the one of the branching form::
+    value may be anything, even inf or nan). ``exp`` is :func:`vexp`
+    (``math.exp`` bit for bit, so the result is the one of the branching
+    form) or, where ``membrane_ordinary`` holds, :func:`vexp_ordinary`, equal to
+    it there::
 
         g_tot = g_L + g_ex + g_in
         E_eff = (g_L E_L + g_ex E_ex + g_in E_in + I_e + I_stim) / g_tot
@@ -142,8 +167,14 @@ def _membrane(v, g_ex, g_in, I_stim, ref, g_L, gE_L, E_ex, E_in, I_e, dt_C):
     """
     g_tot = g_L + g_ex + g_in
     E_eff = fdiv(gE_L + g_ex * E_ex + g_in * E_in + I_e + I_stim, g_tot)
-    v_free = E_eff + (v - E_eff) * vexp(-g_tot * dt_C)
+    v_free = E_eff + (v - E_eff) * exp(-g_tot * dt_C)
     return v_free if ref <= 0.0 else v
+
+
+@njit(cache=True, forceinline=True)
+def _alpha_decay(g_ex, dg_ex, g_in, dg_in, P_ex, P_in, dt):
+    """The exact step of both alpha pairs (:class:`LIFCondAlpha`): ``g <- (g + dt dg) P``, ``dg <- dg P``."""
+    return (g_ex + dt * dg_ex) * P_ex, dg_ex * P_ex, (g_in + dt * dg_in) * P_in, dg_in * P_in
 
 
 def _membrane_derived(values, dt, R) -> dict:

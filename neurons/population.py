@@ -122,10 +122,31 @@ def check_phase_arguments(pop, arrays: PopulationArrays) -> None:
         for var in fn.updates:
             if var not in pop.state_defaults():
                 raise TypeError(f"{pop.model}.{phase} updates {var!r}, which is not a state variable")
+    _check_fast_path(pop.model, fns)
     if pop.receptor_names() and "deliver" not in fns:
         raise TypeError(f"{pop.model} has receptors {pop.receptor_names()} but no deliver function")
     if pop.spiking and "threshold" not in fns:
         raise TypeError(f"{pop.model} is spiking but has no threshold function")
+
+
+def _check_fast_path(model: str, fns: dict) -> None:
+    """``integrate_fast`` and ``fast_when`` come together, with ``integrate``, and update what it updates."""
+    have = [p for p in ("integrate_fast", "fast_when") if p in fns]
+    if not have:
+        return
+    missing = [p for p in ("integrate", "integrate_fast", "fast_when") if p not in fns]
+    if missing:
+        raise TypeError(
+            f"{model} defines {have} without {missing}; a fast path needs integrate, integrate_fast and fast_when"
+        )
+    if fns["integrate_fast"].updates != fns["integrate"].updates:
+        raise TypeError(
+            f"{model}.integrate_fast must update what integrate updates, in the same order: "
+            f"{fns['integrate'].updates}; got {fns['integrate_fast'].updates}"
+        )
+    drawn = {"uniform", "normal"} & set(fns["fast_when"].arg_names)
+    if drawn:
+        raise TypeError(f"{model}.fast_when reads {sorted(drawn)}; it must not draw random numbers")
 
 
 class PopulationCode:
@@ -137,7 +158,10 @@ class PopulationCode:
     ``s != 0`` (phase functions are pure; a reset that draws random numbers
     is called only on spikes, to keep the streams of non-spiking neurons
     untouched). The *spike pass* lists the spiking neurons (index, polarity,
-    the value ``output`` gives) for the delay queues and monitors.
+    the value ``output`` gives) for the delay queues and monitors. A model
+    with a fast path (``integrate_fast``, ``fast_when``; neurons/base.py)
+    gets a third, first pass, the check, and two versions of the state pass
+    (:meth:`state_loops`).
     """
 
     def __init__(self, pop, arrays: PopulationArrays, kb):
@@ -161,7 +185,7 @@ class PopulationCode:
         if self.kb.shards > 1:
             self.emit_sharded()
             return
-        lines = [f"for i in range({self.idx}.shape[1]):"] + _indent(self.state_pass(), 1)
+        lines = self.state_loops(f"range({self.idx}.shape[1])")
         if self.pop.spiking:
             lines += self.spike_pass()
         self.kb.add("neurons", "\n".join(lines), comment=f"population {self.pop.name!r} ({self.pop.model!r})")
@@ -179,8 +203,7 @@ class PopulationCode:
         limits = kb.arg(bounds(self.pop.n, kb.shards), f"{p}_bounds")
         # unsigned bounds: a signed index read from an array may be negative, and Numba's wraparound test on it
         # keeps LLVM from vectorising the loop (3-4x slower per neuron, measured); ``i`` is only an index here
-        lines = [f"for i in range(np.uint64({limits}[sh]), np.uint64({limits}[sh + 1])):"]
-        lines += _indent(self.state_pass(), 1)
+        lines = self.state_loops(f"range(np.uint64({limits}[sh]), np.uint64({limits}[sh + 1]))")
         if self.pop.spiking:
             batch = self.arrays.spike_cnt.shape[0]
             shard_cnt = kb.arg(np.zeros((batch, kb.shards), dtype=np.int64), f"{p}_shard_cnt")
@@ -218,11 +241,33 @@ class PopulationCode:
         kb.add("inbox", f"{kb.func(window_take, 'window_take')}(t - tw, b, {lists})")
 
     # ----- the two passes
-    def state_pass(self) -> list:
+    def state_loops(self, neurons: str) -> list:
+        """The state pass over ``neurons``; with a fast path, two versions chosen by ``fast_when`` over all of them.
+
+        The check is a pass of its own over the state at the start of the
+        step (an and-reduction LLVM vectorises); the branch is taken once per
+        population and step, so both loops stay branch-free.
+        """
+        if "integrate_fast" not in self.fns:
+            return [f"for i in {neurons}:"] + _indent(self.state_pass(), 1)
+        ok = f"{self.p}_fast"
+        return [
+            f"{ok} = True",
+            f"for i in {neurons}:",
+            f"    {ok} &= {self.call('fast_when', at_i=True)}",
+            f"if {ok}:",
+            f"    for i in {neurons}:",
+            *_indent(self.state_pass("integrate_fast"), 2),
+            "else:",
+            f"    for i in {neurons}:",
+            *_indent(self.state_pass(), 2),
+        ]
+
+    def state_pass(self, integrate: str = "integrate") -> list:
         body = [f"{self.local[v]} = {self.state[v]}[b, i]" for v in self.state]
         for r in self.buf:
             body += [f"{self.local[r]} = {self.buf[r]}[b, i]", f"{self.buf[r]}[b, i] = 0"]
-        for phase in ("integrate", "deliver"):
+        for phase in (integrate, "deliver"):
             if phase in self.fns:
                 body.append(self.assign(phase))
         body.append(f"{self.s} = {self.call('threshold')}" if "threshold" in self.fns else f"{self.s} = 0.0")
@@ -273,16 +318,21 @@ class PopulationCode:
         return lines + _indent(spike, 2)
 
     # ----- calls of the model's functions
-    def call(self, phase: str) -> str:
+    def call(self, phase: str, at_i: bool = False) -> str:
+        """The call of ``phase``; ``at_i``: state and receptors read from their arrays, not from the locals."""
         fn = self.fns[phase]
         name = self.kb.func(fn, f"{self.pop.model}_{phase}")
-        return f"{name}({', '.join(self.argument(a) for a in fn.arg_names)})"
+        return f"{name}({', '.join(self.argument(a, at_i) for a in fn.arg_names)})"
 
     def assign(self, phase: str) -> str:
         return f"{', '.join(self.local[v] for v in self.fns[phase].updates)} = {self.call(phase)}"
 
-    def argument(self, name: str) -> str:
+    def argument(self, name: str, at_i: bool = False) -> str:
         """The expression a phase function's argument ``name`` receives."""
+        if at_i and name in self.state:
+            return f"{self.state[name]}[b, i]"
+        if at_i and name in self.buf:
+            return f"{self.buf[name]}[b, i]"
         if name in self.local:
             return self.local[name]
         if name in self.par:

@@ -18,10 +18,15 @@ process (no MPI), for checks.
 
 **Split.** Rank ``r`` of ``R`` owns the neurons ``r*N//R <= i < (r+1)*N//R`` of every population of ``N`` neurons,
 the cut rule of the thread shards (:mod:`simcore.base.shards`), and every synapse that ends on them. Every rank
-builds the whole network from the same seed (so connectivity and weights are those of one process, whatever
-``R``), then keeps only the synapses onto its own neurons (in their stored order): the build peak is the whole
-network, the run holds the rank's synapses, the full state arrays (only the rank's block is stepped) and full
+builds only its part from the same seed (:func:`simcore.base.parts.building_part`: each projection draws every
+row as one process does and keeps only the synapses onto the rank's neurons, in their stored order, with their
+weights and delays), so connectivity and weights are those of one process whatever ``R``, and the build peak is
+the rank's synapses; the run holds them, the full state arrays (only the rank's block is stepped) and full
 delay queues (one entry per spiking source).
+
+**Checkpoints.** ``store=path`` writes, when the run ends, the one-process checkpoint of that step (rank 0 joins
+what every rank owns: :mod:`simcore.rankstate`); ``restore=path`` loads a checkpoint of any rank count, or of one
+process, before the run (``ValueError`` before any step when it does not fit the network).
 
 **Window.** Let ``d_min`` be the smallest delay of any synapse, in steps. A rank runs windows of ``W <= d_min``
 steps (``exchange_every``; default ``max(1, d_min // 3)``) of the generated kernel with phase 5 deferred:
@@ -56,6 +61,7 @@ phase functions (they cannot be split: :mod:`simcore.base.shards`), monitors oth
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import secrets
 import threading
@@ -66,6 +72,7 @@ import numpy as np
 from simcore.base.codegen import KERNEL_OPTIONS, KernelBuilder, load_module
 from simcore.base.errors import check_int, check_real
 from simcore.base.kernels.exchange import inbox_take, outbox_put, rank_block_csr
+from simcore.base.parts import building_part
 from simcore.base.shards import NotShardable, bounds
 from simcore.network import Network
 
@@ -128,6 +135,11 @@ def d_min(net: Network) -> int:
     """The smallest delay, in steps, of any synapse of the built network (sources without synapses ignored)."""
     smallest = None
     for proj in net.projections:
+        if proj.part is not None:  # a rank's part: the whole network's smallest delay, recorded at the build
+            d = proj.part.d_min
+            if d is not None:
+                smallest = d if smallest is None else min(smallest, d)
+            continue
         if proj.n_synapses == 0:
             continue
         if proj.ring is not None:
@@ -154,8 +166,13 @@ def check_exchange_every(exchange_every, dmin: int) -> int:
 
 # ----- the rank's part of the network
 def keep_rank_synapses(net: Network, rank: int, ranks: int) -> None:
-    """Drop every synapse whose target is not on ``rank`` (order within rows kept; weights, per-synapse delays too)."""
+    """Drop every synapse whose target is not on ``rank`` (order within rows kept; weights, per-synapse delays too).
+
+    Projections built as this rank's part (:func:`simcore.base.parts.building_part`) hold only those already.
+    """
     for proj in net.projections:
+        if proj.part is not None and proj.part[:2] == (rank, ranks):
+            continue
         limits = bounds(proj.post.n, ranks)
         indptr, keep = rank_block_csr(proj.indptr, proj.indices.astype(np.int64), limits[rank], limits[rank + 1])
         proj.indptr = np.ascontiguousarray(indptr)
@@ -667,6 +684,8 @@ def run(
     out=None,
     overwrite: bool = False,
     compression=None,
+    store=None,
+    restore=None,
     comm=None,
 ):
     """Run ``net`` split over the ranks of ``comm`` (default ``MPI.COMM_WORLD``); every rank calls it alike.
@@ -675,8 +694,10 @@ def run(
     :meth:`Network.build`; a ``seed`` of ``None`` is drawn on rank 0 and sent to all); later calls continue
     (``run(a); run(b)`` equals ``run(a + b)``). Returns, on rank 0, ``{monitor: results}`` of everything the
     monitors recorded so far, merged as one process records it; ``None`` on the other ranks. ``out``: rank 0
-    writes this run's merged recording there (one file, as ``Network.run(out=...)`` writes it). One rank runs
-    the network in-process (``Network.run(threads=1)``).
+    writes this run's merged recording there (one file, as ``Network.run(out=...)`` writes it). ``store``: rank 0
+    writes the checkpoint of the step the run ends at there (the one-process format; ``overwrite`` as for
+    ``out``); ``restore``: a checkpoint (of any rank count, or of one process) loaded before the run, its
+    settings used to build when not given. One rank runs the network in-process (``Network.run(threads=1)``).
     """
     try:
         from mpi4py import MPI
@@ -684,8 +705,8 @@ def run(
         raise ImportError("simcore.ranks.run needs mpi4py and an MPI library: pip install 'spikesim[mpi]'") from exc
     comm = MPI.COMM_WORLD if comm is None else comm
     rank, size = comm.Get_rank(), comm.Get_size()
-    plan = _plan(net, size, duration, steps, dt, exchange_every, timeout, out, overwrite)  # the same on every rank
-    if seed is None and net.ctx is None:
+    plan = _plan(net, size, duration, steps, dt, exchange_every, timeout, out, overwrite, store, restore)
+    if seed is None and net.ctx is None and restore is None:  # (the plan is the same on every rank)
         seed = comm.bcast(secrets.randbits(32) if rank == 0 else None, root=0)
     state = getattr(net, "_rank_run", None)
     exchange = state.exchange if state is not None else MPIExchange(comm, timeout)
@@ -714,11 +735,13 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
         timeout,
         kwargs.get("out"),
         kwargs.get("overwrite", False),
+        kwargs.get("store"),
+        kwargs.get("restore"),
     )
     group = ThreadGroup(ranks, timeout)
     results: list = [None] * ranks
     seed = kwargs.get("seed")
-    if seed is None and nets[0].ctx is None:  # one seed for every rank, or they would build different networks
+    if seed is None and nets[0].ctx is None and plan["restore"] is None:  # one seed for all, or networks differ
         seed = secrets.randbits(32)
 
     def one(r: int) -> None:
@@ -752,13 +775,21 @@ def run_threads(build, ranks: int, duration: float | None = None, **kwargs) -> d
     return results[0]
 
 
-def _plan(net, ranks, duration, steps, dt, exchange_every, timeout, out=None, overwrite=False) -> dict:
-    """Every argument checked before any work, on every rank (``out`` on a file system they share)."""
+def _plan(
+    net, ranks, duration, steps, dt, exchange_every, timeout, out=None, overwrite=False, store=None, restore=None
+) -> dict:
+    """Every argument checked before any work, on every rank (``out``, ``store`` and ``restore`` on a file system
+    they share)."""
     from monitors.sonata import check_writable
+    from simcore import checkpoint
     from simcore.base.clock import check_dt, duration_to_steps
 
-    if out is not None:
-        check_writable(out, overwrite)
+    for path in (out, store):
+        if path is not None:
+            check_writable(path, overwrite)
+    saved = None if restore is None else checkpoint.settings(restore)
+    if saved is not None and net.ctx is None and dt is None:
+        dt = saved["dt"]
     ranks = check_ranks(net, ranks)
     check_splittable(net)
     for pop in net.populations:
@@ -772,21 +803,35 @@ def _plan(net, ranks, duration, steps, dt, exchange_every, timeout, out=None, ov
     timeout = check_real(timeout, "timeout", minimum=0.0)
     step_dt = net.ctx.dt if net.ctx is not None else check_dt(0.1 if dt is None else dt)
     n = duration_to_steps(duration, steps, step_dt)
-    return {"steps": n, "ranks": ranks, "exchange_every": exchange_every, "timeout": timeout, "dt": dt}
+    return {
+        "steps": n,
+        "ranks": ranks,
+        "exchange_every": exchange_every,
+        "timeout": timeout,
+        "dt": dt,
+        "store": store,
+        "restore": restore,
+        "saved": saved,
+    }
 
 
 def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_steps, out, overwrite, compression):
-    """Build (first call), split, run ``plan['steps']``, gather and merge on rank 0; rank 0's merged results."""
+    """Build (first call), restore, split, run ``plan['steps']``, gather and merge on rank 0, store; rank 0's
+    merged results."""
     if net.ctx is None:
-        net.build(
-            batch_size=1 if batch_size is None else batch_size,
-            dt=0.1 if plan.get("dt") is None else plan["dt"],
-            seed=seed,
-            dtype="float64" if dtype is None else dtype,
-            chunk_steps=chunk_steps,
-        )
+        saved = plan.get("saved") or {}
+        with building_part(rank, ranks) if ranks > 1 else contextlib.nullcontext():
+            net.build(
+                batch_size=saved.get("batch_size", 1) if batch_size is None else batch_size,
+                dt=0.1 if plan.get("dt") is None else plan["dt"],
+                seed=saved.get("seed") if seed is None else seed,
+                dtype=saved.get("dtype", "float64") if dtype is None else dtype,
+                chunk_steps=chunk_steps,
+            )
     else:
         net._check_same(batch_size=batch_size, seed=seed, dtype=dtype)
+    if plan.get("restore") is not None:
+        restore_rank(net, plan["restore"], rank, ranks)
     if ranks == 1:
         return _run_one(net, plan, out, overwrite, compression)
     state = getattr(net, "_rank_run", None)
@@ -807,6 +852,8 @@ def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_s
             collector.detach()
     parts = exchange.gather({m.name: m.export_results() for m in net.monitors})
     run_parts = exchange.gather(collector.results()) if collector is not None else None
+    if plan.get("store") is not None:
+        store_rank(net, exchange, plan["store"], rank, ranks, overwrite)
     if rank != 0:
         return None
     if run_parts is not None:
@@ -827,8 +874,29 @@ def _run_rank(net, rank, ranks, exchange, plan, batch_size, seed, dtype, chunk_s
 
 
 def _run_one(net, plan, out, overwrite, compression) -> dict:
-    """One rank: the one-process run itself."""
+    """One rank: the one-process run itself (its checkpoint too)."""
     net.run(steps=plan["steps"], threads=1, out=out, overwrite=overwrite, compression=compression)
     if out is not None:
         net.close()
+    if plan.get("store") is not None:
+        net.store(plan["store"], overwrite=overwrite)
     return {m.name: m.export_results() for m in net.monitors}
+
+
+# ----- checkpoints of split runs (simcore.rankstate)
+def restore_rank(net, path, rank: int, ranks: int) -> None:
+    """Load the checkpoint ``path`` (of one process or of a split run, any rank count) into rank ``rank``'s
+    part of ``net``: checked against the network (``ValueError`` naming what differs) before any step."""
+    from simcore import checkpoint, rankstate
+
+    state = checkpoint.load(net, path)
+    net.import_state(state if ranks == 1 else rankstate.for_rank(net, state, rank))
+
+
+def store_rank(net, exchange, path, rank: int, ranks: int, overwrite: bool) -> None:
+    """Every rank sends its part to rank 0, which writes the one-process checkpoint ``path`` (simcore.rankstate)."""
+    from simcore import checkpoint, rankstate
+
+    parts = exchange.gather(rankstate.rank_part(net, rank, ranks))
+    if rank == 0:
+        checkpoint.write(net, rankstate.join(net, parts), path, overwrite=overwrite)

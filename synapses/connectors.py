@@ -21,11 +21,30 @@ FromMatrix(W)       the stored entries of a scipy.sparse or non-zeros of a dense
 from __future__ import annotations
 
 import abc
+from typing import NamedTuple
 
 import numpy as np
 
 from simcore.base.errors import check_finite, check_int
-from .kernels.build import sample_rows, transpose_indices
+from .kernels.build import in_rows_part, sample_rows, sample_rows_part, transpose_indices, transpose_part
+
+
+class ConnectorPart(NamedTuple):
+    """The synapses onto the targets ``keep`` marks, out of the ``nnz`` a whole build makes (:meth:`build_part`).
+
+    ``indptr`` (N_pre + 1,) int64 and ``indices`` int32: CSR over sources of the kept synapses, each row's in its
+    unrestricted order; ``weights``: theirs (connectors that carry weights) or ``None``; ``full_out``
+    (N_pre,) and ``full_in`` (N_post,) int64: the unrestricted out- and in-degrees; ``positions`` int64: each
+    kept synapse's position in the unrestricted CSR (ascending), or ``None`` when not asked for.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray | None
+    full_out: np.ndarray
+    full_in: np.ndarray
+    nnz: int
+    positions: np.ndarray | None
 
 
 class Connector(abc.ABC):
@@ -44,6 +63,27 @@ class Connector(abc.ABC):
     def build(self, n_pre, n_post, same, rng, state):
         """CSR over sources: ``(indptr int64, indices int32, weights float64 or None)``."""
 
+    def build_part(self, n_pre, n_post, same, rng, state, keep, with_positions=False) -> ConnectorPart:
+        """The synapses of :meth:`build` whose target ``j`` has ``keep[j]`` (``(N_post,)`` bool), drawn alike.
+
+        This default builds every synapse, then keeps the marked ones (for connectors whose synapses the user
+        holds already, or that hold one per neuron); the random ones draw row by row, keeping as they go.
+        """
+        indptr, indices, weights = self.build(n_pre, n_post, same, rng, state)
+        mask = keep[indices]
+        rows = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(indptr))[mask]
+        part_ptr = np.zeros(n_pre + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_pre), out=part_ptr[1:])
+        return ConnectorPart(
+            part_ptr,
+            np.ascontiguousarray(indices[mask]),
+            None if weights is None else weights[mask],
+            np.diff(indptr),
+            np.bincount(indices, minlength=n_post).astype(np.int64),
+            int(indices.shape[0]),
+            np.flatnonzero(mask).astype(np.int64) if with_positions else None,
+        )
+
     def describe(self) -> dict:
         d = {"connector": type(self).__name__}
         for key, value in vars(self).items():
@@ -54,6 +94,25 @@ class Connector(abc.ABC):
 
 def _rows_with(counts, n_choices, exclude_self, allow_multiple, state):
     return sample_rows(counts.astype(np.int64), n_choices, exclude_self, allow_multiple, state)
+
+
+def _rows_part(counts, n_choices, exclude_self, allow_multiple, state, keep, with_positions) -> ConnectorPart:
+    """:func:`_rows_with` keeping the columns ``keep`` marks: a counting pass on a copy of ``state``, then a
+    filling pass (so no more than one row of the unrestricted CSR is held at a time)."""
+    counts = counts.astype(np.int64)
+    n_rows = counts.shape[0]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    none32, none64 = np.zeros(0, np.int32), np.zeros(0, np.int64)
+    full_in = sample_rows_part(
+        counts, n_choices, exclude_self, allow_multiple, state.copy(), keep, False, indptr, none32, none64
+    )
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, dtype=np.int32)
+    positions = np.empty(nnz, dtype=np.int64) if with_positions else none64
+    sample_rows_part(counts, n_choices, exclude_self, allow_multiple, state, keep, True, indptr, indices, positions)
+    return ConnectorPart(
+        indptr, indices, None, counts, full_in, int(counts.sum()), positions if with_positions else None
+    )
 
 
 class AllToAll(Connector):
@@ -71,6 +130,25 @@ class AllToAll(Connector):
             indices = np.tile(cols, n_pre)
             indptr = np.arange(n_pre + 1, dtype=np.int64) * n_post
         return indptr, indices, None
+
+    def build_part(self, n_pre, n_post, same, rng, state, keep, with_positions=False) -> ConnectorPart:
+        """Every row is the kept columns (less the row's own index without self-connections)."""
+        exclude = same and not self.allow_self
+        cols = np.flatnonzero(keep).astype(np.int32)
+        indices = np.tile(cols, n_pre)
+        rows = np.repeat(np.arange(n_pre, dtype=np.int64), cols.size)
+        per_row = n_post - 1 if exclude else n_post
+        if exclude:
+            mask = indices != rows
+            indices, rows = indices[mask], rows[mask]
+        indptr = np.zeros(n_pre + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_pre), out=indptr[1:])
+        positions = None
+        if with_positions:
+            positions = rows * per_row + indices - (indices > rows if exclude else 0)
+        full_in = np.full(n_post, n_pre - 1 if exclude else n_pre, dtype=np.int64)
+        full_out = np.full(n_pre, per_row, dtype=np.int64)
+        return ConnectorPart(indptr, indices, None, full_out, full_in, n_pre * per_row, positions)
 
 
 class OneToOne(Connector):
@@ -99,6 +177,11 @@ class Bernoulli(Connector):
         indptr, indices = _rows_with(counts, n_post, exclude, False, state)
         return indptr, indices, None
 
+    def build_part(self, n_pre, n_post, same, rng, state, keep, with_positions=False) -> ConnectorPart:
+        exclude = same and not self.allow_self
+        counts = rng.binomial(n_post - 1 if exclude else n_post, self.p, size=n_pre)
+        return _rows_part(counts, n_post, exclude, False, state, keep, with_positions)
+
 
 class _FixedDegree(Connector):
     def __init__(self, k: int, allow_self: bool = True, allow_multiple: bool = False):
@@ -126,6 +209,19 @@ class FixedInDegree(_FixedDegree):
         in_ptr, in_idx = _rows_with(counts, n_pre, exclude, self.allow_multiple, state)
         return (*transpose_indices(in_ptr, in_idx, n_pre), None)
 
+    def build_part(self, n_pre, n_post, same, rng, state, keep, with_positions=False) -> ConnectorPart:
+        """Every target's row is drawn; the kept ones are stored, then turned over to sources."""
+        exclude = same and not self.allow_self
+        self._check(n_pre - 1 if exclude else n_pre, "source")
+        in_idx, kept, full_out, within = in_rows_part(
+            n_post, self.k, n_pre, exclude, self.allow_multiple, state, keep, with_positions
+        )
+        indptr, indices, positions = transpose_part(in_idx, self.k, kept, full_out, within)
+        full_in = np.full(n_post, self.k, dtype=np.int64)
+        return ConnectorPart(
+            indptr, indices, None, full_out, full_in, n_post * self.k, positions if with_positions else None
+        )
+
 
 class FixedOutDegree(_FixedDegree):
     """Each source gets ``k`` targets."""
@@ -138,6 +234,12 @@ class FixedOutDegree(_FixedDegree):
         counts = np.full(n_pre, self.k, dtype=np.int64)
         indptr, indices = _rows_with(counts, n_post, exclude, self.allow_multiple, state)
         return indptr, indices, None
+
+    def build_part(self, n_pre, n_post, same, rng, state, keep, with_positions=False) -> ConnectorPart:
+        exclude = same and not self.allow_self
+        self._check(n_post - 1 if exclude else n_post, "target")
+        counts = np.full(n_pre, self.k, dtype=np.int64)
+        return _rows_part(counts, n_post, exclude, self.allow_multiple, state, keep, with_positions)
 
 
 def _check_index_array(arr, name, bound, pop):

@@ -161,6 +161,14 @@ class DelayQueue:
         return self.q_src.nbytes + self.q_val.nbytes + self.q_cnt.nbytes + self.delays.nbytes
 
 
+#: a ring slot lists the delay groups emitted into it while they hold at most ``N_post // RING_LIST_FRACTION``
+#: synapses; phase 2 then visits their targets instead of sweeping all ``N_post`` cells (measured on CUBA)
+RING_LIST_FRACTION = 8
+#: emission by delay group (and listed delivery) when a projection's delay groups hold at least this many synapses
+#: on average; below it, a loop per group costs more than the sweep it saves (CUBA, delays of 1 to 20 steps)
+RING_GROUP_MIN = 16
+
+
 class AccumulationRing:
     """Weighted input in flight per target: ``ring[slot, b, j]`` (``D = max(d) + 1`` slots, docs/contract.md §2).
 
@@ -168,48 +176,77 @@ class AccumulationRing:
     into slot ``(t + d_k) % D`` of the synapse's target at emission; phase 2
     of step ``t`` adds slot ``t % D`` into the receptor and empties it. Memory
     ``D * B * N_post``, fixed; per-synapse delays cost 4 bytes per synapse.
+
+    Each slot also lists the delay groups (:class:`DelayGroups`) emitted into
+    it, ``entries[slot, b, :fill[slot, b, 0]]``, while they hold at most
+    ``cap = max(1, N_post // RING_LIST_FRACTION)`` synapses
+    (``fill[slot, b, 1]``); past that ``fill[slot, b, 0] = -1`` and phase 2
+    sweeps the whole slot (:func:`synapses.kernels.queue.ring_deliver`).
     """
 
-    def __init__(self, delays: np.ndarray, batch_size: int, n_post: int, dtype):
+    def __init__(self, delays: np.ndarray, batch_size: int, n_post: int, dtype, longest: int | None = None):
+        """``longest``: the longest delay the ring must hold when ``delays`` are a part of the projection's
+        (a rank's, :mod:`synapses.part`: its ring is the whole projection's); else ``max(delays)``."""
         self.delays = np.ascontiguousarray(delays, dtype=np.int32)
-        self.length = int(delays.max(initial=1)) + 1
+        self.length = int(delays.max(initial=1) if longest is None else longest) + 1
         self.ring = staggered((self.length, batch_size, n_post), dtype, QUEUE_SLOT)  # added into receptors
+        cap = max(1, n_post // RING_LIST_FRACTION)
+        self.fill = np.zeros((self.length, batch_size, 2), dtype=np.int64)
+        self.entries = np.zeros((self.length, batch_size, cap), dtype=np.int64)
         #: synaptic events emitted so far, per sample
         self.delivered = np.zeros(batch_size, dtype=np.int64)
 
     def clear(self) -> None:
         self.ring[...] = 0
+        self.fill[...] = 0
         self.delivered[...] = 0
 
     @property
     def nbytes(self) -> int:
-        return self.ring.nbytes + self.delays.nbytes + self.delivered.nbytes
+        return self.ring.nbytes + self.delays.nbytes + self.delivered.nbytes + self.fill.nbytes + self.entries.nbytes
 
 
 class DelayGroups:
-    """The synapses of each source grouped by delay, for stateful synapses with per-synapse delays.
+    """The synapses of each source grouped by delay (stateful synapses, and the accumulation ring's emission).
 
     A group ``g`` is the synapses of one source with one delay ``delay[g]``, in
     their stored order: positions ``start[g] <= pos < end[g]`` of ``order``
-    (stored synapse indices). A spike enters one queue entry per group; the
-    group's synapses run ``on_pre`` when it arrives, and its pre-synaptic
-    traces are the group's (its arrival times are the group's). ``of_synapse[k]``
-    is the group of synapse ``k``; ``ptr[i]:ptr[i + 1]`` the groups of source ``i``.
+    (stored synapse indices; ``bounds = start + [nnz]``). A spike enters one
+    queue entry per group; the group's synapses run ``on_pre`` when it
+    arrives, and its pre-synaptic traces are the group's (its arrival times
+    are the group's). ``of_synapse[k]`` is the group of synapse ``k``;
+    ``ptr[i]:ptr[i + 1]`` the groups of source ``i``. ``identity``: ``order``
+    is ``0, 1, ..., nnz - 1`` (every row already sorted by delay).
     """
 
     def __init__(self, indptr: np.ndarray, steps: np.ndarray):
         nnz, n_pre = steps.shape[0], indptr.shape[0] - 1
-        rows = np.repeat(np.arange(n_pre), np.diff(indptr))
-        self.order = np.lexsort((np.arange(nnz), steps, rows)).astype(np.int64)
-        d, r = steps[self.order], rows[self.order]
-        first = np.ones(nnz, dtype=bool)
-        first[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
-        self.start = np.flatnonzero(first).astype(np.int64)
-        self.end = np.append(self.start[1:], nnz).astype(np.int64)
-        self.delay = d[self.start].astype(np.int64)
+        sizes = np.diff(indptr)
+        rows = np.repeat(np.arange(n_pre), sizes)
+        if nnz and np.all(steps == steps[0]):  # one delay: the groups are the rows (no sort)
+            self.order = np.arange(nnz, dtype=np.int64)
+            self.start = np.asarray(indptr[:-1][sizes > 0], dtype=np.int64)
+            d, r = steps, rows
+        else:
+            self.order = np.lexsort((np.arange(nnz), steps, rows)).astype(np.int64)
+            d, r = steps[self.order], rows[self.order]
+            first = np.ones(nnz, dtype=bool)
+            first[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+            self.start = np.flatnonzero(first).astype(np.int64)
+        self.bounds = np.append(self.start, nnz).astype(np.int64)
+        self.end = self.bounds[1:]
+        self.delay = np.asarray(d[self.start], dtype=np.int64)
         self.ptr = np.searchsorted(r[self.start], np.arange(n_pre + 1)).astype(np.int64)
-        self.of_synapse = np.empty(nnz, dtype=np.int64)
-        self.of_synapse[self.order] = np.repeat(np.arange(self.start.size), self.end - self.start)
+        self.identity = bool(np.array_equal(self.order, np.arange(nnz)))
+        self._of_synapse = None
+
+    @property
+    def of_synapse(self) -> np.ndarray:
+        """The group of each stored synapse, ``(nnz,)`` int64 (computed when first asked for)."""
+        if self._of_synapse is None:
+            self._of_synapse = np.empty(self.order.shape[0], dtype=np.int64)
+            self._of_synapse[self.order] = np.repeat(np.arange(self.start.size), self.end - self.start)
+        return self._of_synapse
 
     @property
     def n(self) -> int:

@@ -17,8 +17,10 @@ from simcore.base.component import Component
 from simcore.base.context import BuildContext
 from simcore.base.distributions import Distribution
 from simcore.base.errors import as_float_array, check_finite, check_memory, check_name
+from simcore.base.parts import current_part
 from simcore.base.subgroup import expand, split
 from .connectors import Connector
+from . import delays as delays_module
 from .delays import (
     AccumulationRing,
     DelayGroups,
@@ -29,6 +31,7 @@ from .delays import (
     queue_bytes,
 )
 from .model import SynapseModel, Static, check_batch
+from .part import connect_part, finish_part, synapse_delay_steps, target_delay_range
 from .plastic import SynapseArrays, SynapseCode
 from .kernels.build import transpose_csr
 from .kernels.queue import (
@@ -45,6 +48,10 @@ from .kernels.queue import (
     ring_emit,
     ring_emit_shard,
     ring_emit_shared,
+    ring_emit_groups,
+    ring_emit_groups_shared,
+    ring_deliver_listed,
+    ring_sweep_all,
 )
 from simcore.base.shards import NotShardable, ShardedCSR, bounds
 
@@ -127,6 +134,8 @@ class Projection(Component):
         self.delay_per = delay_per
         self.name = None if name is None else check_name(name)
         self.built = False
+        #: a rank's part only (synapses.part.PartInfo: what the whole network has), else None
+        self.part = None
 
     # ----- the component protocol (simcore.base.component)
     def name_prefix(self) -> str:
@@ -143,13 +152,20 @@ class Projection(Component):
     def state_arrays(self) -> dict:
         if not self.built:
             return {}
-        if self.ring is not None:
+        if self.ring is not None:  # not its lists: import_state sweeps every slot once instead
             return {"ring": self.ring.ring, "delivered": self.ring.delivered}
         q = self.queue
         out = {"q_src": q.q_src, "q_val": q.q_val, "q_cnt": q.q_cnt, "delivered": q.delivered}
         if self.syn is not None:
             out.update(self.syn.run_state())
         return out
+
+    def import_state(self, state: dict) -> None:
+        """Restore the run state; a ring's slots are swept once (their lists of groups are not saved)."""
+        super().import_state(state)
+        if self.ring is not None:
+            self.ring.fill[..., 0] = -1
+            self.ring.fill[..., 1] = 0
 
     def finish_run(self) -> None:
         """Apply the weight updates still pending at the end of a run (``every > 1``, docs/contract.md §3.7)."""
@@ -160,6 +176,9 @@ class Projection(Component):
         """Whether the kernel holds something the user changed since (a uniform weight kept as a scalar)."""
         gathered = getattr(self, "_emitted_gathered", None)
         if gathered is not None and not np.array_equal(gathered, self._sharded[1].gather(self._weights_array)):
+            return True
+        grouped = getattr(self, "_emitted_grouped", None)
+        if grouped is not None and not np.array_equal(grouped, self._weights_array[self._ring_cache[1].order]):
             return True
         shared = getattr(self, "_emitted_scalar", None)
         if shared is None:
@@ -207,7 +226,7 @@ class Projection(Component):
         self._emitted_scalar = None
 
     def emit(self, kb) -> None:
-        self._emitted_gathered = None
+        self._emitted_gathered = self._emitted_grouped = None
         if self.zero_delay:
             self.emit_direct(kb)
             return
@@ -222,30 +241,69 @@ class Projection(Component):
             self.emit_emit(kb)
 
     def emit_ring(self, kb) -> None:
-        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2."""
+        """Per-synapse delays: weighted input enters the ring at emission, leaves it in phase 2.
+
+        Rows whose synapses fall into few delay groups (at least
+        ``RING_GROUP_MIN`` synapses per group on average, e.g. one delay per
+        row) are emitted group by group and delivered through each slot's
+        list of groups (:func:`~synapses.kernels.queue.ring_deliver_listed`);
+        others synapse by synapse, with a sweep of every target per step.
+        Both sum the same terms in the same order.
+        """
         p, r, spikes = kb.unique(f"proj_{self.name}"), self.ring, self.pre.runtime
+        groups, indices, weights = self._ring_groups()
         ring = kb.arg(r.ring, f"{p}_ring")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
-        kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
-        args = ", ".join(
-            [
-                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-                kb.arg(spikes.spike_val, f"{p}_src_val"),
-                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-                kb.arg(self.indptr, f"{p}_indptr"),
-                kb.arg(self.indices, f"{p}_indices"),
-                self._weight_argument(kb, p),
-                kb.arg(r.delays, f"{p}_delays"),
-                ring,
-                kb.arg(r.delivered, f"{p}_emitted"),
-            ]
-        )
-        fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
-        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {args})")
+        src = [
+            kb.arg(spikes.spike_idx, f"{p}_src_idx"),
+            kb.arg(spikes.spike_val, f"{p}_src_val"),
+            kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+        ]
+        emitted = kb.arg(r.delivered, f"{p}_emitted")
+        if groups is None:
+            kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
+            w = self._weight_argument(kb, p, weights)
+            args = [kb.arg(self.indptr, f"{p}_indptr"), kb.arg(indices, f"{p}_indices"), w]
+            args += [kb.arg(r.delays, f"{p}_delays"), ring, emitted]
+            fn = ring_emit if self._emitted_scalar is None else ring_emit_shared
+            kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {', '.join(src + args)})")
+            return
+        fill, entries = kb.arg(r.fill, f"{p}_fill"), kb.arg(r.entries, f"{p}_entries")
+        bounds, indices = kb.arg(groups.bounds, f"{p}_group_bounds"), kb.arg(indices, f"{p}_indices")
+        deliver = f"(b, t, {ring}, {target}, {fill}, {entries}, {bounds}, {indices})"
+        kb.add("deliver", f"{kb.func(ring_deliver_listed, 'ring_deliver_listed')}{deliver}")
+        args = [kb.arg(groups.ptr, f"{p}_group_row"), bounds, kb.arg(groups.delay, f"{p}_group_delay"), indices]
+        args += [self._weight_argument(kb, p, weights), ring, fill, entries, emitted]
+        fn = ring_emit_groups if self._emitted_scalar is None else ring_emit_groups_shared
+        kb.add("emit", f"{kb.func(fn, fn.__name__)}(b, t, {', '.join(src + args)})")
 
-    def _weight_argument(self, kb, p: str) -> str:
-        """The weights as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
-        weights = self._weights_array
+    def _ring_groups(self) -> tuple:
+        """``(DelayGroups or None, indices, weights)`` of the ring's emission (:meth:`emit_ring`).
+
+        With groups, each row's synapses sorted by delay: the projection's
+        own arrays when every row already is, else copies in group order
+        (``kernel_stale`` watches the weights' copy). ``None``: the groups
+        are too small, the arrays are the projection's own. Kept while
+        ``indptr``, ``indices`` and the delays stay the same objects (a
+        rank's build replaces them).
+        """
+        cached = getattr(self, "_ring_cache", None)
+        key = (self.indptr, self.indices, self.ring.delays)
+        if cached is None or any(a is not b for a, b in zip(cached[0], key)):
+            groups = DelayGroups(self.indptr, self.ring.delays)
+            if groups.n * delays_module.RING_GROUP_MIN > self.indices.shape[0]:
+                groups = None
+            indices = self.indices if groups is None or groups.identity else self.indices[groups.order]
+            cached = self._ring_cache = (key, groups, np.ascontiguousarray(indices))
+        groups, weights = cached[1], self._weights_array
+        uniform = weights.size > 0 and bool(np.all(weights == weights[0]))  # passed as one scalar: no copy
+        if groups is not None and not groups.identity and not uniform:
+            self._emitted_grouped = np.ascontiguousarray(weights[groups.order])
+            weights = self._emitted_grouped
+        return groups, cached[2], weights
+
+    def _weight_argument(self, kb, p: str, weights: np.ndarray) -> str:
+        """``weights`` as a kernel argument: one scalar when every synapse has the same (``kernel_stale`` watches)."""
         shared = weights.size > 0 and bool(np.all(weights == weights[0]))
         self._emitted_scalar = weights[0] if shared else None
         if shared:
@@ -254,7 +312,11 @@ class Projection(Component):
 
     # ----- build
     def build(self, ctx: BuildContext) -> None:
-        """Draw synapses, weights and delays; allocate the delay queue."""
+        """Draw synapses, weights and delays; allocate the delay queue.
+
+        Inside :func:`simcore.base.parts.building_part` a static, delayed projection builds only the synapses
+        onto its rank's block of targets (:mod:`synapses.part`); ``part`` then says what the whole network has.
+        """
         pre, post = self.pre, self.post
         state = rnd.stream_states(ctx.seed, self.name, rnd.CONNECT, 1)
         rng = rnd.network_generator(ctx.seed, self.name, rnd.CONNECT)
@@ -264,7 +326,12 @@ class Projection(Component):
             and (self.pre_view is None) == (self.post_view is None)
             and (self.pre_view is None or np.array_equal(self.pre_view, self.post_view))
         )
-        indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
+        where = current_part()
+        self.part = None
+        if where is not None and self.is_static and not self.zero_delay:
+            indptr, indices, w, self.part = connect_part(self, ctx, *where, n_pre, n_post, same, rng, state)
+        else:
+            indptr, indices, w = self.connector.build(n_pre, n_post, same, rng, state)
         nnz = int(indices.shape[0])
         if w is None:
             w = self._weights(indptr, indices, nnz, rnd.network_generator(ctx.seed, self.name, rnd.WEIGHTS), ctx.dtype)
@@ -280,6 +347,8 @@ class Projection(Component):
         del w
         self._weights_array = self.initial_weights
         self._build_delays(ctx, nnz)
+        if self.part is not None:
+            self.part = finish_part(self, self.part)
         self.syn = None if self.is_static else SynapseArrays.allocate(self, self.initial_weights, ctx)
         self.modulator = None
         if self.modulator_arg is not None:
@@ -315,7 +384,7 @@ class Projection(Component):
             return
         counts = {
             "source": self._view_size(self.pre, self.pre_view),
-            "synapse": nnz,
+            "synapse": nnz if self.part is None else self.part.n_synapses,
             "target": self._view_size(self.post, self.post_view),
         }
         self.delay_layout = delay_layout(self.delay, self.delay_steps_arg, self.delay_per, counts)
@@ -335,7 +404,12 @@ class Projection(Component):
             self.queue, self.ring = DelayQueue(steps, ctx.batch_size, ctx.dtype), None
             return
         if self.delay_layout == "target":
+            if self.part is not None:
+                self.part = self.part._replace(delay_range=target_delay_range(self.part, steps, self.post_view))
             steps = steps[self.indices.astype(np.int64)]
+        elif self.part is not None:
+            steps, *whole = synapse_delay_steps(self, ctx, self.part)
+            self.part = self.part._replace(delay_range=tuple(whole))
         elif (
             self.connector.given_order is not None
             and np.ndim(self.delay_steps_arg if self.delay is None else self.delay) == 1
@@ -349,12 +423,13 @@ class Projection(Component):
             )
             self.queue, self.ring = DelayQueue(self.groups.delay, ctx.batch_size, ctx.dtype), None
             return
-        length = int(steps.max(initial=1)) + 1
+        longest = None if self.part is None else (self.part.delay_range[1] or 1)  # a rank's: the whole's ring
+        length = int(steps.max(initial=1) if longest is None else longest) + 1
         check_memory(
             length * ctx.batch_size * self.post.n * np.dtype(ctx.dtype).itemsize,
             f"the accumulation ring of projection {self.name!r} (longest delay {length - 1} steps)",
         )
-        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype)
+        self.queue, self.ring = None, AccumulationRing(steps, ctx.batch_size, self.post.n, ctx.dtype, longest)
 
     @property
     def is_static(self) -> bool:
@@ -522,6 +597,7 @@ class Projection(Component):
             sharded=True,
         )
         spikes = self.pre.runtime
+        kb.add("gather", f"{kb.func(ring_sweep_all, 'ring_sweep_all')}(b, {kb.arg(r.fill, p + '_fill')})")
         kb.add(
             "emit",
             f"{kb.func(ring_count, 'ring_count')}(b, {kb.arg(spikes.spike_idx, p + '_src_idx')}, "
@@ -587,8 +663,9 @@ class Projection(Component):
         elif self.weight is not None and np.ndim(self.weight) == 0:
             d["weight"] = float(self.weight)
         if self.built:
-            d["n_synapses"] = self.n_synapses
-            d["delay_steps"] = {"min": int(self.delays.min()), "max": int(self.delays.max())}
+            d["n_synapses"] = self.n_synapses if self.part is None else self.part.n_synapses
+            lo, hi = (self.delays.min(), self.delays.max()) if self.part is None else self.part.delay_range
+            d["delay_steps"] = {"min": int(lo), "max": int(hi)}
         return d
 
     def _require_built(self):

@@ -22,6 +22,7 @@ SLOW = {
     "tests/simcore/test_ranks.py::test_rank_threads_equal_one_process_mixed[7]",
     "tests/pynn/test_pynn.py::test_rates_agree_with_pynn_nest[COBA]",
     "tests/pynn/test_pynn.py::test_rates_agree_with_pynn_nest[CUBA]",
+    "tests/regression/test_conductance_identical.py::test_float32_shards_alpha_and_adex_equal_those_before_the_fast_path",
 }
 
 

@@ -12,45 +12,213 @@ def _randint(state, n):
     return np.int64(((next_u64(state, 0) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
-@njit(cache=True)
-def sample_rows(counts, n_choices, exclude_self, allow_multiple, state):
-    """For each row ``r``, choose ``counts[r]`` column indices in ``[0, n_choices)``.
+#: a row whose pool has at most this many columns per chosen one is read back in order from the marks (one
+#: pass over the pool) instead of sorted
+DENSE_ROW_RATIO = 32
+#: rows of at most this many synapses are sorted by insertion; longer ones by Shell sort
+INSERTION_MAX = 24
 
-    Without repetition (Floyd's algorithm, O(k) per row) unless
-    ``allow_multiple``; with ``exclude_self`` the column equal to the row
-    index is never chosen. Columns come out sorted within each row.
-    Returns ``(indptr int64, indices int32)``.
+
+@njit(cache=True)
+def draw_row(r, k, n_choices, exclude_self, allow_multiple, state, marked, out):
+    """Row ``r``'s ``k`` columns in ``[0, n_choices)`` into ``out[:k]``, sorted: :func:`sample_rows`'s draws.
+
+    Without repetition (Floyd's algorithm, O(k), ``marked`` all False before and after) unless
+    ``allow_multiple``; with ``exclude_self`` column ``r`` is never chosen. Every row takes exactly ``k``
+    draws from ``state``, whatever it keeps. A row without repetition whose pool has at most
+    ``DENSE_ROW_RATIO`` columns per chosen one is read back from ``marked`` in ascending order; other rows are
+    sorted by :func:`sort_run` (not ``np.sort``: an empty cache then compiles no quicksort; a sorted set of
+    integers is the same whichever sort made it).
+    """
+    pool = n_choices - 1 if exclude_self else n_choices
+    if allow_multiple:
+        for e in range(k):
+            out[e] = _randint(state, pool)
+        sort_run(out, 0, k)
+    else:
+        e = 0
+        for j in range(pool - k, pool):
+            c = _randint(state, j + 1)
+            if marked[c]:
+                c = j
+            marked[c] = True
+            out[e] = c
+            e += 1
+        if pool <= DENSE_ROW_RATIO * k:
+            e = 0
+            for c in range(pool):
+                if marked[c]:
+                    marked[c] = False
+                    out[e] = c
+                    e += 1
+        else:
+            for e in range(k):
+                marked[out[e]] = False
+            sort_run(out, 0, k)
+    if exclude_self:  # a monotone shift: the row stays sorted
+        for e in range(k):
+            if out[e] >= r:
+                out[e] += 1
+
+
+def sample_rows(counts, n_choices, exclude_self, allow_multiple, state):
+    """For each row ``r``, choose ``counts[r]`` column indices in ``[0, n_choices)`` (:func:`draw_row`).
+
+    Columns come out sorted within each row. Returns ``(indptr int64, indices int32)``. The arrays are
+    allocated here, in NumPy, and filled by :func:`fill_rows`, so that an empty cache compiles none of
+    Numba's array constructors for it.
+    """
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    indptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    marked = np.zeros(n_choices, dtype=np.bool_)
+    fill_rows(counts, indptr, indices, marked, n_choices, exclude_self, allow_multiple, state)
+    return indptr, indices
+
+
+@njit(cache=True)
+def fill_rows(counts, indptr, indices, marked, n_choices, exclude_self, allow_multiple, state):
+    """The loop of :func:`sample_rows`: row ``r``'s sorted columns into ``indices[indptr[r]:indptr[r+1]]``."""
+    for r in range(counts.shape[0]):
+        lo = indptr[r]
+        draw_row(r, counts[r], n_choices, exclude_self, allow_multiple, state, marked, indices[lo : lo + counts[r]])
+
+
+@njit(cache=True, inline="always")
+def _insertion_pass(a, lo, hi, gap):
+    """One gapped insertion sort of ``a[lo:hi]`` (``gap = 1``: plain insertion sort)."""
+    for i in range(lo + gap, hi):
+        x = a[i]
+        j = i
+        while j >= lo + gap and a[j - gap] > x:
+            a[j] = a[j - gap]
+            j -= gap
+        a[j] = x
+
+
+#: Ciura's Shell sort gaps, largest first; longer runs first use gaps above 701 grown by x2.25
+CIURA_GAPS = (701, 301, 132, 57, 23, 10, 4, 1)
+
+
+@njit(cache=True)
+def sort_run(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place, ascending: insertion sort up to ``INSERTION_MAX`` items, else Shell sort
+    with :data:`CIURA_GAPS` (O(n^1.3) in practice; a row of synapses is rarely above a few thousand)."""
+    n = hi - lo
+    if n <= INSERTION_MAX:
+        _insertion_pass(a, lo, hi, 1)
+        return
+    gap = 701
+    while gap * 9 < n * 4:
+        gap = (gap * 9) // 4
+    while gap > 701:
+        _insertion_pass(a, lo, hi, gap)
+        gap = (gap * 4) // 9
+    for g in CIURA_GAPS:
+        if g < n:
+            _insertion_pass(a, lo, hi, g)
+
+
+@njit(cache=True)
+def sample_rows_part(counts, n_choices, exclude_self, allow_multiple, state, keep, fill, indptr, indices, positions):
+    """:func:`sample_rows` keeping only the columns ``c`` with ``keep[c]``, never holding more than one row.
+
+    Counting pass (``fill`` False): ``indptr[r + 1] - indptr[r]`` the kept columns of row ``r``; returns each
+    column's full count ``(n_choices,)`` int64. Filling pass (``fill`` True, ``indptr`` from the counting
+    pass, the same starting ``state``): the kept columns into ``indices`` (their order in the row kept) and,
+    when ``positions`` has room, each one's position in the unrestricted CSR.
     """
     n_rows = counts.shape[0]
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    k_max = 0
     for r in range(n_rows):
-        indptr[r + 1] = indptr[r] + counts[r]
-    indices = np.empty(indptr[n_rows], dtype=np.int32)
+        k_max = max(k_max, counts[r])
+    row = np.empty(k_max, dtype=np.int32)
     marked = np.zeros(n_choices, dtype=np.bool_)
+    full_in = np.zeros(n_choices if not fill else 0, dtype=np.int64)
+    with_pos = positions.shape[0] > 0
+    start = 0
     for r in range(n_rows):
         k = counts[r]
-        lo = indptr[r]
-        pool = n_choices - 1 if exclude_self else n_choices
-        if allow_multiple:
+        draw_row(r, k, n_choices, exclude_self, allow_multiple, state, marked, row)
+        p = indptr[r]
+        for e in range(k):
+            c = row[e]
+            if not fill:
+                full_in[c] += 1
+            if keep[c]:
+                if fill:
+                    indices[p] = c
+                    if with_pos:
+                        positions[p] = start + e
+                p += 1
+        if not fill:
+            indptr[r + 1] = p
+        start += k
+    return full_in
+
+
+@njit(cache=True)
+def in_rows_part(n_rows, k, n_choices, exclude_self, allow_multiple, state, keep, with_pos):
+    """Fixed in-degree rows (one per target) drawn as :func:`sample_rows` does, keeping the rows ``keep`` marks.
+
+    Returns ``(in_idx int32 (kept rows * k,), kept int64 (kept rows,), full_out int64 (n_choices,), within
+    int64)``: the kept rows' sources in row order, the kept rows, every source's full out-degree, and
+    (``with_pos``) each kept synapse's rank among its source's synapses in row order.
+    """
+    n_kept = 0
+    for r in range(n_rows):
+        if keep[r]:
+            n_kept += 1
+    in_idx = np.empty(n_kept * k, dtype=np.int32)
+    kept = np.empty(n_kept, dtype=np.int64)
+    within = np.empty(n_kept * k if with_pos else 0, dtype=np.int64)
+    full_out = np.zeros(n_choices, dtype=np.int64)
+    row = np.empty(k, dtype=np.int32)
+    marked = np.zeros(n_choices, dtype=np.bool_)
+    q = 0
+    for r in range(n_rows):
+        draw_row(r, k, n_choices, exclude_self, allow_multiple, state, marked, row)
+        if keep[r]:
+            kept[q // k if k > 0 else 0] = r
             for e in range(k):
-                indices[lo + e] = _randint(state, pool)
+                s = row[e]
+                in_idx[q] = s
+                if with_pos:
+                    within[q] = full_out[s]
+                full_out[s] += 1
+                q += 1
         else:
-            e = 0
-            for j in range(pool - k, pool):
-                c = _randint(state, j + 1)
-                if marked[c]:
-                    c = j
-                marked[c] = True
-                indices[lo + e] = c
-                e += 1
             for e in range(k):
-                marked[indices[lo + e]] = False
-        if exclude_self:
-            for e in range(k):
-                if indices[lo + e] >= r:
-                    indices[lo + e] += 1
-        indices[lo : lo + k].sort()
-    return indptr, indices
+                full_out[row[e]] += 1
+    return in_idx, kept, full_out, within
+
+
+@njit(cache=True)
+def transpose_part(in_idx, k, kept, full_out, within):
+    """The kept fixed in-degree rows of :func:`in_rows_part` as CSR over sources, in :func:`transpose_indices`'s
+    order: ``(indptr int64, indices int32, positions int64)`` (``positions`` empty unless ``within`` is not)."""
+    n_cols = full_out.shape[0]
+    nnz = in_idx.shape[0]
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    for q in range(nnz):
+        indptr[in_idx[q] + 1] += 1
+    for c in range(n_cols):
+        indptr[c + 1] += indptr[c]
+    fill = indptr[:-1].copy()
+    indices = np.empty(nnz, dtype=np.int32)
+    with_pos = within.shape[0] > 0
+    positions = np.empty(nnz if with_pos else 0, dtype=np.int64)
+    start = np.zeros(n_cols, dtype=np.int64)
+    for c in range(1, n_cols):
+        start[c] = start[c - 1] + full_out[c - 1]
+    for q in range(nnz):
+        s = in_idx[q]
+        indices[fill[s]] = kept[q // k]
+        if with_pos:
+            positions[fill[s]] = start[s] + within[q]
+        fill[s] += 1
+    return indptr, indices, positions
 
 
 @njit(cache=True)

@@ -130,6 +130,116 @@ def ring_deliver(b, t, ring, buf):
         ring[slot, b, j] = 0
 
 
+@njit(cache=True, inline="always")
+def _ring_list(slot, b, g, size, fill, entries):
+    """Enter delay group ``g`` (``size`` synapses) in the list of ``slot``, or mark the slot for a full sweep.
+
+    ``fill[slot, b, 0]`` entries listed (``-1``: too many events, sweep the
+    slot), ``fill[slot, b, 1]`` synapses they hold; a slot lists at most
+    ``entries.shape[2]`` synapses (each group holds at least one).
+    """
+    n = fill[slot, b, 0]
+    if n >= 0:
+        events = fill[slot, b, 1] + size
+        if events <= entries.shape[2]:
+            entries[slot, b, n] = g
+            fill[slot, b, 0] = n + 1
+            fill[slot, b, 1] = events
+        else:
+            fill[slot, b, 0] = -1
+
+
+@njit(cache=True)
+def ring_emit_groups(
+    b, t, spike_idx, spike_val, spike_cnt, row, bounds, delay, indices, weights, ring, fill, entries, emitted
+):
+    """Phase 5 with per-synapse delays: ``ring[(t + d_g) % D, b, j_k] += w_k * value`` for every synapse of a spike.
+
+    The synapses of source ``i`` are the delay groups ``row[i] <= g < row[i + 1]``
+    (:class:`synapses.delays.DelayGroups`), group ``g`` of delay ``delay[g]``
+    the positions ``bounds[g] <= k < bounds[g + 1]`` of ``indices`` and
+    ``weights`` (a row's synapses sorted by delay, stably: the synapses of one
+    target and one delay keep their order, so every ring cell sums the same
+    terms in the same order as synapse by synapse). The slot is computed once
+    per group, and the group is listed for :func:`ring_deliver_listed`.
+    ``emitted[b]`` counts synaptic events (they arrive ``d`` steps later).
+    """
+    D = ring.shape[0]
+    base = t % D  # slot (t + d) % D = base + d, wrapped once (1 <= d < D): no division
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        value = spike_val[b, e]
+        for g in range(row[i], row[i + 1]):
+            slot = base + delay[g]
+            if slot >= D:
+                slot -= D
+            lo = bounds[g]
+            hi = bounds[g + 1]
+            for k in range(lo, hi):
+                ring[slot, b, indices[k]] += weights[k] * value
+            _ring_list(slot, b, g, hi - lo, fill, entries)
+            n_events += hi - lo
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_emit_groups_shared(
+    b, t, spike_idx, spike_val, spike_cnt, row, bounds, delay, indices, weight, ring, fill, entries, emitted
+):
+    """:func:`ring_emit_groups` for a projection whose synapses share one ``weight``: the same sums, in the same order.
+
+    Reads the target index per synapse, not the weight.
+    """
+    D = ring.shape[0]
+    base = t % D
+    n_events = 0
+    for e in range(spike_cnt[b]):
+        i = spike_idx[b, e]
+        x = weight * spike_val[b, e]
+        for g in range(row[i], row[i + 1]):
+            slot = base + delay[g]
+            if slot >= D:
+                slot -= D
+            lo = bounds[g]
+            hi = bounds[g + 1]
+            for k in range(lo, hi):
+                ring[slot, b, indices[k]] += x
+            _ring_list(slot, b, g, hi - lo, fill, entries)
+            n_events += hi - lo
+    emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_deliver_listed(b, t, ring, buf, fill, entries, bounds, indices):
+    """:func:`ring_deliver` after :func:`ring_emit_groups`: add slot ``t % D`` into the receptor buffer, empty it.
+
+    A slot whose emitted groups are listed (``fill[slot, b, 0] >= 0``) is
+    emptied through them: each target of a listed synapse takes its cell and
+    zeroes it, so a target reached twice adds ``+0.0`` the second time, which
+    changes no sum (a buffer starts at ``+0.0`` and only ever has values
+    added, so it never holds ``-0.0``). Untouched cells hold ``+0.0`` and
+    are skipped. Otherwise (more than ``entries.shape[2]`` synapses) every
+    target's cell is added: the same sums either way, at a cost of the
+    events instead of ``N_post``.
+    """
+    slot = t % ring.shape[0]
+    n = fill[slot, b, 0]
+    if n < 0:
+        for j in range(buf.shape[1]):
+            buf[b, j] += ring[slot, b, j]
+            ring[slot, b, j] = 0
+    else:
+        for e in range(n):
+            g = entries[slot, b, e]
+            for k in range(bounds[g], bounds[g + 1]):
+                j = indices[k]
+                buf[b, j] += ring[slot, b, j]
+                ring[slot, b, j] = 0
+    fill[slot, b, 0] = 0
+    fill[slot, b, 1] = 0
+
+
 @njit(cache=True)
 def segment_emit(b, t, spike_idx, spike_val, spike_cnt, seg_ptr, seg_delay, q_src, q_val, q_cnt):
     """Phase 5 with per-synapse delays of stateful synapses: every delay group ``g`` of a spiking source
@@ -238,6 +348,15 @@ def ring_count(b, spike_idx, spike_cnt, indptr, emitted):
         i = spike_idx[b, e]
         n_events += indptr[i + 1] - indptr[i]
     emitted[b] += n_events
+
+
+@njit(cache=True)
+def ring_sweep_all(b, fill):
+    """Mark every slot of sample ``b`` for a full sweep: the sharded kernel's emission lists no groups, so a
+    later unsharded run must not trust the lists (:func:`ring_deliver_listed`)."""
+    for slot in range(fill.shape[0]):
+        fill[slot, b, 0] = -1
+        fill[slot, b, 1] = 0
 
 
 @njit(cache=True)

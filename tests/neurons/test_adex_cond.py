@@ -192,3 +192,28 @@ def test_bad_parameters_name_the_parameter(kw, exc_type, match):
         net = sc.Network()
         net.add(sc.AdExCondExp(2, **kw))
         net.build(dt=DT, seed=0)
+
+
+def test_fast_path_is_the_exact_step_wherever_fast_when_holds(rng):
+    # neurons/base.py: fast_when holds exactly where both exponents, (min(v, V_peak) - V_th)/Delta_T and
+    # -dt g_tot/C_m, are in vexp's ordinary range, and there integrate_fast returns integrate's state bit for bit
+    fns = sc.AdExCondExp(1, **P).phase_functions()
+    assert "fast_when" not in sc.AdExCondExp(1, method="rk4").phase_functions()
+    exact, fast, when = fns["integrate"], fns["integrate_fast"], fns["fast_when"]
+    params = {k: float(v[0]) for k, v in sc.AdExCondExp(1, **P).realize_params(rng, DT).items()}
+    n, fast_steps = 4000, 0
+    g = np.sign(rng.uniform(-1, 3, (2, n))) * 10.0 ** rng.uniform(-3, 8, (2, n))
+    v = np.where(rng.random(n) < 0.5, rng.uniform(-90, 10, n), -(10.0 ** rng.uniform(1, 4, n)))
+    v[-40:] = params["V_th"] - 512.0 * params["Delta_T"] * (1 + np.linspace(-1e-14, 1e-14, 40))  # at the edge
+    for i in range(n):
+        a = dict(params, v=v[i], w=rng.normal(0, 100), g_ex=g[0, i], g_in=g[1, i], I_stim=rng.normal(0, 300))
+        a["ref"] = float(rng.choice([0.0, 3.0]))
+        x_spike = (min(a["v"], a["V_peak"]) - a["V_th"]) / a["Delta_T"]
+        x_membrane = -(a["g_L"] + a["g_ex"] + a["g_in"]) * a["dt_C"]
+        ok = when(*[a[k] for k in when.arg_names])
+        assert ok == (abs(x_spike) < 512.0 and abs(x_membrane) < 512.0)
+        if ok:
+            got, want = (np.array(f(*[a[k] for k in f.arg_names])) for f in (fast, exact))
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), a
+            fast_steps += 1
+    assert 1000 < fast_steps < 3960

@@ -181,6 +181,14 @@ def test_weight_in_siemens_warns_and_sensible_values_do_not():
         net.build(dt=DT, seed=0)
 
 
+def _libm_exp(x: float) -> float:
+    """The C library's ``exp`` (``math.exp``), ``inf`` where it overflows (Python raises instead)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
 def _branching_reference(T, exc, inh, cur, v0, p=PARAMS):
     """LIFCondExp as the branching loop it was before the branch-free pass (docs/contract.md §3.9, §3.2)."""
     n = v0.size
@@ -195,7 +203,7 @@ def _branching_reference(T, exc, inh, cur, v0, p=PARAMS):
             if ref[i] <= 0.0:
                 g_tot = p["g_L"] + ge[i] + gi[i]
                 E_eff = (gE_L + ge[i] * p["E_ex"] + gi[i] * p["E_in"] + p["I_e"] + I[i]) / g_tot
-                v[i] = E_eff + (v[i] - E_eff) * math.exp(-g_tot * dt_C)
+                v[i] = E_eff + (v[i] - E_eff) * _libm_exp(-g_tot * dt_C)
             ge[i], gi[i], I[i] = ge[i] * P_e + exc[t, i], gi[i] * P_i + inh[t, i], cur[t, i]
             if ref[i] <= 0.0 and v[i] > p["V_th"]:
                 v[i], ref[i] = p["V_reset"], R
@@ -224,3 +232,58 @@ def test_branch_free_pass_equals_the_branching_form_bit_for_bit(rng):
     assert len(spikes) > 50
     assert sorted(zip(sp.steps.tolist(), sp.neurons.tolist())) == spikes
     assert np.array_equal(tr["v"][:, 0, :], vs)
+
+
+def _phase_args(model, rng, n):
+    """``n`` random argument sets of ``model``'s phase 1: conductances from 1e-3 to 1e8 nS of both signs, and
+    the last ones around the edge of vexp's ordinary range, ``|dt g_tot / C_m| = 512``."""
+    params = {k: float(v[0]) for k, v in model(1, **PARAMS).realize_params(rng, DT).items()}
+    g = np.sign(rng.uniform(-1, 3, (2, n))) * 10.0 ** rng.uniform(-3, 8, (2, n))
+    edge = 512.0 / params["dt_C"] - params["g_L"]
+    g[0, -40:] = edge * (1 + np.linspace(-1e-14, 1e-14, 40))
+    g[1, -40:] = 0.0
+    g[:, -1] = np.nan
+    state = {"v": rng.uniform(-90, 0, n), "I_stim": rng.normal(0, 300, n), "ref": rng.choice([0.0, 3.0], n)}
+    state.update(g_ex=g[0], g_in=g[1], dg_ex=rng.uniform(0, 5, n), dg_in=rng.uniform(0, 5, n))
+    return [{**params, "dt": DT, **{k: float(v[i]) for k, v in state.items()}} for i in range(n)]
+
+
+@pytest.mark.parametrize("model", [sc.LIFCondExp, sc.LIFCondAlpha])
+def test_fast_path_is_the_exact_step_wherever_fast_when_holds(model, rng):
+    # neurons/base.py: fast_when holds exactly where exp's argument -dt g_tot/C_m is in vexp's ordinary range
+    # (docs/contract.md §3.9), and there integrate_fast returns integrate's state to the last bit
+    fns = model(1).phase_functions()
+    exact, fast, when = fns["integrate"], fns["integrate_fast"], fns["fast_when"]
+    fast_steps = 0
+    for a in _phase_args(model, rng, 4000):
+        x = -(a["g_L"] + a["g_ex"] + a["g_in"]) * a["dt_C"]
+        ok = when(*[a[k] for k in when.arg_names])
+        assert ok == (abs(x) < 512.0)
+        if ok:
+            got, want = (np.array(f(*[a[k] for k in f.arg_names])) for f in (fast, exact))
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), a
+            fast_steps += 1
+    assert 1000 < fast_steps < 3960
+
+
+@pytest.mark.skipif(not SAME_AS_LIBM, reason="vexp rounds like glibc's exp only; elsewhere the last bits may differ")
+def test_exact_path_when_a_neuron_leaves_the_ordinary_range(rng):
+    # one neuron's conductance jumps so high that exp underflows (then walks back through glibc's special
+    # cases as it decays) and another turns negative (exp overflows): those steps take the exact integrate
+    # for the whole population, and every neuron equals the branching loop with math.exp to the last bit
+    T, n = 200, 16
+    exc = rng.exponential(3.0, (T, n)) * (rng.random((T, n)) < 0.3)
+    inh = rng.exponential(8.0, (T, n)) * (rng.random((T, n)) < 0.2)
+    exc[20, 3], exc[30, 5], inh[150, 7] = 3e7, 1.2e6, -9e6
+    cur = rng.normal(600.0, 300.0, (T, n))
+    v0 = rng.uniform(-70.0, -45.0, n)
+    net = sc.Network()
+    pop = net.add(sc.LIFCondExp(n, init={"v": v0}, **PARAMS))
+    for receptor, values in (("exc", exc), ("inh", inh), ("I", cur)):
+        net.add(sc.CurrentInput(pop, values, receptor=receptor))
+    tr = net.add(sc.StateMonitor(pop, ("v", "g_ex", "g_in")))
+    net.run(steps=T, dt=DT, seed=0, threads=1)
+    x = -(PARAMS["g_L"] + tr["g_ex"][:, 0, :] + tr["g_in"][:, 0, :]) * DT / PARAMS["C_m"]  # exp's argument
+    assert x.min() < -1024 and np.any((x[:, 5] < -512) & (x[:, 5] > -1024)) and x.max() > 512
+    vs, _ = _branching_reference(T, exc, inh, cur, v0)
+    assert np.array_equal(tr["v"][:, 0, :], vs, equal_nan=True)

@@ -231,3 +231,96 @@ def test_model_defined_in_user_code_runs_without_engine_changes():
     np.testing.assert_array_equal(st["v"][:, 0, :], np.array(ref))
     np.testing.assert_array_equal(sp.raster(400)[:, 0, :], np.array(spikes).astype(np.int8))
     assert sp.count_per_neuron(0)[0] > 3 and sp.count_per_neuron(0)[1] == 0
+
+
+# ----- a fast path (neurons/base.py: integrate_fast where fast_when holds for the whole population)
+
+
+class _Stepper(sc.NeuronModel):
+    """``x`` grows by 1 per step; the "fast" update adds 100 instead, so a test sees which path ran."""
+
+    state = {"x": 0.0}
+    params = {"limit": 10.0}
+    spiking = False
+
+    @sc.updates("x")
+    def integrate(x):
+        return x + 1.0
+
+    @sc.updates("x")
+    def integrate_fast(x):
+        return x + 100.0
+
+    def fast_when(x, limit):
+        return x < limit
+
+
+def test_fast_path_runs_when_fast_when_holds_for_every_neuron_of_the_sample():
+    # sample 0 starts with every x below the limit: one fast step, then exact ones; sample 1 has one neuron
+    # above it from the start: exact steps only (the choice is per sample, over the whole population)
+    net = sc.Network()
+    pop = net.add(_Stepper(3, init={"x": np.array([[0.0, 5.0, 9.0], [0.0, 5.0, 20.0]])}))
+    st = net.add(sc.StateMonitor(pop, "x"))
+    net.run(steps=3, batch_size=2, seed=0, threads=1)
+    assert st["x"][:, 0].tolist() == [[100.0, 105.0, 109.0], [101.0, 106.0, 110.0], [102.0, 107.0, 111.0]]
+    assert st["x"][:, 1].tolist() == [[1.0, 6.0, 21.0], [2.0, 7.0, 22.0], [3.0, 8.0, 23.0]]
+
+
+class _NoGuard(sc.NeuronModel):
+    state = {"x": 0.0}
+    spiking = False
+
+    @sc.updates("x")
+    def integrate(x):
+        return x + 1.0
+
+    @sc.updates("x")
+    def integrate_fast(x):
+        return x + 1.0
+
+
+class _WrongUpdates(sc.NeuronModel):
+    state = {"x": 0.0, "y": 0.0}
+    spiking = False
+
+    @sc.updates("x", "y")
+    def integrate(x, y):
+        return x + 1.0, y
+
+    @sc.updates("y", "x")
+    def integrate_fast(x, y):
+        return y, x + 1.0
+
+    def fast_when(x):
+        return True
+
+
+class _DrawingGuard(_Stepper):
+    def fast_when(x, uniform):
+        return uniform < 0.5
+
+
+@pytest.mark.parametrize(
+    "model, match",
+    [
+        (_NoGuard, r"_NoGuard defines \['integrate_fast'\] without \['fast_when'\]"),
+        (_WrongUpdates, r"integrate_fast must update what integrate updates.*\('x', 'y'\); got \('y', 'x'\)"),
+        (_DrawingGuard, r"fast_when reads \['uniform'\]"),
+    ],
+)
+def test_a_broken_fast_path_is_a_type_error_naming_it(model, match):
+    net = sc.Network()
+    net.add(model(2))
+    with pytest.raises(TypeError, match=match):
+        net.build(seed=0)
+
+
+def test_a_subclass_with_its_own_integrate_drops_the_inherited_fast_path():
+    # the parent's integrate_fast would run the parent's update where fast_when holds
+    class Slower(_Stepper):
+        @sc.updates("x")
+        def integrate(x):
+            return x + 2.0
+
+    assert {"integrate_fast", "fast_when"} & set(Slower(1).phase_functions()) == set()
+    assert {"integrate_fast", "fast_when"} <= set(sc.LIFCondExp(1).phase_functions())

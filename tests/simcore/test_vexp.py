@@ -8,7 +8,7 @@ import pytest
 from numba import njit
 
 from simcore.base.codegen import _function_fingerprint
-from simcore.base.kernels.vexp import _SCALE_BITS, _TAIL_BITS, exp_table, fdiv, vexp
+from simcore.base.kernels.vexp import ORDINARY_LIMIT, _SCALE_BITS, _TAIL_BITS, exp_table, fdiv, vexp, vexp_ordinary
 
 #: glibc >= 2.28 on x86-64 runs the algorithm vexp copies (its FMA build on CPUs with FMA)
 GLIBC = platform.libc_ver()[0] == "glibc" and tuple(int(p) for p in platform.libc_ver()[1].split(".")[:2]) >= (2, 28)
@@ -35,6 +35,12 @@ def _vexp_all(x, out):
 def _libm_all(x, out):
     for i in range(x.shape[0]):
         out[i] = math.exp(x[i])
+
+
+@njit
+def _ordinary_all(x, out):
+    for i in range(x.shape[0]):
+        out[i] = vexp_ordinary(x[i])
 
 
 def _both(x):
@@ -81,6 +87,28 @@ def test_vexp_within_one_ulp_of_exp_and_the_limits(rng):
     assert limits[6] == np.inf and limits[7] == 0.0 and np.isnan(limits[8])
 
 
+def test_vexp_ordinary_is_vexp_bit_for_bit_in_the_ordinary_range(rng):
+    # |x| < 512: none of glibc's special cases, the same operations; the last doubles below the limit included
+    x = _inputs(rng)
+    edge = np.nextafter(ORDINARY_LIMIT, 0.0)
+    edges = [edge, -edge, np.nextafter(edge, 0.0), -np.nextafter(edge, 0.0)]
+    x = np.concatenate([x[np.abs(x) < ORDINARY_LIMIT], edges])
+    a, b = np.empty_like(x), np.empty_like(x)
+    _ordinary_all(x, a)
+    _vexp_all(x, b)
+    assert x.size > 400_000 and np.array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+def test_vexp_ordinary_needs_the_range_check_outside_it():
+    # outside the range the special cases matter: where exp overflows, is subnormal or zero, the fast formula
+    # alone is wrong (its scale leaves the exponent range), so callers must check the range first
+    x = np.array([710.0, -709.0, -740.0, 1e4, -1e4, np.inf, -np.inf])
+    a, b = np.empty_like(x), np.empty_like(x)
+    _ordinary_all(x, a)
+    _vexp_all(x, b)
+    assert not np.any(a.view(np.uint64) == b.view(np.uint64))
+
+
 def test_fdiv_divides_as_ieee_without_raising():
     @njit
     def div(a, b):
@@ -96,3 +124,8 @@ def test_kernel_fingerprint_follows_the_helpers_a_phase_function_calls():
 
     text = _function_fingerprint(sc.LIFCondExp(2).phase_functions()["integrate"])
     assert "def _membrane(" in text and "def vexp(" in text
+    # a function handed to a helper as an argument (the fast path's exp) is followed as well
+    for model in (sc.LIFCondExp, sc.LIFCondAlpha, sc.AdExCondExp):
+        text = _function_fingerprint(model(2).phase_functions()["integrate_fast"])
+        assert "def vexp_ordinary(" in text and "def _reduce(" in text
+        assert "def membrane_ordinary(" in _function_fingerprint(model(2).phase_functions()["fast_when"])

@@ -59,6 +59,8 @@ C4 = float.fromhex("0x1.55555cf172b91p-5")
 C5 = float.fromhex("0x1.1111167a4d017p-7")
 #: table size N = 2^7
 TABLE_BITS = 7
+#: below this ``|x|`` vexp takes none of glibc's special cases: :func:`vexp_ordinary` is exact there
+ORDINARY_LIMIT = 512.0
 #: the special cases (|x| >= 512): the scale's exponent moved by -1009 or +1022, and moved back
 _UP_SHIFT = -(1009 << 52)
 _DOWN_SHIFT = 1022 << 52
@@ -259,16 +261,10 @@ def vexp(x):
     """
     ax = abs(x)
     xr = x if ax < 1024.0 else 0.0  # also nan; keeps k in range, the result is replaced below
-    kd = fma(INV_LN2_N, xr, SHIFT)
-    ki = float_bits(kd)
-    kd = kd - SHIFT
-    r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, xr))
-    j = ki & ((1 << TABLE_BITS) - 1)
-    r2 = r * r
-    tmp = fma(r2 * r2, fma(r, C5, C4), fma(r2, fma(r, C3, C2), _TAIL[j] + r))
+    ki, tmp, table = _reduce(xr)
     up, down = x >= 512.0, x <= -512.0
     shift = _UP_SHIFT if up else (_DOWN_SHIFT if down else 0)
-    scale = bits_float(_SCALE[j] + (ki << (52 - TABLE_BITS)) + shift)
+    scale = bits_float(table + (ki << (52 - TABLE_BITS)) + shift)
     if not down:
         y = fma(scale, tmp, scale) * (_TWO_1009 if up else 1.0)
     else:
@@ -278,6 +274,41 @@ def vexp(x):
     if x != x:
         return 1.0 + x
     return np.inf if x > 0.0 else 0.0
+
+
+@njit(cache=True, forceinline=True)
+def vexp_ordinary(x):
+    """``exp(x)`` for ``|x| < ORDINARY_LIMIT`` (512): :func:`vexp` bit for bit there, without its special cases.
+
+    About a third cheaper in a vectorised loop (the ~25 instructions per
+    vector that compute glibc's special cases for every lane are gone). For
+    ``|x| >= 512``, ``inf`` or ``nan`` the result is meaningless, so a caller
+    checks the range first (``abs(x) < ORDINARY_LIMIT``, false for ``nan``)
+    and takes :func:`vexp` when it fails: ``neurons`` models do so through
+    ``fast_when`` and ``integrate_fast`` (``neurons/base.py``)::
+
+        exp(x) = s + s tmp,   s = 2^floor(k/N) H[k mod N]   (one fma; no rescaling)
+    """
+    ki, tmp, table = _reduce(x)
+    scale = bits_float(table + (ki << (52 - TABLE_BITS)))
+    return fma(scale, tmp, scale)
+
+
+@njit(cache=True, forceinline=True)
+def _reduce(x):
+    """``(k, tmp, bits of H[k mod N] minus (k mod N) << 45)`` of ``x`` (module docstring): the common part.
+
+    ``k = round(x N/ln 2)`` as the integer in the low bits of ``ki``,
+    ``tmp = T[j] + r + r^2 (C2 + r C3) + r^4 (C4 + r C5)`` with ``j = k mod N``.
+    """
+    kd = fma(INV_LN2_N, x, SHIFT)
+    ki = float_bits(kd)
+    kd = kd - SHIFT
+    r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x))
+    j = ki & ((1 << TABLE_BITS) - 1)
+    r2 = r * r
+    tmp = fma(r2 * r2, fma(r, C5, C4), fma(r2, fma(r, C3, C2), _TAIL[j] + r))
+    return ki, tmp, _SCALE[j]
 
 
 @njit(cache=True, inline="always")

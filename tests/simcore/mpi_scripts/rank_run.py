@@ -2,9 +2,11 @@
 
 Usage: ``rank_run.py MODE OUTDIR``. MODE ``ok``: each network of :data:`CASES` runs as ``run(a); run(b, out=...)``
 and rank 0 writes the merged results to ``OUTDIR/<case>.npz`` and the joined recording of the second run to
-``OUTDIR/<case>.h5``; ``hang``: rank 1 sleeps before its first exchange (the others must stop with
-``ExchangeTimeout``, never hang); ``raise``: rank 1 raises in its build. Run as ``python -m mpi4py
-rank_run.py ...``: an exception a rank does not catch aborts the job.
+``OUTDIR/<case>.h5``; ``ckpt_store``: ``run(a, store=OUTDIR/<case>.ck.h5)`` of mixed and brunel;
+``ckpt_restore``: ``run(b, restore=...)`` of them, rank 0 writing ``OUTDIR/<case>.restored.npz``; ``hang``:
+rank 1 sleeps before its first exchange (the others must stop with ``ExchangeTimeout``, never hang);
+``raise``: rank 1 raises in its build. Run as ``python -m mpi4py rank_run.py ...``: an exception a rank does
+not catch aborts the job.
 """
 
 import os
@@ -102,6 +104,18 @@ def main(mode: str, outdir: str) -> None:
             if rank == 0:
                 flat = {f"{m}/{k}": v for m, res in merged.items() for k, v in res.items()}
                 np.savez(os.path.join(outdir, f"{case}.npz"), **flat)
+        return
+    if mode in ("ckpt_store", "ckpt_restore"):  # run(a) stored on one rank count, run(b) restored on another
+        for case in ("mixed", "brunel"):
+            build, dtype, batch = CASES[case]
+            path = os.path.join(outdir, f"{case}.ck.h5")
+            if mode == "ckpt_store":
+                ranks.run(build(), steps=STEPS[0], seed=SEED, dtype=dtype, batch_size=batch, store=path)
+                continue
+            merged = ranks.run(build(), steps=STEPS[1], restore=path)
+            if rank == 0:
+                flat = {f"{m}/{k}": v for m, res in merged.items() for k, v in res.items()}
+                np.savez(os.path.join(outdir, f"{case}.restored.npz"), **flat)
         return
     # run as ``python -m mpi4py rank_run.py``: an exception a rank does not catch aborts the whole job
     if mode == "raise" and rank == 1:
