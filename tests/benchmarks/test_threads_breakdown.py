@@ -12,7 +12,7 @@ def test_timed_source_reads_the_clock_around_region_and_join():
 
     src = TimedBuilder(0.1, 2, 5).source("run_chunk")
     lines = src.splitlines()
-    at = {name: next(k for k, line in enumerate(lines) if line.strip().startswith(name)) for name in ("t_a", "t_b", "t_c")}
+    at = {n: next(k for k, line in enumerate(lines) if line.strip().startswith(n)) for n in ("t_a", "t_b", "t_c")}
     region = next(k for k, line in enumerate(lines) if "prange" in line)
     join = next(k for k, line in enumerate(lines) if "for t in range(tw, tw_end)" in line and k > region + 3)
     assert at["t_a"] == region - 1 and at["t_b"] == join - 1 and at["t_c"] > join
