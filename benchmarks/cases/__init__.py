@@ -7,21 +7,22 @@ comparing with reference simulators takes them as ``references`` (keys of
 :data:`benchmarks.references.REFERENCES`); the runner empties that argument
 for ``--no-reference``.
 
-``coba`` and ``cobahh`` (Brette et al. 2007, with Brian2 and NEST beside
-them) run when named, ``python -m benchmarks coba cobahh --quick``; they are
-not in the default set :data:`NAMES` because their NEST references alone take
-minutes.
+``coba`` (Brette et al. 2007, with Brian2 and NEST beside it) and ``threads``
+(one Brunel network on one and on two threads) are in the default set;
+``cobahh`` runs when named, ``python -m benchmarks cobahh --quick`` (its NEST
+reference alone takes minutes). The MPI rank split is measured by
+``python -m benchmarks.cases.ranks`` (it starts ``mpiexec``).
 """
 
 from __future__ import annotations
 
-from benchmarks.cases import batch, brunel, coba, cobahh, cuba, plastic, recording, scale, startup
+from benchmarks.cases import batch, brunel, coba, cobahh, cuba, plastic, recording, scale, startup, threads
 
 #: the cases run by default, in running order
-DEFAULT = (cuba, brunel, plastic, batch, scale, startup, recording)
+DEFAULT = (cuba, brunel, coba, plastic, threads, batch, scale, startup, recording)
 
 #: cases run only when named
-ON_REQUEST = (coba, cobahh)
+ON_REQUEST = (cobahh,)
 
 #: name -> case module, every case
 CASES = {module.NAME: module for module in DEFAULT + ON_REQUEST}

@@ -208,7 +208,7 @@ def test_absent_reference_is_skipped(tmp_path, monkeypatch):
 
 
 def test_sizes_and_no_reference():
-    assert cases.NAMES == ("cuba", "brunel", "plastic", "batch", "scale", "startup", "recording")
+    assert cases.NAMES == ("cuba", "brunel", "coba", "plastic", "threads", "batch", "scale", "startup", "recording")
     assert cases.sizes("brunel", quick=True)["references"] == ("nest",)
     assert cases.sizes("brunel", quick=True, references=False)["references"] == ()
     assert "references" not in cases.sizes("scale", references=False)
