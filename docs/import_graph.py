@@ -18,7 +18,7 @@ import grimp
 #: top floor first, as in pyproject.toml; ``:`` separates nodes that may import each other, ``|`` nodes that may not
 LAYERS = [
     "simcore.network : simcore.pynn : simcore.checkpoint : simcore.builtin : simcore.cli : simcore.grad"
-    " : simcore.tasks : simcore.nir : simcore.torch : simcore.mpi : simcore.ranks",
+    " : simcore.tasks : simcore.nir : simcore.torch : simcore.mpi : simcore.ranks : simcore.rankstate",
     "neurons | monitors",
     "synapses",
     "simcore.base",

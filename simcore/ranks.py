@@ -75,6 +75,7 @@ from simcore.base.kernels.exchange import inbox_take, outbox_put, rank_block_csr
 from simcore.base.parts import building_part
 from simcore.base.shards import NotShardable, bounds
 from simcore.network import Network
+from simcore.rankstate import merge_rank_results
 
 log = logging.getLogger("spikesim")
 
@@ -558,43 +559,6 @@ class ThreadExchange:
 
 
 # ----- merging what the ranks recorded
-def owners(n: int, ranks: int, neurons: np.ndarray) -> np.ndarray:
-    """The rank that owns each of ``neurons`` of a population of ``n``: ``r`` with ``r*n//R <= i < (r+1)*n//R``."""
-    return np.searchsorted(bounds(n, ranks), np.asarray(neurons, dtype=np.int64), side="right") - 1
-
-
-def merge_rank_results(net: Network, parts: list) -> dict:
-    """``{monitor: results}`` of one process from every rank's ``{monitor: results}`` (rank order)."""
-    ranks = len(parts)
-    merged = {}
-    for mon in net.monitors:
-        res = [p[mon.name] for p in parts]
-        if not res[0]:
-            merged[mon.name] = {}
-        elif mon.record_kind == "spikes":
-            cols = {
-                f: np.concatenate([np.asarray(r[f]) for r in res]) for f in ("steps", "neurons", "samples", "polarity")
-            }
-            order = np.lexsort((cols["neurons"], cols["samples"], cols["steps"]))
-            merged[mon.name] = {f: c[order] for f, c in cols.items()}
-        elif mon.record_kind == "rates":
-            merged[mon.name] = {
-                "steps": np.asarray(res[0]["steps"]),
-                "counts": sum(np.asarray(r["counts"]) for r in res),
-            }
-        else:
-            owner = owners(mon.population.n, ranks, mon.neuron_ids)
-            out = {"steps": np.asarray(res[0]["steps"])}
-            for key in res[0]:
-                if key != "steps":
-                    arr = np.array(res[0][key], copy=True)
-                    for r in range(1, ranks):
-                        arr[..., owner == r] = np.asarray(res[r][key])[..., owner == r]
-                    out[key] = arr
-            merged[mon.name] = out
-    return merged
-
-
 class _RunCollector:
     """A monitor sink that keeps what this run recorded (for the joined file), in ``export_results`` form."""
 

@@ -17,7 +17,7 @@ rule       arrays                                                  joined / rest
 ``sum``    event counters (``delivered``), monitor buffer counts    the sum / rank 0 the saved value, others 0
 ========== ======================================================= =========================================
 
-What monitors recorded before the checkpoint is joined as :func:`simcore.ranks.merge_rank_results` joins it;
+What monitors recorded before the checkpoint is joined as :func:`merge_rank_results` joins a split run's results;
 on restore, rank 0 takes the recorded spikes and rate counts (the others none, and zero counts), every rank
 the recorded states (each merges its own neurons' columns). Every spike in flight is in the queues when a
 run returns (simcore.ranks), so a checkpoint between two runs holds the whole state.
@@ -85,8 +85,6 @@ def rank_part(net, rank: int, ranks: int) -> dict:
 
 def join(net, parts: list) -> dict:
     """The state of one process (:meth:`Network.export_state`'s form) from every rank's :func:`rank_part`."""
-    from simcore.ranks import merge_rank_results
-
     ranks = len(parts)
     if len({p["t"] for p in parts}) != 1:
         raise ValueError(f"the ranks are at different steps {[p['t'] for p in parts]}; checkpoint between runs")
@@ -154,3 +152,40 @@ def for_rank(net, state: dict, rank: int) -> dict:
         elif mon.record_kind == "rates":
             results[mon.name] = {"steps": res["steps"], "counts": np.zeros_like(res["counts"])}
     return {"t": state["t"], "components": comps, "results": results}
+
+
+def owners(n: int, ranks: int, neurons: np.ndarray) -> np.ndarray:
+    """The rank that owns each of ``neurons`` of a population of ``n``: ``r`` with ``r*n//R <= i < (r+1)*n//R``."""
+    return np.searchsorted(bounds(n, ranks), np.asarray(neurons, dtype=np.int64), side="right") - 1
+
+
+def merge_rank_results(net, parts: list) -> dict:
+    """``{monitor: results}`` of one process from every rank's ``{monitor: results}`` (rank order)."""
+    ranks = len(parts)
+    merged = {}
+    for mon in net.monitors:
+        res = [p[mon.name] for p in parts]
+        if not res[0]:
+            merged[mon.name] = {}
+        elif mon.record_kind == "spikes":
+            cols = {
+                f: np.concatenate([np.asarray(r[f]) for r in res]) for f in ("steps", "neurons", "samples", "polarity")
+            }
+            order = np.lexsort((cols["neurons"], cols["samples"], cols["steps"]))
+            merged[mon.name] = {f: c[order] for f, c in cols.items()}
+        elif mon.record_kind == "rates":
+            merged[mon.name] = {
+                "steps": np.asarray(res[0]["steps"]),
+                "counts": sum(np.asarray(r["counts"]) for r in res),
+            }
+        else:
+            owner = owners(mon.population.n, ranks, mon.neuron_ids)
+            out = {"steps": np.asarray(res[0]["steps"])}
+            for key in res[0]:
+                if key != "steps":
+                    arr = np.array(res[0][key], copy=True)
+                    for r in range(1, ranks):
+                        arr[..., owner == r] = np.asarray(res[r][key])[..., owner == r]
+                    out[key] = arr
+            merged[mon.name] = out
+    return merged

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import simcore as sc
-from simcore import ranks
+from simcore import ranks, rankstate
 
 SCRIPTS = Path(__file__).parent / "mpi_scripts"
 sys.path.insert(0, str(SCRIPTS))
@@ -227,14 +227,14 @@ def test_a_run_that_recorded_nothing_merges_to_empty_results():
         collector = ranks._RunCollector(net)
         collector.detach()
         parts.append(collector.results())
-    merged = ranks.merge_rank_results(nets[0], parts)
+    merged = rankstate.merge_rank_results(nets[0], parts)
     assert merged["v"]["var.v"].shape == (0, 1, 5) and merged["spikes"]["steps"].size == 0
     assert merged["rate"]["counts"].size == 0
 
 
 def test_owners_follow_the_shard_cut():
-    np.testing.assert_array_equal(ranks.owners(61, 3, [0, 19, 20, 39, 40, 60]), [0, 0, 1, 1, 2, 2])
-    np.testing.assert_array_equal(ranks.owners(2, 3, [0, 1]), [1, 2])  # rank 0 has none of 2 neurons
+    np.testing.assert_array_equal(rankstate.owners(61, 3, [0, 19, 20, 39, 40, 60]), [0, 0, 1, 1, 2, 2])
+    np.testing.assert_array_equal(rankstate.owners(2, 3, [0, 1]), [1, 2])  # rank 0 has none of 2 neurons
 
 
 # ----- through mpiexec
