@@ -12,6 +12,8 @@ HDF5 file.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from simcore.base.component import Component
@@ -85,3 +87,37 @@ class Monitor(Component):
 
 def check_every(every) -> int:
     return check_int(every, "every", minimum=1)
+
+
+class BlockPool:
+    """Arrays recycled for the blocks a monitor publishes while it keeps nothing in memory.
+
+    A block published to a recording is written by the background thread
+    (:mod:`monitors.recording`) and then dropped. Allocating each chunk's
+    block afresh costs its page faults (3.5 ms for the 8 MB of one
+    chunk of ``v`` of 100 neurons here, more than the copy), so a pool
+    keeps up to ``size`` arrays and hands one out again once nothing but the
+    pool refers to it (CPython's reference count: a block still queued,
+    still gathered or held by the user keeps its array, and any view of it
+    too). Beyond ``size`` busy arrays it allocates without keeping.
+    """
+
+    def __init__(self, size: int = 8):
+        self.size = int(size)
+        self._arrays: list = []
+
+    def take(self, shape: tuple, dtype) -> np.ndarray:
+        """An array of ``shape`` and ``dtype`` that no one else holds (contents undefined)."""
+        dtype = np.dtype(dtype)
+        for i in range(len(self._arrays)):
+            # references: the list, and getrefcount's argument
+            if (
+                sys.getrefcount(self._arrays[i]) == 2
+                and self._arrays[i].shape == shape
+                and self._arrays[i].dtype == dtype
+            ):
+                return self._arrays[i]
+        arr = np.empty(shape, dtype=dtype)
+        if len(self._arrays) < self.size:
+            self._arrays.append(arr)
+        return arr

@@ -138,7 +138,8 @@ class _StateSink:
 
     def append(self, items) -> None:
         for var, writer in self.writers.items():
-            writer.append(np.concatenate([block[var] for _, block in items]))
+            blocks = [block[var] for _, block in items]
+            writer.append(blocks[0] if len(blocks) == 1 else np.concatenate(blocks))
 
 
 class _RateSink:

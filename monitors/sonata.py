@@ -571,6 +571,20 @@ def _seal(f: h5py.File, fileobj) -> None:
         os.close(nul)
 
 
+def _remove_old(path: Path) -> None:
+    """Unlink an existing regular file at ``path`` before it is created again (``overwrite=True``).
+
+    Creating over it would truncate it, and ext4 (``auto_da_alloc``) starts
+    writing back a file that was truncated and rewritten when it is closed,
+    synchronously: closing a 120 MB recording then took 40-55 ms, a new
+    file none. A symbolic link is left alone (the file it points to is
+    truncated and written, as before); unlinking a hard link leaves the
+    other names with the old content.
+    """
+    if path.is_file() and not path.is_symlink():
+        path.unlink()
+
+
 def _open_h5(path: Path, opener):
     """Create ``path`` for writing: ``(h5py.File, _SealableIO or None)``."""
     # Format bounds v1.10 .. v1.14: SWMR (start_swmr) needs at least v1.10,
@@ -580,6 +594,7 @@ def _open_h5(path: Path, opener):
     # the C heap (measured: +24 MiB of RSS over 1000 appends with h5py's
     # default 1 MiB cache, +0 without).
     if opener is None:
+        _remove_old(path)
         return h5py.File(path, "w", libver=_LIBVER, rdcc_nbytes=0), None
     fileobj = _SealableIO(opener(path))
     return h5py.File(fileobj, "w", libver=_LIBVER, rdcc_nbytes=0), fileobj

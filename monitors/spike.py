@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Monitor
-from .kernels import spike_record, spike_room
+from .kernels import spike_gather, spike_record, spike_room
 
 #: events buffered per sample between drains, at least one step of the whole population
 DEFAULT_BUFFER_EVENTS = 1 << 22
@@ -58,6 +58,7 @@ class SpikeMonitor(Monitor):
         self.buffer_events = buffer_events
         self._blocks: list[SpikeBlock] = []
         self._pending: list[SpikeBlock] = []
+        self._pending_last: int | None = None  # the last step of the one pending block when it is in order
 
     def build(self, ctx) -> None:
         self.ctx = ctx
@@ -114,7 +115,7 @@ class SpikeMonitor(Monitor):
     def import_results(self, results: dict) -> None:
         if results:
             self._blocks = [SpikeBlock(*(np.asarray(results[f]) for f in SpikeBlock.__slots__))]
-            self._pending = []
+            self._pending, self._pending_last = [], None
 
     @property
     def nbytes(self) -> int:
@@ -123,34 +124,41 @@ class SpikeMonitor(Monitor):
         return self.buf_t.nbytes + self.buf_i.nbytes + self.buf_c.nbytes + self.count.nbytes
 
     def collect(self) -> None:
-        """Move buffered events to a pending list; empty the kernel's buffers."""
-        parts = []
-        for b in self.sample_ids:
-            n = int(self.count[b])
-            if n:
-                parts.append(
-                    SpikeBlock(
-                        self.buf_t[b, :n].copy(),
-                        self.buf_i[b, :n].astype(np.int64),
-                        np.full(n, b, dtype=np.int64),
-                        self.buf_c[b, :n].copy(),
-                    )
-                )
+        """Move buffered events to a pending list, merged by step (:func:`spike_gather`); empty the buffers."""
+        n = int(self.count[self.sample_ids].sum())
+        if n:
+            block = SpikeBlock(
+                np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int8)
+            )
+            in_order, last = spike_gather(
+                self.buf_t,
+                self.buf_i,
+                self.buf_c,
+                self.count,
+                self.sample_ids,
+                *(getattr(block, f) for f in SpikeBlock.__slots__),
+            )
+            self._pending_last = int(last) if in_order and not self._pending else None  # None: sort at the flush
+            self._pending.append(block)
         self.count[...] = 0
-        if parts:
-            self._pending.append(SpikeBlock.concatenate(parts))
 
     def flush(self, base: int, upto: int) -> None:
         """Publish every pending spike of a step ``< upto``, ordered by step, sample, neuron."""
         self.collect()
         if not self._pending:
             return
+        if len(self._pending) == 1 and self._pending_last is not None and self._pending_last < upto:
+            block, self._pending = self._pending[0], []  # one drain of the chunk, already in order: no sort
+            self._publish(block)
+            return
         pending = SpikeBlock.concatenate(self._pending)
         done = pending.steps < upto
         ready, rest = pending.take(done), pending.take(~done)
-        self._pending = [rest] if len(rest) else []
+        self._pending, self._pending_last = ([rest] if len(rest) else []), None
         order = np.lexsort((ready.neurons, ready.samples, ready.steps))
-        block = ready.take(order)
+        self._publish(ready.take(order))
+
+    def _publish(self, block: SpikeBlock) -> None:
         if len(block) == 0:
             return
         if self.keep_in_memory:
@@ -215,7 +223,7 @@ class SpikeMonitor(Monitor):
 
     def reset(self) -> None:
         """Forget what was recorded."""
-        self._blocks, self._pending = [], []
+        self._blocks, self._pending, self._pending_last = [], [], None
         if self.ctx is not None:
             self.count[...] = 0
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from simcore.base.shards import bounds
 
-from .base import Monitor, check_every, rows_between
+from .base import BlockPool, Monitor, check_every, rows_between
 from .kernels import rate_record, rate_record_masked, state_record, state_record_range
 
 
@@ -45,6 +45,7 @@ class StateMonitor(Monitor):
         self.ctx = ctx
         self.sample_ids = self._samples(ctx.batch_size)
         rows = ctx.chunk_steps // self.every + 2
+        self._pool = BlockPool()
         self.buffers = {
             v: np.zeros((rows, ctx.batch_size, self.neuron_ids.size), dtype=ctx.dtype) for v in self.variables
         }
@@ -74,13 +75,28 @@ class StateMonitor(Monitor):
         steps, rows = rows_between(base, upto, self.every)
         if rows == 0:
             return
-        block = {v: self.buffers[v][:rows][:, self.sample_ids].copy() for v in self.variables}
+        block = {v: self._copy_rows(self.buffers[v], rows) for v in self.variables}
         if self.keep_in_memory:
             self._steps.append(steps)
             for v in self.variables:
                 self._rows[v].append(block[v])
         for sink in self.sinks:
             sink.write_states(self, steps, block)
+
+    def _copy_rows(self, buffer: np.ndarray, rows: int) -> np.ndarray:
+        """The first ``rows`` rows of the recorded samples, copied once (into a recycled array when nothing is kept)."""
+        src = buffer[:rows]
+        shape = (rows, self.sample_ids.size, buffer.shape[2])
+        if self.keep_in_memory:
+            out = np.empty(shape, dtype=buffer.dtype)
+        else:
+            full = self._pool.take((buffer.shape[0],) + shape[1:], buffer.dtype)
+            out = full[:rows]
+        if self.sample_ids.size == buffer.shape[1]:
+            np.copyto(out, src)
+        else:
+            np.take(src, self.sample_ids, axis=1, out=out)
+        return out
 
     @property
     def steps(self) -> np.ndarray:
@@ -165,7 +181,7 @@ class PopulationRateMonitor(Monitor):
     def flush(self, base: int, upto: int) -> None:
         if upto <= base:
             return
-        counts = self.buffer[: upto - base][:, self.sample_ids].copy()
+        counts = np.take(self.buffer[: upto - base], self.sample_ids, axis=1)  # one copy
         steps = np.arange(base, upto, dtype=np.int64)
         if self.keep_in_memory:
             self._counts.append(counts)
