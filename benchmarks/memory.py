@@ -317,10 +317,11 @@ def summarise(results):
         )
         if not ok:
             row["verdict"] = "failed (" + "; ".join(row["failures"])[:80] + ")"
-        elif row["acc_mean"] <= row["chance"] + 0.05:
-            row["verdict"] = "at chance"
         else:
-            row["verdict"] = "" if len(ok) == len(rs) else f"{len(rs) - len(ok)} run(s) failed"
+            notes = ["at chance"] if row["acc_mean"] <= row["chance"] + 0.05 else []
+            if len(ok) < len(rs):  # the mean is over the runs that finished: say how many did not
+                notes.append(f"{len(rs) - len(ok)} of {len(rs)} runs failed ({row['failures'][0][8:60]})")
+            row["verdict"] = "; ".join(notes)
         out.append(row)
     return out
 
