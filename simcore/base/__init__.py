@@ -8,3 +8,7 @@ rounding rule), ``random`` (per-sample stream seeding), ``distributions``,
 ``kernels.rng`` (the random-number kernels). It imports numpy and numba, and
 no other spikesim package (checked by import-linter).
 """
+
+from .numba_setup import defer_blas_probe
+
+defer_blas_probe()
