@@ -29,6 +29,7 @@ class WeightMonitor(Component):
         self, projection, variables=("w",), synapses=None, *, every: int = 1, name=None, keep_in_memory: bool = True
     ):
         self.projection = projection
+        projection.weights_watched = True  # read every step: no deferred updates (synapses/plastic.py)
         self.variables = (variables,) if isinstance(variables, str) else tuple(variables)
         known = ("w",) + tuple(v for v in projection.synapse.synapse if v != "w")
         for var in self.variables:

@@ -11,7 +11,10 @@ their decays and the synapses into each target (CSR over targets).
   delivers times the spike's value into the target's receptor, and stores
   what ``on_pre`` updates; then the source runs ``pre_spike``;
 * learn (phase 6): every target that spiked at ``t`` runs ``post_spike``,
-  then every synapse into it runs ``on_post``;
+  then every synapse into it runs ``on_post`` (with ``batch="per_sample"``
+  and nothing reading the synapses between arrivals, ``on_post`` waits for
+  the source's next arrival instead, with the same result bit for bit:
+  :class:`Deferred`);
 * step_end (``mean``/``sum`` only; the kernel steps all samples together):
   every ``every`` steps ``w <- clip(w + reduce_b(dw), w_min, w_max)``,
   samples summed in ascending order.
@@ -31,6 +34,107 @@ from .kernels.queue import queue_emit, segment_emit
 #: synapses ahead whose weight the walk over a spiking target's synapses prefetches (measured: 16 to 32 best)
 PREFETCH_AHEAD = 24
 
+#: deferred potentiation: the newest post spikes of a target kept side by side (32 bytes: they stay in the L2
+#: cache; an arrival reads them for every synapse)
+LAST = 4
+#: deferred potentiation: post spikes of a target kept beyond the newest :data:`LAST` (before one that a source
+#: may still need is dropped, the sources that need it are brought up to date)
+HISTORY = 8
+#: deferred potentiation: steps of pre-trace values tabulated per arrival (beyond: multiplied out one by one)
+TABLE_STEPS = 8192
+#: a post spike log entry that holds no spike (older than every window start)
+NO_SPIKE = -1
+
+
+def defers_potentiation(proj) -> bool:
+    """Whether ``on_post`` of ``proj`` can wait for the source's next arrival (:class:`Deferred`).
+
+    It can when each sample has its own weights (``batch="per_sample"``),
+    nothing reads the synapses between arrivals (no ``on_step``, no
+    WeightMonitor) and ``on_post`` reads only synapse variables, pre traces
+    and parameters (their values at the post spike can be recomputed later).
+    """
+    model, fns = proj.synapse, proj.synapse.events()
+    if proj.batch != "per_sample" or "on_post" not in fns or "on_step" in fns or proj.weights_watched:
+        return False
+    return set(fns["on_post"].arg_names) <= set(model.synapse) | set(model.pre) | set(model.values)
+
+
+def max_row_length(proj) -> int:
+    """The most synapses one arrival reaches: the longest CSR row, or the largest delay group."""
+    if proj.groups is None:
+        lengths = np.diff(proj.indptr)
+    else:
+        lengths = np.asarray(proj.groups.end) - np.asarray(proj.groups.start)
+    return int(lengths.max()) if lengths.size else 0
+
+
+@dataclass
+class Deferred:
+    """State of deferred potentiation (docs/plasticity.md, "Speed"): exact, the eager order per synapse.
+
+    A post spike of target ``j`` at step ``t_p`` is logged (``last[b, j]``:
+    its newest :data:`LAST` spikes, newest first; ``hist[b, j]``: the
+    :data:`HISTORY` before them, newest first; :data:`NO_SPIKE` where none) instead of
+    running ``on_post`` over the synapses into ``j`` at once. For source (or
+    delay group) ``i`` every logged spike at or after ``t_from[b, i]`` is
+    pending: at ``i``'s next arrival each synapse of ``i`` first runs
+    ``on_post`` for its target's pending spikes, in time order, with the pre
+    traces at ``t_p``, ``x_ref * d * d * ...`` (``t_p - t_from`` factors, the
+    multiplications of the eager decay, tabulated per arrival in ``table``),
+    then ``on_pre``; the arrival sets ``t_from = t`` and ``x_ref`` to the
+    trace after ``pre_spike``. An arrival reads ``last`` only unless three or
+    more spikes are pending (32 bytes per target: it stays in the L2 cache,
+    where the eager walk over a target's synapses misses the cache once per
+    synapse), and applies the newest two without a branch (each computed,
+    kept when pending): which synapses have a pending spike is as random as
+    the spikes, and a mispredicted branch per synapse cost as much as the
+    eager walk's cache miss.
+    At the end of every kernel chunk every source is brought up to date (so
+    weights are exact whenever Python sees them), and so is every source
+    that may still need a spike before it is dropped from ``hist``
+    (``low[b]``: the earliest window start).
+    """
+
+    t_from: np.ndarray
+    x_ref: dict
+    table: dict
+    last: np.ndarray
+    hist: np.ndarray
+    low: np.ndarray
+    lists: np.ndarray
+
+    @classmethod
+    def allocate(cls, proj, B: int, n_src: int, dtype) -> "Deferred":
+        max_row = max_row_length(proj)
+        traces = [x for x in proj.synapse.events()["on_post"].arg_names if x in proj.synapse.pre]
+        return cls(
+            t_from=np.zeros((B, n_src), dtype=np.int64),
+            x_ref={x: np.zeros((B, n_src), dtype=dtype) for x in traces},
+            table={x: np.zeros((B, TABLE_STEPS), dtype=dtype) for x in traces},
+            last=np.full((B, proj.post.n, LAST), NO_SPIKE, dtype=np.int64),
+            hist=np.full((B, proj.post.n, HISTORY), NO_SPIKE, dtype=np.int64),
+            low=np.zeros(B, dtype=np.int64),
+            lists=np.zeros((B, 3, max_row), dtype=np.int64),
+        )
+
+    @staticmethod
+    def nbytes(proj, B: int, n_src: int, item: int) -> int:
+        """Bytes :meth:`allocate` takes (``item``: bytes of the run's float type)."""
+        traces = sum(1 for x in proj.synapse.events()["on_post"].arg_names if x in proj.synapse.pre)
+        return B * (8 * n_src + traces * item * (n_src + TABLE_STEPS) + 8 * proj.post.n * (LAST + HISTORY) + 8)
+
+    def reset(self) -> None:
+        for arr in (self.t_from, *self.x_ref.values(), self.low):
+            arr[...] = 0
+        self.last[...] = NO_SPIKE
+        self.hist[...] = NO_SPIKE
+
+    def run_state(self) -> dict:
+        out = {"deferred.t_from": self.t_from, "deferred.last": self.last, "deferred.hist": self.hist}
+        out.update({f"deferred.x_ref.{x}": a for x, a in self.x_ref.items()})
+        return dict(out, **{"deferred.low": self.low})
+
 
 @dataclass
 class SynapseArrays:
@@ -45,6 +149,7 @@ class SynapseArrays:
     post_indptr: np.ndarray
     post_sources: np.ndarray
     post_synapses: np.ndarray
+    deferred: Deferred | None = None
 
     @classmethod
     def allocate(cls, proj, weights: np.ndarray, ctx) -> "SynapseArrays":
@@ -57,12 +162,17 @@ class SynapseArrays:
             + B * item * (len(model.pre) * proj.pre.n + len(model.post) * proj.post.n)
             + nnz * 12
         )
+        n_src = proj.pre.n if proj.groups is None else proj.groups.n
+        if defers_potentiation(proj):
+            nbytes += Deferred.nbytes(proj, B, n_src, item)
         check_memory(nbytes, f"the synapses of projection {proj.name!r} ({nnz} synapses, batch {B})")
         w = np.empty((1 if shared else B, nnz), dtype=dtype)
         w[...] = weights
         variables = {v: np.full((B, nnz), _initial(model, v), dtype=dtype) for v in model.synapse if v != "w"}
         ptr, src, order = transpose_csr(proj.indptr, proj.indices, proj.post.n)
+        deferred = Deferred.allocate(proj, B, n_src, dtype) if defers_potentiation(proj) else None
         return cls(
+            deferred=deferred,
             w=w,
             dw=np.zeros((B, nnz), dtype=dtype) if shared else None,
             variables=variables,
@@ -87,6 +197,8 @@ class SynapseArrays:
             arr[...] = _initial(proj.synapse, v)
         for arr in (*self.pre.values(), *self.post.values()):
             arr[...] = 0
+        if self.deferred is not None:
+            self.deferred.reset()
 
     def run_state(self) -> dict:
         out = {"w": self.w, **{f"syn.{k}": v for k, v in self.variables.items()}}
@@ -94,6 +206,8 @@ class SynapseArrays:
         out.update({f"post.{k}": v for k, v in self.post.items()})
         if self.dw is not None:
             out["dw"] = self.dw
+        if self.deferred is not None:
+            out.update(self.deferred.run_state())
         return out
 
     def apply_pending(self, mode: str, model) -> None:
@@ -137,6 +251,20 @@ class SynapseCode:
         self.decay = {x: kb.arg(d, f"{p}_decay_{x}") for x, d in arrays.decays.items()}
         self.bw = "0" if self.shared else "b"
         self.mod = None if proj.modulator is None else kb.arg(proj.modulator, f"{p}_modulator")
+        d = arrays.deferred if defers_potentiation(proj) else None
+        self.deferred = (
+            None
+            if d is None
+            else {
+                "t_from": kb.arg(d.t_from, f"{p}_t_from"),
+                "last": kb.arg(d.last, f"{p}_post_last"),
+                "hist": kb.arg(d.hist, f"{p}_post_hist"),
+                "lists": kb.arg(d.lists, f"{p}_pending_lists"),
+                "low": kb.arg(d.low, f"{p}_hist_low"),
+                "x_ref": {x: kb.arg(a, f"{p}_x_ref_{x}") for x, a in d.x_ref.items()},
+                "table": {x: kb.arg(a, f"{p}_table_{x}") for x, a in d.table.items()},
+            }
+        )
 
     def emit(self) -> None:
         self.emit_deliver()
@@ -165,6 +293,11 @@ class SynapseCode:
             f"for {p}_e in range({cnt}[{p}_slot, b]):",
             f"    {p}_i = {src}[{p}_slot, b, {p}_e]  # a source, or a delay group of one",
             f"    {p}_value = {val}[{p}_slot, b, {p}_e]",
+        ]
+        if self.deferred:
+            lines += [f"    {p}_tf = {self.deferred['t_from']}[b, {p}_i]", f"    {p}_nf = 0"]
+            lines += ["    " + line for line in self.arrival_pending(lo, hi, k, indices)]
+        lines += [
             f"    for {p}_pos in range({lo}, {hi}):",
             f"        {p}_k = {k}",
             f"        {p}_j = np.int64({indices}[{p}_k])",
@@ -175,6 +308,8 @@ class SynapseCode:
         lines += [f"    {delivered}[b] += {hi} - {lo}"]
         if "pre_spike" in self.fns:
             lines += ["    " + line for line in self.trace_update("pre_spike", f"{p}_i")]
+        if self.deferred:
+            lines += ["    " + line for line in self.window_start("t", scaled=False)]
         lines.append(f"{cnt}[{p}_slot, b] = 0")
         kb.add("deliver", "\n".join(lines), comment=f"projection {self.proj.name!r} ({self.model.model!r} synapses)")
 
@@ -210,9 +345,160 @@ class SynapseCode:
         lines = self.load_modulator() + [f"for {p}_e in range({cnt}[b]):", f"    {p}_j = np.int64({idx}[b, {p}_e])"]
         if "post_spike" in self.fns:
             lines += ["    " + line for line in self.trace_update("post_spike", f"{p}_j")]
-        if "on_post" in self.fns:
+        if self.deferred:
+            lines = self.load_modulator() + self.deferred_learn(idx, cnt)
+        elif "on_post" in self.fns:
             lines += ["    " + line for line in self.column_walk()]
         kb.add("learn", "\n".join(lines), comment=f"projection {self.proj.name!r}: post-synaptic events")
+
+    # ----- deferred potentiation (Deferred)
+    def deferred_learn(self, idx: str, cnt: str) -> list:
+        """Phase 6 with deferred ``on_post``: bring up to date the sources that may need a spike about to be
+        dropped from the log, log this step's post spikes, and bring every source up to date at the end of
+        the chunk."""
+        p, d, H = self.p, self.deferred, HISTORY
+        last, hist, low = d["last"], d["hist"], d["low"]
+        lines = [
+            f"for {p}_e in range({cnt}[b]):",
+            f"    {p}_j = np.int64({idx}[b, {p}_e])",
+            f"    {p}_old = {hist}[b, {p}_j, {H - 1}]",
+            f"    if {p}_old >= {low}[b]:  # drops a spike that a source may still need",
+        ]
+        lines += ["        " + line for line in self.flush("t", scaled=False, only=f"<= {p}_old")]
+        lines += [f"for {p}_e in range({cnt}[b]):", f"    {p}_j = np.int64({idx}[b, {p}_e])"]
+        if "post_spike" in self.fns:
+            lines += ["    " + line for line in self.trace_update("post_spike", f"{p}_j")]
+        lines += [
+            f"    for {p}_m in range({H - 1}, 0, -1):",
+            f"        {hist}[b, {p}_j, {p}_m] = {hist}[b, {p}_j, {p}_m - 1]",
+            f"    {hist}[b, {p}_j, 0] = {last}[b, {p}_j, {LAST - 1}]",
+            f"    for {p}_m in range({LAST - 1}, 0, -1):",
+            f"        {last}[b, {p}_j, {p}_m] = {last}[b, {p}_j, {p}_m - 1]",
+            f"    {last}[b, {p}_j, 0] = t",
+            "if t + 1 == stop:  # end of the chunk: every weight exact when Python sees it",
+        ]
+        return lines + ["    " + line for line in self.flush("t + 1", scaled=True)]
+
+    def flush(self, start: str, scaled: bool, only: str | None = None) -> list:
+        """Every source (``only``: whose window starts ``only``) runs the pending ``on_post`` of all its
+        synapses and restarts its window at ``start``; ``low`` becomes the earliest window start."""
+        p, kb, t_from, low = self.p, self.kb, self.deferred["t_from"], self.deferred["low"]
+        lo, hi, k = self.synapse_range()
+        indices = kb.arg(self.proj.indices, f"{p}_indices")
+        lines = [f"{low}[b] = {start}", f"for {p}_i in range({t_from}.shape[1]):", f"    {p}_tf = {t_from}[b, {p}_i]"]
+        inner = [
+            f"{p}_nf = 0",
+            f"for {p}_pos in range({lo}, {hi}):",
+            f"    {p}_k = {k}",
+            f"    {p}_j = np.int64({indices}[{p}_k])",
+        ]
+        inner += ["    " + line for line in self.pending()] + self.window_start(start, scaled)
+        if only is None:
+            return lines + ["    " + line for line in inner]
+        lines += [f"    if {p}_tf {only}:"] + ["        " + line for line in inner]
+        return lines + [f"    {low}[b] = min({low}[b], {t_from}[b, {p}_i])"]
+
+    def window_start(self, start: str, scaled: bool) -> list:
+        """Source ``{p}_i`` is up to date: its window starts at step ``start`` with the traces there."""
+        p, d = self.p, self.deferred
+        lines = [f"{d['t_from']}[b, {p}_i] = {start}"]
+        for x, ref in d["x_ref"].items():  # the trace at `start`: now (phase 6 of t), or decayed once more
+            lines.append(f"{ref}[b, {p}_i] = {self.trace[x]}[b, {p}_i]" + (f" * {self.decay[x]}" if scaled else ""))
+        return lines
+
+    def pending(self) -> list:
+        """``on_post`` of synapse ``{p}_k`` for each logged spike of its target at or after ``{p}_tf``, in order
+        (the flushes' walk; an arrival sorts its synapses by what is pending first, :meth:`arrival_pending`)."""
+        p, d = self.p, self.deferred
+        last = d["last"]
+        lines = [f"if {last}[b, {p}_j, 0] >= {p}_tf:"]
+        lines += ["    " + line for line in self.older_pending()]
+        lines += [f"    if {last}[b, {p}_j, 1] >= {p}_tf:"]
+        lines += ["        " + line for line in self.potentiate(f"{last}[b, {p}_j, 1]")]
+        return lines + ["    " + line for line in self.potentiate(f"{last}[b, {p}_j, 0]")]
+
+    def older_pending(self) -> list:
+        """``on_post`` of synapse ``{p}_k`` for its target's pending spikes older than the newest two, in order."""
+        return [f"if {self.deferred['last']}[b, {self.p}_j, 2] >= {self.p}_tf:"] + [
+            "    " + line for line in self.older_spikes()
+        ]
+
+    def older_spikes(self) -> list:
+        """:meth:`older_pending` once the third newest spike is known to be pending."""
+        p, d, H = self.p, self.deferred, HISTORY
+        last, hist = d["last"], d["hist"]
+        lines = [f"for {p}_q in range({H - 1}, -1, -1):", f"    if {hist}[b, {p}_j, {p}_q] >= {p}_tf:"]
+        lines += ["        " + line for line in self.potentiate(f"{hist}[b, {p}_j, {p}_q]")]
+        lines += [f"for {p}_q in range({LAST - 1}, 1, -1):", f"    if {last}[b, {p}_j, {p}_q] >= {p}_tf:"]
+        return lines + ["        " + line for line in self.potentiate(f"{last}[b, {p}_j, {p}_q]")]
+
+    def arrival_pending(self, lo: str, hi: str, k: str, indices: str) -> list:
+        """The pending ``on_post`` of every synapse of arriving ``{p}_i`` (positions ``lo..hi``), before ``on_pre``.
+
+        Which synapses have a pending spike is as random as the spikes: a branch per synapse on it was
+        mispredicted about a third of the time, which cost as much as the eager walk's cache misses. So a
+        first pass writes each synapse's position into the lists of synapses with at least one, two and
+        three pending spikes (written always, counted only when pending: no branch), and the lists are then
+        walked: three or more first (the older spikes), then the second newest, then the newest, so that
+        each synapse sees its spikes in time order.
+        """
+        p, d = self.p, self.deferred
+        last, lists = d["last"], d["lists"]
+        lines = [
+            f"{p}_m1 = 0",
+            f"{p}_m2 = 0",
+            f"{p}_m3 = 0",
+            f"{p}_last_b, {p}_l1, {p}_l2, {p}_l3 = {last}[b], {lists}[b, 0], {lists}[b, 1], {lists}[b, 2]",
+            f"for {p}_pos in range({lo}, {hi}):",
+            f"    {p}_ju = np.uint64({indices}[{k}])  # unsigned: no test for negative indices",
+            f"    {p}_l1[{p}_m1] = {p}_pos",
+            f"    {p}_l2[{p}_m2] = {p}_pos",
+            f"    {p}_l3[{p}_m3] = {p}_pos",
+            f"    {p}_m1 += np.int64({p}_last_b[{p}_ju, 0] >= {p}_tf)",
+            f"    {p}_m2 += np.int64({p}_last_b[{p}_ju, 1] >= {p}_tf)",
+            f"    {p}_m3 += np.int64({p}_last_b[{p}_ju, 2] >= {p}_tf)",
+        ]
+        for row, count, spikes in (
+            (2, f"{p}_m3", self.older_spikes()),
+            (1, f"{p}_m2", self.potentiate(f"{last}[b, {p}_j, 1]")),
+            (0, f"{p}_m1", self.potentiate(f"{last}[b, {p}_j, 0]")),
+        ):
+            lines += [
+                f"for {p}_q in range({count}):",
+                f"    {p}_pos = {lists}[b, {row}, {p}_q]",
+                f"    {p}_k = {k}",
+                f"    {p}_j = np.int64({indices}[{p}_k])",
+            ]
+            lines += ["    " + line for line in spikes]
+        return lines
+
+    def traces_at(self, n: str) -> list:
+        """The pre traces ``{p}_tr_x`` ``n`` steps after the window start of ``{p}_i`` (``n >= 0``)."""
+        p, d, L = self.p, self.deferred, TABLE_STEPS
+        lines = [f"if {n} < {L}:", f"    while {p}_nf <= {n}:  # the traces {p}_nf steps after the window start"]
+        for x, tab in d["table"].items():
+            ref = d["x_ref"][x]
+            lines.append(
+                f"        {tab}[b, {p}_nf] = {ref}[b, {p}_i] if {p}_nf == 0 else {tab}[b, {p}_nf - 1] * {self.decay[x]}"
+            )
+        lines.append(f"        {p}_nf += 1")
+        lines += [f"    {p}_tr_{x} = {tab}[b, {n}]" for x, tab in d["table"].items()]
+        lines.append("else:")
+        for x, ref in d["x_ref"].items():
+            lines += [
+                f"    {p}_tr_{x} = {ref}[b, {p}_i]",
+                f"    for {p}_r in range({n}):",
+                f"        {p}_tr_{x} *= {self.decay[x]}",
+            ]
+        return lines
+
+    def potentiate(self, step: str) -> list:
+        """``on_post`` of synapse ``{p}_k`` for its target's spike at ``step`` (the pre traces of that step)."""
+        p = self.p
+        lines = [f"{p}_n = {step} - {p}_tf"] + self.traces_at(f"{p}_n")
+        body = [f"{p}_syn_w = {self.w}[{self.bw}, {p}_k]"]
+        body += [f"{p}_syn_{v} = {arr}[b, {p}_k]" for v, arr in self.var.items()]
+        return lines + body + self.call_update("on_post")
 
     def column_walk(self) -> list:
         """``on_post`` for every synapse into target ``{p}_j``, through the transposed index.

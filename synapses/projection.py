@@ -133,6 +133,8 @@ class Projection(Component):
             delay_layout(delay, delay_steps, delay_per, {})
         self.delay_per = delay_per
         self.name = None if name is None else check_name(name)
+        #: a WeightMonitor reads the weights every step (set by the monitor; no deferred potentiation)
+        self.weights_watched = False
         self.built = False
         #: a rank's part only (synapses.part.PartInfo: what the whole network has), else None
         self.part = None
