@@ -122,7 +122,8 @@ class Deferred:
     def nbytes(proj, B: int, n_src: int, item: int) -> int:
         """Bytes :meth:`allocate` takes (``item``: bytes of the run's float type)."""
         traces = sum(1 for x in proj.synapse.events()["on_post"].arg_names if x in proj.synapse.pre)
-        return B * (8 * n_src + traces * item * (n_src + TABLE_STEPS) + 8 * proj.post.n * (LAST + HISTORY) + 8)
+        per_sample = 8 * n_src + traces * item * (n_src + TABLE_STEPS) + 8 * proj.post.n * (LAST + HISTORY) + 8
+        return B * (per_sample + 3 * 8 * max_row_length(proj))
 
     def reset(self) -> None:
         for arr in (self.t_from, *self.x_ref.values(), self.low):

@@ -16,10 +16,10 @@ reference alone takes minutes). The MPI rank split is measured by
 
 from __future__ import annotations
 
-from benchmarks.cases import batch, brunel, coba, cobahh, cuba, plastic, recording, scale, startup, threads
+from benchmarks.cases import batch, brunel, coba, cobahh, cuba, penalty, plastic, recording, scale, startup, threads
 
 #: the cases run by default, in running order
-DEFAULT = (cuba, brunel, coba, plastic, threads, batch, scale, startup, recording)
+DEFAULT = (cuba, brunel, coba, plastic, threads, batch, penalty, scale, startup, recording)
 
 #: cases run only when named
 ON_REQUEST = (cobahh,)

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from benchmarks import cases, records, references, runner, table
-from benchmarks.cases import batch, brunel, cuba, recording, scale, startup
+from benchmarks.cases import batch, brunel, cuba, penalty, recording, scale, startup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -129,6 +129,15 @@ def test_recording_tiny(tmp_path):
     assert list(tmp_path.iterdir()) == []  # the recording is removed afterwards
 
 
+def test_penalty_tiny():
+    (rec,) = penalty.run(runs=(("cuba", 20.0),), batch=4, repeats=1)
+    check_record(rec, "penalty")
+    assert rec["label"] == "cuba n=4000 B=4 T=20ms" and rec["threads"] == 1
+    assert math.isclose(rec["penalty_wall"], rec["run_s_per_sample"] / rec["single_run_s"])
+    assert rec["walked_bytes_per_neuron_step"] > 0 and rec["bare_csr_events_per_s"] > 0
+    assert [t["op"] for t in rec["targets"]] == ["<="]
+
+
 def test_startup_tiny():
     # warm runs only, in this environment's caches (an empty cache would compile everything: ~10 s);
     # the kernel is that of test_recording_tiny's baseline, cuba(record=False), cached on disk by then
@@ -208,7 +217,18 @@ def test_absent_reference_is_skipped(tmp_path, monkeypatch):
 
 
 def test_sizes_and_no_reference():
-    assert cases.NAMES == ("cuba", "brunel", "coba", "plastic", "threads", "batch", "scale", "startup", "recording")
+    assert cases.NAMES == (
+        "cuba",
+        "brunel",
+        "coba",
+        "plastic",
+        "threads",
+        "batch",
+        "penalty",
+        "scale",
+        "startup",
+        "recording",
+    )
     assert cases.sizes("brunel", quick=True)["references"] == ("nest",)
     assert cases.sizes("brunel", quick=True, references=False)["references"] == ()
     assert "references" not in cases.sizes("scale", references=False)
