@@ -5,7 +5,9 @@ Network: 40 inputs -> 125 recurrent LIF neurons (zero diagonal, per-neuron
 recurrent delays in three groups of 1, 81 and 101 steps, clamp_ramp
 surrogate, learnable tau_mem and threshold) -> 2-unit leaky readout
 (learnable tau_out, delay 1); loss = cross-entropy over a recall window +
-branching-factor regulariser.  Batch 64, 2550 steps, float32.
+both of DelayNet's regularisers, the branching factor and the firing rate (an
+L2 distance of each neuron's rate to ``RATE_TARGET``).  Batch 64, 2550 steps,
+float32.
 
 Each side runs in its own subprocess so that peak RSS (``ru_maxrss``) is
 measured per side; the JIT / first call is timed apart from the steady
@@ -68,6 +70,8 @@ import numpy as np
 
 N_IN, N, N_OUT = 40, 125, 2
 DELAY_GROUPS = (1, 81, 101)
+#: weights of the two regularisers, and the firing-rate target in spikes per step
+BF_WEIGHT, RATE_WEIGHT, RATE_TARGET = 1e-4, 1e-2, 0.04
 
 
 def make_data(T, B, seed=0):
@@ -110,7 +114,7 @@ def run_ours(T, B, repeats, threads):
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from simcore.grad import LIFLayer, ReadoutLayer, SNN, cross_entropy, branching_factor
+    from simcore.grad import LIFLayer, ReadoutLayer, SNN, cross_entropy, branching_factor, firing_rate_l2
 
     x, labels, mask, delays = make_data(T, B)
     W_in, W_rec, W_out, tau_mem = init_weights()
@@ -137,7 +141,8 @@ def run_ours(T, B, repeats, threads):
         tape = model.forward(x)
         loss, gy = cross_entropy(tape.y, labels, mask)
         bf, gn = branching_factor(tape.spikes(0))
-        grads = model.backward(tape, gy, {0: 1e-4 * gn})
+        fr, gr = firing_rate_l2(tape.spikes(0), RATE_TARGET)
+        grads = model.backward(tape, gy, {0: BF_WEIGHT * gn + RATE_WEIGHT * gr})
         return loss, grads, float(tape.spikes(0).mean())
 
     rss0 = current_rss_mb()
@@ -236,7 +241,8 @@ def run_torch(T, B, repeats, threads):
         loss = torch.nn.functional.cross_entropy(ybar, labels)
         St = S.sum(2)
         bf = ((St[1:] - St[:-1]) ** 2).sum(0).mean()
-        (loss + 1e-4 * bf).backward()
+        fr = ((S.mean((0, 1)) - RATE_TARGET) ** 2).sum()
+        (loss + BF_WEIGHT * bf + RATE_WEIGHT * fr).backward()
         return float(loss.detach()), float(S.detach().mean())
 
     rss0 = current_rss_mb()
