@@ -55,7 +55,8 @@ def _failure(proc: subprocess.CompletedProcess, cap_bytes: int | None) -> dict:
 def run_module(
     module: str, args=(), *, timeout_s: float = 1200.0, memory_cap_bytes: int | None = None, env: dict | None = None
 ) -> dict:
-    """``python -m module *args --json FILE`` in :data:`ROOT`; returns the JSON it wrote plus ``process_wall_s``.
+    """``python -m module *args --json FILE`` in :data:`ROOT`; returns the JSON it wrote plus ``process_wall_s``
+    (the whole process) and ``spawn_epoch`` (``time.time()`` just before the child was started).
 
     ``env`` adds to this process's environment (:func:`child_env`);
     ``memory_cap_bytes`` caps the child's address space; ``timeout_s``
@@ -66,7 +67,7 @@ def run_module(
         out = os.path.join(tmp, "result.json")
         cmd = [sys.executable, "-m", module, *map(str, args), "--json", out]
         log.debug("running %s", " ".join(cmd))
-        t0 = time.perf_counter()
+        t0, spawn_epoch = time.perf_counter(), time.time()
         try:
             proc = subprocess.run(
                 cmd,
@@ -86,4 +87,4 @@ def run_module(
             else:
                 result = _failure(proc, memory_cap_bytes)
         wall = time.perf_counter() - t0
-    return dict(result, process_wall_s=wall)
+    return dict(result, process_wall_s=wall, spawn_epoch=spawn_epoch)
