@@ -493,6 +493,8 @@ class Network:
             comp.import_state(saved[comp.name])
             comp.import_results(state.get("results", {}).get(comp.name, {}))
         self.t = check_int(state["t"], "t", minimum=0)
+        for comp in self.components:
+            comp.restored(self.t)
         self._desynchronised = False
 
     def store(self, path, *, overwrite: bool = False) -> None:

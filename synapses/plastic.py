@@ -131,10 +131,19 @@ class Deferred:
         self.last[...] = NO_SPIKE
         self.hist[...] = NO_SPIKE
 
-    def run_state(self) -> dict:
-        out = {"deferred.t_from": self.t_from, "deferred.last": self.last, "deferred.hist": self.hist}
-        out.update({f"deferred.x_ref.{x}": a for x, a in self.x_ref.items()})
-        return dict(out, **{"deferred.low": self.low})
+    def restart(self, step: int, pre: dict, decays: dict) -> None:
+        """Every source up to date at ``step``, as a chunk's end leaves them (after a restore of the state).
+
+        A state is taken between chunks, when the last chunk's end brought every source up to date: each
+        window starts at ``step`` with the pre trace one decay further (its value in ``step``), and no
+        logged spike is pending. So these arrays are not part of the state; they are rebuilt from it.
+        """
+        self.t_from[...] = step
+        for x, ref in self.x_ref.items():
+            ref[...] = pre[x] * decays[x]
+        self.last[...] = NO_SPIKE
+        self.hist[...] = NO_SPIKE
+        self.low[...] = step
 
 
 @dataclass
@@ -207,9 +216,7 @@ class SynapseArrays:
         out.update({f"post.{k}": v for k, v in self.post.items()})
         if self.dw is not None:
             out["dw"] = self.dw
-        if self.deferred is not None:
-            out.update(self.deferred.run_state())
-        return out
+        return out  # not the deferred arrays: Deferred.restart rebuilds them
 
     def apply_pending(self, mode: str, model) -> None:
         """``w <- clip(w + reduce_b(dw))`` in Python, exactly as the kernel's step_end does it."""

@@ -169,6 +169,11 @@ class Projection(Component):
             self.ring.fill[..., 0] = -1
             self.ring.fill[..., 1] = 0
 
+    def restored(self, step: int) -> None:
+        """Deferred potentiation's windows and logs, rebuilt at ``step`` (they are not in the state)."""
+        if self.syn is not None and self.syn.deferred is not None:
+            self.syn.deferred.restart(step, self.syn.pre, self.syn.decays)
+
     def finish_run(self) -> None:
         """Apply the weight updates still pending at the end of a run (``every > 1``, docs/contract.md §3.7)."""
         if self.syn is not None and self.syn.dw is not None:

@@ -145,6 +145,9 @@ class Component(abc.ABC):
     def import_results(self, results: dict) -> None:
         """Take back what :meth:`export_results` gave (a restored monitor goes on from there)."""
 
+    def restored(self, step: int) -> None:
+        """After :meth:`import_state`, once the network stands at ``step``: rebuild what the state leaves out."""
+
     # ----- inspection
     def schedule(self) -> dict:
         """``{phase or section: [text, ...]}``: what this component does when (for printing)."""

@@ -152,3 +152,27 @@ def test_a_weight_monitor_keeps_the_eager_kernel():
     net.add(sc.WeightMonitor(net.projections[0], synapses=[0, 1, 2]))
     net.run(5.0, dt=0.1, seed=1)
     assert net.projections[0].syn.deferred is None
+
+
+@pytest.mark.parametrize("restore_deferred", [True, False])
+def test_a_state_taken_between_runs_restores_in_either_kernel(restore_deferred, monkeypatch):
+    """The deferred arrays are not part of the state: rebuilt at the restored step, bit for bit the same run,
+    whether the restored network defers or walks eagerly (a WeightMonitor, say)."""
+    synapse = sc.STDP(**STDP)
+    whole, _ = run_both(lambda: recurrent(7, synapse), monkeypatch, runs=(60.0,))
+    first = recurrent(7, synapse)
+    first.run(25.0, dt=0.1, seed=5)
+    assert first.projections[0].syn.deferred is not None
+    state = first.export_state()
+    assert not any(key.startswith("deferred") for key in state["components"]["plastic"])
+    with monkeypatch.context() as m:
+        if not restore_deferred:
+            m.setattr(plastic, "defers_potentiation", lambda proj: False)
+        second = recurrent(7, synapse)
+        second.build(dt=0.1, seed=5)
+        second.import_state(state)
+        second.run(35.0)
+        assert (second.projections[0].syn.deferred is not None) == restore_deferred
+    spikes = next(m for m in second.monitors if m.name == "spikes")
+    np.testing.assert_array_equal(second.projections[0].weights, whole["w"])
+    np.testing.assert_array_equal(spikes.steps, whole["spikes"])
