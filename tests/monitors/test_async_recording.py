@@ -13,6 +13,7 @@ import pytest
 import monitors.recording as recording
 from monitors.reader import load_report, load_spikes
 from monitors.sonata import RecordingWriteError
+from netkit import driven_lif
 import simcore as sc
 from simcore.network import RunStopped
 
@@ -20,20 +21,7 @@ from simcore.network import RunStopped
 def small_network():
     """40 LIF neurons with Poisson drive; every spike and two traces kept in memory as well as recorded."""
     net = sc.Network()
-    pop = net.add(
-        sc.LIFBio(
-            40,
-            E_L=-60.0,
-            V_th=-50.0,
-            V_reset=-60.0,
-            tau_m=10.0,
-            t_ref=1.0,
-            tau_syn={"exc": 3.0},
-            init={"v": sc.Uniform(-60.0, -50.0)},
-            name="pop",
-        )
-    )
-    net.add(sc.PoissonInput(pop, n_inputs=400, rate=50.0, weight=0.3))
+    pop = driven_lif(net)
     net.connect(pop, pop, sc.Bernoulli(0.1), weight=0.5, delay_steps=3)
     spikes = net.add(sc.SpikeMonitor(pop))
     trace = net.add(sc.StateMonitor(pop, ("v", "g_exc"), neurons=[0, 5, 7], every=2))

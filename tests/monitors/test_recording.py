@@ -7,26 +7,14 @@ import h5py
 import numpy as np
 import pytest
 
+from netkit import driven_lif
 import simcore as sc
 from monitors.reader import load_report, load_spikes
 
 
 def small_network(batch_monitors=True, keep=True):
     net = sc.Network()
-    pop = net.add(
-        sc.LIFBio(
-            40,
-            E_L=-60.0,
-            V_th=-50.0,
-            V_reset=-60.0,
-            tau_m=10.0,
-            t_ref=1.0,
-            tau_syn={"exc": 3.0},
-            init={"v": sc.Uniform(-60.0, -50.0)},
-            name="pop",
-        )
-    )
-    net.add(sc.PoissonInput(pop, n_inputs=400, rate=50.0, weight=0.3))
+    pop = driven_lif(net)
     net.connect(pop, pop, sc.Bernoulli(0.1), weight=0.5, delay_steps=3)
     spikes = net.add(sc.SpikeMonitor(pop, keep_in_memory=keep))
     trace = net.add(sc.StateMonitor(pop, ("v", "g_exc"), neurons=[0, 5, 7], every=2, keep_in_memory=keep))

@@ -11,25 +11,13 @@ from monitors.base import BlockPool
 from monitors.kernels import spike_gather
 from monitors.reader import load_report, load_spikes
 from monitors.spike import SpikeMonitor
+from netkit import driven_lif
 import simcore as sc
 
 
 def _network(batch_keep: bool):
     net = sc.Network()
-    pop = net.add(
-        sc.LIFBio(
-            60,
-            E_L=-60.0,
-            V_th=-50.0,
-            V_reset=-60.0,
-            tau_m=10.0,
-            t_ref=1.0,
-            tau_syn={"exc": 3.0},
-            init={"v": sc.Uniform(-60.0, -50.0)},
-            name="pop",
-        )
-    )
-    net.add(sc.PoissonInput(pop, n_inputs=400, rate=60.0, weight=0.3))
+    pop = driven_lif(net, 60, rate=60.0)
     net.connect(pop, pop, sc.Bernoulli(0.1), weight=0.5, delay_steps=2)
     spikes = net.add(sc.SpikeMonitor(pop, keep_in_memory=batch_keep))
     trace = net.add(sc.StateMonitor(pop, "v", neurons=[1, 4, 9], keep_in_memory=batch_keep))

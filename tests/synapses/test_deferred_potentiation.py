@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from netkit import driven_lif
 import simcore as sc
 import synapses.plastic as plastic
 
@@ -20,23 +21,10 @@ import synapses.plastic as plastic
 def recurrent(seed, synapse, *, n=60, delay_per="source", batch_size=1, slow_sources=False):
     """``n`` LIF neurons driven by Poisson input, all-to-all-ish recurrent plastic connections."""
     net = sc.Network()
-    pop = net.add(
-        sc.LIFBio(
-            n,
-            E_L=-60.0,
-            V_th=-50.0,
-            V_reset=-60.0,
-            tau_m=10.0,
-            t_ref=1.0,
-            tau_syn={"exc": 3.0},
-            init={"v": sc.Uniform(-60.0, -50.0)},
-            name="pop",
-        )
-    )
     rates = np.random.default_rng(seed).uniform(30.0, 45.0, n)
     if slow_sources:  # a quarter fires once or twice in 80 ms: their targets fire many times in between
         rates[: n // 4] = 20.0
-    net.add(sc.PoissonInput(pop, n_inputs=200, rate=rates, weight=0.7))
+    pop = driven_lif(net, n, rate=rates, weight=0.7, n_inputs=200)
     delay = sc.Uniform(0.1, 3.0) if delay_per == "synapse" else 1.0
     net.connect(
         pop,
