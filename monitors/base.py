@@ -99,10 +99,11 @@ class BlockPool:
     keeps up to ``size`` arrays and hands one out again once nothing but the
     pool refers to it (CPython's reference count: a block still queued,
     still gathered or held by the user keeps its array, and any view of it
-    too). Beyond ``size`` busy arrays it allocates without keeping.
+    too). Beyond ``size`` busy arrays it allocates without keeping, so what the pool holds stays at two
+    blocks (the one being written and the next chunk's) however far the writer lags.
     """
 
-    def __init__(self, size: int = 8):
+    def __init__(self, size: int = 2):
         self.size = int(size)
         self._arrays: list = []
 
