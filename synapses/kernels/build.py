@@ -20,52 +20,73 @@ INSERTION_MAX = 24
 
 
 @njit(cache=True)
-def draw_row(r, k, n_choices, exclude_self, allow_multiple, state, marked, out):
-    """Row ``r``'s ``k`` columns in ``[0, n_choices)`` into ``out[:k]``, sorted: :func:`sample_rows`'s draws.
+def draw_rows(r0, r1, counts, n_choices, exclude_self, allow_multiple, state, marked, out):
+    """Rows ``r0 .. r1-1`` of :func:`sample_rows`, one after another into ``out``: row ``r``'s ``counts[r]``
+    columns in ``[0, n_choices)``, sorted.
 
     Without repetition (Floyd's algorithm, O(k), ``marked`` all False before and after) unless
     ``allow_multiple``; with ``exclude_self`` column ``r`` is never chosen. Every row takes exactly ``k``
     draws from ``state``, whatever it keeps. A row without repetition whose pool has at most
     ``DENSE_ROW_RATIO`` columns per chosen one is read back from ``marked`` in ascending order; other rows are
-    sorted by :func:`sort_run` (not ``np.sort``: an empty cache then compiles no quicksort; a sorted set of
-    integers is the same whichever sort made it).
+    sorted in place (insertion sort up to ``INSERTION_MAX`` items, else Shell sort with :data:`CIURA_GAPS`,
+    O(n^1.3) in practice; not ``np.sort``: an empty cache then compiles no quicksort, and a sorted set of
+    integers is the same whichever sort made it). One function, not a row function called in a loop: each
+    jitted callee is compiled, and its code optimised again in its caller, on an empty cache.
     """
     pool = n_choices - 1 if exclude_self else n_choices
-    if allow_multiple:
-        for e in range(k):
-            out[e] = _randint(state, pool)
-        sort_run(out, 0, k)
-    else:
-        e = 0
-        for j in range(pool - k, pool):
-            c = _randint(state, j + 1)
-            if marked[c]:
-                c = j
-            marked[c] = True
-            out[e] = c
-            e += 1
-        if pool <= DENSE_ROW_RATIO * k:
-            e = 0
-            for c in range(pool):
-                if marked[c]:
-                    marked[c] = False
-                    out[e] = c
-                    e += 1
-        else:
+    lo = 0
+    for r in range(r0, r1):
+        k = counts[r]
+        row = out[lo : lo + k]
+        lo += k
+        needs_sort = allow_multiple
+        if allow_multiple:
             for e in range(k):
-                marked[out[e]] = False
-            sort_run(out, 0, k)
-    if exclude_self:  # a monotone shift: the row stays sorted
-        for e in range(k):
-            if out[e] >= r:
-                out[e] += 1
+                row[e] = _randint(state, pool)
+        else:
+            e = 0
+            for j in range(pool - k, pool):
+                c = _randint(state, j + 1)
+                if marked[c]:
+                    c = j
+                marked[c] = True
+                row[e] = c
+                e += 1
+            if pool <= DENSE_ROW_RATIO * k:
+                e = 0
+                for c in range(pool):
+                    if marked[c]:
+                        marked[c] = False
+                        row[e] = c
+                        e += 1
+            else:
+                for e in range(k):
+                    marked[row[e]] = False
+                needs_sort = True
+        if needs_sort:
+            if k <= INSERTION_MAX:
+                _insertion_pass(row, 0, k, 1)
+            else:
+                gap = 701
+                while gap * 9 < k * 4:
+                    gap = (gap * 9) // 4
+                while gap > 701:
+                    _insertion_pass(row, 0, k, gap)
+                    gap = (gap * 4) // 9
+                for g in CIURA_GAPS:
+                    if g < k:
+                        _insertion_pass(row, 0, k, g)
+        if exclude_self:  # a monotone shift: the row stays sorted
+            for e in range(k):
+                if row[e] >= r:
+                    row[e] += 1
 
 
 def sample_rows(counts, n_choices, exclude_self, allow_multiple, state):
-    """For each row ``r``, choose ``counts[r]`` column indices in ``[0, n_choices)`` (:func:`draw_row`).
+    """For each row ``r``, choose ``counts[r]`` column indices in ``[0, n_choices)`` (:func:`draw_rows`).
 
     Columns come out sorted within each row. Returns ``(indptr int64, indices int32)``. The arrays are
-    allocated here, in NumPy, and filled by :func:`fill_rows`, so that an empty cache compiles none of
+    allocated here, in NumPy, and filled by :func:`draw_rows`, so that an empty cache compiles none of
     Numba's array constructors for it.
     """
     counts = np.ascontiguousarray(counts, dtype=np.int64)
@@ -73,16 +94,8 @@ def sample_rows(counts, n_choices, exclude_self, allow_multiple, state):
     np.cumsum(counts, out=indptr[1:])
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     marked = np.zeros(n_choices, dtype=np.bool_)
-    fill_rows(counts, indptr, indices, marked, n_choices, exclude_self, allow_multiple, state)
+    draw_rows(0, counts.shape[0], counts, n_choices, exclude_self, allow_multiple, state, marked, indices)
     return indptr, indices
-
-
-@njit(cache=True)
-def fill_rows(counts, indptr, indices, marked, n_choices, exclude_self, allow_multiple, state):
-    """The loop of :func:`sample_rows`: row ``r``'s sorted columns into ``indices[indptr[r]:indptr[r+1]]``."""
-    for r in range(counts.shape[0]):
-        lo = indptr[r]
-        draw_row(r, counts[r], n_choices, exclude_self, allow_multiple, state, marked, indices[lo : lo + counts[r]])
 
 
 @njit(cache=True, inline="always")
@@ -99,25 +112,6 @@ def _insertion_pass(a, lo, hi, gap):
 
 #: Ciura's Shell sort gaps, largest first; longer runs first use gaps above 701 grown by x2.25
 CIURA_GAPS = (701, 301, 132, 57, 23, 10, 4, 1)
-
-
-@njit(cache=True)
-def sort_run(a, lo, hi):
-    """Sort ``a[lo:hi]`` in place, ascending: insertion sort up to ``INSERTION_MAX`` items, else Shell sort
-    with :data:`CIURA_GAPS` (O(n^1.3) in practice; a row of synapses is rarely above a few thousand)."""
-    n = hi - lo
-    if n <= INSERTION_MAX:
-        _insertion_pass(a, lo, hi, 1)
-        return
-    gap = 701
-    while gap * 9 < n * 4:
-        gap = (gap * 9) // 4
-    while gap > 701:
-        _insertion_pass(a, lo, hi, gap)
-        gap = (gap * 4) // 9
-    for g in CIURA_GAPS:
-        if g < n:
-            _insertion_pass(a, lo, hi, g)
 
 
 @njit(cache=True)
@@ -140,7 +134,7 @@ def sample_rows_part(counts, n_choices, exclude_self, allow_multiple, state, kee
     start = 0
     for r in range(n_rows):
         k = counts[r]
-        draw_row(r, k, n_choices, exclude_self, allow_multiple, state, marked, row)
+        draw_rows(r, r + 1, counts, n_choices, exclude_self, allow_multiple, state, marked, row)
         p = indptr[r]
         for e in range(k):
             c = row[e]
@@ -175,10 +169,11 @@ def in_rows_part(n_rows, k, n_choices, exclude_self, allow_multiple, state, keep
     within = np.empty(n_kept * k if with_pos else 0, dtype=np.int64)
     full_out = np.zeros(n_choices, dtype=np.int64)
     row = np.empty(k, dtype=np.int32)
+    counts = np.full(n_rows, k, dtype=np.int64)
     marked = np.zeros(n_choices, dtype=np.bool_)
     q = 0
     for r in range(n_rows):
-        draw_row(r, k, n_choices, exclude_self, allow_multiple, state, marked, row)
+        draw_rows(r, r + 1, counts, n_choices, exclude_self, allow_multiple, state, marked, row)
         if keep[r]:
             kept[q // k if k > 0 else 0] = r
             for e in range(k):

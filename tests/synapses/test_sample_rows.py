@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synapses.kernels.build import _randint, sample_rows, sort_run
+from synapses.kernels.build import _randint, sample_rows
 
 
 def reference_rows(counts, n_choices, exclude_self, allow_multiple, state):
@@ -54,22 +54,21 @@ def test_rows_equal_the_plain_algorithm(n_rows, n_choices, fraction, exclude_sel
         assert idx[ptr[r] : ptr[r + 1]].tolist() == row
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=3000), st.integers(0, 5))
-def test_sort_run_sorts_a_slice_and_leaves_the_rest(values, margin):
-    a = np.array([7] * margin + values + [-7] * margin, dtype=np.int64)
-    before = a.copy()
-    sort_run(a, margin, margin + len(values))
-    assert a[margin : margin + len(values)].tolist() == sorted(values)
-    assert np.array_equal(a[:margin], before[:margin]) and np.array_equal(
-        a[margin + len(values) :], before[margin + len(values) :]
-    )
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 3000), st.integers(1, 40), st.integers(0, 2**32))
+def test_rows_with_repeats_are_sorted_like_the_plain_algorithm(k, n_choices, seed):
+    """Rows drawn with repetition (many equal columns) come out as the sorted draws, next to other rows."""
+    counts = np.array([3, k, 5], dtype=np.int64)
+    ptr, idx = sample_rows(counts, n_choices, False, True, seed_state(seed))
+    expected = reference_rows(counts, n_choices, False, True, seed_state(seed))
+    assert [idx[ptr[r] : ptr[r + 1]].tolist() for r in range(3)] == expected
 
 
-def test_sort_run_at_every_gap_regime():
-    rng = np.random.default_rng(5)
-    for n in (0, 1, 2, 24, 25, 700, 1578, 5000, 20000):
-        a = rng.integers(-1000, 1000, size=n).astype(np.int32)
-        expected = np.sort(a)
-        sort_run(a, 0, n)
-        assert np.array_equal(a, expected), n
+def test_rows_are_sorted_at_every_gap_regime_of_the_shell_sort():
+    """Row lengths on both sides of the insertion-sort limit (24), the largest Ciura gap (701) and its growth."""
+    for k in (0, 1, 2, 24, 25, 700, 1578, 5000, 20000):
+        counts = np.array([k], dtype=np.int64)
+        for exclude_self, allow_multiple, n_choices in ((False, True, 1000), (True, False, 10 * k + 2)):
+            ptr, idx = sample_rows(counts, n_choices, exclude_self, allow_multiple, seed_state(k))
+            expected = reference_rows(counts, n_choices, exclude_self, allow_multiple, seed_state(k))
+            assert idx.tolist() == expected[0], (k, allow_multiple)
