@@ -9,6 +9,8 @@ rounding rule), ``random`` (per-sample stream seeding), ``distributions``,
 no other spikesim package (checked by import-linter).
 """
 
-from .numba_setup import defer_blas_probe
+from .numba_setup import defer_blas_probe, skip_idle_coverage_support, type_plain_arrays_without_numpy_ma
 
+skip_idle_coverage_support()
 defer_blas_probe()
+type_plain_arrays_without_numpy_ma()
