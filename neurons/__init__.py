@@ -1,36 +1,30 @@
-"""Neuron models: the model API (:mod:`neurons.base`) and the built-in models."""
+"""Neuron models: the model API (:mod:`neurons.base`) and the built-in models.
 
-from .adex import AdEx
-from .adex_cond import AdExCondExp
-from .alif import ALIF
-from .base import NeuronModel, updates
-from .hh import HHCondExp
-from .izhikevich import Izhikevich
-from .lib import LIB
-from .lif import LIF
-from .lif_alpha import LIFCurrAlpha
-from .lif_bio import LIFBio
-from .linear import Linear
-from .lif_cond import LIFCondAlpha, LIFCondExp
-from .readout import Readout
-from .sources import PoissonGroup, SpikeArraySource
+Names are imported on first use: importing the package loads none of the models.
+"""
 
-__all__ = [
-    "Linear",
-    "ALIF",
-    "AdEx",
-    "AdExCondExp",
-    "HHCondExp",
-    "Izhikevich",
-    "LIB",
-    "LIF",
-    "LIFBio",
-    "LIFCondAlpha",
-    "LIFCondExp",
-    "LIFCurrAlpha",
-    "NeuronModel",
-    "PoissonGroup",
-    "Readout",
-    "SpikeArraySource",
-    "updates",
-]
+from simcore.base.lazy import lazy_attributes
+
+#: where each public name lives (imported on first use: :mod:`simcore.base.lazy`)
+_WHERE = {
+    "AdEx": ".adex",
+    "AdExCondExp": ".adex_cond",
+    "ALIF": ".alif",
+    "NeuronModel": ".base",
+    "updates": ".base",
+    "HHCondExp": ".hh",
+    "Izhikevich": ".izhikevich",
+    "LIB": ".lib",
+    "LIF": ".lif",
+    "LIFCurrAlpha": ".lif_alpha",
+    "LIFBio": ".lif_bio",
+    "Linear": ".linear",
+    "LIFCondAlpha": ".lif_cond",
+    "LIFCondExp": ".lif_cond",
+    "Readout": ".readout",
+    "PoissonGroup": ".sources",
+    "SpikeArraySource": ".sources",
+}
+
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)

@@ -39,10 +39,10 @@ examples have none (docs/contract.md §2).
 
 from __future__ import annotations
 
-from monitors import PopulationRateMonitor, SpikeMonitor
-from neurons import HHCondExp, LIFBio, LIFCondExp
+import monitors
+import neurons
+import synapses
 from simcore.base.distributions import Normal, Uniform
-from synapses import Bernoulli, FixedInDegree, PoissonInput
 from .network import Network
 
 CUBA = {
@@ -70,8 +70,7 @@ def cuba(
     With ``record``, a SpikeMonitor and a PopulationRateMonitor watch each population.
     """
     c = CUBA
-    p = c["p"] * 4000 / n if p is None and n != 4000 else (c["p"] if p is None else p)
-    n_exc = int(round(n * 0.8))
+    n_exc, p = _sizes(n, p, c["p"])
     net = Network("cuba")
     common = dict(
         E_L=c["E_L"],
@@ -82,17 +81,11 @@ def cuba(
         tau_syn={"exc": c["tau_exc"], "inh": c["tau_inh"]},
         init={"v": Uniform(c["V_reset"], c["V_th"])},
     )
-    exc = net.add(LIFBio(n_exc, name="exc", **common))
-    inh = net.add(LIFBio(n - n_exc, name="inh", **common))
-    for pre, w, receptor in ((exc, c["w_exc"], "exc"), (inh, c["w_inh"], "inh")):
-        for post in (exc, inh):
-            net.connect(
-                pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor, name=f"{pre.name}_{post.name}"
-            )
+    exc = net.add(neurons.LIFBio(n_exc, name="exc", **common))
+    inh = net.add(neurons.LIFBio(n - n_exc, name="inh", **common))
+    _recurrent(net, exc, inh, p, delay, c["w_exc"], c["w_inh"])
     if record:
-        for pop in (exc, inh):
-            net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
-            net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+        _monitors(net, (exc, inh), keep_in_memory)
     return net
 
 
@@ -125,14 +118,20 @@ def _recurrent(net, exc, inh, p, delay, w_exc, w_inh) -> None:
     for pre, w, receptor in ((exc, w_exc, "exc"), (inh, w_inh, "inh")):
         for post in (exc, inh):
             net.connect(
-                pre, post, Bernoulli(p), weight=w, delay=delay, receptor=receptor, name=f"{pre.name}_{post.name}"
+                pre,
+                post,
+                synapses.Bernoulli(p),
+                weight=w,
+                delay=delay,
+                receptor=receptor,
+                name=f"{pre.name}_{post.name}",
             )
 
 
 def _monitors(net, pops, keep_in_memory) -> None:
     for pop in pops:
-        net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
-        net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+        net.add(monitors.SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
+        net.add(monitors.PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
 
 
 def _sizes(n: int, p: float | None, base_p: float) -> tuple:
@@ -149,8 +148,8 @@ def coba(
     n_exc, p = _sizes(n, p, c["p"])
     net = Network("coba")
     common = dict({k: c[k] for k in COBA_NEURON}, init={"v": Uniform(c["V_reset"], c["V_th"])})
-    exc = net.add(LIFCondExp(n_exc, name="exc", **common))
-    inh = net.add(LIFCondExp(n - n_exc, name="inh", **common))
+    exc = net.add(neurons.LIFCondExp(n_exc, name="exc", **common))
+    inh = net.add(neurons.LIFCondExp(n - n_exc, name="inh", **common))
     _recurrent(net, exc, inh, p, delay, c["w_exc"], c["w_inh"])
     if record:
         _monitors(net, (exc, inh), keep_in_memory)
@@ -211,8 +210,8 @@ def cobahh(
     net = Network("cobahh")
     init = {"v": Normal(*c["v0"]), "g_ex": Normal(*c["g_ex0"]), "g_in": Normal(*c["g_in0"])}
     common = dict({k: c[k] for k in COBAHH_NEURON}, init=init)
-    exc = net.add(HHCondExp(n_exc, name="exc", **common))
-    inh = net.add(HHCondExp(n - n_exc, name="inh", **common))
+    exc = net.add(neurons.HHCondExp(n_exc, name="exc", **common))
+    inh = net.add(neurons.HHCondExp(n - n_exc, name="inh", **common))
     _recurrent(net, exc, inh, p, delay, c["w_exc"], c["w_inh"])
     if record:
         _monitors(net, (exc, inh), keep_in_memory)
@@ -249,17 +248,17 @@ def brunel(
     nu_ext_hz = eta * nu_th * 1000.0
     net = Network("brunel")
     params = dict(E_L=0.0, V_th=V_th, V_reset=V_reset, tau_m=tau_m, t_ref=2.0, delta=("syn",), init={"v": 0.0})
-    exc = net.add(LIFBio(n_exc, name="exc", **params))
-    inh = net.add(LIFBio(n_inh, name="inh", **params))
+    exc = net.add(neurons.LIFBio(n_exc, name="exc", **params))
+    inh = net.add(neurons.LIFBio(n_inh, name="inh", **params))
     for pop in (exc, inh):
-        net.add(PoissonInput(pop, n_inputs=c_exc, rate=nu_ext_hz, weight=J, name=f"drive_{pop.name}"))
+        net.add(synapses.PoissonInput(pop, n_inputs=c_exc, rate=nu_ext_hz, weight=J, name=f"drive_{pop.name}"))
     for pre, k, w in ((exc, c_exc, J), (inh, c_inh, -g * J)):
         for post in (exc, inh):
             plastic = exc_synapse is not None and pre is exc and post is exc
             net.connect(
                 pre,
                 post,
-                FixedInDegree(k, allow_self=True, allow_multiple=True),
+                synapses.FixedInDegree(k, allow_self=True, allow_multiple=True),
                 weight=w,
                 delay=delay,
                 synapse=exc_synapse if plastic else None,
@@ -268,8 +267,8 @@ def brunel(
             )
     if record:
         for pop in (exc, inh):
-            net.add(SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
-            net.add(PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
+            net.add(monitors.SpikeMonitor(pop, name=f"spikes_{pop.name}", keep_in_memory=keep_in_memory))
+            net.add(monitors.PopulationRateMonitor(pop, name=f"rate_{pop.name}"))  # (T, B) ints: always kept
     return net
 
 

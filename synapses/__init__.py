@@ -1,48 +1,38 @@
-"""Everything that feeds a receptor: projections, connectors, delay queues and stimuli."""
+"""Everything that feeds a receptor: projections, connectors, delay queues and stimuli.
 
-from .connectors import AllToAll, Bernoulli, Connector, FixedInDegree, FixedOutDegree, FromArrays, FromMatrix, OneToOne
-from .delays import DelayQueue
-from .model import Static, SynapseModel, updates
-from .short_term import TsodyksMarkram
-from .stdp import STDP
-from .triplet import TripletSTDP
-from .projection import Projection
-from .stimuli import (
-    ACSource,
-    CurrentInput,
-    DCSource,
-    InhomogeneousPoissonInput,
-    NoisyCurrent,
-    PoissonInput,
-    StepCurrent,
-    StepCurrentSource,
-    Stimulus,
-)
+Names are imported on first use: importing the package loads none of its modules.
+"""
 
-__all__ = [
-    "ACSource",
-    "DCSource",
-    "InhomogeneousPoissonInput",
-    "NoisyCurrent",
-    "StepCurrentSource",
-    "AllToAll",
-    "Bernoulli",
-    "Connector",
-    "CurrentInput",
-    "DelayQueue",
-    "FixedInDegree",
-    "FixedOutDegree",
-    "FromArrays",
-    "FromMatrix",
-    "OneToOne",
-    "PoissonInput",
-    "Projection",
-    "STDP",
-    "Static",
-    "StepCurrent",
-    "Stimulus",
-    "SynapseModel",
-    "TripletSTDP",
-    "TsodyksMarkram",
-    "updates",
-]
+from simcore.base.lazy import lazy_attributes
+
+#: where each public name lives (imported on first use: :mod:`simcore.base.lazy`)
+_WHERE = {
+    "AllToAll": ".connectors",
+    "Bernoulli": ".connectors",
+    "Connector": ".connectors",
+    "FixedInDegree": ".connectors",
+    "FixedOutDegree": ".connectors",
+    "FromArrays": ".connectors",
+    "FromMatrix": ".connectors",
+    "OneToOne": ".connectors",
+    "DelayQueue": ".delays",
+    "Static": ".model",
+    "SynapseModel": ".model",
+    "updates": ".model",
+    "TsodyksMarkram": ".short_term",
+    "STDP": ".stdp",
+    "TripletSTDP": ".triplet",
+    "Projection": ".projection",
+    "ACSource": ".stimuli",
+    "CurrentInput": ".stimuli",
+    "DCSource": ".stimuli",
+    "InhomogeneousPoissonInput": ".stimuli",
+    "NoisyCurrent": ".stimuli",
+    "PoissonInput": ".stimuli",
+    "StepCurrent": ".stimuli",
+    "StepCurrentSource": ".stimuli",
+    "Stimulus": ".stimuli",
+}
+
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
