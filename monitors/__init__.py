@@ -5,14 +5,16 @@ Names are imported on first use: importing the package loads none of its modules
 
 from simcore.base.lazy import lazy_attributes
 
-#: where each public name lives (imported on first use: :mod:`simcore.base.lazy`)
-_WHERE = {
-    "Monitor": ".base",
-    "SpikeMonitor": ".spike",
-    "PopulationRateMonitor": ".state",
-    "StateMonitor": ".state",
-    "WeightMonitor": ".weights",
-}
-
-__all__ = sorted(_WHERE)
-__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
+#: the public names of each module (imported on first use: :mod:`simcore.base.lazy`)
+__all__, __getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        ".base": ("Monitor",),
+        ".spike": ("SpikeMonitor",),
+        ".state": (
+            "PopulationRateMonitor",
+            "StateMonitor",
+        ),
+        ".weights": ("WeightMonitor",),
+    },
+)

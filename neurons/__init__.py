@@ -5,26 +5,32 @@ Names are imported on first use: importing the package loads none of the models.
 
 from simcore.base.lazy import lazy_attributes
 
-#: where each public name lives (imported on first use: :mod:`simcore.base.lazy`)
-_WHERE = {
-    "AdEx": ".adex",
-    "AdExCondExp": ".adex_cond",
-    "ALIF": ".alif",
-    "NeuronModel": ".base",
-    "updates": ".base",
-    "HHCondExp": ".hh",
-    "Izhikevich": ".izhikevich",
-    "LIB": ".lib",
-    "LIF": ".lif",
-    "LIFCurrAlpha": ".lif_alpha",
-    "LIFBio": ".lif_bio",
-    "Linear": ".linear",
-    "LIFCondAlpha": ".lif_cond",
-    "LIFCondExp": ".lif_cond",
-    "Readout": ".readout",
-    "PoissonGroup": ".sources",
-    "SpikeArraySource": ".sources",
-}
-
-__all__ = sorted(_WHERE)
-__getattr__, __dir__ = lazy_attributes(__name__, _WHERE)
+#: the public names of each module (imported on first use: :mod:`simcore.base.lazy`)
+__all__, __getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        ".adex": ("AdEx",),
+        ".adex_cond": ("AdExCondExp",),
+        ".alif": ("ALIF",),
+        ".base": (
+            "NeuronModel",
+            "updates",
+        ),
+        ".hh": ("HHCondExp",),
+        ".izhikevich": ("Izhikevich",),
+        ".lib": ("LIB",),
+        ".lif": ("LIF",),
+        ".lif_alpha": ("LIFCurrAlpha",),
+        ".lif_bio": ("LIFBio",),
+        ".linear": ("Linear",),
+        ".lif_cond": (
+            "LIFCondAlpha",
+            "LIFCondExp",
+        ),
+        ".readout": ("Readout",),
+        ".sources": (
+            "PoissonGroup",
+            "SpikeArraySource",
+        ),
+    },
+)

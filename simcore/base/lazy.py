@@ -11,12 +11,13 @@ import importlib
 import sys
 
 
-def lazy_attributes(package: str, where: dict[str, str]):
-    """``(__getattr__, __dir__)`` for the module ``package``: the name ``n`` is ``where[n]``'s attribute ``n``.
+def lazy_attributes(package: str, names: dict[str, tuple[str, ...]]):
+    """``(__all__, __getattr__, __dir__)`` for the module ``package``, whose public names are ``names``.
 
-    ``where`` maps each public name to its module, relative to the package (``".lif"``). A name is imported
-    on its first use and then kept in the package's namespace, so later lookups cost nothing.
+    ``names`` maps each module, relative to the package (``".lif"``), to the public names it defines. A name
+    is imported on its first use and then kept in the package's namespace, so later lookups cost nothing.
     """
+    where = {name: module for module, module_names in names.items() for name in module_names}
 
     def __getattr__(name: str):
         module = where.get(name)
@@ -29,4 +30,4 @@ def lazy_attributes(package: str, where: dict[str, str]):
     def __dir__() -> list[str]:
         return sorted(set(vars(sys.modules[package])) | set(where))
 
-    return __getattr__, __dir__
+    return sorted(where), __getattr__, __dir__
