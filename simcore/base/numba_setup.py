@@ -71,8 +71,8 @@ def skip_idle_coverage_support() -> bool:
     lines of the functions it compiles. A run that measures coverage has imported ``coverage`` before
     spikesim (``coverage run``, pytest-cov) or is about to (its environment variables): then nothing changes.
     Otherwise Numba is imported with ``coverage`` hidden, and finds it missing: a coverage run started later
-    in the same process reports the Python lines, not the lines of jitted functions (Numba does not compile
-    what it has cached again for a late coverage run anyway).
+    in the same process reports the Python lines, not the lines of jitted functions. ``coverage`` itself
+    imports normally afterwards.
     """
     if "numba" in sys.modules or "coverage" in sys.modules:
         return False
