@@ -10,6 +10,7 @@ import pytest
 
 import simcore as sc
 from monitors.reader import file_info, load_spikes
+from netkit import driven_lif
 
 
 class Stop(Exception):
@@ -18,20 +19,7 @@ class Stop(Exception):
 
 def _run(path):
     net = sc.Network("half")
-    pop = net.add(
-        sc.LIFBio(
-            200,
-            E_L=-60.0,
-            V_th=-50.0,
-            V_reset=-60.0,
-            tau_m=10.0,
-            t_ref=1.0,
-            tau_syn={"exc": 3.0},
-            init={"v": sc.Uniform(-60.0, -50.0)},
-            name="pop",
-        )
-    )
-    net.add(sc.PoissonInput(pop, n_inputs=400, rate=50.0, weight=0.3))
+    pop = driven_lif(net, 200)
     mon = net.add(sc.SpikeMonitor(pop, neurons=np.arange(100)))
     net.add(sc.PopulationRateMonitor(pop))
     net.build(batch_size=2, dt=0.1, seed=7, chunk_steps=100)

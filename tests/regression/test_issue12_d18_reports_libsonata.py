@@ -16,6 +16,7 @@ import pytest
 import simcore as sc
 from monitors.reader import file_info, list_populations, list_variables, load_report
 from monitors.sonata import RecordingFile, report_file_path
+from netkit import driven_lif
 
 libsonata = pytest.importorskip("libsonata")
 
@@ -76,20 +77,7 @@ def test_float64_two_variables_are_read_by_libsonata_and_exact_by_us(tmp_path):
 
 def test_a_float64_network_run_writes_libsonata_reports_for_every_variable(tmp_path):
     net = sc.Network()
-    pop = net.add(
-        sc.LIFBio(
-            20,
-            E_L=-60.0,
-            V_th=-50.0,
-            V_reset=-60.0,
-            tau_m=10.0,
-            t_ref=1.0,
-            tau_syn={"exc": 3.0},
-            init={"v": sc.Uniform(-60.0, -50.0)},
-            name="pop",
-        )
-    )
-    net.add(sc.PoissonInput(pop, n_inputs=200, rate=50.0, weight=0.3))
+    pop = driven_lif(net, 20, n_inputs=200)
     trace = net.add(sc.StateMonitor(pop, ("v", "g_exc"), neurons=[0, 5, 7], every=2))
     path = tmp_path / "run.h5"
     net.run(steps=200, batch_size=1, dt=0.1, seed=3, dtype="float64", out=path)
