@@ -85,9 +85,9 @@ def test_refuses_to_overwrite(tmp_path):
     net.run(steps=10, out=path, overwrite=True)
 
 
-def _peak_recording(steps, path):
+def _peak_recording(steps, path, chunk_steps=None):
     net, _, _ = small_network(keep=False)
-    net.build(batch_size=1, dt=0.1, seed=4)
+    net.build(batch_size=1, dt=0.1, seed=4, chunk_steps=chunk_steps)
     net.warmup()
     gc.collect()
     tracemalloc.start()
@@ -99,14 +99,15 @@ def _peak_recording(steps, path):
 
 def test_memory_is_flat_in_run_length(tmp_path, monkeypatch):
     # the recorder gathers at most WRITE_EVENTS values before writing, and at most QUEUE_WRITES writes wait for
-    # the background thread: memory is bounded by their product, not by the run length (small bounds here, so
-    # that 10^4 steps already reach them; with four queued writes, a writer thread that lagged in the long run
-    # only held four writes more than the short run ever queued, 1.8 MB against 0.65 MB, once in a full suite)
+    # the background thread: memory is bounded by that pipeline, not by the run length. Small writes and chunks
+    # here, so that the short run fills the pipeline too (with one chunk of 10^4 steps it never held more than
+    # one write, and a writer thread lagging in the long run left it 0.7 to 1.1 MB above, twice in full suites)
+    # and a full pipeline is small beside the slack.
     import monitors.recording as recording
 
-    monkeypatch.setattr(recording, "WRITE_EVENTS", 20_000)
+    monkeypatch.setattr(recording, "WRITE_EVENTS", 2_000)
     monkeypatch.setattr(recording, "QUEUE_WRITES", 1)
-    short = _peak_recording(10_000, tmp_path / "a.h5")
-    long = _peak_recording(100_000, tmp_path / "b.h5")
+    short = _peak_recording(10_000, tmp_path / "a.h5", chunk_steps=500)
+    long = _peak_recording(100_000, tmp_path / "b.h5", chunk_steps=500)
     assert long < 1.5 * short + 256 * 1024, (short, long)
     assert load_spikes(tmp_path / "b.h5", "pop").timestamps.size > 10 * 10_000 * 0.01
