@@ -85,6 +85,57 @@ class Monitor(Component):
         return {"name": self.name, "monitor": type(self).__name__, "population": self.population.name}
 
 
+class RecordedRows:
+    """The in-memory rows of a monitor that samples variables every ``every`` steps (StateMonitor, WeightMonitor).
+
+    ``steps`` (int64), ``times`` (ms) and ``mon[var]`` of shape ``(rows,) + row_shape()``; the subclass
+    sets ``variables`` and ``ctx`` and says :meth:`row_shape`. Blocks of rows are kept as they come and
+    joined once, when first read.
+    """
+
+    variables: tuple = ()
+
+    def row_shape(self) -> tuple:
+        """The shape of one recorded row of a variable (what an empty result has after its first axis)."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget what was recorded."""
+        self._rows = {v: [] for v in self.variables}
+        self._steps = []
+
+    def keep_rows(self, steps: np.ndarray, block: dict) -> None:
+        """Keep one published block: ``steps`` and ``{var: (rows, ...) array}``."""
+        self._steps.append(steps)
+        for v in self.variables:
+            self._rows[v].append(block[v])
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
+
+    @property
+    def times(self) -> np.ndarray:
+        """``steps * dt`` in ms (empty before the first run)."""
+        return self.steps * self.ctx.dt if self.ctx is not None else np.zeros(0)
+
+    def __getitem__(self, var: str) -> np.ndarray:
+        if var not in self._rows:
+            raise KeyError(f"{var!r} is not recorded; recorded: {self.variables}")
+        rows = self._rows[var]
+        if len(rows) > 1:
+            self._rows[var] = rows = [np.concatenate(rows)]
+        return rows[0] if rows else np.zeros((0,) + self.row_shape())
+
+    def export_results(self) -> dict:
+        return {"steps": self.steps, **{f"var.{v}": np.array(self[v], copy=True) for v in self.variables}}
+
+    def import_results(self, results: dict) -> None:
+        if results:
+            self._steps = [np.asarray(results["steps"])]
+            self._rows = {v: [np.asarray(results[f"var.{v}"])] for v in self.variables}
+
+
 def check_every(every) -> int:
     return check_int(every, "every", minimum=1)
 

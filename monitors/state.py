@@ -11,11 +11,11 @@ import numpy as np
 
 from simcore.base.shards import bounds
 
-from .base import BlockPool, Monitor, check_every, rows_between
+from .base import BlockPool, Monitor, RecordedRows, check_every, rows_between
 from .kernels import rate_record, rate_record_masked, state_record, state_record_range
 
 
-class StateMonitor(Monitor):
+class StateMonitor(RecordedRows, Monitor):
     """Record ``variables`` of ``neurons`` of ``population``."""
 
     def __init__(
@@ -34,8 +34,7 @@ class StateMonitor(Monitor):
         self.variables = variables
         self.neuron_ids = self._neurons(neurons)
         self.every = check_every(every)
-        self._rows: dict[str, list] = {v: [] for v in variables}
-        self._steps: list = []
+        self.reset()
 
     def bytes_per_step(self, ctx) -> int:
         item = np.dtype(ctx.dtype).itemsize
@@ -77,9 +76,7 @@ class StateMonitor(Monitor):
             return
         block = {v: self._copy_rows(self.buffers[v], rows) for v in self.variables}
         if self.keep_in_memory:
-            self._steps.append(steps)
-            for v in self.variables:
-                self._rows[v].append(block[v])
+            self.keep_rows(steps, block)
         for sink in self.sinks:
             sink.write_states(self, steps, block)
 
@@ -98,35 +95,8 @@ class StateMonitor(Monitor):
             np.take(src, self.sample_ids, axis=1, out=out)
         return out
 
-    @property
-    def steps(self) -> np.ndarray:
-        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
-
-    @property
-    def times(self) -> np.ndarray:
-        return self.steps * self.ctx.dt
-
-    def __getitem__(self, var: str) -> np.ndarray:
-        if var not in self._rows:
-            raise KeyError(f"{var!r} is not recorded; recorded: {self.variables}")
-        rows = self._rows[var]
-        if len(rows) > 1:
-            self._rows[var] = [np.concatenate(rows)]
-        if not self._rows[var]:
-            return np.zeros((0, len(self.sample_ids) if self.ctx else 0, self.neuron_ids.size))
-        return self._rows[var][0]
-
-    def reset(self) -> None:
-        self._rows = {v: [] for v in self.variables}
-        self._steps = []
-
-    def export_results(self) -> dict:
-        return {"steps": self.steps, **{f"var.{v}": np.array(self[v], copy=True) for v in self.variables}}
-
-    def import_results(self, results: dict) -> None:
-        if results:
-            self._steps = [np.asarray(results["steps"])]
-            self._rows = {v: [np.asarray(results[f"var.{v}"])] for v in self.variables}
+    def row_shape(self) -> tuple:
+        return (len(self.sample_ids) if self.ctx else 0, self.neuron_ids.size)
 
     def describe(self):
         return {

@@ -14,11 +14,11 @@ import numpy as np
 
 from simcore.base.component import Component
 from simcore.base.errors import check_int, check_name
-from .base import rows_between, select_indices
+from .base import RecordedRows, rows_between, select_indices
 from .kernels import synapse_record
 
 
-class WeightMonitor(Component):
+class WeightMonitor(RecordedRows, Component):
     """Record ``variables`` (``"w"`` by default) of the synapses ``synapses`` (stored indices) of ``projection``."""
 
     role = "monitor"
@@ -43,8 +43,7 @@ class WeightMonitor(Component):
         self.keep_in_memory = bool(keep_in_memory)
         self.sinks: list = []
         self.ctx = None
-        self._rows = {v: [] for v in self.variables}
-        self._steps: list = []
+        self.reset()
 
     def members(self) -> tuple:
         return (self.projection,)
@@ -87,9 +86,7 @@ class WeightMonitor(Component):
             return
         block = {v: self.buffers[v][:rows].copy() for v in self.variables}
         if self.keep_in_memory:
-            self._steps.append(steps)
-            for v in self.variables:
-                self._rows[v].append(block[v])
+            self.keep_rows(steps, block)
         for sink in self.sinks:
             sink.write_block(self, (steps, block), sum(b.size for b in block.values()))
 
@@ -108,34 +105,11 @@ class WeightMonitor(Component):
         )
         return _TableSink(writer)
 
-    # ----- results
-    @property
-    def steps(self) -> np.ndarray:
-        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
-
-    @property
-    def times(self) -> np.ndarray:
-        return self.steps * self.ctx.dt
-
-    def __getitem__(self, var: str) -> np.ndarray:
-        if var not in self._rows:
-            raise KeyError(f"{var!r} is not recorded; recorded: {self.variables}")
-        if len(self._rows[var]) > 1:
-            self._rows[var] = [np.concatenate(self._rows[var])]
-        return self._rows[var][0] if self._rows[var] else np.zeros((0, 0, self.synapse_ids.size))
-
-    def reset(self) -> None:
-        """Forget what was recorded."""
-        self._rows = {v: [] for v in self.variables}
-        self._steps = []
-
-    def export_results(self) -> dict:
-        return {"steps": self.steps, **{f"var.{v}": np.array(self[v], copy=True) for v in self.variables}}
-
-    def import_results(self, results: dict) -> None:
-        if results:
-            self._steps = [np.asarray(results["steps"])]
-            self._rows = {v: [np.asarray(results[f"var.{v}"])] for v in self.variables}
+    # ----- results (RecordedRows)
+    def row_shape(self) -> tuple:
+        if self.ctx is None:
+            return (0, 0)
+        return (self._source(self.variables[0]).shape[0], self.synapse_ids.size)
 
     def schedule(self) -> dict:
         return {"record": [f"{self.name} (WeightMonitor of {self.projection.name})"]}

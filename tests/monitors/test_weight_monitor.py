@@ -42,3 +42,16 @@ def test_unknown_variable_is_refused():
     net, proj, _ = plastic_net("per_sample", 1)
     with pytest.raises(ValueError, match="unknown synapse variable 'u' of STDP"):
         sc.WeightMonitor(proj, "u")
+
+
+@pytest.mark.parametrize("batch, B, rows_b", [("per_sample", 3, 3), ("mean", 3, 1)])
+def test_no_rows_yet_has_the_row_shape(batch, B, rows_b):
+    """Before a run results are empty; after a build they are empty with the row shape they will have."""
+    net, _, mon = plastic_net(batch, B, every=50)
+    assert mon["w"].shape[0] == 0 and mon.times.shape == (0,)
+    net.run(steps=1, seed=0, batch_size=B)
+    mon.reset()
+    assert mon["w"].shape == (0, rows_b, 3) and mon.steps.shape == (0,)
+    net.run(steps=60, seed=0, batch_size=B)
+    np.testing.assert_array_equal(mon.steps, [50])
+    np.testing.assert_allclose(mon.times, [50 * mon.ctx.dt])
