@@ -83,6 +83,14 @@ class PopulationArrays:
         self.spike_flag[...] = 0
         self.rng[...] = rnd.stream_states(ctx.seed, pop.name, rnd.NOISE, ctx.batch_size)
 
+    def spike_list_args(self, kb, prefix: str) -> list:
+        """Kernel argument names of the spike list a projection reads: ``spike_idx, spike_val, spike_cnt``."""
+        return [
+            kb.arg(self.spike_idx, f"{prefix}_src_idx"),
+            kb.arg(self.spike_val, f"{prefix}_src_val"),
+            kb.arg(self.spike_cnt, f"{prefix}_src_cnt"),
+        ]
+
     def run_state(self) -> dict:
         """The arrays a run continues from (checkpoints)."""
         out = {f"state.{k}": v for k, v in self.state.items()}

@@ -152,6 +152,14 @@ class DelayQueue:
         self.q_cnt[...] = 0
         self.delivered[...] = 0
 
+    def ring_args(self, kb, prefix: str) -> list:
+        """Kernel argument names of the ring: ``q_src, q_val, q_cnt``."""
+        return [
+            kb.arg(self.q_src, f"{prefix}_q_src"),
+            kb.arg(self.q_val, f"{prefix}_q_val"),
+            kb.arg(self.q_cnt, f"{prefix}_q_cnt"),
+        ]
+
     def in_flight(self) -> int:
         """Spikes entered but not yet delivered (all samples)."""
         return int(self.q_cnt.sum())

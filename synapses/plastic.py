@@ -291,7 +291,7 @@ class SynapseCode:
         lines = self.load_modulator()
         for x, arr in self.trace.items():  # phase 1: every trace decays by exp(-dt/tau)
             lines += [f"for {p}_n in range({arr}.shape[1]):", f"    {arr}[b, {p}_n] *= {self.decay[x]}"]
-        cnt, src, val = (kb.arg(q.q_cnt, f"{p}_q_cnt"), kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"))
+        src, val, cnt = q.ring_args(kb, p)
         indices = kb.arg(self.proj.indices, f"{p}_indices")
         buf = kb.arg(self.proj.post.runtime.receptors[self.proj.receptor], f"{p}_target")
         delivered = kb.arg(q.delivered, f"{p}_delivered")
@@ -332,12 +332,7 @@ class SynapseCode:
 
     def emit_queue(self) -> None:
         p, q, kb, spikes = self.p, self.proj.queue, self.kb, self.proj.pre.runtime
-        src = [
-            kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-            kb.arg(spikes.spike_val, f"{p}_src_val"),
-            kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-        ]
-        ring = [kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")]
+        src, ring = spikes.spike_list_args(kb, p), q.ring_args(kb, p)
         groups = self.proj.groups
         if groups is None:
             args = src + [kb.arg(q.delays, f"{p}_delay")] + ring

@@ -215,9 +215,7 @@ class Projection(Component):
         p, spikes = kb.unique(f"proj_{self.name}"), self.pre.runtime
         args = ", ".join(
             [
-                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-                kb.arg(spikes.spike_val, f"{p}_src_val"),
-                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
+                *spikes.spike_list_args(kb, p),
                 kb.arg(self.indptr, f"{p}_indptr"),
                 kb.arg(self.indices, f"{p}_indices"),
                 kb.arg(self._weights_array, f"{p}_weights"),
@@ -261,11 +259,7 @@ class Projection(Component):
         groups, indices, weights = self._ring_groups()
         ring = kb.arg(r.ring, f"{p}_ring")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
-        src = [
-            kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-            kb.arg(spikes.spike_val, f"{p}_src_val"),
-            kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-        ]
+        src = spikes.spike_list_args(kb, p)
         emitted = kb.arg(r.delivered, f"{p}_emitted")
         if groups is None:
             kb.add("deliver", f"{kb.func(ring_deliver, 'ring_deliver')}(b, t, {ring}, {target})")
@@ -499,9 +493,7 @@ class Projection(Component):
             fn, w = queue_deliver, kb.arg(weights, f"{p}_weights")
         args = ", ".join(
             [
-                kb.arg(q.q_src, f"{p}_q_src"),
-                kb.arg(q.q_val, f"{p}_q_val"),
-                kb.arg(q.q_cnt, f"{p}_q_cnt"),
+                *q.ring_args(kb, p),
                 kb.arg(self.indptr, f"{p}_indptr"),
                 kb.arg(self.indices, f"{p}_indices"),
                 w,
@@ -513,20 +505,8 @@ class Projection(Component):
 
     def emit_emit(self, kb) -> None:
         """Phase 5: the source's spikes of step ``t`` enter the queue."""
-        q, pre = self.queue, self.pre
-        p = kb.unique(f"proj_{self.name}")
-        spikes = pre.runtime
-        args = ", ".join(
-            [
-                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-                kb.arg(spikes.spike_val, f"{p}_src_val"),
-                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-                kb.arg(q.delays, f"{p}_delay"),
-                kb.arg(q.q_src, f"{p}_q_src"),
-                kb.arg(q.q_val, f"{p}_q_val"),
-                kb.arg(q.q_cnt, f"{p}_q_cnt"),
-            ]
-        )
+        q, pre, p = self.queue, self.pre, kb.unique(f"proj_{self.name}")
+        args = ", ".join([*pre.runtime.spike_list_args(kb, p), kb.arg(q.delays, f"{p}_delay"), *q.ring_args(kb, p)])
         kb.add("emit", f"{kb.func(queue_emit, 'queue_emit')}(b, t, {args})")
 
     # ----- kernel, split by target block (simcore.base.shards, docs/contract.md §6)
@@ -547,19 +527,13 @@ class Projection(Component):
         indices = kb.arg(csr.gather(self.indices), f"{p}_indices")
         target = kb.arg(self.post.runtime.receptors[self.receptor], f"{p}_target")
         spikes = self.pre.runtime
-        src = ", ".join(
-            [
-                kb.arg(spikes.spike_idx, f"{p}_src_idx"),
-                kb.arg(spikes.spike_val, f"{p}_src_val"),
-                kb.arg(spikes.spike_cnt, f"{p}_src_cnt"),
-            ]
-        )
+        src = ", ".join(spikes.spike_list_args(kb, p))
         if self.ring is not None:
             rows = f"{kb.arg(csr.lo, p + '_lo')}[sh], {kb.arg(csr.hi, p + '_hi')}[sh]"
             self._emit_ring_sharded(kb, p, csr, rows, indices, target, kb.arg(self.indptr, f"{p}_indptr"), src)
             return
         q = self.queue
-        queue = ", ".join([kb.arg(q.q_src, f"{p}_q_src"), kb.arg(q.q_val, f"{p}_q_val"), kb.arg(q.q_cnt, f"{p}_q_cnt")])
+        queue = ", ".join(q.ring_args(kb, p))
         shared = weights.size > 0 and bool(np.all(weights == weights[0]))
         self._emitted_scalar = weights[0] if shared else None
         if shared:
