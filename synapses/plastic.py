@@ -86,10 +86,11 @@ class Deferred:
     trace after ``pre_spike``. An arrival reads ``last`` only unless three or
     more spikes are pending (32 bytes per target: it stays in the L2 cache,
     where the eager walk over a target's synapses misses the cache once per
-    synapse), and applies the newest two without a branch (each computed,
-    kept when pending): which synapses have a pending spike is as random as
-    the spikes, and a mispredicted branch per synapse cost as much as the
-    eager walk's cache miss.
+    synapse), and sorts its synapses into ``lists`` by how many spikes are
+    pending without a branch (:meth:`SynapseCode.arrival_pending`): which
+    synapses have a pending spike is as random as the spikes, and a
+    mispredicted branch per synapse cost as much as the eager walk's cache
+    miss.
     At the end of every kernel chunk every source is brought up to date (so
     weights are exact whenever Python sees them), and so is every source
     that may still need a spike before it is dropped from ``hist``
