@@ -158,6 +158,25 @@ class SynapseModel:
     def clips(self) -> bool:
         return "w_min" in self.values and "w_max" in self.values
 
+    def check_weights(self, weights: np.ndarray, what: str) -> None:
+        """Weights of a model that clips (``w_min``/``w_max`` among its parameters) lie in ``[w_min, w_max]``.
+
+        The rule clips after each update, so a weight outside would be moved to the bound at its synapse's
+        first event, silently; the bounds are compared in the weights' own dtype (the run's), as the kernel
+        compares them.
+        """
+        if not self.clips or weights.size == 0:
+            return
+        lo, hi = (weights.dtype.type(self.values[k]) for k in ("w_min", "w_max"))
+        outside = int(np.count_nonzero((weights < lo) | (weights > hi)))
+        if outside:
+            raise ValueError(
+                f"{what}: {outside} of {weights.size} weights lie outside [w_min, w_max] = "
+                f"[{self.values['w_min']}, {self.values['w_max']}] of {self.model} (they span "
+                f"[{weights.min()}, {weights.max()}]), and the rule would clip them at their first event; "
+                "give weights within the bounds or set w_min/w_max to include them"
+            )
+
     def _check_names(self) -> None:
         if "w" not in self.synapse:
             raise TypeError(f"{self.model}.synapse must declare the weight 'w'")

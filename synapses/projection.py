@@ -350,6 +350,8 @@ class Projection(Component):
         self._build_delays(ctx, nnz)
         if self.part is not None:
             self.part = finish_part(self, self.part)
+        if not self.is_static:
+            self.synapse.check_weights(self.initial_weights, f"weight of projection {self.name!r}")
         self.syn = None if self.is_static else SynapseArrays.allocate(self, self.initial_weights, ctx)
         self.modulator = None
         if self.modulator_arg is not None:
@@ -456,6 +458,8 @@ class Projection(Component):
         if arr.shape != self.weights.shape:
             raise ValueError(f"weights of {self.name!r} must have shape {self.weights.shape}; got {arr.shape}")
         check_finite(arr, "weights")
+        if not self.is_static:
+            self.synapse.check_weights(arr, f"weights of projection {self.name!r}")
         self.weights[...] = arr
 
     def _weights(self, indptr, indices, nnz, rng, dtype) -> np.ndarray:

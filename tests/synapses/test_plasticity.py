@@ -253,6 +253,29 @@ def test_bad_stdp_parameters_name_the_parameter(kwargs, error, match):
         sc.STDP(**kwargs)
 
 
+@pytest.mark.parametrize("batch, dtype", [("per_sample", "float32"), ("mean", "float64")])
+def test_weights_outside_the_bounds_are_refused_not_clipped(batch, dtype):
+    """A weight beyond [w_min, w_max] would be clipped at its synapse's first event: refused at the build and
+    at an edit, naming the projection, the count and the bounds; a weight on a bound (0.3 in float32 too) is fine."""
+    net = sc.Network()
+    a = net.add(sc.PoissonGroup(4, rate=50.0, name="a"))
+    b = net.add(sc.LIF(3, name="b"))
+    weight = np.array([0.1, 0.3, 0.31, 0.2] * 3)
+    proj = net.connect(
+        a, b, sc.AllToAll(), weight=weight, synapse=sc.STDP(w_min=0.0, w_max=0.3), batch=batch, name="ab"
+    )
+    message = r"weight of projection 'ab': 3 of 12 weights lie outside \[w_min, w_max\] = \[0.0, 0.3\] of STDP"
+    with pytest.raises(ValueError, match=message):
+        net.run(1.0, seed=0, batch_size=2, dtype=dtype)
+    proj.weight = np.minimum(weight, 0.3)
+    net.run(1.0, seed=0, batch_size=2, dtype=dtype)
+    edited = np.array(proj.weights)
+    edited[..., 0] = -0.01
+    with pytest.raises(ValueError, match=r"weights of projection 'ab': \d+ of \d+ weights lie outside"):
+        proj.weights = edited
+    assert np.all(np.asarray(proj.weights) >= 0.0)
+
+
 def test_batch_mode_is_required_and_checked():
     net = sc.Network()
     a = net.add(sc.LIF(3, name="a"))
