@@ -53,7 +53,7 @@ def select(selection, n: int, name: str) -> np.ndarray:
     if selection is None:
         return np.arange(n, dtype=np.int64)
     if isinstance(selection, slice):
-        return np.arange(n, dtype=np.int64)[selection]
+        return np.sort(np.arange(n, dtype=np.int64)[_check_slice(selection, n, name)])  # a negative step too
     arr = np.asarray(selection)
     if arr.dtype == bool:
         if arr.shape != (n,):
@@ -70,6 +70,22 @@ def select(selection, n: int, name: str) -> np.ndarray:
     if np.unique(arr).size != arr.size:
         raise ValueError(f"{name} must not repeat an index")
     return np.sort(arr.astype(np.int64))
+
+
+def _check_slice(selection: slice, n: int, name: str) -> slice:
+    """A slice whose ends lie in ``[-n, n]`` (Brian2 refuses a subgroup beyond its group; NumPy would cut it
+    short silently, so ``pop[:3200]`` of 3000 neurons would give 3000)."""
+    ends = (selection.start, selection.stop, selection.step)
+    text = ":".join("" if e is None else str(e) for e in (ends if selection.step is not None else ends[:2]))
+    for end in ends:
+        if end is not None and (isinstance(end, bool) or not isinstance(end, (int, np.integer))):
+            raise TypeError(f"{name}: slice [{text}] must have int ends; got {end!r}")
+    for end in ends[:2]:
+        if end is not None and not -n <= end <= n:
+            raise ValueError(
+                f"{name}: slice [{text}] reaches beyond the {n} there are (its ends must lie in [{-n}, {n}])"
+            )
+    return selection
 
 
 def expand(values: np.ndarray, indices, n: int, axis: int = -1) -> np.ndarray:

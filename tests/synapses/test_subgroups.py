@@ -71,3 +71,18 @@ def test_bad_selections_are_refused():
         pop[[0, 7]]
     with pytest.raises(TypeError, match="indices"):
         pop[[0.5]]
+    # a slice beyond the population is refused, not cut short (Brian2 refuses it too; NumPy would cut it)
+    with pytest.raises(ValueError, match=r"slice \[:6\] reaches beyond the 5 there are"):
+        pop[:6]
+    with pytest.raises(ValueError, match=r"slice \[-6:\] reaches beyond"):
+        pop[-6:]
+    with pytest.raises(TypeError, match=r"slice \[0.5:3\] must have int ends"):
+        pop[0.5:3]
+
+
+def test_slices_within_the_population_follow_python():
+    pop = sc.LIF(5, name="p")
+    np.testing.assert_array_equal(pop[-2:].indices, [3, 4])
+    np.testing.assert_array_equal(pop[:5].indices, np.arange(5))
+    np.testing.assert_array_equal(pop[np.int64(1) : 5 : 2].indices, [1, 3])
+    np.testing.assert_array_equal(pop[::-1].indices, np.arange(5))  # a subgroup is a set: sorted
