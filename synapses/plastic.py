@@ -87,7 +87,8 @@ class Deferred:
     more spikes are pending (32 bytes per target: it stays in the L2 cache,
     where the eager walk over a target's synapses misses the cache once per
     synapse), and sorts its synapses into ``lists`` by how many spikes are
-    pending without a branch (:meth:`SynapseCode.arrival_pending`): which
+    pending without a branch, the steps from the window start to the newest
+    two spikes beside them in ``steps`` (:meth:`SynapseCode.arrival_pending`): which
     synapses have a pending spike is as random as the spikes, and a
     mispredicted branch per synapse cost as much as the eager walk's cache
     miss.
@@ -104,6 +105,7 @@ class Deferred:
     hist: np.ndarray
     low: np.ndarray
     lists: np.ndarray
+    steps: np.ndarray
 
     @classmethod
     def allocate(cls, proj, B: int, n_src: int, dtype) -> "Deferred":
@@ -117,6 +119,7 @@ class Deferred:
             hist=np.full((B, proj.post.n, HISTORY), NO_SPIKE, dtype=np.int64),
             low=np.zeros(B, dtype=np.int64),
             lists=np.zeros((B, 3, max_row), dtype=np.int64),
+            steps=np.zeros((B, 2, max_row), dtype=np.int64),
         )
 
     @staticmethod
@@ -124,7 +127,7 @@ class Deferred:
         """Bytes :meth:`allocate` takes (``item``: bytes of the run's float type)."""
         traces = sum(1 for x in proj.synapse.events()["on_post"].arg_names if x in proj.synapse.pre)
         per_sample = 8 * n_src + traces * item * (n_src + TABLE_STEPS) + 8 * proj.post.n * (LAST + HISTORY) + 8
-        return B * (per_sample + 3 * 8 * max_row_length(proj))
+        return B * (per_sample + 5 * 8 * max_row_length(proj))
 
     def reset(self) -> None:
         for arr in (self.t_from, *self.x_ref.values(), self.low):
@@ -269,6 +272,7 @@ class SynapseCode:
                 "last": kb.arg(d.last, f"{p}_post_last"),
                 "hist": kb.arg(d.hist, f"{p}_post_hist"),
                 "lists": kb.arg(d.lists, f"{p}_pending_lists"),
+                "steps": kb.arg(d.steps, f"{p}_pending_steps"),
                 "low": kb.arg(d.low, f"{p}_hist_low"),
                 "x_ref": {x: kb.arg(a, f"{p}_x_ref_{x}") for x, a in d.x_ref.items()},
                 "table": {x: kb.arg(a, f"{p}_table_{x}") for x, a in d.table.items()},
@@ -304,7 +308,7 @@ class SynapseCode:
             f"    {p}_value = {val}[{p}_slot, b, {p}_e]",
         ]
         if self.deferred:
-            lines += [f"    {p}_tf = {self.deferred['t_from']}[b, {p}_i]", f"    {p}_nf = 0"]
+            lines += [f"    {p}_tf = {self.deferred['t_from']}[b, {p}_i]"]
             lines += ["    " + line for line in self.arrival_pending(lo, hi, k, indices)]
         lines += [
             f"    for {p}_pos in range({lo}, {hi}):",
@@ -442,38 +446,56 @@ class SynapseCode:
         Which synapses have a pending spike is as random as the spikes: a branch per synapse on it was
         mispredicted about a third of the time, which cost as much as the eager walk's cache misses. So a
         first pass writes each synapse's position into the lists of synapses with at least one, two and
-        three pending spikes (written always, counted only when pending: no branch), and the lists are then
-        walked: three or more first (the older spikes), then the second newest, then the newest, so that
-        each synapse sees its spikes in time order.
+        three pending spikes (written always, counted only when pending: no branch), beside it the steps
+        from the window start to its target's newest and second newest spike (``steps``: the walks need
+        not read the target's log again), and the lists are then walked: three or more first (the older
+        spikes), then the second newest, then the newest, so that each synapse sees its spikes in time
+        order. The pre traces of the window are tabulated first (:meth:`fill_table`).
         """
         p, d = self.p, self.deferred
-        last, lists = d["last"], d["lists"]
-        lines = [
+        last, lists, steps = d["last"], d["lists"], d["steps"]
+        lines = self.fill_table() + [
             f"{p}_m1 = 0",
             f"{p}_m2 = 0",
             f"{p}_m3 = 0",
             f"{p}_last_b, {p}_l1, {p}_l2, {p}_l3 = {last}[b], {lists}[b, 0], {lists}[b, 1], {lists}[b, 2]",
+            f"{p}_s1, {p}_s2 = {steps}[b, 0], {steps}[b, 1]",
             f"for {p}_pos in range({lo}, {hi}):",
             f"    {p}_ju = np.uint64({indices}[{k}])  # unsigned: no test for negative indices",
+            f"    {p}_n1 = {p}_last_b[{p}_ju, 0] - {p}_tf",
+            f"    {p}_n2 = {p}_last_b[{p}_ju, 1] - {p}_tf",
             f"    {p}_l1[{p}_m1] = {p}_pos",
+            f"    {p}_s1[{p}_m1] = {p}_n1",
             f"    {p}_l2[{p}_m2] = {p}_pos",
+            f"    {p}_s2[{p}_m2] = {p}_n2",
             f"    {p}_l3[{p}_m3] = {p}_pos",
-            f"    {p}_m1 += np.int64({p}_last_b[{p}_ju, 0] >= {p}_tf)",
-            f"    {p}_m2 += np.int64({p}_last_b[{p}_ju, 1] >= {p}_tf)",
+            f"    {p}_m1 += np.int64({p}_n1 >= 0)",
+            f"    {p}_m2 += np.int64({p}_n2 >= 0)",
             f"    {p}_m3 += np.int64({p}_last_b[{p}_ju, 2] >= {p}_tf)",
+            f"for {p}_q in range({p}_m3):",
+            f"    {p}_pos = {p}_l3[{p}_q]",
+            f"    {p}_k = {k}",
+            f"    {p}_j = np.int64({indices}[{p}_k])",
         ]
-        for row, count, spikes in (
-            (2, f"{p}_m3", self.older_spikes()),
-            (1, f"{p}_m2", self.potentiate(f"{last}[b, {p}_j, 1]")),
-            (0, f"{p}_m1", self.potentiate(f"{last}[b, {p}_j, 0]")),
-        ):
+        lines += ["    " + line for line in self.older_spikes()]
+        for count, positions, steps_row in ((f"{p}_m2", f"{p}_l2", f"{p}_s2"), (f"{p}_m1", f"{p}_l1", f"{p}_s1")):
+            lines += [f"for {p}_q in range({count}):", f"    {p}_pos = {positions}[{p}_q]", f"    {p}_k = {k}"]
+            lines += ["    " + line for line in self.potentiate_after(f"{steps_row}[{p}_q]")]
+        return lines
+
+    def fill_table(self) -> list:
+        """The pre traces ``0 .. min(t - t_from, TABLE_STEPS) - 1`` steps after the window start of ``{p}_i``
+        into ``table``, by the multiplications of the eager decay (every pending spike of an arrival lies in
+        these steps); ``{p}_nf``: how many are filled."""
+        p, d = self.p, self.deferred
+        lines = [f"{p}_nf = min(t - {p}_tf, {TABLE_STEPS})"]
+        for x, tab in d["table"].items():
             lines += [
-                f"for {p}_q in range({count}):",
-                f"    {p}_pos = {lists}[b, {row}, {p}_q]",
-                f"    {p}_k = {k}",
-                f"    {p}_j = np.int64({indices}[{p}_k])",
+                f"{p}_acc_{x} = {d['x_ref'][x]}[b, {p}_i]",
+                f"for {p}_n in range({p}_nf):",
+                f"    {tab}[b, {p}_n] = {p}_acc_{x}",
+                f"    {p}_acc_{x} *= {self.decay[x]}",
             ]
-            lines += ["    " + line for line in spikes]
         return lines
 
     def traces_at(self, n: str) -> list:
@@ -498,8 +520,12 @@ class SynapseCode:
 
     def potentiate(self, step: str) -> list:
         """``on_post`` of synapse ``{p}_k`` for its target's spike at ``step`` (the pre traces of that step)."""
+        return self.potentiate_after(f"{step} - {self.p}_tf")
+
+    def potentiate_after(self, n: str) -> list:
+        """``on_post`` of synapse ``{p}_k`` for its target's spike ``n`` steps after the window start."""
         p = self.p
-        lines = [f"{p}_n = {step} - {p}_tf"] + self.traces_at(f"{p}_n")
+        lines = [f"{p}_n = {n}"] + self.traces_at(f"{p}_n")
         body = [f"{p}_syn_w = {self.w}[{self.bw}, {p}_k]"]
         body += [f"{p}_syn_{v} = {arr}[b, {p}_k]" for v, arr in self.var.items()]
         return lines + body + self.call_update("on_post")

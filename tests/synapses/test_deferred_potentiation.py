@@ -164,3 +164,15 @@ def test_a_state_taken_between_runs_restores_in_either_kernel(restore_deferred, 
     spikes = next(m for m in second.monitors if m.name == "spikes")
     np.testing.assert_array_equal(second.projections[0].weights, whole["w"])
     np.testing.assert_array_equal(spikes.steps, whole["spikes"])
+
+
+@pytest.mark.parametrize("delay_per", ["source", "synapse"])
+def test_the_memory_estimate_is_what_the_deferral_allocates(delay_per):
+    """``Deferred.nbytes`` (checked against the free memory before the build) counts every array it allocates."""
+    net = recurrent(8, sc.STDP(**STDP), delay_per=delay_per, batch_size=2)
+    net.build(dt=0.1, seed=1, batch_size=2)
+    proj = net.projections[0]
+    d = proj.syn.deferred
+    arrays = [d.t_from, d.last, d.hist, d.low, d.lists, d.steps, *d.x_ref.values(), *d.table.values()]
+    n_src = proj.pre.n if proj.groups is None else proj.groups.n
+    assert plastic.Deferred.nbytes(proj, 2, n_src, 8) == sum(a.nbytes for a in arrays)
