@@ -266,9 +266,9 @@ def test_weights_outside_the_bounds_are_refused_not_clipped(batch, dtype):
     )
     message = r"weight of projection 'ab': 3 of 12 weights lie outside \[w_min, w_max\] = \[0.0, 0.3\] of STDP"
     with pytest.raises(ValueError, match=message):
-        net.run(1.0, seed=0, batch_size=2, dtype=dtype)
+        net.build(seed=0, batch_size=2, dtype=dtype)
     proj.weight = np.minimum(weight, 0.3)
-    net.run(1.0, seed=0, batch_size=2, dtype=dtype)
+    net.build(seed=0, batch_size=2, dtype=dtype)  # both checks come before any kernel is compiled
     edited = np.array(proj.weights)
     edited[..., 0] = -0.01
     with pytest.raises(ValueError, match=r"weights of projection 'ab': \d+ of \d+ weights lie outside"):
